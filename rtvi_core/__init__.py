@@ -1,0 +1,72 @@
+"""rtvi_core: a small, fast framework for real-time voice bots speaking Pipecat's RTVI protocol.
+
+The names users need are importable from here directly (``from rtvi_core import
+Pipeline, PipelineTask, ...``). They are loaded on first use, so ``import rtvi_core``
+stays cheap and a bot imports only what it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "Pipeline": "rtvi_core.pipeline",
+    "PipelineTask": "rtvi_core.task",
+    "PipelineParams": "rtvi_core.params",
+    "PipelineRunner": "rtvi_core.runner",
+    "FrameProcessor": "rtvi_core.processor",
+    "FrameDirection": "rtvi_core.direction",
+    "BaseObserver": "rtvi_core.observers",
+    "FramePushed": "rtvi_core.observers",
+    "RTVIProcessor": "rtvi_core.rtvi.processor",
+    "RTVIObserver": "rtvi_core.rtvi.observer",
+    "RTVIObserverParams": "rtvi_core.rtvi.observer_params",
+    "FunctionCallReportLevel": "rtvi_core.rtvi.observer_params",
+    "RTVIClientMessage": "rtvi_core.rtvi.frames",
+    "RTVIServerMessageFrame": "rtvi_core.rtvi.frames",
+    "RTVIServerResponseFrame": "rtvi_core.rtvi.frames",
+    "RTVIClientMessageFrame": "rtvi_core.rtvi.frames",
+}
+
+_FRAMES_MODULE = "rtvi_core.frames"
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        if name.endswith("Frame") or name in {"KeypadEntry", "FunctionCallFromLLM", "FunctionCallResultProperties"}:
+            module_name = _FRAMES_MODULE
+        else:
+            raise AttributeError(f"module 'rtvi_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    frames = importlib.import_module(_FRAMES_MODULE)
+    return sorted({*globals(), *_EXPORTS, *frames.__all__})
+
+
+if TYPE_CHECKING:
+    from .direction import FrameDirection
+    from .frames import *  # noqa: F403
+    from .observers import BaseObserver, FramePushed
+    from .params import PipelineParams
+    from .pipeline import Pipeline
+    from .processor import FrameProcessor
+    from .rtvi.frames import (
+        RTVIClientMessage,
+        RTVIClientMessageFrame,
+        RTVIServerMessageFrame,
+        RTVIServerResponseFrame,
+    )
+    from .rtvi.observer import RTVIObserver
+    from .rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
+    from .rtvi.processor import RTVIProcessor
+    from .runner import PipelineRunner
+    from .task import PipelineTask

@@ -1,0 +1,50 @@
+"""Audio frames: raw PCM in from the user, out to the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import DataFrame, SystemFrame
+
+
+@dataclass(eq=False)
+class AudioRawFrame:
+    """Mixin for 16-bit signed little-endian PCM audio."""
+
+    audio: bytes
+    sample_rate: int
+    num_channels: int
+
+    @property
+    def num_frames(self) -> int:
+        """Number of audio frames (samples per channel)."""
+        return len(self.audio) // (self.num_channels * 2)
+
+    @property
+    def duration_secs(self) -> float:
+        """Length of the audio in seconds."""
+        return self.num_frames / self.sample_rate if self.sample_rate else 0.0
+
+
+@dataclass(eq=False)
+class InputAudioRawFrame(SystemFrame, AudioRawFrame):
+    """Audio captured from the user (a system frame, so it never waits behind output)."""
+
+
+@dataclass(eq=False)
+class UserAudioRawFrame(InputAudioRawFrame):
+    """Input audio attributed to one participant."""
+
+    user_id: str = ""
+
+
+@dataclass(eq=False)
+class OutputAudioRawFrame(DataFrame, AudioRawFrame):
+    """Audio to play to the user, written by the output transport in order."""
+
+
+@dataclass(eq=False)
+class TTSAudioRawFrame(OutputAudioRawFrame):
+    """Audio produced by a TTS service for one synthesis context."""
+
+    context_id: str | None = None

@@ -1,0 +1,117 @@
+"""LLM frames: context updates, response bounds and tool (function) calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+from .base import ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame
+
+if TYPE_CHECKING:
+    from ..services.llm_context import LLMContext
+
+
+@dataclass(eq=False)
+class LLMContextFrame(DataFrame):
+    """The conversation context, sent to the LLM to run an inference."""
+
+    context: LLMContext
+
+
+@dataclass(eq=False)
+class LLMRunFrame(DataFrame):
+    """Runs the LLM on the current context."""
+
+
+@dataclass(eq=False)
+class LLMMessagesAppendFrame(DataFrame):
+    """Appends messages to the context; runs the LLM if ``run_llm`` is true."""
+
+    messages: list[dict[str, Any]]
+    run_llm: bool | None = None
+
+
+@dataclass(eq=False)
+class LLMMessagesUpdateFrame(DataFrame):
+    """Replaces the context's messages; runs the LLM if ``run_llm`` is true."""
+
+    messages: list[dict[str, Any]]
+    run_llm: bool | None = None
+
+
+@dataclass(eq=False)
+class LLMSetToolsFrame(DataFrame):
+    """Replaces the tools offered to the LLM."""
+
+    tools: list[dict[str, Any]]
+
+
+@dataclass(eq=False)
+class LLMConfigureOutputFrame(DataFrame):
+    """Sets whether the LLM's following output skips TTS (text-only replies)."""
+
+    skip_tts: bool
+
+
+@dataclass(eq=False)
+class LLMFullResponseStartFrame(ControlFrame):
+    """An LLM response starts."""
+
+
+@dataclass(eq=False)
+class LLMFullResponseEndFrame(ControlFrame):
+    """An LLM response ended."""
+
+
+@dataclass
+class FunctionCallFromLLM:
+    """One tool call requested by the LLM."""
+
+    function_name: str
+    tool_call_id: str
+    arguments: dict[str, Any]
+    context: Any = None
+
+
+@dataclass
+class FunctionCallResultProperties:
+    """How a tool result is applied: whether to run the LLM again afterwards."""
+
+    run_llm: bool | None = None
+
+
+@dataclass(eq=False)
+class FunctionCallsStartedFrame(SystemFrame):
+    """The LLM decided to call one or more tools."""
+
+    function_calls: Sequence[FunctionCallFromLLM]
+
+
+@dataclass(eq=False)
+class FunctionCallInProgressFrame(ControlFrame, UninterruptibleFrame):
+    """A tool call began executing."""
+
+    function_name: str
+    tool_call_id: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    cancel_on_interruption: bool = False
+
+
+@dataclass(eq=False)
+class FunctionCallResultFrame(DataFrame, UninterruptibleFrame):
+    """The result of a tool call (server- or client-side)."""
+
+    function_name: str
+    tool_call_id: str
+    arguments: Any
+    result: Any
+    run_llm: bool | None = None
+    properties: FunctionCallResultProperties | None = None
+
+
+@dataclass(eq=False)
+class FunctionCallCancelFrame(SystemFrame):
+    """A tool call was cancelled (e.g. by an interruption)."""
+
+    function_name: str
+    tool_call_id: str

@@ -1,0 +1,75 @@
+"""Text frames: plain text, LLM output, spoken text and transcriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .base import DataFrame
+
+
+@dataclass(eq=False)
+class TextFrame(DataFrame):
+    """A chunk of text.
+
+    ``skip_tts`` marks text that TTS passes on without speaking; ``append_to_context``
+    false keeps it out of the conversation context.
+    """
+
+    text: str
+    skip_tts = None
+    append_to_context = True
+
+
+@dataclass(eq=False)
+class LLMTextFrame(TextFrame):
+    """A chunk of LLM output, including its own spacing."""
+
+
+@dataclass(eq=False)
+class AggregatedTextFrame(TextFrame):
+    """A bot text segment on its way to the output transport.
+
+    ``aggregated_by`` says how it was cut (``"sentence"``, ``"word"``, ``"token"`` or a
+    custom type). A TTS service pushes one, with ``will_be_spoken=True``, just before
+    a sentence's audio (its ``id`` is then the segment id); text that will not be
+    spoken passes as one with ``will_be_spoken=False``.
+    """
+
+    aggregated_by: str = "sentence"
+    will_be_spoken: bool = False
+
+
+@dataclass(eq=False)
+class TTSTextFrame(AggregatedTextFrame):
+    """Text that the bot has just spoken, released by the output transport at playback.
+
+    A TTS that times words pushes one per word (``aggregated_by="word"``) just before
+    the word's audio; one that cannot pushes one per sentence just after the
+    sentence's audio. ``segment_id`` is the id of the segment's
+    :class:`AggregatedTextFrame`; ``context_id`` the TTS synthesis context.
+    """
+
+    will_be_spoken: bool = True
+    segment_id: int | None = None
+    context_id: str | None = None
+
+
+@dataclass(eq=False)
+class TranscriptionFrame(TextFrame):
+    """A final speech-to-text result."""
+
+    user_id: str = ""
+    timestamp: str = ""
+    language: str | None = None
+    result: Any = None
+
+
+@dataclass(eq=False)
+class InterimTranscriptionFrame(TextFrame):
+    """A partial speech-to-text result that may still change."""
+
+    user_id: str = ""
+    timestamp: str = ""
+    language: str | None = None
+    result: Any = None

@@ -1,0 +1,48 @@
+"""Observers see every frame hop of a task without being part of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from .direction import FrameDirection
+    from .frames import Frame
+    from .processor import FrameProcessor
+
+
+@dataclass(frozen=True, slots=True)
+class FramePushed:
+    """One hop: ``source`` pushed ``frame`` to ``destination`` in ``direction``."""
+
+    source: FrameProcessor
+    destination: FrameProcessor
+    frame: Frame
+    direction: FrameDirection
+    timestamp: int
+
+
+class BaseObserver:
+    """Base class for observers.
+
+    :meth:`on_push_frame` runs inline at every hop of the frames it wants, so it
+    must be quick: hand slow work to a task. Set :attr:`frame_types` to the frame
+    classes you care about (subclasses included); other frames cost a dict lookup.
+    """
+
+    #: Frame classes this observer wants; ``None`` means every frame.
+    frame_types: ClassVar[tuple[type, ...] | None] = None
+
+    async def on_push_frame(self, data: FramePushed) -> None:
+        """Called when a processor pushes a frame this observer wants."""
+
+    async def on_pipeline_started(self) -> None:
+        """Called once the task's StartFrame has gone through the pipeline."""
+
+    async def on_pipeline_finished(self) -> None:
+        """Called when the task has finished (ended, cancelled or failed)."""
+
+    def wants(self, frame_type: type) -> bool:
+        """Whether frames of ``frame_type`` are passed to :meth:`on_push_frame`."""
+        types = self.frame_types
+        return types is None or issubclass(frame_type, types)

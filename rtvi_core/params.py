@@ -1,0 +1,27 @@
+"""``PipelineParams``: settings of one pipeline run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(kw_only=True)
+class PipelineParams:
+    """Settings carried to every processor in the run's StartFrame.
+
+    ``allow_interruptions``: user speech and ``send-text`` interrupt the bot.
+    ``enable_metrics`` / ``enable_usage_metrics``: services report timing / usage.
+    ``send_initial_empty_metrics``: with metrics on, send one all-zero report at start.
+    ``cancel_timeout_secs``: how long :meth:`PipelineTask.cancel` waits for processors.
+    """
+
+    allow_interruptions: bool = True
+    audio_in_sample_rate: int = 16000
+    audio_out_sample_rate: int = 24000
+    enable_metrics: bool = False
+    enable_usage_metrics: bool = False
+    report_only_initial_ttfb: bool = False
+    send_initial_empty_metrics: bool = True
+    cancel_timeout_secs: float = 20.0
+    start_metadata: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,383 @@
+"""``FrameProcessor``: the unit of a pipeline.
+
+How frames move (the whole concurrency model):
+
+* A processor *pushes* a frame to its neighbour (``push_frame``). Observers that
+  want that frame class see the hop first.
+* A **system frame** is processed at once, in the pusher's task: it never waits
+  behind queued frames, so interruptions, cancellation, user audio and RTVI
+  messages cross the pipeline in microseconds.
+* A **data or control frame** is appended to the receiver's inbox and processed,
+  in order, by the receiver's own worker task (started on the first such frame,
+  parked when the inbox is empty). A slow processor therefore never delays the
+  input of another processor, nor any system frame.
+* An :class:`~rtvi_core.frames.InterruptionFrame` makes every processor it reaches
+  drop its queued frames and cancel the frame it is working on, except frames
+  whose ``interruptible`` flag is false.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Iterator
+
+import anyio
+import anyio.lowlevel
+
+from .direction import FrameDirection
+from .events import EventHandlerMixin
+from .frames import (
+    CancelFrame,
+    EndFrame,
+    ErrorFrame,
+    Frame,
+    InterruptionFrame,
+    InterruptionTaskFrame,
+    StartFrame,
+)
+from .metrics_reporting import MetricsReporting
+from .observers import FramePushed
+
+if TYPE_CHECKING:
+    from .runtime import ManagedTask, TaskRuntime
+
+logger = logging.getLogger("rtvi_core.processor")
+
+DOWNSTREAM = FrameDirection.DOWNSTREAM
+UPSTREAM = FrameDirection.UPSTREAM
+
+#: A worker yields to the event loop after this many frames in a row.
+_FRAMES_PER_TURN = 32
+
+_instance_counts: dict[str, int] = {}
+
+
+def _default_name(obj: object) -> str:
+    cls = type(obj).__name__
+    count = _instance_counts.get(cls, 0)
+    _instance_counts[cls] = count + 1
+    return f"{cls}#{count}"
+
+
+class FrameProcessor(EventHandlerMixin, MetricsReporting):
+    """Receives frames in either direction and pushes frames on in either direction.
+
+    Subclass it and override :meth:`process_frame`; call
+    ``await super().process_frame(frame, direction)`` first (it handles start,
+    interruption and cancellation) and push what should go on with
+    :meth:`push_frame`.
+    """
+
+    def __init__(self, *, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__()
+        self._name = name or _default_name(self)
+        self._prev: FrameProcessor | None = None
+        self._next: FrameProcessor | None = None
+        self._runtime: TaskRuntime | None = None
+        self._observers: Any = None
+        self._observer_map: dict[type, tuple[Any, ...]] | None = None
+        self._inbox: deque[tuple[Frame, FrameDirection]] = deque()
+        self._worker_scope: anyio.CancelScope | None = None
+        self._worker_task_id: int | None = None
+        self._wakeup: anyio.Event | None = None
+        self._current: Frame | None = None
+        self._started = False
+        self._cancelling = False
+        self._allow_interruptions = True
+        self._tasks: set[ManagedTask] = set()
+        if kwargs:
+            unknown = ", ".join(sorted(kwargs))
+            raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s): {unknown}")
+
+    # -- identity and links ---------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The processor's name (``ClassName#n`` unless given)."""
+        return self._name
+
+    @property
+    def next(self) -> FrameProcessor | None:
+        """The processor downstream of this one."""
+        return self._next
+
+    @property
+    def previous(self) -> FrameProcessor | None:
+        """The processor upstream of this one."""
+        return self._prev
+
+    @property
+    def started(self) -> bool:
+        """True once a StartFrame has been processed."""
+        return self._started
+
+    @property
+    def interruptions_allowed(self) -> bool:
+        """Whether the run allows interruptions (from the StartFrame)."""
+        return self._allow_interruptions
+
+    @property
+    def runtime(self) -> TaskRuntime:
+        """The running task's services; only available after setup."""
+        if self._runtime is None:
+            raise RuntimeError(f"{self} is not part of a running task")
+        return self._runtime
+
+    def link(self, processor: FrameProcessor) -> None:
+        """Make ``processor`` the next one downstream."""
+        self._next = processor
+        processor._prev = self
+
+    def processors_flat(self) -> list[FrameProcessor]:
+        """The leaf processors this one stands for (itself; pipelines expand)."""
+        return [self]
+
+    def __str__(self) -> str:
+        return self._name
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def setup(self, runtime: TaskRuntime) -> None:
+        """Called by the task before the StartFrame; keep a reference, start nothing."""
+        self._runtime = runtime
+        self._observers = runtime.observers
+        self._observer_map = runtime.observers.by_type
+        self._event_task_group = runtime.task_group
+
+    async def cleanup(self) -> None:
+        """Called by the task after the run; release resources here."""
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def start(self, frame: StartFrame) -> None:
+        """Called when the StartFrame arrives (before it is pushed on)."""
+
+    async def stop(self, frame: EndFrame) -> None:
+        """Called when the EndFrame arrives (before it is pushed on)."""
+
+    async def cancel(self, frame: CancelFrame) -> None:
+        """Called when the CancelFrame arrives (before it is pushed on)."""
+
+    # -- background tasks -----------------------------------------------------------
+
+    def create_task(self, coroutine: Coroutine[Any, Any, Any], name: str | None = None) -> ManagedTask:
+        """Run ``coroutine`` in the background for the life of this run."""
+        handle = self.runtime.start_task(
+            _once(coroutine), name=f"{self}::{name or coroutine.__qualname__}"
+        )
+        self._tasks.add(handle)
+        return handle
+
+    async def cancel_task(self, task: ManagedTask, timeout: float | None = 1.0) -> None:
+        """Cancel a task made by :meth:`create_task` and wait for it to finish."""
+        task.cancel()
+        with anyio.move_on_after(timeout):
+            await task.wait()
+        self._tasks.discard(task)
+
+    # -- frame processing -----------------------------------------------------------
+
+    def process_frame(self, frame: Frame, direction: FrameDirection) -> Awaitable[None]:
+        """Handle one frame. Subclasses call ``await super().process_frame(...)`` first.
+
+        The base handles StartFrame, InterruptionFrame, CancelFrame and EndFrame.
+        (It is a plain function returning an awaitable so that the common case,
+        a data frame, costs no coroutine; overrides are ordinary ``async def``.)
+        """
+        if frame.is_system:
+            return self._process_lifecycle(frame)
+        if isinstance(frame, EndFrame):
+            return self.stop(frame)
+        return READY
+
+    async def _process_lifecycle(self, frame: Frame) -> None:
+        if isinstance(frame, InterruptionFrame):
+            self._start_interruption()
+        elif isinstance(frame, StartFrame):
+            self._started = True
+            self._allow_interruptions = frame.allow_interruptions
+            self._metrics_setup(frame)
+            await self.start(frame)
+        elif isinstance(frame, CancelFrame):
+            self._cancelling = True
+            self._inbox.clear()
+            await self.cancel(frame)
+
+    async def queue_frame(self, frame: Frame, direction: FrameDirection = DOWNSTREAM) -> None:
+        """Deliver ``frame`` to this processor as if a neighbour had pushed it."""
+        if frame.is_system:
+            await self._process_system(frame, direction)
+        else:
+            self._enqueue(frame, direction)
+
+    def push_frame(self, frame: Frame, direction: FrameDirection = DOWNSTREAM) -> Awaitable[None]:
+        """Send ``frame`` to the next processor in ``direction``; await the result.
+
+        A data or control frame is queued at the receiver right away; a system frame
+        is processed by the receiver before the returned awaitable completes.
+        """
+        target = self._next if direction is DOWNSTREAM else self._prev
+        if target is None:
+            return READY
+        by_type = self._observer_map
+        if by_type is not None:
+            wanted = by_type.get(type(frame))
+            if wanted is None:
+                wanted = self._observers.for_type(type(frame))
+            if wanted:
+                return self._push_observed(target, frame, direction, wanted)
+        if frame.is_system:
+            return target._process_system(frame, direction)
+        # Inlined ``target._enqueue``: this is the hot path of every data frame.
+        if not target._cancelling:
+            target._inbox.append((frame, direction))
+            if target._worker_scope is None:
+                target._start_worker()
+            else:
+                wakeup = target._wakeup
+                if wakeup is not None:
+                    target._wakeup = None
+                    wakeup.set()
+        return READY
+
+    async def _push_observed(
+        self,
+        target: FrameProcessor,
+        frame: Frame,
+        direction: FrameDirection,
+        observers: tuple[Any, ...],
+    ) -> None:
+        hop = FramePushed(self, target, frame, direction, self._runtime.now_ns())  # type: ignore[union-attr]
+        for observer in observers:
+            await observer.on_push_frame(hop)
+        if frame.is_system:
+            await target._process_system(frame, direction)
+        else:
+            target._enqueue(frame, direction)
+
+    async def broadcast_frame(self, frame_cls: type[Frame], **kwargs: Any) -> None:
+        """Push a new ``frame_cls(**kwargs)`` both downstream and upstream."""
+        await self.push_frame(frame_cls(**kwargs), DOWNSTREAM)
+        await self.push_frame(frame_cls(**kwargs), UPSTREAM)
+
+    async def broadcast_interruption(self) -> None:
+        """Interrupt the whole pipeline: the task sends an InterruptionFrame from the top."""
+        await self.push_frame(InterruptionTaskFrame(), UPSTREAM)
+
+    async def push_error(
+        self, error: str, exception: BaseException | None = None, fatal: bool = False
+    ) -> None:
+        """Report an error upstream (to the RTVI processor and the task)."""
+        await self.push_frame(
+            ErrorFrame(error=error, fatal=fatal, processor=self, exception=exception), UPSTREAM
+        )
+
+    # -- internals: system path -------------------------------------------------------
+
+    async def _process_system(self, frame: Frame, direction: FrameDirection) -> None:
+        try:
+            await self.process_frame(frame, direction)
+        except Exception as exc:  # a processor bug must not take the pipeline down
+            await self._report_failure(frame, exc)
+
+    # -- internals: queued path -------------------------------------------------------
+
+    def _enqueue(self, frame: Frame, direction: FrameDirection) -> None:
+        if self._cancelling:
+            return
+        self._inbox.append((frame, direction))
+        if self._worker_scope is None:
+            self._start_worker()
+        else:
+            wakeup = self._wakeup
+            if wakeup is not None:
+                self._wakeup = None
+                wakeup.set()
+
+    def _start_worker(self) -> None:
+        runtime = self._runtime
+        if runtime is None:
+            raise RuntimeError(f"{self} received {self._inbox[0][0]} outside a running task")
+        scope = anyio.CancelScope()
+        self._worker_scope = scope
+        runtime.task_group.start_soon(self._work, scope, name=f"{self}::worker")
+
+    async def _work(self, scope: anyio.CancelScope) -> None:
+        inbox = self._inbox
+        with scope:
+            self._worker_task_id = anyio.get_current_task().id
+            while True:
+                budget = _FRAMES_PER_TURN
+                # The scope check stops a worker replaced after an interruption even if
+                # the cancelled processing swallowed the cancellation.
+                while inbox and self._worker_scope is scope:
+                    frame, direction = inbox.popleft()
+                    self._current = frame
+                    try:
+                        await self.process_frame(frame, direction)
+                    except Exception as exc:
+                        await self._report_failure(frame, exc)
+                    self._current = None
+                    budget -= 1
+                    if not budget:
+                        # Let other processors and sessions run; the frames just pushed
+                        # downstream are then handled while still in the CPU cache.
+                        budget = _FRAMES_PER_TURN
+                        await anyio.lowlevel.checkpoint()
+                wakeup = anyio.Event()
+                self._wakeup = wakeup
+                await wakeup.wait()
+                self._wakeup = None
+        # Cancelled (interruption or end of run); a fresh worker takes over what is left.
+        if self._worker_scope is scope:
+            self._worker_scope = None
+            self._current = None
+
+    def _start_interruption(self) -> None:
+        inbox = self._inbox
+        if inbox:
+            kept = [item for item in inbox if not item[0].interruptible]
+            inbox.clear()
+            inbox.extend(kept)
+        scope = self._worker_scope
+        current = self._current
+        if (
+            scope is not None
+            and current is not None
+            and current.interruptible
+            and anyio.get_current_task().id != self._worker_task_id
+        ):
+            scope.cancel()
+            self._worker_scope = None
+            self._wakeup = None
+            self._current = None
+            if inbox:
+                self._start_worker()
+
+    async def _report_failure(self, frame: Frame, exc: Exception) -> None:
+        logger.exception("%s failed processing %s", self, frame)
+        if isinstance(frame, ErrorFrame):
+            return  # never answer an error with an error
+        await self.push_error(f"{self} error processing {frame.name}: {exc}", exception=exc)
+
+
+class _Ready:
+    """An awaitable that is already complete (no coroutine, no allocation)."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Iterator[None]:
+        return _EXHAUSTED
+
+
+_EXHAUSTED: Iterator[None] = iter(())
+#: Returned by ``push_frame``/``process_frame`` when there is nothing to wait for.
+READY: Awaitable[None] = _Ready()
+
+
+def _once(coroutine: Coroutine[Any, Any, Any]) -> Callable[[], Awaitable[Any]]:
+    async def run() -> Any:
+        return await coroutine
+
+    return run

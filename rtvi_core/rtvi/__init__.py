@@ -1,0 +1,1 @@
+"""RTVI protocol layer: message schema, parsing and encoding."""

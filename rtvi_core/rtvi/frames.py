@@ -1,0 +1,74 @@
+"""Frames of the RTVI layer: client requests in, app replies and pushes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..frames import ControlFrame, SystemFrame
+
+
+@dataclass
+class RTVIClientMessage:
+    """A ``client-message`` request: id, app type ``t`` and data ``d``."""
+
+    msg_id: str
+    type: str
+    data: Any = None
+
+
+@dataclass(eq=False)
+class RTVIClientMessageFrame(SystemFrame):
+    """A ``client-message`` pushed downstream for application processors."""
+
+    msg_id: str
+    type: str
+    data: Any = None
+
+
+@dataclass(eq=False)
+class RTVIServerMessageFrame(SystemFrame):
+    """Pushed anywhere: the observer sends ``server-message`` with ``data``."""
+
+    data: Any
+
+
+@dataclass(eq=False)
+class RTVIServerResponseFrame(SystemFrame):
+    """Reply to a ``client-message``: ``server-response``, or ``error-response`` if ``error``."""
+
+    client_msg: RTVIClientMessage
+    data: Any = None
+    error: str | None = None
+
+
+@dataclass(eq=False)
+class RTVIUIMessageFrame(SystemFrame):
+    """A client UI message (``ui-event``, ``ui-snapshot``, ``ui-cancel-job-group``)."""
+
+    msg_id: str
+    type: str
+    data: Any
+
+
+@dataclass(eq=False)
+class RTVIUICommandFrame(SystemFrame):
+    """Pushed anywhere: the observer sends ``ui-command``."""
+
+    command: str
+    payload: Any = None
+
+
+@dataclass(eq=False)
+class RTVIUIJobGroupFrame(SystemFrame):
+    """Pushed anywhere: the observer sends ``ui-job-group`` with ``data``."""
+
+    data: dict[str, Any]
+
+
+@dataclass(eq=False)
+class RTVIObserverConfigFrame(ControlFrame):
+    """Changes observer settings at run time (e.g. ``function_call_report_level``)."""
+
+    function_call_report_level: dict[str, Any] | None = None
+    vad_user_speaking_enabled: bool | None = None

@@ -1,0 +1,107 @@
+"""What a running task shares with its processors: task group, observers, clock."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
+
+import anyio
+
+if TYPE_CHECKING:
+    from .observers import BaseObserver
+    from .task import PipelineTask
+
+logger = logging.getLogger("rtvi_core.runtime")
+
+
+class ManagedTask:
+    """A background task started by a processor; cancel it or wait for it."""
+
+    __slots__ = ("name", "_scope", "_done", "_cancel_requested")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._scope: anyio.CancelScope | None = None
+        self._done = anyio.Event()
+        self._cancel_requested = False
+
+    @property
+    def done(self) -> bool:
+        """True once the task has finished, failed or been cancelled."""
+        return self._done.is_set()
+
+    def cancel(self) -> None:
+        """Ask the task to stop at its next checkpoint."""
+        self._cancel_requested = True
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def wait(self) -> None:
+        """Wait until the task has finished."""
+        await self._done.wait()
+
+    async def _run(self, func: Callable[[], Awaitable[Any]]) -> None:
+        with anyio.CancelScope() as scope:
+            self._scope = scope
+            if self._cancel_requested:
+                scope.cancel()
+            try:
+                await func()
+            except Exception:
+                logger.exception("background task %s failed", self.name)
+        self._done.set()
+
+
+class ObserverDispatch:
+    """Maps a frame class to the observers that want it, computed once per class."""
+
+    __slots__ = ("observers", "by_type")
+
+    def __init__(self, observers: Iterable[BaseObserver]) -> None:
+        self.observers = list(observers)
+        #: frame class -> observers wanting it; processors read it directly per hop.
+        self.by_type: dict[type, tuple[BaseObserver, ...]] = {}
+
+    def add(self, observer: BaseObserver) -> None:
+        """Add an observer (also while running)."""
+        self.observers.append(observer)
+        self.by_type.clear()
+
+    def remove(self, observer: BaseObserver) -> None:
+        """Remove an observer."""
+        self.observers.remove(observer)
+        self.by_type.clear()
+
+    def for_type(self, frame_type: type) -> tuple[BaseObserver, ...]:
+        """The observers wanting ``frame_type`` (cached)."""
+        found = self.by_type.get(frame_type)
+        if found is None:
+            found = tuple(o for o in self.observers if o.wants(frame_type))
+            self.by_type[frame_type] = found
+        return found
+
+
+class TaskRuntime:
+    """Per-run services handed to every processor by :meth:`FrameProcessor.setup`."""
+
+    def __init__(
+        self,
+        task: PipelineTask,
+        task_group: anyio.abc.TaskGroup,
+        observers: ObserverDispatch,
+    ) -> None:
+        self.task = task
+        self.task_group = task_group
+        self.observers = observers
+        self._clock_start = time.monotonic_ns()
+
+    def now_ns(self) -> int:
+        """Nanoseconds since the task started (the pipeline clock)."""
+        return time.monotonic_ns() - self._clock_start
+
+    def start_task(self, func: Callable[[], Awaitable[Any]], name: str) -> ManagedTask:
+        """Start ``func()`` in the task's group; returns a handle to cancel or await it."""
+        handle = ManagedTask(name)
+        self.task_group.start_soon(handle._run, func, name=name)
+        return handle
