@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from typing import Any, Awaitable, Callable
 
@@ -70,7 +69,7 @@ class EventHandlerMixin:
     async def _run_handler(self, event_name: str, handler: Handler, args: tuple) -> None:
         try:
             result = handler(self, *args)
-            if inspect.isawaitable(result):
+            if hasattr(result, "__await__"):
                 await result
         except Exception:
             logger.exception("%s: handler %r for %s failed", self, handler, event_name)

@@ -40,7 +40,7 @@ from .metrics_reporting import MetricsReporting
 from .observers import FramePushed
 
 if TYPE_CHECKING:
-    from .runtime import ManagedTask, TaskRuntime
+    from .runtime import ManagedTask, TaskRuntime, Waiter
 
 logger = logging.getLogger("rtvi_core.processor")
 
@@ -80,7 +80,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._inbox: deque[tuple[Frame, FrameDirection]] = deque()
         self._worker_scope: anyio.CancelScope | None = None
         self._worker_task_id: int | None = None
-        self._wakeup: anyio.Event | None = None
+        self._wakeup: Waiter | None = None
         self._current: Frame | None = None
         self._started = False
         self._cancelling = False
@@ -238,7 +238,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
                 wakeup = target._wakeup
                 if wakeup is not None:
                     target._wakeup = None
-                    wakeup.set()
+                    wakeup.wake()
         return READY
 
     async def _push_observed(
@@ -293,7 +293,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
             wakeup = self._wakeup
             if wakeup is not None:
                 self._wakeup = None
-                wakeup.set()
+                wakeup.wake()
 
     def _start_worker(self) -> None:
         runtime = self._runtime
@@ -305,6 +305,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
 
     async def _work(self, scope: anyio.CancelScope) -> None:
         inbox = self._inbox
+        runtime = self.runtime
         with scope:
             self._worker_task_id = anyio.get_current_task().id
             while True:
@@ -325,9 +326,9 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
                         # downstream are then handled while still in the CPU cache.
                         budget = _FRAMES_PER_TURN
                         await anyio.lowlevel.checkpoint()
-                wakeup = anyio.Event()
-                self._wakeup = wakeup
-                await wakeup.wait()
+                waiter = runtime.new_waiter()
+                self._wakeup = waiter
+                await waiter.wait()
                 self._wakeup = None
         # Cancelled (interruption or end of run); a fresh worker takes over what is left.
         if self._worker_scope is scope:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
@@ -53,6 +54,51 @@ class ManagedTask:
         self._done.set()
 
 
+class Waiter:
+    """A one-shot wake-up for a parked worker: ``await waiter.wait()``, ``waiter.wake()``.
+
+    On asyncio it is a bare loop future (a worker hop is on every frame's path, so
+    this matters); on other anyio backends it is an :class:`anyio.Event`.
+    """
+
+    __slots__ = ("_future", "_event")
+
+    def __init__(self, loop: Any) -> None:
+        if loop is not None:
+            self._future: Any = loop.create_future()
+            self._event: anyio.Event | None = None
+        else:
+            self._future = None
+            self._event = anyio.Event()
+
+    def wake(self) -> None:
+        """Wake the waiting worker (idempotent)."""
+        future = self._future
+        if future is not None:
+            if not future.done():
+                future.set_result(None)
+        else:
+            self._event.set()  # type: ignore[union-attr]
+
+    async def wait(self) -> None:
+        """Park until :meth:`wake` is called (cancellable)."""
+        if self._future is not None:
+            await self._future
+        else:
+            await self._event.wait()  # type: ignore[union-attr]
+
+
+def _running_asyncio_loop() -> Any:
+    """The running asyncio loop, or None on another backend (asyncio is not imported eagerly)."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class ObserverDispatch:
     """Maps a frame class to the observers that want it, computed once per class."""
 
@@ -95,6 +141,11 @@ class TaskRuntime:
         self.task_group = task_group
         self.observers = observers
         self._clock_start = time.monotonic_ns()
+        self._loop = _running_asyncio_loop()
+
+    def new_waiter(self) -> Waiter:
+        """A fresh :class:`Waiter` for the running event loop."""
+        return Waiter(self._loop)
 
     def now_ns(self) -> int:
         """Nanoseconds since the task started (the pipeline clock)."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-from .base import DataFrame, SystemFrame
+from .base import frame_dataclass, DataFrame, SystemFrame
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class AudioRawFrame:
     """Mixin for 16-bit signed little-endian PCM audio."""
 
@@ -26,24 +25,24 @@ class AudioRawFrame:
         return self.num_frames / self.sample_rate if self.sample_rate else 0.0
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class InputAudioRawFrame(SystemFrame, AudioRawFrame):
     """Audio captured from the user (a system frame, so it never waits behind output)."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class UserAudioRawFrame(InputAudioRawFrame):
     """Input audio attributed to one participant."""
 
     user_id: str = ""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class OutputAudioRawFrame(DataFrame, AudioRawFrame):
     """Audio to play to the user, written by the output transport in order."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class TTSAudioRawFrame(OutputAudioRawFrame):
     """Audio produced by a TTS service for one synthesis context."""
 

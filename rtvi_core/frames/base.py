@@ -14,13 +14,17 @@ dropped from queues and its processing is not cancelled.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 _frame_ids = itertools.count(1)
 
+#: The decorator for frame classes: a dataclass without generated ``__eq__`` (frames
+#: compare and hash by identity) or ``__repr__`` (one generic ``Frame.__repr__``).
+frame_dataclass = dataclass(eq=False, repr=False)
 
-@dataclass(eq=False)
+
+@frame_dataclass
 class Frame:
     """Base of all frames.
 
@@ -53,25 +57,31 @@ class Frame:
     def __str__(self) -> str:
         return self.name
 
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr and f.init
+        )
+        return f"{self.name}({shown})"
 
-@dataclass(eq=False)
+
+@frame_dataclass
 class SystemFrame(Frame):
     """A frame handled as soon as it is pushed, ahead of any queued frame."""
 
     is_system: ClassVar[bool] = True
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class DataFrame(Frame):
     """A frame carrying content; queued in order at every processor."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class ControlFrame(Frame):
     """A frame that steers processing; queued in order with the data it frames."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class UninterruptibleFrame(Frame):
     """Mixin marking a frame that interruptions neither drop nor cancel.
 

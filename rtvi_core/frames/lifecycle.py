@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
-from .base import ControlFrame, SystemFrame
+from .base import frame_dataclass, ControlFrame, SystemFrame
 
 if TYPE_CHECKING:
     from ..metrics import MetricsData
     from ..processor import FrameProcessor
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class StartFrame(SystemFrame):
     """The first frame of every pipeline run; carries the run's settings."""
 
@@ -24,7 +24,7 @@ class StartFrame(SystemFrame):
     report_only_initial_ttfb: bool = False
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class EndFrame(ControlFrame):
     """Ends the pipeline after everything queued before it has been processed."""
 
@@ -32,26 +32,26 @@ class EndFrame(ControlFrame):
     reason: Any = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class StopFrame(ControlFrame):
     """Stops processing like :class:`EndFrame` but leaves processors set up."""
 
     interruptible = False
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class CancelFrame(SystemFrame):
     """Stops the pipeline at once, dropping whatever is queued."""
 
     reason: Any = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class InterruptionFrame(SystemFrame):
     """Interrupts the bot: processors drop queued frames and cancel in-flight work."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class ErrorFrame(SystemFrame):
     """An error; pushed upstream it reaches the RTVI processor and the task.
 
@@ -65,21 +65,21 @@ class ErrorFrame(SystemFrame):
     exception: BaseException | None = field(default=None, repr=False)
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class FatalErrorFrame(ErrorFrame):
     """An error that ends the session."""
 
     fatal: bool = True
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class MetricsFrame(SystemFrame):
     """Timing and usage measurements from processors."""
 
     data: list[MetricsData]
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class EndTaskFrame(ControlFrame):
     """Pushed upstream: asks the task to end gracefully (queue an :class:`EndFrame`)."""
 
@@ -87,13 +87,13 @@ class EndTaskFrame(ControlFrame):
     reason: Any = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class CancelTaskFrame(SystemFrame):
     """Pushed upstream: asks the task to cancel the pipeline."""
 
     reason: Any = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class InterruptionTaskFrame(SystemFrame):
     """Pushed upstream: asks the task to send an :class:`InterruptionFrame` from the top."""

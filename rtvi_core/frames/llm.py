@@ -5,25 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
-from .base import ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame
+from .base import frame_dataclass, ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame
 
 if TYPE_CHECKING:
     from ..services.llm_context import LLMContext
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class LLMContextFrame(DataFrame):
     """The conversation context, sent to the LLM to run an inference."""
 
     context: LLMContext
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class LLMRunFrame(DataFrame):
     """Runs the LLM on the current context."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class LLMMessagesAppendFrame(DataFrame):
     """Appends messages to the context; runs the LLM if ``run_llm`` is true."""
 
@@ -31,7 +31,7 @@ class LLMMessagesAppendFrame(DataFrame):
     run_llm: bool | None = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class LLMMessagesUpdateFrame(DataFrame):
     """Replaces the context's messages; runs the LLM if ``run_llm`` is true."""
 
@@ -39,26 +39,26 @@ class LLMMessagesUpdateFrame(DataFrame):
     run_llm: bool | None = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class LLMSetToolsFrame(DataFrame):
     """Replaces the tools offered to the LLM."""
 
     tools: list[dict[str, Any]]
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class LLMConfigureOutputFrame(DataFrame):
     """Sets whether the LLM's following output skips TTS (text-only replies)."""
 
     skip_tts: bool
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class LLMFullResponseStartFrame(ControlFrame):
     """An LLM response starts."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class LLMFullResponseEndFrame(ControlFrame):
     """An LLM response ended."""
 
@@ -80,14 +80,14 @@ class FunctionCallResultProperties:
     run_llm: bool | None = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class FunctionCallsStartedFrame(SystemFrame):
     """The LLM decided to call one or more tools."""
 
     function_calls: Sequence[FunctionCallFromLLM]
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class FunctionCallInProgressFrame(ControlFrame, UninterruptibleFrame):
     """A tool call began executing."""
 
@@ -97,7 +97,7 @@ class FunctionCallInProgressFrame(ControlFrame, UninterruptibleFrame):
     cancel_on_interruption: bool = False
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class FunctionCallResultFrame(DataFrame, UninterruptibleFrame):
     """The result of a tool call (server- or client-side)."""
 
@@ -109,7 +109,7 @@ class FunctionCallResultFrame(DataFrame, UninterruptibleFrame):
     properties: FunctionCallResultProperties | None = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class FunctionCallCancelFrame(SystemFrame):
     """A tool call was cancelled (e.g. by an interruption)."""
 

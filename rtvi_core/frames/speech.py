@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-from .base import SystemFrame
+from .base import frame_dataclass, SystemFrame
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class UserStartedSpeakingFrame(SystemFrame):
     """The user's turn started (turn detection, possibly gated by a strategy)."""
 
     emulated: bool = False
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class UserStoppedSpeakingFrame(SystemFrame):
     """The user's turn ended."""
 
     emulated: bool = False
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class UserSpeakingFrame(SystemFrame):
     """Sent periodically while the user speaks."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class VADUserStartedSpeakingFrame(SystemFrame):
     """Raw voice-activity onset, before any turn logic."""
 
@@ -34,7 +33,7 @@ class VADUserStartedSpeakingFrame(SystemFrame):
     timestamp: float = 0.0
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class VADUserStoppedSpeakingFrame(SystemFrame):
     """Raw voice-activity end, before any turn logic."""
 
@@ -42,33 +41,33 @@ class VADUserStoppedSpeakingFrame(SystemFrame):
     timestamp: float = 0.0
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class UserMuteStartedFrame(SystemFrame):
     """The bot started ignoring user audio (e.g. while it speaks or a tool runs)."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class UserMuteStoppedFrame(SystemFrame):
     """The bot stopped ignoring user audio."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class STTMuteFrame(SystemFrame):
     """Asks STT services to stop (``mute=True``) or resume transcribing."""
 
     mute: bool
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class BotStartedSpeakingFrame(SystemFrame):
     """The output transport wrote the first audio of a bot reply."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class BotStoppedSpeakingFrame(SystemFrame):
     """The bot's audio finished, was interrupted, or went silent."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class BotSpeakingFrame(SystemFrame):
     """Sent periodically while bot audio is being written."""

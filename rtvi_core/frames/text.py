@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from .base import DataFrame
+from .base import frame_dataclass, DataFrame
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class TextFrame(DataFrame):
     """A chunk of text.
 
@@ -21,12 +20,12 @@ class TextFrame(DataFrame):
     append_to_context = True
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class LLMTextFrame(TextFrame):
     """A chunk of LLM output, including its own spacing."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class AggregatedTextFrame(TextFrame):
     """A bot text segment on its way to the output transport.
 
@@ -40,7 +39,7 @@ class AggregatedTextFrame(TextFrame):
     will_be_spoken: bool = False
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class TTSTextFrame(AggregatedTextFrame):
     """Text that the bot has just spoken, released by the output transport at playback.
 
@@ -55,7 +54,7 @@ class TTSTextFrame(AggregatedTextFrame):
     context_id: str | None = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class TranscriptionFrame(TextFrame):
     """A final speech-to-text result."""
 
@@ -65,7 +64,7 @@ class TranscriptionFrame(TextFrame):
     result: Any = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class InterimTranscriptionFrame(TextFrame):
     """A partial speech-to-text result that may still change."""
 

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
-from .base import ControlFrame, DataFrame, SystemFrame
+from .base import frame_dataclass, ControlFrame, DataFrame, SystemFrame
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class InputTransportMessageFrame(SystemFrame):
     """A message received from the client (for RTVI, the decoded JSON object)."""
 
     message: Any
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class OutputTransportMessageFrame(DataFrame):
     """A message for the client, sent in order with the output."""
 
     message: Any
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class OutputTransportMessageUrgentFrame(SystemFrame):
     """A message for the client, sent at once (the path of every RTVI event)."""
 
@@ -47,25 +46,25 @@ class KeypadEntry(str, enum.Enum):
     STAR = "*"
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class InputDTMFFrame(SystemFrame):
     """A keypress received from the user."""
 
     button: KeypadEntry
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class OutputDTMFFrame(DataFrame):
     """A keypress to send to the user's side (telephony)."""
 
     button: KeypadEntry
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class ClientConnectedFrame(SystemFrame):
     """A client connected to the transport."""
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class InputTransportStartAudioStreamingFrame(ControlFrame):
     """Asks the input transport to start passing client audio on (sent on client-ready)."""

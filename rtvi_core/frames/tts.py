@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-from .base import ControlFrame, DataFrame
+from .base import frame_dataclass, ControlFrame, DataFrame
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class TTSSpeakFrame(DataFrame):
     """Text for the TTS to speak as is (not sent to the LLM)."""
 
@@ -15,14 +14,14 @@ class TTSSpeakFrame(DataFrame):
     append_to_context: bool = False
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class TTSStartedFrame(ControlFrame):
     """A TTS synthesis context started."""
 
     context_id: str | None = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class TTSStoppedFrame(ControlFrame):
     """A TTS synthesis context finished."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..frames.base import frame_dataclass
 from ..frames import ControlFrame, SystemFrame
 
 
@@ -17,7 +18,7 @@ class RTVIClientMessage:
     data: Any = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class RTVIClientMessageFrame(SystemFrame):
     """A ``client-message`` pushed downstream for application processors."""
 
@@ -26,14 +27,14 @@ class RTVIClientMessageFrame(SystemFrame):
     data: Any = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class RTVIServerMessageFrame(SystemFrame):
     """Pushed anywhere: the observer sends ``server-message`` with ``data``."""
 
     data: Any
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class RTVIServerResponseFrame(SystemFrame):
     """Reply to a ``client-message``: ``server-response``, or ``error-response`` if ``error``."""
 
@@ -42,7 +43,7 @@ class RTVIServerResponseFrame(SystemFrame):
     error: str | None = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class RTVIUIMessageFrame(SystemFrame):
     """A client UI message (``ui-event``, ``ui-snapshot``, ``ui-cancel-job-group``)."""
 
@@ -51,7 +52,7 @@ class RTVIUIMessageFrame(SystemFrame):
     data: Any
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class RTVIUICommandFrame(SystemFrame):
     """Pushed anywhere: the observer sends ``ui-command``."""
 
@@ -59,14 +60,14 @@ class RTVIUICommandFrame(SystemFrame):
     payload: Any = None
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class RTVIUIJobGroupFrame(SystemFrame):
     """Pushed anywhere: the observer sends ``ui-job-group`` with ``data``."""
 
     data: dict[str, Any]
 
 
-@dataclass(eq=False)
+@frame_dataclass
 class RTVIObserverConfigFrame(ControlFrame):
     """Changes observer settings at run time (e.g. ``function_call_report_level``)."""
 
