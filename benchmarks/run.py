@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""Run every benchmark scenario for Pipecat and rtvi_core, side by side.
+
+Each scenario is a script in ``scenarios/`` run as a subprocess with the
+framework's own virtual environment (see ``setup.sh``). Frameworks alternate
+(pipecat, rtvi_core, then rtvi_core, pipecat, ...) over several repetitions so
+slow drifts of a shared machine hit both; every figure is the median over
+repetitions. Prints ``scenario | pipecat | rtvi_core | ratio`` where
+``ratio = pipecat / rtvi_core`` for costs (time, memory, tasks): above 1 means
+rtvi_core is cheaper. Writes ``results/latest.json``.
+
+Standard library only; runs with any python3.
+
+    python3 benchmarks/run.py              # full run
+    python3 benchmarks/run.py --quick      # smoke run
+    python3 benchmarks/run.py --only rtvi_event --only cold_import
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCENARIOS_DIR = HERE / "scenarios"
+RESULTS_DIR = HERE / "results"
+FRAMEWORKS = ("pipecat", "rtvi_core")
+DEFAULT_PYTHON = {
+    "pipecat": HERE / ".venv-pipecat" / "bin" / "python",
+    "rtvi_core": HERE / ".venv-rtvi" / "bin" / "python",
+}
+
+# name -> (full args, quick args, full reps, quick reps, timeout s per process)
+SCENARIOS: dict[str, dict] = {
+    "pipeline_frames": {
+        "args": [],
+        "quick_args": ["--frames", "2000", "--latency-frames", "200", "--warmup", "100"],
+        "reps": 5,
+        "quick_reps": 1,
+        "timeout": 1800,
+    },
+    "rtvi_event": {
+        "args": ["--events", "2000"],
+        "quick_args": ["--events", "400"],
+        "reps": 7,
+        "quick_reps": 1,
+        "timeout": 600,
+    },
+    "idle_memory": {
+        "args": ["--sessions", "100"],
+        "quick_args": ["--sessions", "20", "--idle", "0.2"],
+        "reps": 5,
+        "quick_reps": 1,
+        "timeout": 600,
+    },
+    "cold_import": {
+        "args": ["--runs", "7"],
+        "quick_args": ["--runs", "3"],
+        "reps": 3,
+        "quick_reps": 1,
+        "timeout": 600,
+    },
+}
+
+
+# One table row: (scenario, label, path in results, unit, target ratio or None).
+# Every metric here is a cost (lower is better) so pipecat / rtvi_core > 1
+# means rtvi_core wins. Rows whose path is a pair read pipecat's and
+# rtvi_core's figure from different places (cold_import "alone" row).
+def table_rows() -> list[dict]:
+    rows = []
+    for k in (1, 10, 50):
+        target = 10.0 if k in (10, 50) else None
+        rows += [
+            dict(scenario="pipeline_frames", label=f"K={k} wall us/frame",
+                 path=(f"k{k}", "us_per_frame"), unit="us", target=target),
+            dict(scenario="pipeline_frames", label=f"K={k} CPU us/frame",
+                 path=(f"k{k}", "cpu_us_per_frame"), unit="us", target=target),
+            dict(scenario="pipeline_frames", label=f"K={k} latency p50 us",
+                 path=(f"k{k}", "latency_p50_us"), unit="us", target=None),
+            dict(scenario="pipeline_frames", label=f"K={k} latency p99 us",
+                 path=(f"k{k}", "latency_p99_us"), unit="us", target=None),
+        ]
+    rows += [
+        dict(scenario="rtvi_event", label="CPU us/event (RTVI msgs at sink)",
+             path=("cpu_us_per_event",), unit="us", target=10.0),
+        dict(scenario="rtvi_event", label="CPU us/LLM token",
+             path=("cpu_us_per_llm_token",), unit="us", target=None),
+        dict(scenario="rtvi_event", label="bot-llm-text msgs seen (count)",
+             path=("bot_llm_text_seen",), unit="n", target=None, ratio=False),
+        dict(scenario="rtvi_event", label="RTVI msgs seen (count)",
+             path=("messages_seen",), unit="n", target=None, ratio=False),
+        dict(scenario="idle_memory", label="tracemalloc KiB/session",
+             path=("tracemalloc_kib_per_session",), unit="KiB", target=5.0),
+        dict(scenario="idle_memory", label="RSS KiB/session",
+             path=("rss_kib_per_session",), unit="KiB", target=5.0),
+        dict(scenario="idle_memory", label="asyncio tasks/session",
+             path=("asyncio_tasks_per_session",), unit="n", target=5.0),
+        dict(scenario="cold_import", label="equivalent imports ms  <==",
+             path=("equivalent", "import_ms"), unit="ms", target=10.0),
+        dict(scenario="cold_import", label="vs `import rtvi_core` alone ms",
+             path={"pipecat": ("equivalent", "import_ms"),
+                   "rtvi_core": ("package", "import_ms")}, unit="ms", target=10.0),
+        dict(scenario="cold_import", label="bare package import ms",
+             path=("package", "import_ms"), unit="ms", target=None),
+        dict(scenario="cold_import", label="equivalent, whole process ms",
+             path=("equivalent", "process_ms"), unit="ms", target=None),
+    ]
+    return rows
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_scenario(name: str, framework: str, python: str, extra: list[str], timeout: float) -> dict:
+    cmd = [python, str(SCENARIOS_DIR / f"{name}.py"), "--framework", framework, *extra]
+    env = dict(os.environ)
+    # The venv alone decides what gets imported; same interpreter settings for both.
+    for var in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONDEVMODE",
+                "PYTHONMALLOC", "PYTHONTRACEMALLOC", "PYTHONASYNCIODEBUG", "PYTHONPROFILEIMPORTTIME"):
+        env.pop(var, None)
+    env.setdefault("PYTHONHASHSEED", "0")
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            cmd, cwd=str(SCENARIOS_DIR), env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as exc:
+        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr
+        return {"ok": False, "error": f"timeout after {timeout}s", "stderr_tail": _tail(err)}
+    elapsed = time.perf_counter() - t0
+    payload = None
+    for line in reversed(proc.stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                payload = json.loads(line)
+                break
+            except json.JSONDecodeError:
+                continue
+    if proc.returncode != 0 or payload is None:
+        return {
+            "ok": False,
+            "error": f"exit code {proc.returncode}" + ("" if payload else ", no JSON on stdout"),
+            "cmd": cmd,
+            "stderr_tail": _tail(proc.stderr),
+        }
+    payload["ok"] = True
+    payload["elapsed_s"] = elapsed
+    return payload
+
+
+def _tail(text: str | None, lines: int = 25) -> str:
+    if not text:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def dig(obj, path):
+    for key in path:
+        if not isinstance(obj, dict) or key not in obj:
+            return None
+        obj = obj[key]
+    return obj
+
+
+def _num(v):
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+        return float(v)
+    return None
+
+
+def median_of(runs: list[dict], path) -> float | None:
+    values = []
+    for run in runs:
+        v = dig(run.get("results"), path)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            values.append(float(v))
+    return statistics.median(values) if values else None
+
+
+def fmt(v: float | None, unit: str) -> str:
+    if v is None:
+        return "-"
+    if unit == "n":
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v):,}"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:,.1f}"
+    return f"{v:,.2f}"
+
+
+def ratio_of(p: float | None, r: float | None) -> float | None:
+    if p is None or r is None:
+        return None
+    if r <= 0:
+        return math.inf if p > 0 else None
+    return p / r
+
+
+def fmt_ratio(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if math.isinf(x):
+        return "inf"
+    return f"{x:,.1f}x" if x >= 10 else f"{x:,.2f}x"
+
+
+def git_describe() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=10,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(HERE.parent), "status", "--porcelain"],
+            capture_output=True, text=True, timeout=10,
+        )
+        if out.returncode == 0:
+            return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except Exception:
+        pass
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer frames/repetitions (smoke run)")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help=f"run only this scenario (repeatable, or comma-separated): {', '.join(SCENARIOS)}")
+    parser.add_argument("--reps", type=int, help="override repetitions per framework")
+    parser.add_argument("--framework", action="append", choices=FRAMEWORKS,
+                        help="run only this framework (repeatable; default both)")
+    parser.add_argument("--pipecat-python", default=str(DEFAULT_PYTHON["pipecat"]),
+                        help="interpreter of the Pipecat venv (default: benchmarks/.venv-pipecat)")
+    parser.add_argument("--rtvi-python", default=str(DEFAULT_PYTHON["rtvi_core"]),
+                        help="interpreter of the rtvi_core venv (default: benchmarks/.venv-rtvi)")
+    parser.add_argument("--output", default=str(RESULTS_DIR / "latest.json"))
+    args = parser.parse_args()
+
+    only = [n for item in args.only for n in item.split(",") if n]
+    unknown = [n for n in only if n not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}")
+    names = only or list(SCENARIOS)
+    frameworks = tuple(args.framework or FRAMEWORKS)
+    pythons = {"pipecat": args.pipecat_python, "rtvi_core": args.rtvi_python}
+    for fw in frameworks:
+        if not Path(pythons[fw]).exists():
+            print(f"missing interpreter for {fw}: {pythons[fw]}\n"
+                  f"run `bash {HERE.relative_to(Path.cwd()) if HERE.is_relative_to(Path.cwd()) else HERE}/setup.sh` first",
+                  file=sys.stderr)
+            return 2
+
+    started = _dt.datetime.now(_dt.timezone.utc)
+    raw: dict[str, dict[str, list]] = {}
+    for name in names:
+        spec = SCENARIOS[name]
+        extra = spec["quick_args"] if args.quick else spec["args"]
+        reps = args.reps or (spec["quick_reps"] if args.quick else spec["reps"])
+        raw[name] = {fw: [] for fw in frameworks}
+        for rep in range(reps):
+            order = frameworks if rep % 2 == 0 else frameworks[::-1]
+            for fw in order:
+                print(f"[{name}] rep {rep + 1}/{reps} {fw} ...", end=" ", file=sys.stderr, flush=True)
+                result = run_scenario(name, fw, pythons[fw], extra, spec["timeout"])
+                raw[name][fw].append(result)
+                if result["ok"]:
+                    print(f"ok ({result['elapsed_s']:.1f}s)", file=sys.stderr, flush=True)
+                else:
+                    print(f"FAILED: {result['error']}", file=sys.stderr, flush=True)
+                    print(result.get("stderr_tail", ""), file=sys.stderr, flush=True)
+
+    # ------------------------------------------------------------------ table
+    table = []
+    for row in table_rows():
+        if row["scenario"] not in raw:
+            continue
+        runs = raw[row["scenario"]]
+        values = {}
+        for fw in FRAMEWORKS:
+            path = row["path"][fw] if isinstance(row["path"], dict) else row["path"]
+            ok_runs = [r for r in runs.get(fw, []) if r.get("ok")]
+            values[fw] = median_of(ok_runs, path)
+        ratio = ratio_of(values["pipecat"], values["rtvi_core"]) if row.get("ratio", True) else None
+        # Paired ratio: repetition i of pipecat against repetition i of
+        # rtvi_core (run back to back), median over i. Less sensitive to the
+        # machine's speed drifting during the run than the ratio of medians.
+        paired = None
+        if row.get("ratio", True):
+            pairs = []
+            for rp, rr in zip(runs.get("pipecat", []), runs.get("rtvi_core", [])):
+                if not (rp.get("ok") and rr.get("ok")):
+                    continue
+                pp = row["path"]["pipecat"] if isinstance(row["path"], dict) else row["path"]
+                pr = row["path"]["rtvi_core"] if isinstance(row["path"], dict) else row["path"]
+                x = ratio_of(_num(dig(rp.get("results"), pp)), _num(dig(rr.get("results"), pr)))
+                if x is not None and math.isfinite(x):
+                    pairs.append(x)
+            paired = statistics.median(pairs) if pairs else None
+        met = None
+        if row["target"] is not None and ratio is not None:
+            met = ratio >= row["target"]
+        table.append({
+            "scenario": row["scenario"], "metric": row["label"], "unit": row["unit"],
+            "pipecat": values["pipecat"], "rtvi_core": values["rtvi_core"],
+            "ratio": None if ratio is None or math.isinf(ratio) else ratio,
+            "ratio_inf": bool(ratio is not None and math.isinf(ratio)),
+            "paired_ratio": paired,
+            "target_ratio": row["target"], "target_met": met,
+        })
+
+    headers = ("scenario", "metric", "pipecat", "rtvi_core", "ratio (pipecat / rtvi_core)",
+               "paired", "target")
+    lines = []
+    for t in table:
+        ratio = math.inf if t["ratio_inf"] else t["ratio"]
+        target = ""
+        if t["target_ratio"] is not None:
+            mark = {True: "ok", False: "MISSED", None: "?"}[t["target_met"]]
+            target = f">= {t['target_ratio']:g}x {mark}"
+        lines.append((t["scenario"], t["metric"], fmt(t["pipecat"], t["unit"]),
+                      fmt(t["rtvi_core"], t["unit"]), fmt_ratio(ratio), fmt_ratio(t["paired_ratio"]),
+                      target))
+    widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(headers)]
+    right = {2, 3, 4, 5}
+
+    def render(cells):
+        return " | ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    print()
+    print(render(headers))
+    print("-+-".join("-" * w for w in widths))
+    prev = None
+    for line in lines:
+        cells = list(line)
+        if cells[0] == prev:
+            cells[0] = ""
+        prev = line[0]
+        print(render(cells))
+    print()
+    print("pipecat, rtvi_core: medians over repetitions. ratio = median / median; > 1 means "
+          "rtvi_core is cheaper.\npaired = median over repetitions of the back-to-back "
+          "pipecat / rtvi_core ratios (robust to machine-speed drift)."
+          f"{' QUICK run (smoke only).' if args.quick else ''}")
+
+    failures = [(n, fw) for n in raw for fw in raw[n] for r in raw[n][fw] if not r.get("ok")]
+    if failures:
+        print(f"{len(failures)} scenario run(s) failed: {sorted(set(failures))}", file=sys.stderr)
+
+    # ------------------------------------------------------------------ JSON
+    versions = {}
+    for fw in frameworks:
+        for runs in raw.values():
+            v = next((r.get("framework_version") for r in runs.get(fw, []) if r.get("ok")), None)
+            if v:
+                versions[fw] = v
+                break
+    out = {
+        "meta": {
+            "started_utc": started.isoformat(timespec="seconds"),
+            "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "quick": args.quick,
+            "scenarios": names,
+            "frameworks": list(frameworks),
+            "framework_versions": versions,
+            "interpreters": {fw: pythons[fw] for fw in frameworks},
+            "host": platform.node(),
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "loadavg_at_end": os.getloadavg() if hasattr(os, "getloadavg") else None,
+            "repo_commit": git_describe(),
+            "ratio": "pipecat / rtvi_core (costs: > 1 means rtvi_core is cheaper)",
+        },
+        "table": table,
+        "runs": raw,
+    }
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(out, indent=2, sort_keys=False) + "\n")
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    archive = output.parent / f"run-{stamp}{'-quick' if args.quick else ''}.json"
+    archive.write_text(output.read_text())
+    print(f"wrote {output}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Create the two virtual environments the benchmarks run in:
+#
+#   benchmarks/.venv-pipecat   pipecat-ai==1.14.0 from PyPI
+#   benchmarks/.venv-rtvi      rtvi-core, editable install of the repository root
+#
+# Idempotent: a venv that already exists and imports its framework is left
+# alone. Pass --force to rebuild both. Set PYTHON to choose the interpreter
+# (default: python3.11, else python3; Python >= 3.11 is required).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+PIPECAT_VERSION="1.14.0"
+PIPECAT_VENV="$HERE/.venv-pipecat"
+RTVI_VENV="$HERE/.venv-rtvi"
+
+FORCE=0
+for arg in "$@"; do
+    case "$arg" in
+        --force) FORCE=1 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
+
+if [[ -z "${PYTHON:-}" ]]; then
+    if command -v python3.11 >/dev/null 2>&1; then PYTHON=python3.11; else PYTHON=python3; fi
+fi
+if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+    echo "need Python >= 3.11, $PYTHON is $("$PYTHON" --version 2>&1)" >&2
+    exit 1
+fi
+
+pipecat_ok() {
+    [[ -x "$PIPECAT_VENV/bin/python" ]] && "$PIPECAT_VENV/bin/python" - "$PIPECAT_VERSION" <<'EOF' >/dev/null 2>&1
+import sys
+from importlib.metadata import version
+assert version("pipecat-ai") == sys.argv[1], version("pipecat-ai")
+import pipecat.pipeline.pipeline, pipecat.processors.frameworks.rtvi  # noqa: E401
+EOF
+}
+
+rtvi_ok() {
+    [[ -x "$RTVI_VENV/bin/python" ]] && "$RTVI_VENV/bin/python" - "$ROOT" <<'EOF' >/dev/null 2>&1
+import os, sys
+from importlib.metadata import version
+version("rtvi-core")
+import rtvi_core
+# Must be the editable install of this checkout, not some other copy.
+assert os.path.realpath(rtvi_core.__file__).startswith(os.path.realpath(sys.argv[1]) + os.sep)
+EOF
+}
+
+make_venv() {  # make_venv DIR
+    rm -rf "$1"
+    "$PYTHON" -m venv "$1"
+}
+
+if [[ $FORCE -eq 0 ]] && pipecat_ok; then
+    echo "[setup] $PIPECAT_VENV: pipecat-ai $PIPECAT_VERSION already installed"
+else
+    echo "[setup] creating $PIPECAT_VENV (pipecat-ai==$PIPECAT_VERSION)"
+    make_venv "$PIPECAT_VENV"
+    "$PIPECAT_VENV/bin/python" -m pip install --quiet "pipecat-ai==$PIPECAT_VERSION"
+    pipecat_ok || { echo "[setup] pipecat venv does not import pipecat" >&2; exit 1; }
+fi
+
+if [[ $FORCE -eq 0 ]] && rtvi_ok; then
+    echo "[setup] $RTVI_VENV: rtvi-core (editable, $ROOT) already installed"
+else
+    echo "[setup] creating $RTVI_VENV (pip install -e $ROOT)"
+    make_venv "$RTVI_VENV"
+    "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT"
+    rtvi_ok || { echo "[setup] rtvi venv does not import rtvi_core from $ROOT" >&2; exit 1; }
+fi
+
+echo "[setup] done:"
+"$PIPECAT_VENV/bin/python" -c 'from importlib.metadata import version; print("  pipecat-ai", version("pipecat-ai"))'
+"$RTVI_VENV/bin/python" -c 'from importlib.metadata import version; print("  rtvi-core ", version("rtvi-core"))'

@@ -1,0 +1,49 @@
+"""``JSONFrameSerializer``: RTVI messages as JSON text."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+
+from ..frames import (
+    Frame,
+    InputTransportMessageFrame,
+    OutputTransportMessageFrame,
+    OutputTransportMessageUrgentFrame,
+)
+from ..rtvi.messages import encode
+from ..services.serializer import FrameSerializer
+
+logger = logging.getLogger("rtvi_core.builtins.json_serializer")
+
+_encode_json = msgspec.json.Encoder().encode
+_decode_json = msgspec.json.Decoder().decode
+
+
+class JSONFrameSerializer(FrameSerializer):
+    """Sends transport messages as JSON text; received JSON becomes an input message.
+
+    Outgoing messages may be RTVI message Structs or plain JSON-able objects;
+    other frames (audio, ...) are not carried. Any received JSON value becomes an
+    :class:`InputTransportMessageFrame` (the RTVI processor decides what it means);
+    text that is not JSON is logged and dropped.
+    """
+
+    def serialize(self, frame: Frame) -> str | None:
+        """JSON text of a transport message frame; None for other frames."""
+        if not isinstance(frame, (OutputTransportMessageUrgentFrame, OutputTransportMessageFrame)):
+            return None
+        message = frame.message
+        if isinstance(message, msgspec.Struct):
+            return encode(message).decode()  # type: ignore[arg-type]
+        return _encode_json(message).decode()
+
+    def deserialize(self, data: bytes | str) -> Frame | None:
+        """The received JSON value as an :class:`InputTransportMessageFrame`, or None."""
+        try:
+            message = _decode_json(data)
+        except msgspec.DecodeError as exc:
+            logger.warning("dropping a message that is not valid JSON: %s", exc)
+            return None
+        return InputTransportMessageFrame(message=message)

@@ -1,0 +1,83 @@
+"""``ToneTTSService``: a dependency-free stand-in TTS that "speaks" in tones."""
+
+from __future__ import annotations
+
+import math
+import sys
+import zlib
+from array import array
+from functools import lru_cache
+from typing import Any, AsyncIterator
+
+import anyio
+
+from ..services.tts import TTSService, WordTimestamp
+
+#: Tone length: a base plus a step per letter or digit of the word.
+WORD_BASE_SECS = 0.060
+LETTER_SECS = 0.045
+#: Silence after every word.
+GAP_SECS = 0.040
+#: Linear fade in and out of each tone (no clicks).
+FADE_SECS = 0.008
+#: Peak amplitude (of 32767).
+AMPLITUDE = 9000
+#: Tones are picked from two octaves of semitones above this frequency.
+BASE_HZ = 220.0
+
+
+class ToneTTSService(TTSService):
+    """Produces real PCM16 audio, one short tone per word, deterministically.
+
+    A word sounds for ``WORD_BASE_SECS + LETTER_SECS`` per letter/digit at a pitch
+    derived from the word, followed by ``GAP_SECS`` of silence. The same text always
+    gives the same bytes.
+
+    ``word_timestamps``: report each word's timing (word mode) or not (sentence mode).
+    ``realtime_factor``: wait this many times each word's audio length before
+    yielding it (0: as fast as possible; 1: like a real-time synthesizer).
+    """
+
+    def __init__(
+        self, *, word_timestamps: bool = True, realtime_factor: float = 0.0, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self._word_timestamps = word_timestamps
+        self._realtime_factor = realtime_factor
+
+    async def run_tts(self, text: str, context_id: str) -> AsyncIterator[bytes | WordTimestamp]:
+        """Yield each word's timing (in word mode) and then its tone plus gap."""
+        sample_rate = self.sample_rate
+        samples = 0
+        for word in text.split():
+            if self._word_timestamps:
+                yield WordTimestamp(word, samples / sample_rate)
+            audio = word_tone(word, sample_rate)
+            if self._realtime_factor:
+                await anyio.sleep(self._realtime_factor * len(audio) / (2 * sample_rate))
+            samples += len(audio) // 2
+            yield audio
+
+
+def word_tone(word: str, sample_rate: int) -> bytes:
+    """The mono PCM16 audio of one word: its tone, then the gap."""
+    letters = sum(1 for ch in word if ch.isalnum())
+    return _tone(zlib.crc32(word.lower().encode()) % 24, letters, sample_rate)
+
+
+@lru_cache(maxsize=256)
+def _tone(semitone: int, letters: int, sample_rate: int) -> bytes:
+    """A faded tone ``semitone`` steps above ``BASE_HZ`` for ``letters``, plus the gap."""
+    tone = round((WORD_BASE_SECS + LETTER_SECS * letters) * sample_rate)
+    gap = round(GAP_SECS * sample_rate)
+    fade = max(1, min(round(FADE_SECS * sample_rate), tone // 2))
+    step = 2 * math.pi * BASE_HZ * 2 ** (semitone / 12) / sample_rate
+    sin = math.sin
+    pcm = array("h", [int(AMPLITUDE * sin(step * i)) for i in range(tone)])
+    for i in range(fade):
+        pcm[i] = int(pcm[i] * (i + 1) / fade)
+        pcm[tone - 1 - i] = int(pcm[tone - 1 - i] * (i + 1) / fade)
+    pcm.extend(array("h", bytes(2 * gap)))
+    if sys.byteorder == "big":
+        pcm.byteswap()
+    return pcm.tobytes()

@@ -1,0 +1,525 @@
+"""``RTVIObserver``: turns pipeline events into RTVI server → client messages (spec §6–§11).
+
+The observer watches frame hops (it is not a processor) and sends each message
+through :meth:`RTVIProcessor.push_transport_message` (the urgent path). Rules:
+
+* every frame is reported once, at its first reported hop (the frame is marked);
+* frames that go both ways (speaking state, interruptions, tool calls, ...) are
+  reported from their downstream copy only; app frames (``RTVIServerMessageFrame``,
+  ``RTVIServerResponseFrame``, UI frames) and metrics from either direction;
+* text segments (``AggregatedTextFrame``/``TTSTextFrame``) only when pushed by the
+  output transport (a :class:`~rtvi_core.services.BaseOutputTransport`), so they are
+  in step with playback — see :mod:`.bot_output`;
+* frames pushed by an ignored source are not reported.
+
+Only the frame classes the enabled features need are observed (``frame_types``), so
+other frames cost nothing. Params are read when the observer is made, except
+``vad_user_speaking_enabled`` and ``function_call_report_level``, which an
+:class:`~rtvi_core.rtvi.frames.RTVIObserverConfigFrame` changes at run time.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+import anyio
+
+from ..direction import FrameDirection
+from ..frames import (
+    AggregatedTextFrame,
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    Frame,
+    FunctionCallCancelFrame,
+    FunctionCallInProgressFrame,
+    FunctionCallResultFrame,
+    FunctionCallsStartedFrame,
+    InputAudioRawFrame,
+    InterimTranscriptionFrame,
+    InterruptionFrame,
+    LLMContextFrame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+    MetricsFrame,
+    TranscriptionFrame,
+    TTSAudioRawFrame,
+    TTSStartedFrame,
+    TTSStoppedFrame,
+    TTSTextFrame,
+    UserMuteStartedFrame,
+    UserMuteStoppedFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from ..metrics import (
+    LLMUsageMetricsData,
+    MetricsData,
+    ProcessingMetricsData,
+    STTUsageMetricsData,
+    TTFBMetricsData,
+    TTSUsageMetricsData,
+)
+from ..observers import BaseObserver, FramePushed
+from ..services.output_transport import BaseOutputTransport
+from . import messages as m
+from .audio_level import AudioLevelMeter
+from .bot_output import BotOutputReporter, BotOutputTransform
+from .frames import (
+    RTVIObserverConfigFrame,
+    RTVIServerMessageFrame,
+    RTVIServerResponseFrame,
+    RTVIUICommandFrame,
+    RTVIUIJobGroupFrame,
+)
+from .observer_params import (
+    FunctionCallReportLevel,
+    RTVIObserverParams,
+    normalize_report_levels,
+)
+
+if TYPE_CHECKING:
+    from ..processor import FrameProcessor
+    from .processor import RTVIProcessor
+
+__all__ = ["RTVIObserver", "RTVIObserverParams", "FunctionCallReportLevel"]
+
+UPSTREAM = FrameDirection.UPSTREAM
+NONE = FunctionCallReportLevel.NONE
+FULL = FunctionCallReportLevel.FULL
+DISABLED = FunctionCallReportLevel.DISABLED
+
+# Where a frame's hop is reported from.
+_ANY = 0  # either direction
+_DOWN = 1  # downstream hops only
+_OUTPUT = 2  # downstream hops pushed by the output transport
+
+#: Last characters (before closing quotes/brackets) that end a sentence.
+_SENTENCE_ENDS = frozenset(".!?…。！？")
+_CLOSERS = "\"')]}»”’"
+
+Handler = Callable[[Any, int], Awaitable[None]]
+
+
+class RTVIObserver(BaseObserver):
+    """Sends RTVI events for what happens in the pipeline; made by ``RTVIProcessor``.
+
+    ``RTVIObserver(rtvi, params=RTVIObserverParams(...))``; the task registers one
+    automatically when RTVI is on.
+    """
+
+    def __init__(self, rtvi: RTVIProcessor, *, params: RTVIObserverParams | None = None) -> None:
+        self._rtvi = rtvi
+        self._params = params = params or RTVIObserverParams()
+        self._send = rtvi.push_transport_message
+        self._seen_key = f"_rtvi_seen_{id(self)}"
+        self._ignored: set[FrameProcessor] = set(params.ignored_sources)
+        self._report_levels = normalize_report_levels(params.function_call_report_level)
+        self._vad_enabled = params.vad_user_speaking_enabled
+        self._output = BotOutputReporter(params, self._send, lambda: rtvi.is_legacy_client)
+        self._transcript: list[str] = []
+        self._user_level = AudioLevelMeter(params.audio_level_period_secs)
+        self._bot_level = AudioLevelMeter(params.audio_level_period_secs)
+        self._log_forwarder: _LogForwarder | None = None
+        self._table = self._build_routes()
+        self._routes: dict[type, tuple[Handler, int]] = dict(self._table)
+        #: Exactly the frame classes handled (subclasses included).
+        self.frame_types = tuple(self._table)
+
+    # -- public API -------------------------------------------------------------------
+
+    @property
+    def params(self) -> RTVIObserverParams:
+        """The observer's settings."""
+        return self._params
+
+    def add_ignored_source(self, source: FrameProcessor) -> None:
+        """Stop reporting frames pushed by ``source``."""
+        self._ignored.add(source)
+
+    def remove_ignored_source(self, source: FrameProcessor) -> None:
+        """Report frames pushed by ``source`` again (no error if it was not ignored)."""
+        self._ignored.discard(source)
+
+    def add_bot_output_transformer(
+        self, transform_function: BotOutputTransform, aggregation_type: str = "*"
+    ) -> None:
+        """Transform the text of ``bot-output``/``bot-tts-text`` of ``aggregation_type`` (§7.5)."""
+        self._output.transforms.add(aggregation_type, transform_function)
+
+    def remove_bot_output_transformer(
+        self, transform_function: BotOutputTransform, aggregation_type: str = "*"
+    ) -> None:
+        """Remove a transform added for ``aggregation_type``."""
+        self._output.transforms.remove(aggregation_type, transform_function)
+
+    async def on_pipeline_started(self) -> None:
+        if self._params.system_logs_enabled and self._log_forwarder is None:
+            self._log_forwarder = _LogForwarder(self._send)
+            self._log_forwarder.start(self._rtvi)
+
+    async def on_pipeline_finished(self) -> None:
+        if self._log_forwarder is not None:
+            self._log_forwarder.stop()
+            self._log_forwarder = None
+
+    async def on_push_frame(self, data: FramePushed) -> None:
+        frame = data.frame
+        route = self._routes.get(type(frame)) or self._resolve(type(frame))
+        handler, where = route
+        if where and (
+            data.direction is UPSTREAM
+            or (where == _OUTPUT and not isinstance(data.source, BaseOutputTransport))
+        ):
+            return
+        marks = frame.__dict__
+        if self._seen_key in marks:
+            return
+        marks[self._seen_key] = True
+        # The first reportable hop decides: a frame an ignored source pushed stays unreported.
+        if self._ignored and data.source in self._ignored:
+            return
+        await handler(frame, data.timestamp)
+
+    # -- routing ----------------------------------------------------------------------
+
+    def _build_routes(self) -> dict[type, tuple[Handler, int]]:
+        p = self._params
+        routes: dict[type, tuple[Handler, int]] = {
+            InterruptionFrame: (self._interruption, _DOWN),
+            BotStartedSpeakingFrame: (self._bot_started_speaking, _DOWN),
+            BotStoppedSpeakingFrame: (self._bot_stopped_speaking, _DOWN),
+            VADUserStartedSpeakingFrame: (self._vad(m.VADUserStartedSpeaking()), _DOWN),
+            VADUserStoppedSpeakingFrame: (self._vad(m.VADUserStoppedSpeaking()), _DOWN),
+            FunctionCallsStartedFrame: (self._function_calls_started, _DOWN),
+            FunctionCallInProgressFrame: (self._function_call_in_progress, _DOWN),
+            FunctionCallResultFrame: (self._function_call_result, _DOWN),
+            FunctionCallCancelFrame: (self._function_call_cancel, _DOWN),
+            RTVIServerMessageFrame: (self._server_message, _ANY),
+            RTVIServerResponseFrame: (self._server_response, _ANY),
+            RTVIUICommandFrame: (self._ui_command, _ANY),
+            RTVIUIJobGroupFrame: (self._ui_job_group, _ANY),
+            RTVIObserverConfigFrame: (self._configure, _ANY),
+        }
+        if p.user_speaking_enabled:
+            routes[UserStartedSpeakingFrame] = (self._constant(m.UserStartedSpeaking()), _DOWN)
+            routes[UserStoppedSpeakingFrame] = (self._constant(m.UserStoppedSpeaking()), _DOWN)
+        if p.user_mute_enabled:
+            routes[UserMuteStartedFrame] = (self._constant(m.UserMuteStarted()), _DOWN)
+            routes[UserMuteStoppedFrame] = (self._constant(m.UserMuteStopped()), _DOWN)
+        if p.user_transcription_enabled:
+            routes[TranscriptionFrame] = (self._transcription, _DOWN)
+            routes[InterimTranscriptionFrame] = (self._transcription, _DOWN)
+        if p.user_llm_enabled:
+            routes[LLMContextFrame] = (self._user_llm_text, _DOWN)
+        if p.bot_llm_enabled:
+            routes[LLMFullResponseStartFrame] = (self._constant(m.BotLLMStarted()), _DOWN)
+            routes[LLMFullResponseEndFrame] = (self._bot_llm_stopped, _DOWN)
+            routes[LLMTextFrame] = (self._bot_llm_text, _DOWN)
+        if p.bot_tts_enabled:
+            routes[TTSStartedFrame] = (self._constant(m.BotTTSStarted()), _DOWN)
+            routes[TTSStoppedFrame] = (self._constant(m.BotTTSStopped()), _DOWN)
+        if p.bot_output_enabled or p.bot_tts_enabled:
+            routes[AggregatedTextFrame] = (self._output_segment, _OUTPUT)
+            routes[TTSTextFrame] = (self._output_spoken, _OUTPUT)
+        if p.metrics_enabled:
+            routes[MetricsFrame] = (self._metrics, _ANY)
+        if p.user_audio_level_enabled:
+            routes[InputAudioRawFrame] = (self._user_audio, _DOWN)
+        if p.bot_audio_level_enabled:
+            routes[TTSAudioRawFrame] = (self._bot_audio, _DOWN)
+        return routes
+
+    def _resolve(self, frame_type: type) -> tuple[Handler, int]:
+        for base in frame_type.__mro__:
+            route = self._table.get(base)
+            if route is not None:
+                self._routes[frame_type] = route
+                return route
+        raise TypeError(f"{self}: no route for {frame_type.__name__}")  # frame_types prevents it
+
+    def _constant(self, message: m.OutboundMessage) -> Handler:
+        async def send(frame: Frame, timestamp: int) -> None:
+            await self._send(message)
+
+        return send
+
+    def _vad(self, message: m.OutboundMessage) -> Handler:
+        async def send(frame: Frame, timestamp: int) -> None:
+            if self._vad_enabled:
+                await self._send(message)
+
+        return send
+
+    # -- speaking state and interruptions ---------------------------------------------------
+
+    async def _interruption(self, frame: InterruptionFrame, timestamp: int) -> None:
+        self._output.interrupted()
+        self._transcript.clear()
+        if self._params.bot_speaking_enabled:
+            await self._send(m.BotInterrupted())
+
+    async def _bot_started_speaking(self, frame: Frame, timestamp: int) -> None:
+        if self._params.bot_speaking_enabled:
+            await self._send(m.BotStartedSpeaking())
+        await self._output.bot_started_speaking()
+
+    async def _bot_stopped_speaking(self, frame: Frame, timestamp: int) -> None:
+        self._output.bot_stopped_speaking()
+        if self._params.bot_speaking_enabled:
+            await self._send(m.BotStoppedSpeaking())
+
+    # -- user -------------------------------------------------------------------------
+
+    async def _transcription(self, frame: TranscriptionFrame | InterimTranscriptionFrame, timestamp: int) -> None:
+        data = m.UserTranscriptionData(
+            text=frame.text,
+            user_id=frame.user_id,
+            timestamp=frame.timestamp,
+            final=isinstance(frame, TranscriptionFrame),
+        )
+        await self._send(m.UserTranscription(data=data))
+
+    async def _user_llm_text(self, frame: LLMContextFrame, timestamp: int) -> None:
+        text = _last_user_text(frame.context.messages)
+        if text is not None:
+            await self._send(m.UserLLMText(data=m.TextData(text=text)))
+
+    async def _user_audio(self, frame: InputAudioRawFrame, timestamp: int) -> None:
+        value = self._user_level.add(frame.audio, frame.sample_rate, frame.num_channels, timestamp)
+        if value is not None:
+            await self._send(m.UserAudioLevel(data=m.AudioLevelData(value=value)))
+
+    # -- bot --------------------------------------------------------------------------
+
+    async def _bot_llm_text(self, frame: LLMTextFrame, timestamp: int) -> None:
+        text = frame.text
+        await self._send(m.BotLLMText(data=m.TextData(text=text)))
+        parts = self._transcript
+        parts.append(text)
+        tail = text.rstrip().rstrip(_CLOSERS)
+        if tail and tail[-1] in _SENTENCE_ENDS:
+            await self._send_transcript()
+
+    async def _bot_llm_stopped(self, frame: Frame, timestamp: int) -> None:
+        if self._transcript:
+            await self._send_transcript()
+        await self._send(m.BotLLMStopped())
+
+    async def _send_transcript(self) -> None:
+        """Deprecated ``bot-transcription``: the LLM text gathered up to a sentence end."""
+        text = "".join(self._transcript)
+        self._transcript.clear()
+        if text.strip():
+            await self._send(m.BotTranscription(data=m.TextData(text=text)))
+
+    async def _output_segment(self, frame: AggregatedTextFrame, timestamp: int) -> None:
+        await self._output.segment(frame)
+
+    async def _output_spoken(self, frame: TTSTextFrame, timestamp: int) -> None:
+        await self._output.spoken(frame)
+
+    async def _bot_audio(self, frame: TTSAudioRawFrame, timestamp: int) -> None:
+        value = self._bot_level.add(frame.audio, frame.sample_rate, frame.num_channels, timestamp)
+        if value is not None:
+            await self._send(m.BotAudioLevel(data=m.AudioLevelData(value=value)))
+
+    # -- metrics ------------------------------------------------------------------------
+
+    async def _metrics(self, frame: MetricsFrame, timestamp: int) -> None:
+        await self._send(m.Metrics(data=metrics_payload(frame.data)))
+
+    # -- function calls ------------------------------------------------------------------
+
+    def _report_level(self, function_name: str) -> FunctionCallReportLevel:
+        levels = self._report_levels
+        return levels.get(function_name) or levels.get("*") or NONE
+
+    async def _function_calls_started(self, frame: FunctionCallsStartedFrame, timestamp: int) -> None:
+        for call in frame.function_calls:
+            level = self._report_level(call.function_name)
+            if level is DISABLED:
+                continue
+            data = m.LLMFunctionCallStartedData()
+            if level is not NONE:
+                data.function_name = call.function_name
+            await self._send(m.LLMFunctionCallStarted(data=data))
+
+    async def _function_call_in_progress(self, frame: FunctionCallInProgressFrame, timestamp: int) -> None:
+        level = self._report_level(frame.function_name)
+        if level is DISABLED:
+            return
+        data = m.LLMFunctionCallInProgressData(tool_call_id=frame.tool_call_id)
+        if level is not NONE:
+            data.function_name = frame.function_name
+        if level is FULL:
+            data.arguments = frame.arguments
+        await self._send(m.LLMFunctionCallInProgress(data=data))
+
+    async def _function_call_result(self, frame: FunctionCallResultFrame, timestamp: int) -> None:
+        await self._function_call_stopped(frame.function_name, frame.tool_call_id, False, frame.result)
+
+    async def _function_call_cancel(self, frame: FunctionCallCancelFrame, timestamp: int) -> None:
+        await self._function_call_stopped(frame.function_name, frame.tool_call_id, True, None)
+
+    async def _function_call_stopped(
+        self, function_name: str, tool_call_id: str, cancelled: bool, result: Any
+    ) -> None:
+        level = self._report_level(function_name)
+        if level is DISABLED:
+            return
+        data = m.LLMFunctionCallStoppedData(tool_call_id=tool_call_id, cancelled=cancelled)
+        if level is not NONE:
+            data.function_name = function_name
+        if level is FULL and result:
+            data.result = result
+        await self._send(m.LLMFunctionCallStopped(data=data))
+
+    # -- app and UI frames, configuration ---------------------------------------------------
+
+    async def _server_message(self, frame: RTVIServerMessageFrame, timestamp: int) -> None:
+        await self._send(m.ServerMessage(data=frame.data))
+
+    async def _server_response(self, frame: RTVIServerResponseFrame, timestamp: int) -> None:
+        msg_id = frame.client_msg.msg_id
+        if frame.error is not None:
+            await self._send(m.ErrorResponse(id=msg_id, data=m.ErrorResponseData(error=frame.error)))
+        else:
+            data = m.ServerResponseData(t=frame.client_msg.type, d=frame.data)
+            await self._send(m.ServerResponse(id=msg_id, data=data))
+
+    async def _ui_command(self, frame: RTVIUICommandFrame, timestamp: int) -> None:
+        await self._send(m.UICommand(data=m.UICommandData(command=frame.command, payload=frame.payload)))
+
+    async def _ui_job_group(self, frame: RTVIUIJobGroupFrame, timestamp: int) -> None:
+        await self._send(m.UIJobGroup(data=frame.data))
+
+    async def _configure(self, frame: RTVIObserverConfigFrame, timestamp: int) -> None:
+        if frame.function_call_report_level is not None:
+            self._report_levels = normalize_report_levels(frame.function_call_report_level)
+            self._params.function_call_report_level = self._report_levels
+        if frame.vad_user_speaking_enabled is not None:
+            self._vad_enabled = self._params.vad_user_speaking_enabled = frame.vad_user_speaking_enabled
+
+    def __str__(self) -> str:
+        return f"RTVIObserver({self._rtvi})"
+
+
+# -- payload helpers ---------------------------------------------------------------------
+
+
+def _last_user_text(messages: list[Any]) -> str | None:
+    """Text of the last context message if it is the user's (list content: text parts joined by a space)."""
+    if not messages:
+        return None
+    message = messages[-1]
+    if not isinstance(message, dict) or message.get("role") != "user":
+        return None
+    content = message.get("content")
+    if content is None or isinstance(content, str):
+        return content
+    return " ".join(
+        part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)
+    )
+
+
+def _entry(data: MetricsData, value: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"processor": data.processor}
+    if data.model:
+        entry["model"] = data.model
+    entry["value"] = value
+    return entry
+
+
+def _usage(data: LLMUsageMetricsData) -> dict[str, Any] | None:
+    usage = data.value
+    if usage is None:
+        return None
+    return {key: value for key, value in vars(usage).items() if value is not None}
+
+
+#: Metrics record class → (``data`` key, entry builder); other kinds are dropped.
+_METRICS: dict[type, tuple[str, Callable[[Any], Any]]] = {
+    TTFBMetricsData: ("ttfb", lambda d: _entry(d, d.value)),
+    ProcessingMetricsData: ("processing", lambda d: _entry(d, d.value)),
+    LLMUsageMetricsData: ("tokens", _usage),
+    STTUsageMetricsData: ("stt_usage", lambda d: _entry(d, {"audio_seconds": d.value})),
+    TTSUsageMetricsData: ("characters", lambda d: _entry(d, d.value)),
+}
+
+
+def metrics_payload(records: list[MetricsData]) -> dict[str, list[Any]]:
+    """The ``metrics`` message ``data`` for ``records`` (spec §9; ``{}`` if none is reportable)."""
+    payload: dict[str, list[Any]] = {}
+    for record in records:
+        kind = _METRICS.get(type(record))
+        if kind is None:
+            continue
+        entry = kind[1](record)
+        if entry is not None:
+            payload.setdefault(kind[0], []).append(entry)
+    return payload
+
+
+# -- system logs ----------------------------------------------------------------------------
+
+#: True inside the task forwarding log lines: lines logged while sending are dropped.
+_forwarding_logs: contextvars.ContextVar[bool] = contextvars.ContextVar("rtvi_forwarding_logs", default=False)
+
+#: Log lines waiting to be sent at most (the oldest are dropped beyond this).
+MAX_PENDING_LOG_LINES = 1000
+
+
+class _LogForwarder(logging.Handler):
+    """Sends every ``rtvi_core`` log line as ``system-log`` (from a background task).
+
+    Lines logged by the forwarding itself are dropped, so it never feeds itself.
+    Lines logged from other threads are queued and go out with the next line of
+    the event-loop thread.
+    """
+
+    def __init__(self, send: Callable[[m.OutboundMessage], Awaitable[None]]) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self._send = send
+        self._lines: deque[str] = deque(maxlen=MAX_PENDING_LOG_LINES)
+        self._wakeup = anyio.Event()
+        self._thread = threading.get_ident()
+        self._task: Any = None
+
+    def start(self, rtvi: RTVIProcessor) -> None:
+        """Attach to the ``rtvi_core`` logger and start sending."""
+        self._task = rtvi.create_task(self._run(), "system-logs")
+        logging.getLogger("rtvi_core").addHandler(self)
+
+    def stop(self) -> None:
+        """Detach and stop sending."""
+        logging.getLogger("rtvi_core").removeHandler(self)
+        if self._task is not None:
+            self._task.cancel()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _forwarding_logs.get():
+            return
+        try:
+            self._lines.append(self.format(record))
+        except Exception:
+            self.handleError(record)
+            return
+        if threading.get_ident() == self._thread:
+            self._wakeup.set()
+
+    async def _run(self) -> None:
+        _forwarding_logs.set(True)
+        lines = self._lines
+        while True:
+            await self._wakeup.wait()
+            self._wakeup = anyio.Event()
+            while lines:
+                await self._send(m.SystemLog(data=m.TextData(text=lines.popleft())))

@@ -1,0 +1,85 @@
+"""``RTVIObserverParams``: which RTVI events the observer sends, and how."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+
+if TYPE_CHECKING:
+    from ..processor import FrameProcessor
+
+
+class FunctionCallReportLevel(str, enum.Enum):
+    """How much of a tool call the ``llm-function-call-*`` events reveal."""
+
+    DISABLED = "disabled"  #: no events for the function
+    NONE = "none"  #: events without name, arguments or result
+    NAME = "name"  #: adds ``function_name``
+    FULL = "full"  #: adds ``function_name``, ``arguments`` and (non-empty) ``result``
+
+
+#: Pipecat's name for :class:`FunctionCallReportLevel`.
+RTVIFunctionCallReportLevel = FunctionCallReportLevel
+
+#: ``async fn(text, aggregated_by, accumulated_text, remaining_text) -> {text, ...}``, or the
+#: deprecated ``async fn(text, aggregated_by) -> str``.
+BotOutputTransform = Callable[..., Awaitable[Any]]
+
+
+def _default_report_level() -> dict[str, FunctionCallReportLevel]:
+    return {"*": FunctionCallReportLevel.NONE}
+
+
+def normalize_report_levels(
+    levels: Mapping[str, FunctionCallReportLevel | str],
+) -> dict[str, FunctionCallReportLevel]:
+    """``levels`` with string values turned into :class:`FunctionCallReportLevel` (ValueError if unknown)."""
+    return {name: FunctionCallReportLevel(level) for name, level in levels.items()}
+
+
+@dataclass
+class RTVIObserverParams:
+    """Switches of the RTVI observer (spec §14.1); every flag gates the events it names.
+
+    * ``bot_output_enabled``: ``bot-output``.
+    * ``bot_llm_enabled``: ``bot-llm-started``/``-text``/``-stopped`` and ``bot-transcription``.
+    * ``bot_tts_enabled``: ``bot-tts-started``/``-text``/``-stopped``.
+    * ``bot_speaking_enabled``: ``bot-started``/``-stopped-speaking``, ``bot-interrupted``.
+    * ``bot_audio_level_enabled`` / ``user_audio_level_enabled``: periodic audio levels,
+      at most one per ``audio_level_period_secs``.
+    * ``user_llm_enabled``: ``user-llm-text``; ``user_speaking_enabled``:
+      ``user-started``/``-stopped-speaking``; ``vad_user_speaking_enabled``:
+      ``vad-user-*`` (changeable at run time); ``user_mute_enabled``: ``user-mute-*``;
+      ``user_transcription_enabled``: ``user-transcription``.
+    * ``metrics_enabled``: ``metrics``; ``system_logs_enabled``: ``system-log`` for every
+      line logged by the ``rtvi_core`` loggers.
+    * ``ignored_sources``: processors whose frames are not reported at all.
+    * ``skip_aggregator_types``: aggregation types kept out of ``bot-output`` and
+      ``bot-tts-text``.
+    * ``bot_output_transforms``: ``(aggregation type or "*", async transform)`` pairs
+      applied to the text sent in ``bot-output``/``bot-tts-text``.
+    * ``function_call_report_level``: function name (or ``"*"``) → report level
+      (changeable at run time).
+    """
+
+    bot_output_enabled: bool = True
+    bot_llm_enabled: bool = True
+    bot_tts_enabled: bool = True
+    bot_speaking_enabled: bool = True
+    bot_audio_level_enabled: bool = False
+    user_llm_enabled: bool = True
+    user_speaking_enabled: bool = True
+    vad_user_speaking_enabled: bool = False
+    user_mute_enabled: bool = True
+    user_transcription_enabled: bool = True
+    user_audio_level_enabled: bool = False
+    metrics_enabled: bool = True
+    system_logs_enabled: bool = False
+    ignored_sources: list[FrameProcessor] = field(default_factory=list)
+    skip_aggregator_types: list[str] | None = None
+    bot_output_transforms: list[tuple[str, BotOutputTransform]] | None = None
+    audio_level_period_secs: float = 0.15
+    function_call_report_level: dict[str, FunctionCallReportLevel] = field(
+        default_factory=_default_report_level
+    )

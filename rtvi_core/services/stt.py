@@ -1,0 +1,253 @@
+"""``STTService`` and ``SegmentedSTTService``: the bases of speech-to-text services.
+
+Input audio arrives as system frames, inline in the input transport's task, so the
+bases never transcribe there: audio is handed to a background task that runs the
+subclass's :meth:`STTService.run_stt` and pushes its transcriptions downstream.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import aclosing
+from collections import deque
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator
+
+import anyio
+
+from ..direction import FrameDirection
+from ..frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InputAudioRawFrame,
+    InterimTranscriptionFrame,
+    StartFrame,
+    STTMuteFrame,
+    TranscriptionFrame,
+    UserAudioRawFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from ..processor import FrameProcessor
+
+DOWNSTREAM = FrameDirection.DOWNSTREAM
+
+#: How long an EndFrame waits for queued audio to be transcribed.
+_DRAIN_TIMEOUT_SECS = 10.0
+
+
+def time_now_iso8601() -> str:
+    """The current UTC time as ISO-8601 with milliseconds (transcription timestamps)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class STTService(FrameProcessor):
+    """Base of streaming STT services: audio in, transcription frames out.
+
+    Subclasses implement :meth:`run_stt`, called in a background task with each
+    chunk of user audio (in order). Transcription frames it yields get the
+    ``user_id`` of the audio (for ``UserAudioRawFrame``) and a UTC ``timestamp``
+    when they have none, and are pushed downstream. ``STTMuteFrame(mute=True)``
+    stops transcription until ``STTMuteFrame(mute=False)``.
+
+    ``sample_rate``: input rate (None: the run's ``audio_in_sample_rate``).
+    ``audio_passthrough``: push input audio frames on downstream.
+
+    Metrics: usage (audio seconds since the last report) with each final
+    transcription.
+    """
+
+    def __init__(
+        self,
+        *,
+        sample_rate: int | None = None,
+        audio_passthrough: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._init_sample_rate = sample_rate
+        self._sample_rate = sample_rate or 0
+        self._audio_passthrough = audio_passthrough
+        self._muted = False
+        self._user_id = ""
+        self._usage_secs = 0.0
+        self._send, self._receive = anyio.create_memory_object_stream[tuple[bytes, str]](
+            math.inf
+        )
+        self._runner: Any = None
+        self._ending = False
+
+    @property
+    def sample_rate(self) -> int:
+        """The input sample rate (known once the StartFrame arrived)."""
+        return self._sample_rate
+
+    @property
+    def is_muted(self) -> bool:
+        """Whether transcription is muted by an ``STTMuteFrame``."""
+        return self._muted
+
+    def can_generate_metrics(self) -> bool:
+        """STT services report metrics (audio usage; segmented: ttfb and processing)."""
+        return True
+
+    async def run_stt(self, audio: bytes) -> AsyncIterator[Frame]:
+        """Transcribe ``audio`` (PCM16 at :attr:`sample_rate`); yield frames to push.
+
+        Usually ``InterimTranscriptionFrame``/``TranscriptionFrame``; any frame is
+        pushed downstream. Runs in the service's background task.
+        """
+        raise NotImplementedError
+        yield  # pragma: no cover - makes this an async generator
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def start(self, frame: StartFrame) -> None:
+        """Take the input rate from the run and start the transcription task."""
+        self._sample_rate = self._init_sample_rate or frame.audio_in_sample_rate
+        if self._runner is None:
+            self._runner = self.create_task(self._transcribe_loop(), "transcribe")
+
+    async def stop(self, frame: EndFrame) -> None:
+        """Finish transcribing the audio already queued (up to a timeout), then stop."""
+        self._ending = True
+        self._send.close()
+        if self._runner is not None:
+            with anyio.move_on_after(_DRAIN_TIMEOUT_SECS):
+                await self._runner.wait()
+        await self._stop_runner()
+
+    async def cancel(self, frame: CancelFrame) -> None:
+        """Stop transcribing at once."""
+        await self._stop_runner()
+
+    async def _stop_runner(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await self.cancel_task(runner)
+
+    # -- frames -----------------------------------------------------------------------
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, InputAudioRawFrame):
+            if not self._muted:
+                if isinstance(frame, UserAudioRawFrame):
+                    self._user_id = frame.user_id
+                self.process_audio_frame(frame)
+            if self._audio_passthrough:
+                await self.push_frame(frame, direction)
+            return
+        if isinstance(frame, STTMuteFrame):
+            self._muted = frame.mute
+        elif isinstance(frame, VADUserStartedSpeakingFrame):
+            await self.on_user_started_speaking()
+        elif isinstance(frame, VADUserStoppedSpeakingFrame) and not self._muted:
+            await self.on_user_stopped_speaking()
+        await self.push_frame(frame, direction)
+
+    def process_audio_frame(self, frame: InputAudioRawFrame) -> None:
+        """Handle unmuted input audio (inline: never block). Default: transcribe it."""
+        self.transcribe(frame.audio)
+
+    async def on_user_started_speaking(self) -> None:
+        """Called inline when VAD detects the start of speech (never block)."""
+
+    async def on_user_stopped_speaking(self) -> None:
+        """Called inline when VAD detects the end of speech, unless muted (never block)."""
+
+    def transcribe(self, audio: bytes) -> None:
+        """Queue ``audio`` for :meth:`run_stt` in the background task (never blocks)."""
+        if not self._ending:
+            self._send.send_nowait((audio, self._user_id))
+
+    # -- background transcription -----------------------------------------------------
+
+    async def _transcribe_loop(self) -> None:
+        async for audio, user_id in self._receive:
+            try:
+                await self._run(audio, user_id)
+            except Exception as exc:
+                await self.push_error(f"{self} STT error: {exc}", exception=exc)
+
+    async def _run(self, audio: bytes, user_id: str) -> None:
+        """Run :meth:`run_stt` on ``audio`` and push what it yields."""
+        self._usage_secs += len(audio) / (2 * self._sample_rate)
+        async with aclosing(self.run_stt(audio)) as frames:
+            async for frame in frames:
+                await self._push_result(frame, user_id)
+
+    async def _push_result(self, frame: Frame, user_id: str) -> None:
+        """Stamp a transcription with the user and time, report metrics, push it."""
+        if isinstance(frame, (TranscriptionFrame, InterimTranscriptionFrame)):
+            if not frame.user_id:
+                frame.user_id = user_id
+            if not frame.timestamp:
+                frame.timestamp = time_now_iso8601()
+            if isinstance(frame, TranscriptionFrame):
+                await self.stop_ttfb_metrics()
+                usage, self._usage_secs = self._usage_secs, 0.0
+                await self.start_stt_usage_metrics(usage)
+        await self.push_frame(frame)
+
+
+class SegmentedSTTService(STTService):
+    """Base of STT services that transcribe whole utterances (e.g. Whisper).
+
+    Audio is buffered from ``VADUserStartedSpeakingFrame`` (with ``pre_roll_secs``
+    of the audio before it, so the first syllable is not clipped) to
+    ``VADUserStoppedSpeakingFrame``; then :meth:`run_stt` gets the whole segment as
+    one PCM16 buffer at the audio's rate. Also reports, per segment, ttfb (from the
+    ``VADUserStoppedSpeakingFrame`` to its final transcription) and processing time.
+    """
+
+    def __init__(self, *, pre_roll_secs: float = 0.3, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pre_roll_secs = pre_roll_secs
+        self._chunks: deque[bytes] = deque()
+        self._buffered = 0  # bytes in ``_chunks``
+        self._pre_roll_bytes = 0
+        self._speaking = False
+
+    def process_audio_frame(self, frame: InputAudioRawFrame) -> None:
+        """Buffer the audio: all of it while speaking, else only the pre-roll."""
+        audio = frame.audio
+        chunks = self._chunks
+        chunks.append(audio)
+        self._buffered += len(audio)
+        if self._speaking:
+            return
+        limit = self._pre_roll_bytes
+        if not limit:
+            limit = self._pre_roll_bytes = (
+                int(self._pre_roll_secs * frame.sample_rate) * 2 * frame.num_channels
+            )
+        while chunks and self._buffered - len(chunks[0]) >= limit:
+            self._buffered -= len(chunks.popleft())
+
+    async def on_user_started_speaking(self) -> None:
+        """Start the segment (keeping the pre-roll already buffered)."""
+        self._speaking = True
+
+    async def on_user_stopped_speaking(self) -> None:
+        """Hand the segment to the background task and start buffering pre-roll anew."""
+        if self._speaking and self._chunks:
+            await self.start_ttfb_metrics()
+            self.transcribe(b"".join(self._chunks))
+        self._speaking = False
+        self._chunks.clear()
+        self._buffered = 0
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        if isinstance(frame, STTMuteFrame) and frame.mute:
+            # Muting drops the segment in progress.
+            self._speaking = False
+            self._chunks.clear()
+            self._buffered = 0
+        await super().process_frame(frame, direction)
+
+    async def _run(self, audio: bytes, user_id: str) -> None:
+        await self.start_processing_metrics()
+        await super()._run(audio, user_id)
+        await self.stop_processing_metrics()

@@ -1,0 +1,164 @@
+"""Tests for the built-in ToneTTSService (real PCM16 audio, word timings)."""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+import anyio
+import pytest
+
+from rtvi_core.builtins.tone_tts import GAP_SECS, ToneTTSService, word_tone
+from rtvi_core.direction import FrameDirection
+from rtvi_core.frames import (
+    AggregatedTextFrame,
+    EndFrame,
+    Frame,
+    InterruptionFrame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+    TTSAudioRawFrame,
+    TTSSpeakFrame,
+    TTSTextFrame,
+)
+from rtvi_core.params import PipelineParams
+from rtvi_core.pipeline import Pipeline
+from rtvi_core.processor import FrameProcessor
+from rtvi_core.task import PipelineTask
+
+pytestmark = pytest.mark.anyio
+
+
+class Recorder(FrameProcessor):
+    """Keeps every downstream frame; ``wait_for`` waits for a condition on them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[Frame] = []
+        self._changed = anyio.Event()
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if direction is FrameDirection.DOWNSTREAM:
+            self.frames.append(frame)
+            changed, self._changed = self._changed, anyio.Event()
+            changed.set()
+        await self.push_frame(frame, direction)
+
+    async def wait_for(self, condition) -> None:
+        with anyio.fail_after(2):
+            while not condition(self.frames):
+                await self._changed.wait()
+
+
+async def speak(tts: ToneTTSService, *frames: Frame, **params: Any) -> list[Frame]:
+    recorder = Recorder()
+    task = PipelineTask(
+        Pipeline([tts, recorder]), params=PipelineParams(**params), enable_rtvi=False
+    )
+    await task.queue_frames([*frames, EndFrame()])
+    with anyio.fail_after(2):
+        await task.run()
+    return recorder.frames
+
+
+def audio_of(frames: list[Frame]) -> bytes:
+    return b"".join(f.audio for f in frames if isinstance(f, TTSAudioRawFrame))
+
+
+def test_word_tone_length_is_proportional_to_letters():
+    rate = 24000
+    lengths = {word: len(word_tone(word, rate)) for word in ("a", "ab", "abcd", "abcdef", "ab,!")}
+    # 60 ms + 45 ms per letter, plus the gap; 2 bytes per sample.
+    assert lengths["a"] == 2 * round((0.060 + 0.045) * rate) + 2 * round(GAP_SECS * rate)
+    assert lengths["abcd"] - lengths["ab"] == lengths["abcdef"] - lengths["abcd"] == 2 * 2 * 1080
+    assert lengths["ab,!"] == len(word_tone("ab", rate))  # punctuation takes no time
+    assert all(n % 2 == 0 for n in lengths.values())
+
+
+def test_word_tone_is_real_faded_audio():
+    rate = 16000
+    pcm = array("h", word_tone("hello", rate))
+    tone = round((0.060 + 0.045 * 5) * rate)
+    assert max(abs(s) for s in pcm[:tone]) > 5000  # audible
+    assert abs(pcm[0]) < 200 and abs(pcm[tone - 1]) < 200  # faded in and out
+    assert not any(pcm[tone:])  # silent gap
+    assert word_tone("hello", rate) == word_tone("hello", rate)
+    assert word_tone("hello", rate) != word_tone("world", rate)  # a different pitch
+
+
+async def test_word_mode_words_precede_their_audio():
+    frames = await speak(ToneTTSService(), TTSSpeakFrame(text="Hello big world."))
+    rate = 24000
+    words = ["Hello", "big", "world."]
+    interesting = [f for f in frames if isinstance(f, (TTSTextFrame, TTSAudioRawFrame))]
+    for word in words:
+        at = next(i for i, f in enumerate(interesting) if getattr(f, "text", None) == word)
+        assert isinstance(interesting[at + 1], TTSAudioRawFrame)
+    assert audio_of(frames) == b"".join(word_tone(w, rate) for w in words)
+    # Each word frame sits exactly at its word's start in the audio.
+    offsets, position = [], 0
+    for f in interesting:
+        if isinstance(f, TTSTextFrame):
+            offsets.append(position)
+        else:
+            position += len(f.audio)
+    expected, position = [], 0
+    for w in words:
+        expected.append(position)
+        position += len(word_tone(w, rate))
+    assert offsets == expected
+
+
+async def test_sentence_mode_and_sample_rate():
+    frames = await speak(
+        ToneTTSService(word_timestamps=False, sample_rate=16000),
+        LLMFullResponseStartFrame(),
+        LLMTextFrame("One two. "),
+        LLMTextFrame("Three"),
+        LLMFullResponseEndFrame(),
+    )
+    texts = [
+        (f.aggregated_by, f.text) for f in frames if isinstance(f, TTSTextFrame)
+    ]
+    assert texts == [("sentence", "One two."), ("sentence", "Three")]
+    audio = [f for f in frames if isinstance(f, TTSAudioRawFrame)]
+    assert {f.sample_rate for f in audio} == {16000}
+    assert audio_of(frames) == b"".join(word_tone(w, 16000) for w in ("One", "two.", "Three"))
+    # Sentence mode: the sentence's text follows its audio.
+    shown = (AggregatedTextFrame, TTSAudioRawFrame)
+    kinds = [type(f).__name__ for f in frames if isinstance(f, shown)]
+    assert kinds == [
+        "AggregatedTextFrame", "TTSAudioRawFrame", "TTSAudioRawFrame", "TTSTextFrame",
+        "AggregatedTextFrame", "TTSAudioRawFrame", "TTSTextFrame",
+    ]  # fmt: skip
+
+
+async def test_output_rate_comes_from_the_run_and_output_is_deterministic():
+    first, second = [
+        await speak(ToneTTSService(), TTSSpeakFrame(text="Same text."), audio_out_sample_rate=8000)
+        for _ in range(2)
+    ]
+    assert {f.sample_rate for f in first if isinstance(f, TTSAudioRawFrame)} == {8000}
+    assert audio_of(first) == audio_of(second) != b""
+
+
+async def test_realtime_generation_can_be_interrupted():
+    tts = ToneTTSService(realtime_factor=1.0)
+    recorder = Recorder()
+    task = PipelineTask(Pipeline([tts, recorder]), enable_rtvi=False)
+    words = "one two three four five six seven eight nine ten"
+    async with anyio.create_task_group() as group:
+        group.start_soon(task.run)
+        await task.queue_frame(TTSSpeakFrame(text=words))
+        await recorder.wait_for(lambda fs: any(isinstance(f, TTSAudioRawFrame) for f in fs))
+        await task.queue_frame(InterruptionFrame())
+        await task.queue_frame(TTSSpeakFrame(text="ok"))
+        await recorder.wait_for(
+            lambda fs: any(isinstance(f, TTSTextFrame) and f.text == "ok" for f in fs)
+        )
+        await task.cancel()
+    spoken = [f.text for f in recorder.frames if isinstance(f, TTSTextFrame)]
+    assert spoken[0] == "one" and spoken[-1] == "ok"
+    assert "ten" not in spoken

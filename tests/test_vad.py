@@ -1,0 +1,192 @@
+"""VADAnalyzer state machine (EnergyVADAnalyzer) and VAD turn-taking in the input transport."""
+
+from __future__ import annotations
+
+import math
+from array import array
+from typing import Any, Callable
+
+import anyio
+import pytest
+
+from rtvi_core.builtins import EnergyVADAnalyzer, MemoryTransport
+from rtvi_core.direction import FrameDirection
+from rtvi_core.frames import (
+    Frame,
+    InputAudioRawFrame,
+    InterruptionFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from rtvi_core.params import PipelineParams
+from rtvi_core.pipeline import Pipeline
+from rtvi_core.processor import FrameProcessor
+from rtvi_core.services import TransportParams, VADParams, VADState
+from rtvi_core.task import PipelineTask
+
+RATE = 16000
+FRAME = RATE // 50  # 20 ms
+
+
+def tone(secs: float, amplitude: int = 8000, freq: float = 440.0) -> bytes:
+    n = int(RATE * secs)
+    step = 2 * math.pi * freq / RATE
+    return array("h", (int(amplitude * math.sin(i * step)) for i in range(n))).tobytes()
+
+
+def silence(secs: float) -> bytes:
+    return bytes(2 * int(RATE * secs))
+
+
+def burst() -> bytes:
+    """0.5 s silence, 0.6 s tone, 1.2 s silence."""
+    return silence(0.5) + tone(0.6) + silence(1.2)
+
+
+def pieces(pcm: bytes, samples: int) -> list[bytes]:
+    size = samples * 2
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
+
+
+async def states(vad: EnergyVADAnalyzer, pcm: bytes, samples: int = FRAME) -> list[VADState]:
+    return [await vad.analyze_audio(piece) for piece in pieces(pcm, samples)]
+
+
+def collapse(seq: list[VADState]) -> list[VADState]:
+    return [s for i, s in enumerate(seq) if i == 0 or seq[i - 1] is not s]
+
+
+Q, ST, SP, SO = VADState.QUIET, VADState.STARTING, VADState.SPEAKING, VADState.STOPPING
+
+
+@pytest.mark.anyio
+async def test_energy_vad_walks_the_state_machine_on_a_tone_burst():
+    vad = EnergyVADAnalyzer(sample_rate=RATE)
+    vad.set_sample_rate(48000)  # the constructor's rate wins
+    assert vad.sample_rate == RATE and vad.num_frames_required() == FRAME
+    seq = await states(vad, burst())
+    assert collapse(seq) == [Q, ST, SP, SO, Q]
+    tone_start = 25  # 0.5 s of 20 ms frames
+    speaking_at = seq.index(SP)
+    # start_secs (0.2 s = 10 windows) after the volume has risen past min_volume.
+    assert tone_start + 10 <= speaking_at <= tone_start + 16
+    first_quiet_after = len(seq) - seq[::-1].index(SO)
+    tone_end = tone_start + 30
+    assert first_quiet_after - tone_end + 1 == 40  # the 40th silent window (0.8 s) is QUIET
+
+
+@pytest.mark.anyio
+async def test_energy_vad_result_does_not_depend_on_frame_size():
+    by_20ms = await states(EnergyVADAnalyzer(sample_rate=RATE), burst())
+    by_30ms = await states(EnergyVADAnalyzer(sample_rate=RATE), burst(), samples=480)
+    assert collapse(by_20ms) == collapse(by_30ms) == [Q, ST, SP, SO, Q]
+
+
+@pytest.mark.anyio
+async def test_energy_vad_ignores_quiet_sound_and_short_clicks():
+    vad = EnergyVADAnalyzer(sample_rate=RATE)
+    assert set(await states(vad, tone(1.0, amplitude=30))) == {Q}
+    clicks = (silence(0.3) + tone(0.12)) * 4 + silence(0.3)
+    assert SP not in await states(vad, clicks)
+
+
+@pytest.mark.anyio
+async def test_vad_params_change_timing_and_reset_state():
+    vad = EnergyVADAnalyzer(sample_rate=RATE, params=VADParams(start_secs=0.04, stop_secs=0.1))
+    seq = await states(vad, burst())
+    assert collapse(seq) == [Q, ST, SP, SO, Q]
+    assert seq.index(SP) < 25 + 10
+    vad.set_params(VADParams())
+    assert vad.state is Q
+
+
+class Recorder(FrameProcessor):
+    """Records the frames it passes on (system frames arrive in push order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[Frame] = []
+        self._changed = anyio.Event()
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        self.frames.append(frame)
+        self._changed.set()
+        self._changed = anyio.Event()
+        await self.push_frame(frame, direction)
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float = 3.0) -> None:
+        with anyio.fail_after(timeout):
+            while not condition():
+                await self._changed.wait()
+
+
+TURN_FRAMES = (
+    VADUserStartedSpeakingFrame,
+    UserStartedSpeakingFrame,
+    InterruptionFrame,
+    VADUserStoppedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+)
+
+
+async def run_turn(allow_interruptions: bool, enable_rtvi: bool = False) -> tuple[Any, Recorder]:
+    transport = MemoryTransport(
+        params=TransportParams(audio_in_enabled=True, vad_analyzer=EnergyVADAnalyzer())
+    )
+    after = Recorder()
+    task = PipelineTask(
+        Pipeline([transport.input(), after, transport.output()]),
+        params=PipelineParams(
+            allow_interruptions=allow_interruptions, send_initial_empty_metrics=False
+        ),
+        enable_rtvi=enable_rtvi,
+    )
+
+    async def body():
+        for piece in pieces(burst(), FRAME):
+            await transport.client.send_audio(piece, sample_rate=RATE)
+        await after.wait_for(
+            lambda: any(isinstance(f, UserStoppedSpeakingFrame) for f in after.frames)
+        )
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(task.run)
+        try:
+            await body()
+        finally:
+            await task.cancel()
+    return transport, after
+
+
+@pytest.mark.anyio
+async def test_input_transport_turn_frames_start_before_interruption():
+    _, after = await run_turn(allow_interruptions=True)
+    names = [type(f).__name__ for f in after.frames if isinstance(f, TURN_FRAMES)]
+    assert names == [
+        "VADUserStartedSpeakingFrame",
+        "UserStartedSpeakingFrame",
+        "InterruptionFrame",
+        "VADUserStoppedSpeakingFrame",
+        "UserStoppedSpeakingFrame",
+    ]
+    audio_frames = sum(isinstance(f, InputAudioRawFrame) for f in after.frames)
+    assert audio_frames == len(pieces(burst(), FRAME))
+
+
+@pytest.mark.anyio
+async def test_no_interruption_when_the_run_disallows_it():
+    _, after = await run_turn(allow_interruptions=False)
+    names = [type(f).__name__ for f in after.frames if isinstance(f, TURN_FRAMES)]
+    assert "InterruptionFrame" not in names
+    assert names[:2] == ["VADUserStartedSpeakingFrame", "UserStartedSpeakingFrame"]
+
+
+@pytest.mark.anyio
+async def test_rtvi_client_hears_user_started_speaking_before_bot_interrupted():
+    transport, _ = await run_turn(allow_interruptions=True, enable_rtvi=True)
+    types = [m["type"] for m in transport.client.messages]
+    assert "user-started-speaking" in types and "bot-interrupted" in types
+    assert types.index("user-started-speaking") < types.index("bot-interrupted")
