@@ -114,7 +114,8 @@ async def test_progress_is_monotonic_and_tolerates_unmatched_words() -> None:
         progress = [m["data"]["spoken_progress"] for m in s.events("bot-output")][1:]
         accumulated = [p["accumulated_text"] for p in progress]
         assert all(len(a) <= len(b) for a, b in zip(accumulated, accumulated[1:]))
-        assert all(p["accumulated_text"] + p["remaining_text"] == "It costs $5, ok? " for p in progress[:-1])
+        text = "It costs $5, ok? "
+        assert all(p["accumulated_text"] + p["remaining_text"] == text for p in progress[:-1])
         assert progress[-1] == {"accumulated_text": "It costs $5, ok? ", "remaining_text": ""}
         statuses = [m["data"]["spoken_status"] for m in s.events("bot-output")]
         assert statuses.count("completed") == 1 and statuses[-1] == "completed"
@@ -214,7 +215,11 @@ async def test_hold_back_is_released_even_with_bot_speaking_events_off() -> None
         await s.queue(TTSStartedFrame(), *frames, TTSStoppedFrame())
         await s.wait_for("bot-tts-text")
         await s.sync()
-        assert summary(s) == [("new", "Hi.", ("", "Hi.")), ("completed", "Hi.", ("Hi.", "")), ("tts", "Hi.")]
+        assert summary(s) == [
+            ("new", "Hi.", ("", "Hi.")),
+            ("completed", "Hi.", ("Hi.", "")),
+            ("tts", "Hi."),
+        ]
 
 
 # -- item 49: interruptions ---------------------------------------------------------------------------
@@ -259,7 +264,12 @@ async def test_bot_output_disabled_keeps_tts_text() -> None:
     async with observed(RTVIObserverParams(bot_output_enabled=False)) as s:
         _, frames = word_mode("Hi there.", ["Hi", "there."])
         await speak(s, *frames)
-        assert summary(s) == ["bot-started-speaking", ("tts", "Hi"), ("tts", "there."), "bot-stopped-speaking"]
+        assert summary(s) == [
+            "bot-started-speaking",
+            ("tts", "Hi"),
+            ("tts", "there."),
+            "bot-stopped-speaking",
+        ]
 
 
 async def test_bot_tts_disabled_keeps_bot_output() -> None:

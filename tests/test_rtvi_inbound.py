@@ -8,6 +8,8 @@ still answers a valid request.
 from __future__ import annotations
 
 import base64
+import math
+from array import array
 from typing import Any
 
 import anyio
@@ -15,6 +17,9 @@ import pytest
 
 from rtvi_core import FrameProcessor, InputAudioRawFrame, InputDTMFFrame
 from rtvi_core.builtins.echo_llm import EchoLLMService, ToolRule
+from rtvi_core.builtins.energy_vad import EnergyVADAnalyzer
+from rtvi_core.services.transport_params import TransportParams
+from rtvi_core.services.vad import VADParams
 from rtvi_core.rtvi.frames import RTVIUIMessageFrame
 from rtvi_core.testing import BotHarness, run_bot
 
@@ -385,6 +390,29 @@ async def test_items_33_34_raw_audio_is_user_audio():
         assert [f.audio for f in recorder.frames] == [chunks[0], *chunks]
         assert all(f.sample_rate == 16000 and f.num_channels == 1 for f in recorder.frames)
         assert not [m for m in bot.client.messages if m.get("id") in ("a1", "raw-audio-batch")]
+
+
+async def test_item_33_raw_audio_speech_triggers_vad():
+    transport_params = TransportParams(
+        audio_in_enabled=True,
+        audio_out_enabled=True,
+        audio_out_realtime=False,
+        vad_analyzer=EnergyVADAnalyzer(params=VADParams(start_secs=0.1, stop_secs=0.2)),
+    )
+    async with run_bot(transport_params=transport_params) as bot:
+        await bot.ready()
+        silence = bytes(640)
+        tone = _tone(440, 0.02)
+        for pcm in [silence] * 5 + [tone] * 20 + [silence] * 20:
+            await bot.request("raw-audio", {"base64Audio": _b64(pcm), "sampleRate": 16000, "numChannels": 1})
+        await bot.client.wait_for_message("user-stopped-speaking")
+        types = [m["type"] for m in bot.client.messages]
+        assert types.index("user-started-speaking") < types.index("bot-interrupted") < types.index("user-stopped-speaking")
+
+
+def _tone(freq: float, secs: float, rate: int = 16000) -> bytes:
+    samples = array("h", (int(8000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(int(rate * secs))))
+    return samples.tobytes()
 
 
 @pytest.mark.parametrize(

@@ -122,7 +122,9 @@ async def test_item56_vad_events_off_by_default_and_switchable_at_run_time() -> 
         assert s.types() == []
         await s.queue(RTVIObserverConfigFrame(vad_user_speaking_enabled=True))
         await s.sync()
-        await s.queue(VADUserStartedSpeakingFrame(), UserStartedSpeakingFrame(), VADUserStoppedSpeakingFrame())
+        await s.queue(
+            VADUserStartedSpeakingFrame(), UserStartedSpeakingFrame(), VADUserStoppedSpeakingFrame()
+        )
         await s.sync()
         assert s.types() == [
             "vad-user-started-speaking",
@@ -159,7 +161,11 @@ async def test_item40_user_llm_text_from_the_last_user_message() -> None:
     def context(*messages: dict) -> LLMContextFrame:
         return LLMContextFrame(context=LLMContext(list(messages)))
 
-    parts = [{"type": "text", "text": "look"}, {"type": "image_url", "image_url": {}}, {"type": "text", "text": "here"}]
+    parts = [
+        {"type": "text", "text": "look"},
+        {"type": "image_url", "image_url": {}},
+        {"type": "text", "text": "here"},
+    ]
     async with observed() as s:
         await s.queue(
             context({"role": "system", "content": "be nice"}, {"role": "user", "content": "hi there"}),
@@ -329,7 +335,12 @@ async def test_server_response_and_error_response_frames() -> None:
         )
         await s.sync()
         assert s.events() == [
-            {"type": "server-response", "label": "rtvi-ai", "id": "m1", "data": {"t": "ping", "d": {"pong": True}}},
+            {
+                "type": "server-response",
+                "label": "rtvi-ai",
+                "id": "m1",
+                "data": {"t": "ping", "d": {"pong": True}},
+            },
             {"type": "server-response", "label": "rtvi-ai", "id": "m1", "data": {"t": "ping"}},
             {"type": "error-response", "label": "rtvi-ai", "id": "m1", "data": {"error": "nope"}},
         ]
@@ -375,7 +386,9 @@ def test_item57_audio_level_meter_window_period_and_bounds() -> None:
 
 
 async def test_item57_user_and_bot_audio_levels_in_the_pipeline() -> None:
-    params = RTVIObserverParams(user_audio_level_enabled=True, bot_audio_level_enabled=True, audio_level_period_secs=0.0)
+    params = RTVIObserverParams(
+        user_audio_level_enabled=True, bot_audio_level_enabled=True, audio_level_period_secs=0.0
+    )
     async with observed(params) as s:
         for _ in range(25):
             await s.queue(InputAudioRawFrame(audio=tone(0.02, 16000), sample_rate=16000, num_channels=1))

@@ -79,9 +79,13 @@ SENTENCE = ["Hello", " there", ",", " this", " is", " a", " streamed", " answer"
 
 
 def message_type(message):
+    """The RTVI ``type`` of a message: a dict (Pipecat) or a tagged Struct."""
     if isinstance(message, dict):
         return message.get("type")
-    return getattr(message, "type", None)
+    kind = getattr(message, "type", None)
+    if kind is None:  # msgspec Struct whose tag_field is "type"
+        kind = getattr(getattr(type(message), "__struct_config__", None), "tag", None)
+    return kind
 
 
 class PassThrough(FrameProcessor):

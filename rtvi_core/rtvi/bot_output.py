@@ -116,6 +116,7 @@ class BotOutputTransforms:
 
 @dataclass(slots=True)
 class _Segment:
+    segment_id: int
     text: str
     aggregated_by: str
     skipped: bool
@@ -198,7 +199,7 @@ class BotOutputReporter:
         aggregated_by = frame.aggregated_by
         skipped = aggregated_by in self._skip
         if frame.will_be_spoken:
-            self._remember(frame.id, _Segment(frame.text, aggregated_by, skipped))
+            self._remember(_Segment(frame.id, frame.text, aggregated_by, skipped))
         if skipped or not self._params.bot_output_enabled:
             return
         if aggregated_by in WORD_TYPES and not self._is_legacy():
@@ -217,7 +218,11 @@ class BotOutputReporter:
             await self._emit(BotOutput(data=data))
         else:
             data = BotOutputData(
-                text=text, aggregated_by=aggregated_by, will_be_spoken=False, segment_id=frame.id, spoken=False
+                text=text,
+                aggregated_by=aggregated_by,
+                will_be_spoken=False,
+                segment_id=frame.id,
+                spoken=False,
             )
             await self._emit(BotOutput(data=data), hold_alone=False)
 
@@ -228,7 +233,7 @@ class BotOutputReporter:
         per_word = aggregated_by in WORD_TYPES
         segment = self._segments.get(segment_id) if segment_id is not None else None
         if segment is not None and not per_word:
-            del self._segments[segment_id]  # type: ignore[arg-type]
+            del self._segments[segment.segment_id]
         if aggregated_by in self._skip or (segment is not None and segment.skipped):
             return
         params = self._params
@@ -237,7 +242,7 @@ class BotOutputReporter:
             if params.bot_tts_enabled:
                 await self._emit(BotTTSText(data=TextData(text=text)))
             if segment is not None and params.bot_output_enabled:
-                await self._emit(await self._progress(segment_id, segment, frame.text))  # type: ignore[arg-type]
+                await self._emit(await self._progress(segment, frame.text))
             return
         if params.bot_output_enabled:
             data = BotOutputData(
@@ -255,10 +260,10 @@ class BotOutputReporter:
 
     # -- internals -------------------------------------------------------------------------
 
-    async def _progress(self, segment_id: int, segment: _Segment, word: str) -> BotOutput:
+    async def _progress(self, segment: _Segment, word: str) -> BotOutput:
         accumulated, remaining = segment.advance(word)
         if not remaining:
-            self._segments.pop(segment_id, None)
+            self._segments.pop(segment.segment_id, None)
         text = segment.text
         if self.transforms:
             text, accumulated, remaining = await self.transforms.apply_progress(
@@ -268,17 +273,17 @@ class BotOutputReporter:
             text=text,
             aggregated_by=segment.aggregated_by,
             will_be_spoken=True,
-            segment_id=segment_id,
+            segment_id=segment.segment_id,
             spoken_status="in-progress" if remaining else "completed",
             spoken_progress=SpokenProgress(accumulated_text=accumulated, remaining_text=remaining),
         )
         return BotOutput(data=data)
 
-    def _remember(self, segment_id: int, segment: _Segment) -> None:
+    def _remember(self, segment: _Segment) -> None:
         segments = self._segments
         if len(segments) >= MAX_SEGMENTS:
             del segments[next(iter(segments))]
-        segments[segment_id] = segment
+        segments[segment.segment_id] = segment
 
     async def _emit(self, message: OutboundMessage, hold_alone: bool = True) -> None:
         """Send now if the bot speaks and nothing waits; else queue behind the waiting ones.

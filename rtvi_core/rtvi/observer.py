@@ -86,6 +86,7 @@ from .observer_params import (
 
 if TYPE_CHECKING:
     from ..processor import FrameProcessor
+    from ..runtime import ManagedTask
     from .processor import RTVIProcessor
 
 __all__ = ["RTVIObserver", "RTVIObserverParams", "FunctionCallReportLevel"]
@@ -130,7 +131,7 @@ class RTVIObserver(BaseObserver):
         self._table = self._build_routes()
         self._routes: dict[type, tuple[Handler, int]] = dict(self._table)
         #: Exactly the frame classes handled (subclasses included).
-        self.frame_types = tuple(self._table)
+        self.frame_types = tuple(self._table)  # type: ignore[misc]
 
     # -- public API -------------------------------------------------------------------
 
@@ -277,7 +278,9 @@ class RTVIObserver(BaseObserver):
 
     # -- user -------------------------------------------------------------------------
 
-    async def _transcription(self, frame: TranscriptionFrame | InterimTranscriptionFrame, timestamp: int) -> None:
+    async def _transcription(
+        self, frame: TranscriptionFrame | InterimTranscriptionFrame, timestamp: int
+    ) -> None:
         data = m.UserTranscriptionData(
             text=frame.text,
             user_id=frame.user_id,
@@ -351,7 +354,9 @@ class RTVIObserver(BaseObserver):
                 data.function_name = call.function_name
             await self._send(m.LLMFunctionCallStarted(data=data))
 
-    async def _function_call_in_progress(self, frame: FunctionCallInProgressFrame, timestamp: int) -> None:
+    async def _function_call_in_progress(
+        self, frame: FunctionCallInProgressFrame, timestamp: int
+    ) -> None:
         level = self._report_level(frame.function_name)
         if level is DISABLED:
             return
@@ -415,7 +420,7 @@ class RTVIObserver(BaseObserver):
 
 
 def _last_user_text(messages: list[Any]) -> str | None:
-    """Text of the last context message if it is the user's (list content: text parts joined by a space)."""
+    """The last context message's text if the user sent it (list content: text parts, space-joined)."""
     if not messages:
         return None
     message = messages[-1]
@@ -470,7 +475,9 @@ def metrics_payload(records: list[MetricsData]) -> dict[str, list[Any]]:
 # -- system logs ----------------------------------------------------------------------------
 
 #: True inside the task forwarding log lines: lines logged while sending are dropped.
-_forwarding_logs: contextvars.ContextVar[bool] = contextvars.ContextVar("rtvi_forwarding_logs", default=False)
+_forwarding_logs: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "rtvi_forwarding_logs", default=False
+)
 
 #: Log lines waiting to be sent at most (the oldest are dropped beyond this).
 MAX_PENDING_LOG_LINES = 1000
@@ -491,7 +498,7 @@ class _LogForwarder(logging.Handler):
         self._lines: deque[str] = deque(maxlen=MAX_PENDING_LOG_LINES)
         self._wakeup = anyio.Event()
         self._thread = threading.get_ident()
-        self._task: Any = None
+        self._task: ManagedTask | None = None
 
     def start(self, rtvi: RTVIProcessor) -> None:
         """Attach to the ``rtvi_core`` logger and start sending."""

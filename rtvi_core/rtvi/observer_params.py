@@ -34,7 +34,7 @@ def _default_report_level() -> dict[str, FunctionCallReportLevel]:
 def normalize_report_levels(
     levels: Mapping[str, FunctionCallReportLevel | str],
 ) -> dict[str, FunctionCallReportLevel]:
-    """``levels`` with string values turned into :class:`FunctionCallReportLevel` (ValueError if unknown)."""
+    """``levels`` with :class:`FunctionCallReportLevel` values (ValueError for unknown strings)."""
     return {name: FunctionCallReportLevel(level) for name, level in levels.items()}
 
 

@@ -81,6 +81,10 @@ class BaseInputTransport(FrameProcessor):
         if isinstance(frame, InputTransportStartAudioStreamingFrame):
             self._streaming = True
             return
+        if isinstance(frame, InputAudioRawFrame) and direction is DOWNSTREAM:
+            # Audio injected from above (RTVI ``raw-audio``) is user audio like ours.
+            await self._push_user_audio(frame)
+            return
         await self.push_frame(frame, direction)
 
     # -- for subclasses: feeding the pipeline -------------------------------------------
@@ -91,12 +95,15 @@ class BaseInputTransport(FrameProcessor):
         Dropped while audio input is disabled or streaming has not started, and
         outside the run (before the StartFrame, after the EndFrame/CancelFrame).
         """
+        await self._push_user_audio(InputAudioRawFrame(audio, sample_rate, num_channels))
+
+    async def _push_user_audio(self, frame: InputAudioRawFrame) -> None:
         if not (self._params.audio_in_enabled and self._streaming and self.started):
             return
         vad = self._params.vad_analyzer
         if vad is not None:
-            await self._handle_vad(await vad.analyze_audio(audio))
-        await self.push_frame(InputAudioRawFrame(audio, sample_rate, num_channels), DOWNSTREAM)
+            await self._handle_vad(await vad.analyze_audio(frame.audio))
+        await self.push_frame(frame, DOWNSTREAM)
 
     async def push_message(self, message: Any) -> None:
         """Push a client message both upstream (to the RTVI processor) and downstream."""
