@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -11,15 +10,31 @@ if TYPE_CHECKING:
     from .processor import FrameProcessor
 
 
-@dataclass(frozen=True, slots=True)
 class FramePushed:
-    """One hop: ``source`` pushed ``frame`` to ``destination`` in ``direction``."""
+    """One hop: ``source`` pushed ``frame`` to ``destination`` in ``direction``.
 
-    source: FrameProcessor
-    destination: FrameProcessor
-    frame: Frame
-    direction: FrameDirection
-    timestamp: int
+    ``timestamp`` is nanoseconds on the task's clock. (A plain slotted class rather
+    than a dataclass: one is built per observed hop.)
+    """
+
+    __slots__ = ("source", "destination", "frame", "direction", "timestamp")
+
+    def __init__(
+        self,
+        source: FrameProcessor,
+        destination: FrameProcessor,
+        frame: Frame,
+        direction: FrameDirection,
+        timestamp: int,
+    ) -> None:
+        self.source = source
+        self.destination = destination
+        self.frame = frame
+        self.direction = direction
+        self.timestamp = timestamp
+
+    def __repr__(self) -> str:
+        return f"FramePushed({self.source} -> {self.destination}: {self.frame}, {self.direction.name})"
 
 
 class BaseObserver:

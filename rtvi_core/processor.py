@@ -47,6 +47,9 @@ logger = logging.getLogger("rtvi_core.processor")
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 UPSTREAM = FrameDirection.UPSTREAM
 
+#: System frames the base ``process_frame`` acts on (all others cost nothing there).
+_LIFECYCLE_FRAMES = (InterruptionFrame, StartFrame, CancelFrame)
+
 #: A worker yields to the event loop after this many frames in a row.
 _FRAMES_PER_TURN = 32
 
@@ -186,7 +189,9 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         a data frame, costs no coroutine; overrides are ordinary ``async def``.)
         """
         if frame.is_system:
-            return self._process_lifecycle(frame)
+            if isinstance(frame, _LIFECYCLE_FRAMES):
+                return self._process_lifecycle(frame)
+            return READY
         if isinstance(frame, EndFrame):
             return self.stop(frame)
         return READY

@@ -21,6 +21,7 @@ from rtvi_core.frames import (
     LLMFullResponseStartFrame,
     LLMTextFrame,
     MetricsFrame,
+    OutputTransportMessageUrgentFrame,
     TranscriptionFrame,
     TTSStartedFrame,
     TTSStoppedFrame,
@@ -414,8 +415,18 @@ async def test_audio_levels_off_by_default() -> None:
 # -- system logs ---------------------------------------------------------------------------------
 
 
+class _LogsEveryMessage(Emitter):
+    """Logs each urgent message it passes on: forwarding must not feed itself."""
+
+    async def process_frame(self, frame, direction) -> None:
+        if isinstance(frame, OutputTransportMessageUrgentFrame):
+            logging.getLogger("rtvi_core.tests.echo").warning("passing %s", frame)
+        await super().process_frame(frame, direction)
+
+
 async def test_system_logs_forward_rtvi_core_log_lines_once() -> None:
-    async with observed(RTVIObserverParams(system_logs_enabled=True)) as s:
+    params = RTVIObserverParams(system_logs_enabled=True)
+    async with observed(params, processors=[_LogsEveryMessage()]) as s:
         logging.getLogger("rtvi_core.tests").warning("hello %s", "logs")
         logging.getLogger("elsewhere").warning("not forwarded")
         msg = await s.wait_for("system-log")

@@ -106,7 +106,7 @@ class BotOutputTransforms:
                     result = await item.fn(text, aggregated_by, accumulated, remaining)
                     text = result.get("text") or text
                     accumulated = result.get("accumulated_text") or accumulated
-                    remaining = result.get("remaining_text", remaining)
+                    remaining = result.get("remaining_text") or remaining
                 else:
                     text = await item.fn(text, aggregated_by)
                     accumulated = await item.fn(accumulated, aggregated_by)
@@ -162,11 +162,6 @@ class BotOutputReporter:
         self._held: deque[OutboundMessage] = deque(maxlen=MAX_HELD_BACK)
         self._speaking = False
         self._flushing = False
-
-    @property
-    def bot_speaking(self) -> bool:
-        """Whether the bot is speaking (between started and stopped speaking)."""
-        return self._speaking
 
     # -- speaking state ------------------------------------------------------------------
 

@@ -69,6 +69,7 @@ from ..metrics import (
 from ..observers import BaseObserver, FramePushed
 from ..services.output_transport import BaseOutputTransport
 from . import messages as m
+from .messages import BotLLMText, TextData
 from .audio_level import AudioLevelMeter
 from .bot_output import BotOutputReporter, BotOutputTransform
 from .frames import (
@@ -172,17 +173,17 @@ class RTVIObserver(BaseObserver):
 
     async def on_push_frame(self, data: FramePushed) -> None:
         frame = data.frame
-        route = self._routes.get(type(frame)) or self._resolve(type(frame))
-        handler, where = route
+        marks = frame.__dict__
+        key = self._seen_key
+        if key in marks:  # already reported (most hops end here)
+            return
+        handler, where = self._routes.get(type(frame)) or self._resolve(type(frame))
         if where and (
             data.direction is UPSTREAM
             or (where == _OUTPUT and not isinstance(data.source, BaseOutputTransport))
         ):
             return
-        marks = frame.__dict__
-        if self._seen_key in marks:
-            return
-        marks[self._seen_key] = True
+        marks[key] = True
         # The first reportable hop decides: a frame an ignored source pushed stays unreported.
         if self._ignored and data.source in self._ignored:
             return
@@ -302,10 +303,9 @@ class RTVIObserver(BaseObserver):
     # -- bot --------------------------------------------------------------------------
 
     async def _bot_llm_text(self, frame: LLMTextFrame, timestamp: int) -> None:
-        text = frame.text
-        await self._send(m.BotLLMText(data=m.TextData(text=text)))
-        parts = self._transcript
-        parts.append(text)
+        text = frame.text  # the hot path: one event per LLM token
+        await self._send(BotLLMText(data=TextData(text=text)))
+        self._transcript.append(text)
         tail = text.rstrip().rstrip(_CLOSERS)
         if tail and tail[-1] in _SENTENCE_ENDS:
             await self._send_transcript()
