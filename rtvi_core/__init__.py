@@ -30,17 +30,41 @@ _EXPORTS: dict[str, str] = {
     "RTVIServerMessageFrame": "rtvi_core.rtvi.frames",
     "RTVIServerResponseFrame": "rtvi_core.rtvi.frames",
     "RTVIClientMessageFrame": "rtvi_core.rtvi.frames",
+    "LLMContext": "rtvi_core.services.llm_context",
+    "LLMContextAggregatorPair": "rtvi_core.services.llm_aggregators",
+    "TransportParams": "rtvi_core.services.transport_params",
 }
 
-_FRAMES_MODULE = "rtvi_core.frames"
+# every public name of rtvi_core.frames (a test keeps this list in sync)
+_FRAME_NAMES = frozenset(
+    """
+    AggregatedTextFrame AudioRawFrame BotSpeakingFrame BotStartedSpeakingFrame
+    BotStoppedSpeakingFrame CancelFrame CancelTaskFrame ClientConnectedFrame ControlFrame
+    DataFrame EndFrame EndTaskFrame ErrorFrame FatalErrorFrame Frame FunctionCallCancelFrame
+    FunctionCallFromLLM FunctionCallInProgressFrame FunctionCallResultFrame
+    FunctionCallResultProperties FunctionCallsStartedFrame InputAudioRawFrame InputDTMFFrame
+    InputTransportMessageFrame InputTransportStartAudioStreamingFrame InterimTranscriptionFrame
+    InterruptionFrame InterruptionTaskFrame KeypadEntry LLMConfigureOutputFrame LLMContextFrame
+    LLMFullResponseEndFrame LLMFullResponseStartFrame LLMMessagesAppendFrame
+    LLMMessagesUpdateFrame LLMRunFrame LLMSetToolsFrame LLMTextFrame MetricsFrame
+    OutputAudioRawFrame OutputDTMFFrame OutputTransportMessageFrame
+    OutputTransportMessageUrgentFrame STTMuteFrame StartFrame StopFrame SystemFrame
+    TTSAudioRawFrame TTSSpeakFrame TTSStartedFrame TTSStoppedFrame TTSTextFrame TextFrame
+    TranscriptionFrame UninterruptibleFrame UserAudioRawFrame UserMuteStartedFrame
+    UserMuteStoppedFrame UserSpeakingFrame UserStartedSpeakingFrame UserStoppedSpeakingFrame
+    VADUserStartedSpeakingFrame VADUserStoppedSpeakingFrame
+    """.split()
+)
+
+__all__ = sorted({*_EXPORTS, *_FRAME_NAMES, "__version__"})
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        if name.endswith("Frame") or name in {"KeypadEntry", "FunctionCallFromLLM", "FunctionCallResultProperties"}:
-            module_name = _FRAMES_MODULE
-        else:
+    if name in _FRAME_NAMES:
+        module_name = "rtvi_core.frames"
+    else:
+        module_name = _EXPORTS.get(name)  # type: ignore[assignment]
+        if module_name is None:
             raise AttributeError(f"module 'rtvi_core' has no attribute {name!r}")
     value = getattr(importlib.import_module(module_name), name)
     globals()[name] = value
@@ -48,8 +72,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    frames = importlib.import_module(_FRAMES_MODULE)
-    return sorted({*globals(), *_EXPORTS, *frames.__all__})
+    return __all__
 
 
 if TYPE_CHECKING:
@@ -69,4 +92,7 @@ if TYPE_CHECKING:
     from .rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
     from .rtvi.processor import RTVIProcessor
     from .runner import PipelineRunner
+    from .services.llm_aggregators import LLMContextAggregatorPair
+    from .services.llm_context import LLMContext
+    from .services.transport_params import TransportParams
     from .task import PipelineTask

@@ -48,6 +48,11 @@ class BaseObserver:
     #: Frame classes this observer wants; ``None`` means every frame.
     frame_types: ClassVar[tuple[type, ...] | None] = None
 
+    #: If set, a frame whose ``__dict__`` holds this key is done for this observer:
+    #: later hops of it are not passed to :meth:`on_push_frame` (a cheap dedupe for
+    #: observers that report each frame once; the observer sets the key itself).
+    seen_key: str | None = None
+
     async def on_push_frame(self, data: FramePushed) -> None:
         """Called when a processor pushes a frame this observer wants."""
 

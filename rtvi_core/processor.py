@@ -231,7 +231,11 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
             if wanted is None:
                 wanted = self._observers.for_type(type(frame))
             if wanted:
-                return self._push_observed(target, frame, direction, wanted)
+                marks = frame.__dict__
+                for observer in wanted:
+                    key = observer.seen_key
+                    if key is None or key not in marks:
+                        return self._push_observed(target, frame, direction, wanted)
         if frame.is_system:
             return target._process_system(frame, direction)
         # Inlined ``target._enqueue``: this is the hot path of every data frame.
@@ -254,8 +258,11 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         observers: tuple[Any, ...],
     ) -> None:
         hop = FramePushed(self, target, frame, direction, self._runtime.now_ns())  # type: ignore[union-attr]
+        marks = frame.__dict__
         for observer in observers:
-            await observer.on_push_frame(hop)
+            key = observer.seen_key
+            if key is None or key not in marks:
+                await observer.on_push_frame(hop)
         if frame.is_system:
             await target._process_system(frame, direction)
         else:

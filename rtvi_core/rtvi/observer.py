@@ -121,6 +121,7 @@ class RTVIObserver(BaseObserver):
         self._params = params = params or RTVIObserverParams()
         self._send = rtvi.push_transport_message
         self._seen_key = f"_rtvi_seen_{id(self)}"
+        self.seen_key = self._seen_key  # lets the runtime skip hops of reported frames
         self._ignored: set[FrameProcessor] = set(params.ignored_sources)
         self._report_levels = normalize_report_levels(params.function_call_report_level)
         self._vad_enabled = params.vad_user_speaking_enabled
