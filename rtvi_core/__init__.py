@@ -7,8 +7,9 @@ stays cheap and a bot imports only what it uses.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -56,23 +57,9 @@ _FRAME_NAMES = frozenset(
     """.split()
 )
 
-__all__ = sorted({*_EXPORTS, *_FRAME_NAMES, "__version__"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FRAME_NAMES:
-        module_name = "rtvi_core.frames"
-    else:
-        module_name = _EXPORTS.get(name)  # type: ignore[assignment]
-        if module_name is None:
-            raise AttributeError(f"module 'rtvi_core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__, {**_EXPORTS, **dict.fromkeys(_FRAME_NAMES, "rtvi_core.frames")}, globals()
+)
 
 
 if TYPE_CHECKING:

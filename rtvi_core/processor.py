@@ -111,7 +111,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         return self._prev
 
     @property
-    def started(self) -> bool:
+    def has_started(self) -> bool:
         """True once a StartFrame has been processed."""
         return self._started
 

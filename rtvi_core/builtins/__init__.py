@@ -1,7 +1,30 @@
-"""Ready-to-use implementations that need nothing beyond the core dependencies."""
+"""Ready-to-use implementations that need nothing beyond the core dependencies.
 
-from .echo_llm import EchoLLMService, EchoRule, ToolRule
-from .energy_vad import EnergyVADAnalyzer
-from .json_serializer import JSONFrameSerializer
-from .memory_transport import MemoryClient, MemoryTransport
-from .tone_tts import ToneTTSService
+Names load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+_EXPORTS = {
+    "EchoLLMService": ".echo_llm",
+    "EchoRule": ".echo_llm",
+    "ToolRule": ".echo_llm",
+    "EnergyVADAnalyzer": ".energy_vad",
+    "JSONFrameSerializer": ".json_serializer",
+    "MemoryClient": ".memory_transport",
+    "MemoryTransport": ".memory_transport",
+    "ToneTTSService": ".tone_tts",
+}
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
+
+if TYPE_CHECKING:
+    from .echo_llm import EchoLLMService, EchoRule, ToolRule
+    from .energy_vad import EnergyVADAnalyzer
+    from .json_serializer import JSONFrameSerializer
+    from .memory_transport import MemoryClient, MemoryTransport
+    from .tone_tts import ToneTTSService

@@ -98,7 +98,7 @@ class BaseInputTransport(FrameProcessor):
         await self._push_user_audio(InputAudioRawFrame(audio, sample_rate, num_channels))
 
     async def _push_user_audio(self, frame: InputAudioRawFrame) -> None:
-        if not (self._params.audio_in_enabled and self._streaming and self.started):
+        if not (self._params.audio_in_enabled and self._streaming and self.has_started):
             return
         vad = self._params.vad_analyzer
         if vad is not None:

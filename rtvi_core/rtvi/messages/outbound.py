@@ -27,6 +27,11 @@ class OutboundMessage(msgspec.Struct, tag_field="type", kw_only=True, gc=False):
 
     label: str = MESSAGE_LABEL
 
+    @property
+    def type(self) -> str:
+        """The RTVI message type (the wire ``type``), e.g. ``"bot-ready"``."""
+        return self.__struct_config__.tag  # type: ignore[return-value]
+
 
 # -- Payloads ---------------------------------------------------------------------
 
