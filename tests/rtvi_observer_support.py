@@ -14,8 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Sequence
 
-import anyio
-
 from rtvi_core.builtins.memory_transport import MemoryClient, MemoryTransport
 from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import DataFrame, Frame, OutputTransportMessageFrame, TTSAudioRawFrame
@@ -25,6 +23,7 @@ from rtvi_core.processor import FrameProcessor
 from rtvi_core.rtvi.observer_params import RTVIObserverParams
 from rtvi_core.services.transport_params import TransportParams
 from rtvi_core.task import PipelineTask
+from rtvi_core.testing import running
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 UPSTREAM = FrameDirection.UPSTREAM
@@ -127,10 +126,6 @@ async def observed(
     )
     pipeline = Pipeline([transport.input(), *processors, transport.output()])
     task = PipelineTask(pipeline, params=params, rtvi_observer_params=observer_params)
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
+    async with running(task):
         await transport.client.connect()
-        try:
-            yield Session(task, transport.client)
-        finally:
-            await task.cancel()
+        yield Session(task, transport.client)

@@ -6,7 +6,7 @@ from typing import Any
 
 import anyio
 import pytest
-from test_llm_service import Recorder, ScriptedLLM, eventually, running
+from support import ScriptedLLM, bare_task
 
 from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
@@ -35,6 +35,7 @@ from rtvi_core.processor import FrameProcessor
 from rtvi_core.services.function_calls import FunctionCallParams
 from rtvi_core.services.llm_aggregators import LLMContextAggregatorPair, LLMUserAggregatorParams
 from rtvi_core.services.llm_context import LLMContext
+from rtvi_core.testing import FrameRecorder, eventually, running
 
 pytestmark = pytest.mark.anyio
 
@@ -52,8 +53,8 @@ def user_pair(timeout: float = 5.0) -> LLMContextAggregatorPair:
 
 async def test_user_turn_becomes_one_user_message_and_runs_llm() -> None:
     pair = user_pair()
-    sink = Recorder()
-    async with running([pair.user(), sink]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([pair.user(), sink])) as task:
         await task.queue_frames(
             [
                 UserStartedSpeakingFrame(),
@@ -66,43 +67,43 @@ async def test_user_turn_becomes_one_user_message_and_runs_llm() -> None:
         # stop is a system frame and would overtake them.
         await anyio.sleep(0.02)
         await task.queue_frame(UserStoppedSpeakingFrame())
-        await eventually(lambda: sink.frames(LLMContextFrame))
+        await eventually(lambda: sink.of(LLMContextFrame))
 
-    (frame,) = sink.frames(LLMContextFrame)
+    (frame,) = sink.of(LLMContextFrame)
     assert frame.context is pair.context
     assert pair.context.messages[-1] == {"role": "user", "content": "Hello world"}
-    assert not sink.frames((TranscriptionFrame, InterimTranscriptionFrame))
-    assert len(sink.frames((UserStartedSpeakingFrame, UserStoppedSpeakingFrame))) == 2
+    assert not sink.of((TranscriptionFrame, InterimTranscriptionFrame))
+    assert len(sink.of((UserStartedSpeakingFrame, UserStoppedSpeakingFrame))) == 2
 
 
 async def test_late_final_after_turn_end_is_sent_without_waiting_for_timeout() -> None:
     pair = user_pair(timeout=30.0)  # the test would time out if it waited for this
-    sink = Recorder()
-    async with running([pair.user(), sink]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([pair.user(), sink])) as task:
         await task.queue_frames([UserStartedSpeakingFrame(), UserStoppedSpeakingFrame()])
         await anyio.sleep(0.02)
-        assert not sink.frames(LLMContextFrame)
+        assert not sink.of(LLMContextFrame)
         await task.queue_frame(transcription("late words"))
-        await eventually(lambda: sink.frames(LLMContextFrame))
+        await eventually(lambda: sink.of(LLMContextFrame))
     assert pair.context.messages[-1] == {"role": "user", "content": "late words"}
 
 
 async def test_transcriptions_outside_a_turn_are_sent_after_the_timeout() -> None:
     pair = user_pair(timeout=0.05)
-    sink = Recorder()
-    async with running([pair.user(), sink]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([pair.user(), sink])) as task:
         await task.queue_frames([transcription("typed"), transcription("text")])
-        await eventually(lambda: sink.frames(LLMContextFrame))
+        await eventually(lambda: sink.of(LLMContextFrame))
         await anyio.sleep(0.1)
-    assert len(sink.frames(LLMContextFrame)) == 1
+    assert len(sink.of(LLMContextFrame)) == 1
     assert pair.context.messages[-1] == {"role": "user", "content": "typed text"}
 
 
 async def test_context_edit_frames() -> None:
     pair = user_pair()
-    sink = Recorder()
+    sink = FrameRecorder()
     tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
-    async with running([pair.user(), sink]) as task:
+    async with running(bare_task([pair.user(), sink])) as task:
         await task.queue_frames(
             [
                 LLMMessagesAppendFrame(messages=[{"role": "user", "content": "a"}], run_llm=False),
@@ -111,33 +112,33 @@ async def test_context_edit_frames() -> None:
         )
         await eventually(lambda: pair.context.tools == tools)
         assert pair.context.messages[-1] == {"role": "user", "content": "a"}
-        assert not sink.frames(LLMContextFrame)
+        assert not sink.of(LLMContextFrame)
 
         await task.queue_frame(LLMRunFrame())
-        await eventually(lambda: len(sink.frames(LLMContextFrame)) == 1)
+        await eventually(lambda: len(sink.of(LLMContextFrame)) == 1)
         await task.queue_frame(
             LLMMessagesAppendFrame(messages=[{"role": "user", "content": "b"}], run_llm=True)
         )
-        await eventually(lambda: len(sink.frames(LLMContextFrame)) == 2)
+        await eventually(lambda: len(sink.of(LLMContextFrame)) == 2)
         await task.queue_frame(
             LLMMessagesUpdateFrame(messages=[{"role": "user", "content": "c"}], run_llm=True)
         )
-        await eventually(lambda: len(sink.frames(LLMContextFrame)) == 3)
+        await eventually(lambda: len(sink.of(LLMContextFrame)) == 3)
 
     assert pair.context.messages == [{"role": "user", "content": "c"}]
-    assert not sink.frames((LLMMessagesAppendFrame, LLMRunFrame, LLMSetToolsFrame))
+    assert not sink.of((LLMMessagesAppendFrame, LLMRunFrame, LLMSetToolsFrame))
 
 
 async def test_assistant_commits_partial_reply_on_interruption_before_next_user_message() -> None:
     never = anyio.Event()
     pair = user_pair(timeout=0.01)
     llm = ScriptedLLM(lambda context: ["I was", " saying", never, " more"])
-    tail = Recorder()
-    async with running([pair.user(), llm, pair.assistant(), tail]) as task:
+    tail = FrameRecorder()
+    async with running(bare_task([pair.user(), llm, pair.assistant(), tail])) as task:
         await task.queue_frame(LLMRunFrame())
-        await eventually(lambda: len(tail.frames(LLMTextFrame)) == 2)
+        await eventually(lambda: len(tail.of(LLMTextFrame)) == 2)
         await task.queue_frames([UserStartedSpeakingFrame(), InterruptionFrame()])
-        await eventually(lambda: tail.frames(LLMFullResponseEndFrame))
+        await eventually(lambda: tail.of(LLMFullResponseEndFrame))
         await task.queue_frames([transcription("stop"), UserStoppedSpeakingFrame()])
         await eventually(lambda: len(pair.context.messages) == 3)
 
@@ -149,12 +150,12 @@ async def test_assistant_commits_partial_reply_on_interruption_before_next_user_
 
 async def test_assistant_uses_spoken_text_when_tts_is_present() -> None:
     pair = user_pair()
-    tail = Recorder()
+    tail = FrameRecorder()
 
     def reply(*frames: Any) -> list[Any]:
         return [LLMFullResponseStartFrame(), *frames, LLMFullResponseEndFrame()]
 
-    async with running([pair.assistant(), tail]) as task:
+    async with running(bare_task([pair.assistant(), tail])) as task:
         await task.queue_frames(
             reply(
                 # What a TTS lets through: LLM text would double-count if it were used.
@@ -170,7 +171,7 @@ async def test_assistant_uses_spoken_text_when_tts_is_present() -> None:
         await task.queue_frames(
             reply(AggregatedTextFrame(text="Not spoken.", will_be_spoken=False))
         )
-        await eventually(lambda: len(tail.frames(LLMFullResponseEndFrame)) == 2)
+        await eventually(lambda: len(tail.of(LLMFullResponseEndFrame)) == 2)
 
     assert pair.context.messages[1:] == [
         {"role": "assistant", "content": "Hi there."},
@@ -181,18 +182,18 @@ async def test_assistant_uses_spoken_text_when_tts_is_present() -> None:
 async def test_turn_end_waits_for_transcriptions_already_queued_at_the_aggregator() -> None:
     pair = user_pair(timeout=30.0)
     user = pair.user()
-    sink = Recorder()
-    async with running([user, sink]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([user, sink])) as task:
         await task.queue_frame(UserStartedSpeakingFrame())
-        await eventually(lambda: sink.frames(UserStartedSpeakingFrame))
+        await eventually(lambda: sink.of(UserStartedSpeakingFrame))
         # Delivered straight to the aggregator: the transcriptions are queued in its
         # inbox while the (system) stop frame is handled at once.
         await user.queue_frame(transcription("one"))
         await user.queue_frame(transcription("two"))
         await user.queue_frame(UserStoppedSpeakingFrame())
-        await eventually(lambda: sink.frames(LLMContextFrame))
+        await eventually(lambda: sink.of(LLMContextFrame))
         await anyio.sleep(0.02)
-    assert len(sink.frames(LLMContextFrame)) == 1
+    assert len(sink.of(LLMContextFrame)) == 1
     assert pair.context.messages[-1] == {"role": "user", "content": "one two"}
 
 
@@ -234,15 +235,15 @@ async def test_cancel_overtaking_queued_in_progress_frame_does_not_block_later_t
     llm = ScriptedLLM(script)
     llm.register_function("slow", slow)
     llm.register_function("quick", quick)
-    hold, tail = HoldFirst(), Recorder()
-    async with running([llm, hold, pair.assistant(), tail]) as task:
+    hold, tail = HoldFirst(), FrameRecorder()
+    async with running(bare_task([llm, hold, pair.assistant(), tail])) as task:
         await task.queue_frame(LLMContextFrame(context=pair.context))
         await started.wait()
         # The in-progress frame is queued behind the held frame; the cancel overtakes it.
         await task.queue_frame(InterruptionFrame())
-        await eventually(lambda: tail.frames(FunctionCallInProgressFrame))
+        await eventually(lambda: tail.of(FunctionCallInProgressFrame))
         cancelled = {"role": "tool", "tool_call_id": "c1", "content": "CANCELLED"}
         assert pair.context.messages[-1] == cancelled
         await task.queue_frame(LLMContextFrame(context=pair.context))
-        await eventually(lambda: tail.text() == "done")
+        await eventually(lambda: "".join(tail.texts(LLMTextFrame)) == "done")
     assert llm.inferences == 3

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable, Sequence
+from typing import Any, Callable
 
 import anyio
 import pytest
+from support import ScriptedLLM, bare_task
 
 from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
     ErrorFrame,
-    Frame,
     FunctionCallCancelFrame,
     FunctionCallFromLLM,
     FunctionCallInProgressFrame,
@@ -33,81 +32,14 @@ from rtvi_core.metrics import (
     ProcessingMetricsData,
     TTFBMetricsData,
 )
-from rtvi_core.params import PipelineParams
-from rtvi_core.pipeline import Pipeline
-from rtvi_core.processor import FrameProcessor
 from rtvi_core.services.function_calls import FunctionCallParams
-from rtvi_core.services.llm import LLMOutput, LLMService
 from rtvi_core.services.llm_aggregators import LLMContextAggregatorPair
 from rtvi_core.services.llm_context import LLMContext
-from rtvi_core.task import PipelineTask
+from rtvi_core.testing import FrameRecorder, eventually, running
 
 pytestmark = pytest.mark.anyio
 
-DOWNSTREAM = FrameDirection.DOWNSTREAM
 UPSTREAM = FrameDirection.UPSTREAM
-
-
-# -- shared test kit (also imported by the other LLM test modules) ---------------------
-
-
-class Recorder(FrameProcessor):
-    """Records every frame it sees (with its direction) and passes it on."""
-
-    def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(name=name)
-        self.seen: list[tuple[Frame, FrameDirection]] = []
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        self.seen.append((frame, direction))
-        await self.push_frame(frame, direction)
-
-    def frames(
-        self, cls: type | tuple[type, ...] = Frame, direction: FrameDirection = DOWNSTREAM
-    ) -> list[Any]:
-        return [f for f, d in self.seen if d is direction and isinstance(f, cls)]
-
-    def text(self) -> str:
-        return "".join(f.text for f in self.frames(LLMTextFrame))
-
-
-async def eventually(condition: Callable[[], Any], timeout: float = 2.0) -> None:
-    """Wait until ``condition()`` is true (fails the test after ``timeout``)."""
-    with anyio.fail_after(timeout):
-        while not condition():
-            await anyio.sleep(0.002)
-
-
-@asynccontextmanager
-async def running(
-    processors: Sequence[FrameProcessor], **params: Any
-) -> AsyncIterator[PipelineTask]:
-    """Run ``processors`` in a PipelineTask (no RTVI) for the duration of the block."""
-    task = PipelineTask(Pipeline(processors), params=PipelineParams(**params), enable_rtvi=False)
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
-        try:
-            yield task
-        finally:
-            await task.cancel()
-
-
-class ScriptedLLM(LLMService):
-    """Yields what ``script(context)`` returns; an ``anyio.Event`` item waits for it."""
-
-    def __init__(self, script: Callable[[LLMContext], Sequence[Any]]) -> None:
-        super().__init__(model="scripted")
-        self.script = script
-        self.inferences = 0
-
-    async def generate(self, context: LLMContext) -> AsyncIterator[LLMOutput]:
-        self.inferences += 1
-        for item in self.script(context):
-            if isinstance(item, anyio.Event):
-                await item.wait()
-            else:
-                yield item
 
 
 def tool_then_reply(function_name: str) -> Callable[[LLMContext], list[Any]]:
@@ -128,17 +60,18 @@ def tool_then_reply(function_name: str) -> Callable[[LLMContext], list[Any]]:
 async def test_streams_text_between_start_and_end_with_metrics() -> None:
     usage = LLMTokenUsage(prompt_tokens=3, completion_tokens=2, total_tokens=5)
     llm = ScriptedLLM(lambda context: ["Hello", " world", usage])
-    sink = Recorder()
-    async with running([llm, sink], enable_metrics=True, enable_usage_metrics=True) as task:
+    sink = FrameRecorder()
+    task = bare_task([llm, sink], enable_metrics=True, enable_usage_metrics=True)
+    async with running(task):
         await task.queue_frame(LLMContextFrame(context=LLMContext()))
-        await eventually(lambda: sink.frames(LLMFullResponseEndFrame))
+        await eventually(lambda: sink.of(LLMFullResponseEndFrame))
 
     response = (LLMFullResponseStartFrame, LLMTextFrame, LLMFullResponseEndFrame)
-    kinds = [type(f) for f in sink.frames(response)]
+    kinds = [type(f) for f in sink.of(response)]
     assert kinds == [LLMFullResponseStartFrame, LLMTextFrame, LLMTextFrame, LLMFullResponseEndFrame]
-    assert sink.text() == "Hello world"
-    assert all(f.skip_tts is None for f in sink.frames(LLMTextFrame))
-    metrics = [d for f in sink.frames(MetricsFrame) for d in f.data]
+    assert "".join(sink.texts(LLMTextFrame)) == "Hello world"
+    assert all(f.skip_tts is None for f in sink.of(LLMTextFrame))
+    metrics = [d for f in sink.of(MetricsFrame) for d in f.data]
     assert any(isinstance(d, TTFBMetricsData) and d.processor == llm.name for d in metrics)
     assert any(isinstance(d, ProcessingMetricsData) for d in metrics)
     assert [d.value for d in metrics if isinstance(d, LLMUsageMetricsData)] == [usage]
@@ -146,8 +79,8 @@ async def test_streams_text_between_start_and_end_with_metrics() -> None:
 
 async def test_configure_output_marks_following_inference_skip_tts_then_restores() -> None:
     llm = ScriptedLLM(lambda context: ["a", " b"])
-    sink = Recorder()
-    async with running([llm, sink]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([llm, sink])) as task:
         context = LLMContext()
         await task.queue_frames(
             [
@@ -157,31 +90,31 @@ async def test_configure_output_marks_following_inference_skip_tts_then_restores
                 LLMContextFrame(context=context),
             ]
         )
-        await eventually(lambda: len(sink.frames(LLMFullResponseEndFrame)) == 2)
+        await eventually(lambda: len(sink.of(LLMFullResponseEndFrame)) == 2)
         assert llm.skip_tts is False
 
-    flags = [f.skip_tts for f in sink.frames(LLMTextFrame)]
+    flags = [f.skip_tts for f in sink.of(LLMTextFrame)]
     assert flags == [True, True, None, None]
-    assert not sink.frames(LLMConfigureOutputFrame)  # consumed by the LLM
+    assert not sink.of(LLMConfigureOutputFrame)  # consumed by the LLM
 
 
 async def test_interruption_cancels_stream_and_still_ends_response() -> None:
     never = anyio.Event()
     llm = ScriptedLLM(lambda context: ["first", never, " never"])
-    sink = Recorder()
-    async with running([llm, sink]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([llm, sink])) as task:
         await task.queue_frame(LLMContextFrame(context=LLMContext()))
-        await eventually(lambda: sink.frames(LLMTextFrame))
+        await eventually(lambda: sink.of(LLMTextFrame))
         await task.queue_frame(InterruptionFrame())
-        await eventually(lambda: sink.frames(LLMFullResponseEndFrame))
+        await eventually(lambda: sink.of(LLMFullResponseEndFrame))
         # The LLM is free again: a new inference runs to completion.
         llm.script = lambda context: ["again"]
         await task.queue_frame(LLMContextFrame(context=LLMContext()))
-        await eventually(lambda: len(sink.frames(LLMFullResponseEndFrame)) == 2)
+        await eventually(lambda: len(sink.of(LLMFullResponseEndFrame)) == 2)
 
     order = [
         type(f).__name__
-        for f, d in sink.seen
+        for f, d in sink.log
         if isinstance(f, (LLMTextFrame, InterruptionFrame, LLMFullResponseEndFrame))
     ]
     assert order == [
@@ -191,7 +124,7 @@ async def test_interruption_cancels_stream_and_still_ends_response() -> None:
         "LLMTextFrame",
         "LLMFullResponseEndFrame",
     ]
-    assert sink.text() == "firstagain"
+    assert "".join(sink.texts(LLMTextFrame)) == "firstagain"
 
 
 # -- tool calls ----------------------------------------------------------------------
@@ -208,10 +141,10 @@ async def test_server_tool_call_full_cycle() -> None:
     pair = LLMContextAggregatorPair(context)
     llm = ScriptedLLM(tool_then_reply("get_weather"))
     llm.register_function("get_weather", get_weather)
-    head, sink = Recorder(), Recorder()
-    async with running([head, pair.user(), llm, sink, pair.assistant()]) as task:
+    head, sink = FrameRecorder(), FrameRecorder()
+    async with running(bare_task([head, pair.user(), llm, sink, pair.assistant()])) as task:
         await task.queue_frame(LLMContextFrame(context=context))
-        await eventually(lambda: len(sink.frames(LLMFullResponseEndFrame)) == 2)
+        await eventually(lambda: len(sink.of(LLMFullResponseEndFrame)) == 2)
         await eventually(lambda: context.messages[-1]["role"] == "assistant")
 
     (params,) = calls
@@ -223,7 +156,7 @@ async def test_server_tool_call_full_cycle() -> None:
     assert params.llm is llm and params.context is context
     ordered = [
         type(f).__name__
-        for f in sink.frames(
+        for f in sink.of(
             (
                 LLMFullResponseStartFrame,
                 LLMFullResponseEndFrame,
@@ -240,10 +173,10 @@ async def test_server_tool_call_full_cycle() -> None:
         "LLMFullResponseStartFrame",
         "LLMFullResponseEndFrame",
     ]
-    assert len(sink.frames(FunctionCallsStartedFrame)) == 1
+    assert len(sink.of(FunctionCallsStartedFrame)) == 1
     for cls in (FunctionCallsStartedFrame, FunctionCallInProgressFrame, FunctionCallResultFrame):
-        assert len(head.frames(cls, UPSTREAM)) == 1, cls
-    assert sink.frames(FunctionCallInProgressFrame)[0].cancel_on_interruption is True
+        assert len(head.of(cls, UPSTREAM)) == 1, cls
+    assert sink.of(FunctionCallInProgressFrame)[0].cancel_on_interruption is True
     assert context.messages == [
         {"role": "user", "content": "weather?"},
         {"role": "assistant", "content": "Let me check."},
@@ -271,10 +204,10 @@ async def test_result_with_run_llm_false_does_not_run_again() -> None:
     pair = LLMContextAggregatorPair(context)
     llm = ScriptedLLM(tool_then_reply("quiet"))
     llm.register_function("quiet", quiet)
-    sink = Recorder()
-    async with running([pair.user(), llm, pair.assistant(), sink]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([pair.user(), llm, pair.assistant(), sink])) as task:
         await task.queue_frame(LLMContextFrame(context=context))
-        await eventually(lambda: sink.frames(FunctionCallResultFrame))
+        await eventually(lambda: sink.of(FunctionCallResultFrame))
         await anyio.sleep(0.05)
     assert llm.inferences == 1
     assert context.messages[-1] == {"role": "tool", "tool_call_id": "call_1", "content": '"ok"'}
@@ -285,10 +218,10 @@ async def test_client_side_tool_completed_by_result_from_the_top() -> None:
     pair = LLMContextAggregatorPair(context)
     llm = ScriptedLLM(tool_then_reply("get_location"))
     llm.register_client_function("get_location")
-    sink = Recorder()
-    async with running([pair.user(), llm, sink, pair.assistant()]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([pair.user(), llm, sink, pair.assistant()])) as task:
         await task.queue_frame(LLMContextFrame(context=context))
-        await eventually(lambda: sink.frames(FunctionCallInProgressFrame))
+        await eventually(lambda: sink.of(FunctionCallInProgressFrame))
         await anyio.sleep(0.02)
         assert llm.inferences == 1  # waiting for the client
         await task.queue_frame(
@@ -299,7 +232,7 @@ async def test_client_side_tool_completed_by_result_from_the_top() -> None:
                 result={"city": "Lyon"},
             )
         )
-        await eventually(lambda: len(sink.frames(LLMFullResponseEndFrame)) == 2)
+        await eventually(lambda: len(sink.of(LLMFullResponseEndFrame)) == 2)
         await eventually(lambda: context.messages[-1]["role"] == "assistant")
 
     assert llm.inferences == 2
@@ -316,27 +249,27 @@ async def test_handler_exception_reports_error_and_llm_continues() -> None:
     pair = LLMContextAggregatorPair(context)
     llm = ScriptedLLM(tool_then_reply("broken"))
     llm.register_function("broken", broken)
-    head, sink = Recorder(), Recorder()
-    async with running([head, pair.user(), llm, sink, pair.assistant()]) as task:
+    head, sink = FrameRecorder(), FrameRecorder()
+    async with running(bare_task([head, pair.user(), llm, sink, pair.assistant()])) as task:
         await task.queue_frame(LLMContextFrame(context=context))
-        await eventually(lambda: len(sink.frames(LLMFullResponseEndFrame)) == 2)
+        await eventually(lambda: len(sink.of(LLMFullResponseEndFrame)) == 2)
 
-    (error,) = head.frames(ErrorFrame, UPSTREAM)
+    (error,) = head.of(ErrorFrame, UPSTREAM)
     assert not error.fatal and "boom" in error.error
     tool = next(m for m in context.messages if m["role"] == "tool")
     assert "boom" in json.loads(tool["content"])["error"]
-    assert "boom" in sink.text()
+    assert "boom" in "".join(sink.texts(LLMTextFrame))
 
 
 async def test_unknown_function_gets_error_result() -> None:
     context = LLMContext([{"role": "user", "content": "go"}])
     pair = LLMContextAggregatorPair(context)
     llm = ScriptedLLM(tool_then_reply("nope"))
-    sink = Recorder()
-    async with running([pair.user(), llm, sink, pair.assistant()]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([pair.user(), llm, sink, pair.assistant()])) as task:
         await task.queue_frame(LLMContextFrame(context=context))
-        await eventually(lambda: len(sink.frames(LLMFullResponseEndFrame)) == 2)
-    (result,) = sink.frames(FunctionCallResultFrame)
+        await eventually(lambda: len(sink.of(LLMFullResponseEndFrame)) == 2)
+    (result,) = sink.of(FunctionCallResultFrame)
     assert "unknown function" in result.result["error"]
     assert llm.inferences == 2
 
@@ -362,17 +295,17 @@ async def test_interruption_cancels_running_handlers() -> None:
     llm = ScriptedLLM(script)
     llm.register_function("slow", slow)
     llm.register_function("keep", keep, cancel_on_interruption=False)
-    head, sink = Recorder(), Recorder()
-    async with running([head, pair.user(), llm, sink, pair.assistant()]) as task:
+    head, sink = FrameRecorder(), FrameRecorder()
+    async with running(bare_task([head, pair.user(), llm, sink, pair.assistant()])) as task:
         await task.queue_frame(LLMContextFrame(context=context))
-        await eventually(lambda: len(sink.frames(FunctionCallInProgressFrame)) == 2)
+        await eventually(lambda: len(sink.of(FunctionCallInProgressFrame)) == 2)
         await task.queue_frame(InterruptionFrame())
-        await eventually(lambda: cancelled and sink.frames(FunctionCallResultFrame))
+        await eventually(lambda: cancelled and sink.of(FunctionCallResultFrame))
 
-    (cancel,) = sink.frames(FunctionCallCancelFrame)
+    (cancel,) = sink.of(FunctionCallCancelFrame)
     assert (cancel.function_name, cancel.tool_call_id) == ("slow", "c1")
-    assert len(head.frames(FunctionCallCancelFrame, UPSTREAM)) == 1
-    assert [f.result for f in sink.frames(FunctionCallResultFrame)] == ["kept"]
+    assert len(head.of(FunctionCallCancelFrame, UPSTREAM)) == 1
+    assert [f.result for f in sink.of(FunctionCallResultFrame)] == ["kept"]
     tools = {m["tool_call_id"]: m["content"] for m in context.messages if m["role"] == "tool"}
     assert tools == {"c1": "CANCELLED", "c2": '"kept"'}
     assert llm.inferences == 1
@@ -384,8 +317,8 @@ async def test_timeout_cancels_call() -> None:
 
     llm = ScriptedLLM(lambda context: [FunctionCallFromLLM("hang", "c1", {})])
     llm.register_function("hang", hang, timeout_secs=0.02)
-    sink = Recorder()
-    async with running([llm, sink]) as task:
+    sink = FrameRecorder()
+    async with running(bare_task([llm, sink])) as task:
         await task.queue_frame(LLMContextFrame(context=LLMContext()))
-        await eventually(lambda: sink.frames(FunctionCallCancelFrame))
-    assert not sink.frames(FunctionCallResultFrame)
+        await eventually(lambda: sink.of(FunctionCallCancelFrame))
+    assert not sink.of(FunctionCallResultFrame)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-import anyio
 import pytest
 
 from rtvi_core.builtins import JSONFrameSerializer, MemoryTransport
@@ -12,7 +11,6 @@ from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
     ClientConnectedFrame,
     EndFrame,
-    Frame,
     InputAudioRawFrame,
     InputTransportMessageFrame,
     InputTransportStartAudioStreamingFrame,
@@ -22,44 +20,19 @@ from rtvi_core.frames import (
 )
 from rtvi_core.params import PipelineParams
 from rtvi_core.pipeline import Pipeline
-from rtvi_core.processor import FrameProcessor
 from rtvi_core.rtvi.messages import ServerMessage
 from rtvi_core.services import TransportParams
 from rtvi_core.task import PipelineTask
+from rtvi_core.testing import FrameRecorder, running
 
 pytestmark = pytest.mark.anyio
 
 UP = FrameDirection.UPSTREAM
-DOWN = FrameDirection.DOWNSTREAM
-
-
-class Recorder(FrameProcessor):
-    """Passes every frame on and records ``(frame, direction)``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.log: list[tuple[Frame, FrameDirection]] = []
-        self._changed = anyio.Event()
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        self.log.append((frame, direction))
-        self._changed.set()
-        self._changed = anyio.Event()
-        await self.push_frame(frame, direction)
-
-    def of(self, cls: type, direction: FrameDirection = DOWN) -> list[Any]:
-        return [f for f, d in self.log if d is direction and isinstance(f, cls)]
-
-    async def wait_for(self, condition: Callable[[], bool], timeout: float = 3.0) -> None:
-        with anyio.fail_after(timeout):
-            while not condition():
-                await self._changed.wait()
 
 
 def make(enable_rtvi: bool = False, **params: Any):
     transport = MemoryTransport(params=TransportParams(**params))
-    before, after = Recorder(), Recorder()
+    before, after = FrameRecorder(), FrameRecorder()
     task = PipelineTask(
         Pipeline([before, transport.input(), after, transport.output()]),
         params=PipelineParams(send_initial_empty_metrics=False),
@@ -68,26 +41,15 @@ def make(enable_rtvi: bool = False, **params: Any):
     return transport, task, before, after
 
 
-async def run(task: PipelineTask, body: Callable[[], Any]) -> None:
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
-        try:
-            await body()
-        finally:
-            await task.cancel()
-
-
 async def test_client_messages_go_both_ways_and_bad_json_is_dropped():
     transport, task, before, after = make()
     client = transport.client
 
-    async def body():
+    async with running(task):
         await client.send_raw("{not json")
         await client.send_raw(b"[1, 2]")
         await client.send_message({"label": "rtvi-ai", "type": "client-message", "id": "1"})
         await after.wait_for(lambda: len(after.of(InputTransportMessageFrame)) == 2)
-
-    await run(task, body)
     assert [f.message for f in after.of(InputTransportMessageFrame)] == [
         [1, 2],
         {"label": "rtvi-ai", "type": "client-message", "id": "1"},
@@ -102,7 +64,7 @@ async def test_rtvi_handshake_over_the_memory_client_survives_invalid_json():
     transport, task, _, _ = make(enable_rtvi=True)
     client = transport.client
 
-    async def body():
+    async with running(task):
         await client.connect()
         await client.send_raw("definitely { not json")
         await client.send_message(
@@ -111,8 +73,6 @@ async def test_rtvi_handshake_over_the_memory_client_survives_invalid_json():
         )
         ready = await client.wait_for_message("bot-ready")
         assert ready["id"] == "r1"
-
-    await run(task, body)
     assert client.messages_of("bot-ready")[0]["label"] == "rtvi-ai"
 
 
@@ -120,7 +80,7 @@ async def test_output_messages_are_json_for_dicts_and_structs():
     transport, task, _, _ = make()
     client = transport.client
 
-    async def body():
+    async with running(task):
         await task.queue_frames(
             [
                 OutputTransportMessageUrgentFrame(message={"type": "custom", "n": 1}),
@@ -128,8 +88,6 @@ async def test_output_messages_are_json_for_dicts_and_structs():
             ]
         )
         await client.wait_for_message("server-message")
-
-    await run(task, body)
     assert client.messages[0] == {"type": "custom", "n": 1}
     assert client.messages[1] == {"label": "rtvi-ai", "type": "server-message", "data": {"x": 1}}
     assert [kind for kind, _ in client.events[:2]] == ["message", "message"]
@@ -148,14 +106,12 @@ async def test_connect_disconnect_events_and_transcriptions():
     async def on_disconnected(t, c):
         seen.append(("disconnected", c))
 
-    async def body():
+    async with running(task):
         await client.connect()
         await client.send_transcription("hel", final=False, user_id="u1")
         await client.send_transcription("hello", user_id="u1", timestamp="t0")
         await after.wait_for(lambda: bool(after.of(TranscriptionFrame)))
         await client.disconnect()
-
-    await run(task, body)
     assert seen == [("connected", client), ("disconnected", client)]
     assert len(after.of(ClientConnectedFrame)) == 1
     interim = after.of(InterimTranscriptionFrame)
@@ -169,12 +125,10 @@ async def test_audio_in_only_when_enabled():
     for enabled in (False, True):
         transport, task, _, after = make(audio_in_enabled=enabled)
 
-        async def body():
+        async with running(task):
             await transport.client.send_audio(pcm, sample_rate=16000)
             await transport.client.send_transcription("marker")
             await after.wait_for(lambda: bool(after.of(TranscriptionFrame)))
-
-        await run(task, body)
         frames = after.of(InputAudioRawFrame)
         assert [(f.audio, f.sample_rate, f.num_channels) for f in frames] == (
             [(pcm, 16000, 1)] if enabled else []
@@ -185,7 +139,7 @@ async def test_audio_waits_for_start_streaming_frame_when_asked():
     transport, task, _, after = make(audio_in_enabled=True, audio_in_stream_on_start=False)
     client = transport.client
 
-    async def body():
+    async with running(task):
         await client.send_audio(b"\x00\x00" * 320)
         # The marker passes the input transport after it has handled the start frame.
         await task.queue_frames(
@@ -193,8 +147,6 @@ async def test_audio_waits_for_start_streaming_frame_when_asked():
         )
         await after.wait_for(lambda: bool(after.of(TranscriptionFrame)))
         await client.send_audio(b"\x01\x00" * 320)
-
-    await run(task, body)
     assert [f.audio[:2] for f in after.of(InputAudioRawFrame)] == [b"\x01\x00"]
     assert not after.of(InputTransportStartAudioStreamingFrame)
 
@@ -203,15 +155,13 @@ async def test_end_frame_closes_the_client_and_wait_helpers_time_out():
     transport, task, _, _ = make()
     client = transport.client
 
-    async def body():
+    async with running(task):
         with pytest.raises(TimeoutError, match="bot-ready"):
             await client.wait_for_message("bot-ready", timeout=0.01)
         await task.queue_frame(EndFrame())
         await client.wait_closed()
         with pytest.raises(ConnectionError):
             await client.send_message({"type": "late"})
-
-    await run(task, body)
     assert client.closed and task.has_finished()
 
 

@@ -12,33 +12,17 @@ import math
 from array import array
 from typing import Any
 
-import anyio
 import pytest
 
-from rtvi_core import FrameProcessor, InputAudioRawFrame, InputDTMFFrame
+from rtvi_core import InputAudioRawFrame, InputDTMFFrame
 from rtvi_core.builtins.echo_llm import EchoLLMService, ToolRule
 from rtvi_core.builtins.energy_vad import EnergyVADAnalyzer
 from rtvi_core.services.transport_params import TransportParams
 from rtvi_core.services.vad import VADParams
 from rtvi_core.rtvi.frames import RTVIUIMessageFrame
-from rtvi_core.testing import BotHarness, run_bot
+from rtvi_core.testing import BotHarness, FrameRecorder, eventually, run_bot
 
 pytestmark = pytest.mark.anyio
-
-
-class Recorder(FrameProcessor):
-    """Keeps the frames of the given classes that pass through it."""
-
-    def __init__(self, *types: type) -> None:
-        super().__init__()
-        self.types = types
-        self.frames: list[Any] = []
-
-    async def process_frame(self, frame, direction):
-        await super().process_frame(frame, direction)
-        if isinstance(frame, self.types):
-            self.frames.append(frame)
-        await self.push_frame(frame, direction)
 
 
 async def still_serving(bot: BotHarness) -> None:
@@ -305,7 +289,7 @@ async def test_item_27_send_text_invalid(data):
 
 
 async def test_item_28_dtmf_keypresses_in_order():
-    recorder = Recorder(InputDTMFFrame)
+    recorder = FrameRecorder(types=(InputDTMFFrame,))
     async with run_bot(extra=[recorder]) as bot:
         await bot.request("dtmf", {"buttons": ["1", "2", "#"]}, msg_id="k1")
         await still_serving(bot)
@@ -377,7 +361,7 @@ def _b64(pcm: bytes) -> str:
 
 
 async def test_items_33_34_raw_audio_is_user_audio():
-    recorder = Recorder(InputAudioRawFrame)
+    recorder = FrameRecorder(types=(InputAudioRawFrame,))
     async with run_bot(extra=[recorder]) as bot:
         chunks = [bytes([i]) * 640 for i in range(1, 4)]
         await bot.request("raw-audio", {"base64Audio": _b64(chunks[0]), "sampleRate": 16000, "numChannels": 1}, msg_id="a1")
@@ -443,9 +427,7 @@ async def test_item_35_disconnect_bot_flushes_then_closes():
         await bot.request("disconnect-bot", {}, msg_id="bye")
         await bot.client.wait_closed(timeout=10)
         assert bot.client.messages_of("bot-stopped-speaking")  # the reply was played out
-        with anyio.fail_after(5):  # the EndFrame then reaches the end of the pipeline
-            while not bot.task.has_finished():
-                await anyio.sleep(0.01)
+        await eventually(bot.task.has_finished, 5)  # the EndFrame then reaches the end of the pipeline
         assert not [m for m in bot.client.messages if m.get("id") == "bye"]
 
 
@@ -462,7 +444,7 @@ async def test_item_35_disconnect_bot_flushes_then_closes():
     ],
 )
 async def test_item_36_ui_messages(msg_type, good, bad):
-    recorder = Recorder(RTVIUIMessageFrame)
+    recorder = FrameRecorder(types=(RTVIUIMessageFrame,))
     async with run_bot(extra=[recorder]) as bot:
         start = len(bot.client.messages)
         await bot.request(msg_type, good, msg_id="u1")

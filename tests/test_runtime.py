@@ -25,30 +25,9 @@ from rtvi_core import (
     TextFrame,
     UserStartedSpeakingFrame,
 )
+from rtvi_core.testing import FrameRecorder, eventually, running
 
 pytestmark = pytest.mark.anyio
-
-
-class Recorder(FrameProcessor):
-    def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(name=name)
-        self.frames: list[Any] = []
-        self.changed = anyio.Event()
-
-    async def process_frame(self, frame, direction):
-        await super().process_frame(frame, direction)
-        self.frames.append(frame)
-        self.changed.set()
-        self.changed = anyio.Event()
-        await self.push_frame(frame, direction)
-
-    def texts(self) -> list[str]:
-        return [f.text for f in self.frames if isinstance(f, TextFrame)]
-
-    async def wait_for(self, condition, timeout: float = 3.0) -> None:
-        with anyio.fail_after(timeout):
-            while not condition():
-                await self.changed.wait()
 
 
 class Gate(FrameProcessor):
@@ -80,32 +59,21 @@ class Failing(FrameProcessor):
         await self.push_frame(frame, direction)
 
 
-async def run_task(task: PipelineTask, body) -> None:
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
-        try:
-            await body()
-        finally:
-            await task.cancel()
-
-
 async def test_frames_keep_order_through_nested_pipelines():
-    sink = Recorder()
-    inner = Pipeline([Recorder(), Recorder()])
-    task = PipelineTask(Pipeline([Recorder(), inner, sink]), enable_rtvi=False)
+    sink = FrameRecorder()
+    inner = Pipeline([FrameRecorder(), FrameRecorder()])
+    task = PipelineTask(Pipeline([FrameRecorder(), inner, sink]), enable_rtvi=False)
 
-    async def body():
+    async with running(task):
         await task.queue_frames([TextFrame(str(i)) for i in range(200)])
         await sink.wait_for(lambda: len(sink.texts()) == 200)
         assert sink.texts() == [str(i) for i in range(200)]
         assert isinstance(sink.frames[0], StartFrame)
 
-    await run_task(task, body)
-
 
 async def test_end_frame_finishes_after_queued_frames():
-    sink = Recorder()
-    task = PipelineTask(Pipeline([Recorder(), sink]), enable_rtvi=False)
+    sink = FrameRecorder()
+    task = PipelineTask(Pipeline([FrameRecorder(), sink]), enable_rtvi=False)
     await task.queue_frames([TextFrame("a"), TextFrame("b"), EndFrame()])
     with anyio.fail_after(3):
         await task.run()
@@ -115,33 +83,29 @@ async def test_end_frame_finishes_after_queued_frames():
 
 
 async def test_slow_processor_delays_neither_system_frames_nor_upstream_input():
-    before, gate, after = Recorder(), Gate(), Recorder()
+    before, gate, after = FrameRecorder(), Gate(), FrameRecorder()
     task = PipelineTask(Pipeline([before, gate, after]), enable_rtvi=False)
 
-    async def body():
+    async with running(task):
         await task.queue_frames([TextFrame("1"), TextFrame("2"), TextFrame("3")])
         await before.wait_for(lambda: before.texts() == ["1", "2", "3"])  # input not delayed
         await task.queue_frame(UserStartedSpeakingFrame())
         # the system frame overtook the queued data frames
-        await after.wait_for(lambda: any(isinstance(f, UserStartedSpeakingFrame) for f in after.frames))
+        await after.wait_for(lambda: after.of(UserStartedSpeakingFrame))
         assert after.texts() == []
         gate.release.set()
         await after.wait_for(lambda: after.texts() == ["1", "2", "3"])
 
-    await run_task(task, body)
-
 
 async def test_interruption_drops_queued_frames_and_cancels_in_flight_work():
-    gate, after = Gate(), Recorder()
+    gate, after = Gate(), FrameRecorder()
     task = PipelineTask(Pipeline([gate, after]), enable_rtvi=False)
 
-    async def body():
+    async with running(task):
         await task.queue_frames([TextFrame("a"), TextFrame("b")])
         result = FunctionCallResultFrame("f", "call-1", {}, "kept")
         await task.queue_frame(result)
-        with anyio.fail_after(3):
-            while gate.busy_with != "a":
-                await anyio.sleep(0.001)
+        await eventually(lambda: gate.busy_with == "a")
         await task.queue_frame(InterruptionFrame())
         # in-flight "a" was cancelled; queued "b" dropped; the uninterruptible result survives
         await after.wait_for(lambda: result in after.frames)
@@ -150,8 +114,6 @@ async def test_interruption_drops_queued_frames_and_cancels_in_flight_work():
         await task.queue_frame(TextFrame("c"))
         await after.wait_for(lambda: after.texts() == ["c"])
         assert any(isinstance(f, InterruptionFrame) for f in after.frames)
-
-    await run_task(task, body)
 
 
 async def test_uninterruptible_frame_in_flight_is_not_cancelled():
@@ -168,10 +130,10 @@ async def test_uninterruptible_frame_in_flight_is_not_cancelled():
                 await self.release.wait()
             await self.push_frame(frame, direction)
 
-    slow, after = SlowResult(), Recorder()
+    slow, after = SlowResult(), FrameRecorder()
     task = PipelineTask(Pipeline([slow, after]), enable_rtvi=False)
 
-    async def body():
+    async with running(task):
         result = FunctionCallResultFrame("f", "call-1", {}, 1)
         await task.queue_frame(result)
         with anyio.fail_after(3):
@@ -180,27 +142,21 @@ async def test_uninterruptible_frame_in_flight_is_not_cancelled():
         slow.release.set()
         await after.wait_for(lambda: result in after.frames)
 
-    await run_task(task, body)
-
 
 async def test_processor_exception_becomes_error_and_pipeline_continues():
     errors: list[ErrorFrame] = []
-    sink = Recorder()
+    sink = FrameRecorder()
     task = PipelineTask(Pipeline([Failing(), sink]), enable_rtvi=False)
 
     @task.event_handler("on_pipeline_error")
     async def on_error(task, frame):
         errors.append(frame)
 
-    async def body():
+    async with running(task):
         await task.queue_frames([TextFrame("boom"), TextFrame("fine")])
         await sink.wait_for(lambda: sink.texts() == ["fine"])
-        with anyio.fail_after(3):
-            while not errors:
-                await anyio.sleep(0.001)
+        await eventually(lambda: errors)
         assert "kaboom" in errors[0].error and errors[0].fatal is False
-
-    await run_task(task, body)
 
 
 async def test_fatal_error_cancels_the_task():
@@ -219,22 +175,22 @@ async def test_fatal_error_cancels_the_task():
 
 
 async def test_rtvi_wiring_options():
-    default = PipelineTask(Pipeline([Recorder()]))
+    default = PipelineTask(Pipeline([FrameRecorder()]))
     assert isinstance(default.rtvi, RTVIProcessor)
     assert default.processors[0] is default.rtvi
     assert any(isinstance(o, RTVIObserver) for o in default.observers)
 
     mine = RTVIProcessor()
     params = RTVIObserverParams(bot_llm_enabled=False)
-    custom = PipelineTask(Pipeline([Recorder()]), rtvi_processor=mine, rtvi_observer_params=params)
+    custom = PipelineTask(Pipeline([FrameRecorder()]), rtvi_processor=mine, rtvi_observer_params=params)
     assert custom.rtvi is mine
     assert custom.rtvi_observer is not None and custom.rtvi_observer.params.bot_llm_enabled is False
 
     inline = RTVIProcessor()
-    in_pipeline = PipelineTask(Pipeline([inline, Recorder()]))
+    in_pipeline = PipelineTask(Pipeline([inline, FrameRecorder()]))
     assert in_pipeline.rtvi is inline and in_pipeline.processors.count(inline) == 1
 
-    bare = PipelineTask(Pipeline([Recorder()]), enable_rtvi=False)
+    bare = PipelineTask(Pipeline([FrameRecorder()]), enable_rtvi=False)
     assert not any(isinstance(p, RTVIProcessor) for p in bare.processors)
     assert bare.observers == []
     with pytest.raises(AttributeError):
@@ -250,26 +206,24 @@ async def test_initial_metrics_list_metrics_capable_processors():
             await super().process_frame(frame, direction)
             await self.push_frame(frame, direction)
 
-    sink = Recorder()
+    sink = FrameRecorder()
     service = Service(name="svc")
     task = PipelineTask(
         Pipeline([service, sink]), params=PipelineParams(enable_metrics=True), enable_rtvi=False
     )
 
-    async def body():
-        await sink.wait_for(lambda: any(isinstance(f, MetricsFrame) for f in sink.frames))
+    async with running(task):
+        await sink.wait_for(lambda: sink.of(MetricsFrame))
         metrics = next(f for f in sink.frames if isinstance(f, MetricsFrame))
         assert sorted((type(d).__name__, d.processor, d.value) for d in metrics.data) == [
             ("ProcessingMetricsData", "svc", 0.0),
             ("TTFBMetricsData", "svc", 0.0),
         ]
 
-    await run_task(task, body)
-
 
 async def test_upstream_frames_reach_the_task():
     reached: list[Any] = []
-    first, last = Recorder(), Recorder()
+    first, last = FrameRecorder(), FrameRecorder()
     task = PipelineTask(Pipeline([first, last]), enable_rtvi=False)
     task.set_reached_upstream_filter([TextFrame])
 
@@ -277,23 +231,18 @@ async def test_upstream_frames_reach_the_task():
     async def on_reached(task, frame):
         reached.append(frame.text)
 
-    async def body():
-        await last.wait_for(lambda: last.frames)  # started
+    async with running(task):
         await task.processors[-1].push_frame(TextFrame("up"), FrameDirection.UPSTREAM)
-        await first.wait_for(lambda: first.texts() == ["up"])
-        with anyio.fail_after(3):
-            while reached != ["up"]:
-                await anyio.sleep(0.001)
-
-    await run_task(task, body)
+        await first.wait_for(lambda: first.texts(direction=FrameDirection.UPSTREAM) == ["up"])
+        await eventually(lambda: reached == ["up"])
 
 
 def test_unknown_event_and_bad_pipeline_items_are_clear_errors():
-    task = PipelineTask(Pipeline([Recorder()]), enable_rtvi=False)
+    task = PipelineTask(Pipeline([FrameRecorder()]), enable_rtvi=False)
     with pytest.raises(ValueError, match="on_client_ready"):
         task.add_event_handler("on_client_ready", lambda *a: None)
     with pytest.raises(TypeError, match="FrameProcessor"):
-        Pipeline([Recorder(), "not a processor"])  # type: ignore[list-item]
-    same = Recorder()
+        Pipeline([FrameRecorder(), "not a processor"])  # type: ignore[list-item]
+    same = FrameRecorder()
     with pytest.raises(ValueError, match="more than once"):
         Pipeline([same, same])

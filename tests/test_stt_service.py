@@ -7,15 +7,14 @@ from typing import Any, AsyncIterator
 
 import anyio
 import pytest
+from support import bare_task, run_to_end
 
-from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
     EndFrame,
     Frame,
     InputAudioRawFrame,
     InterimTranscriptionFrame,
     MetricsFrame,
-    StartFrame,
     STTMuteFrame,
     TranscriptionFrame,
     UserAudioRawFrame,
@@ -23,42 +22,15 @@ from rtvi_core.frames import (
     VADUserStoppedSpeakingFrame,
 )
 from rtvi_core.metrics import ProcessingMetricsData, STTUsageMetricsData, TTFBMetricsData
-from rtvi_core.params import PipelineParams
-from rtvi_core.pipeline import Pipeline
-from rtvi_core.processor import FrameProcessor
 from rtvi_core.services.stt import SegmentedSTTService, STTService
 from rtvi_core.task import PipelineTask
+from rtvi_core.testing import FrameRecorder, running
 
 pytestmark = pytest.mark.anyio
 
 RATE = 16000
 CHUNK = 2 * RATE // 50  # 20 ms of PCM16 mono
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$")
-
-
-class Recorder(FrameProcessor):
-    """Keeps every downstream frame; ``wait_for`` waits for a condition on them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.frames: list[Frame] = []
-        self._changed = anyio.Event()
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        if direction is FrameDirection.DOWNSTREAM:
-            self.frames.append(frame)
-            changed, self._changed = self._changed, anyio.Event()
-            changed.set()
-        await self.push_frame(frame, direction)
-
-    async def wait_for(self, condition) -> None:
-        with anyio.fail_after(2):
-            while not condition(self.frames):
-                await self._changed.wait()
-
-    def of(self, cls: type) -> list[Any]:
-        return [f for f in self.frames if isinstance(f, cls)]
 
 
 def chunk(index: int) -> bytes:
@@ -105,22 +77,16 @@ class SegmentSTT(SegmentedSTTService):
         yield TranscriptionFrame(text=" ".join(map(str, indexes)))
 
 
-def make_task(stt: STTService, recorder: Recorder, **params: Any) -> PipelineTask:
-    return PipelineTask(
-        Pipeline([stt, recorder]),
-        params=PipelineParams(audio_in_sample_rate=RATE, **params),
-        enable_rtvi=False,
-    )
+def make_task(stt: STTService, recorder: FrameRecorder, **params: Any) -> PipelineTask:
+    return bare_task([stt, recorder], audio_in_sample_rate=RATE, **params)
 
 
 async def test_streaming_stt_never_blocks_audio_and_stamps_transcriptions():
     gate = anyio.Event()
     stt = CountingSTT(gate=gate)
-    recorder = Recorder()
+    recorder = FrameRecorder()
     task = make_task(stt, recorder)
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
-        await recorder.wait_for(lambda fs: any(isinstance(f, StartFrame) for f in fs))
+    async with running(task):
         for i in range(3):
             await task.queue_frame(
                 UserAudioRawFrame(audio=chunk(i), sample_rate=RATE, num_channels=1, user_id="alice")
@@ -129,8 +95,7 @@ async def test_streaming_stt_never_blocks_audio_and_stamps_transcriptions():
         assert len(recorder.of(InputAudioRawFrame)) == 3
         assert stt.chunks == []
         gate.set()
-        await recorder.wait_for(lambda fs: any(isinstance(f, TranscriptionFrame) for f in fs))
-        await task.cancel()
+        await recorder.wait_for(lambda: recorder.of(TranscriptionFrame))
     assert [c[0] for c in stt.chunks] == [0, 1, 2]
     interims = recorder.of(InterimTranscriptionFrame)
     assert [f.text for f in interims] == ["chunk 0", "chunk 1", "chunk 2"]
@@ -143,13 +108,11 @@ async def test_streaming_stt_never_blocks_audio_and_stamps_transcriptions():
 
 async def test_mute_stops_transcription_but_not_audio():
     stt = CountingSTT()
-    recorder = Recorder()
+    recorder = FrameRecorder()
     task = make_task(stt, recorder)
     audio = [audio_frame(i) for i in range(4)]
     mute, unmute = STTMuteFrame(mute=True), STTMuteFrame(mute=False)
-    await task.queue_frames([audio[0], mute, audio[1], audio[2], unmute, audio[3], EndFrame()])
-    with anyio.fail_after(2):
-        await task.run()
+    await run_to_end(task, [audio[0], mute, audio[1], audio[2], unmute, audio[3]])
     assert [c[0] for c in stt.chunks] == [0, 3]
     assert recorder.of(InputAudioRawFrame) == audio
     assert len(recorder.of(STTMuteFrame)) == 2
@@ -171,7 +134,7 @@ def speech(pre: int, spoken: int) -> list[Frame]:
 
 async def test_segmented_stt_transcribes_pre_roll_and_segment_on_vad_stop():
     stt = SegmentSTT()
-    recorder = Recorder()
+    recorder = FrameRecorder()
     task = make_task(
         stt,
         recorder,
@@ -179,9 +142,7 @@ async def test_segmented_stt_transcribes_pre_roll_and_segment_on_vad_stop():
         enable_usage_metrics=True,
         send_initial_empty_metrics=False,
     )
-    await task.queue_frames([*speech(pre=25, spoken=5), EndFrame()])
-    with anyio.fail_after(2):
-        await task.run()
+    await run_to_end(task, speech(pre=25, spoken=5))
     # 300 ms of pre-roll = the last 15 chunks before the VAD start, then the speech.
     assert [f.text for f in recorder.of(TranscriptionFrame)] == [
         " ".join(str(i) for i in range(10, 30))
@@ -196,38 +157,32 @@ async def test_segmented_stt_transcribes_pre_roll_and_segment_on_vad_stop():
 
 async def test_segmented_stt_segments_are_separate_and_pre_roll_is_configurable():
     stt = SegmentSTT(pre_roll_secs=0.04)
-    recorder = Recorder()
+    recorder = FrameRecorder()
     task = make_task(stt, recorder)
     first = speech(pre=4, spoken=2)  # chunks 0-5
     second = [audio_frame(i) for i in range(6, 9)]  # chunks 7 and 8 are the pre-roll
     second += [VADUserStartedSpeakingFrame(), audio_frame(9), VADUserStoppedSpeakingFrame()]
-    await task.queue_frames([*first, *second, EndFrame()])
-    with anyio.fail_after(2):
-        await task.run()
+    await run_to_end(task, [*first, *second])
     assert [f.text for f in recorder.of(TranscriptionFrame)] == ["2 3 4 5", "7 8 9"]
 
 
 async def test_segmented_stt_ignores_audio_without_speech_and_mute_drops_segment():
     stt = SegmentSTT()
-    recorder = Recorder()
+    recorder = FrameRecorder()
     task = make_task(stt, recorder)
     no_start = [audio_frame(i) for i in range(5)]
     muted = speech(pre=2, spoken=3)
     muted.insert(-1, STTMuteFrame(mute=True))
-    await task.queue_frames([*no_start, VADUserStoppedSpeakingFrame(), *muted, EndFrame()])
-    with anyio.fail_after(2):
-        await task.run()
+    await run_to_end(task, [*no_start, VADUserStoppedSpeakingFrame(), *muted])
     assert stt.segments == []
     assert recorder.of(TranscriptionFrame) == []
 
 
 async def test_end_frame_waits_for_the_segment_in_transcription():
     stt = SegmentSTT(delay=0.1)
-    recorder = Recorder()
+    recorder = FrameRecorder()
     task = make_task(stt, recorder)
-    await task.queue_frames([*speech(pre=1, spoken=1), EndFrame()])
-    with anyio.fail_after(2):
-        await task.run()
+    await run_to_end(task, speech(pre=1, spoken=1))
     kinds = [type(f) for f in recorder.frames if isinstance(f, (TranscriptionFrame, EndFrame))]
     assert kinds == [TranscriptionFrame, EndFrame]
 
@@ -239,7 +194,7 @@ async def test_a_failing_transcription_is_reported_and_the_next_one_runs():
                 raise RuntimeError("model crashed")
             yield TranscriptionFrame(text="ok")
 
-    recorder = Recorder()
+    recorder = FrameRecorder()
     task = make_task(FlakySTT(), recorder)
     errors: list[Any] = []
 
@@ -247,8 +202,6 @@ async def test_a_failing_transcription_is_reported_and_the_next_one_runs():
     async def on_error(task, frame):
         errors.append(frame)
 
-    await task.queue_frames([audio_frame(0), audio_frame(1), EndFrame()])
-    with anyio.fail_after(2):
-        await task.run()
+    await run_to_end(task, [audio_frame(0), audio_frame(1)])
     assert [f.text for f in recorder.of(TranscriptionFrame)] == ["ok"]
     assert errors and "model crashed" in errors[0].error

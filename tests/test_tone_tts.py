@@ -5,14 +5,12 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
-import anyio
 import pytest
+from support import bare_task, run_to_end
 
 from rtvi_core.builtins.tone_tts import GAP_SECS, ToneTTSService, word_tone
-from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
     AggregatedTextFrame,
-    EndFrame,
     Frame,
     InterruptionFrame,
     LLMFullResponseEndFrame,
@@ -22,44 +20,15 @@ from rtvi_core.frames import (
     TTSSpeakFrame,
     TTSTextFrame,
 )
-from rtvi_core.params import PipelineParams
-from rtvi_core.pipeline import Pipeline
-from rtvi_core.processor import FrameProcessor
-from rtvi_core.task import PipelineTask
+from rtvi_core.testing import FrameRecorder, running
 
 pytestmark = pytest.mark.anyio
 
 
-class Recorder(FrameProcessor):
-    """Keeps every downstream frame; ``wait_for`` waits for a condition on them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.frames: list[Frame] = []
-        self._changed = anyio.Event()
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        if direction is FrameDirection.DOWNSTREAM:
-            self.frames.append(frame)
-            changed, self._changed = self._changed, anyio.Event()
-            changed.set()
-        await self.push_frame(frame, direction)
-
-    async def wait_for(self, condition) -> None:
-        with anyio.fail_after(2):
-            while not condition(self.frames):
-                await self._changed.wait()
-
-
 async def speak(tts: ToneTTSService, *frames: Frame, **params: Any) -> list[Frame]:
-    recorder = Recorder()
-    task = PipelineTask(
-        Pipeline([tts, recorder]), params=PipelineParams(**params), enable_rtvi=False
-    )
-    await task.queue_frames([*frames, EndFrame()])
-    with anyio.fail_after(2):
-        await task.run()
+    recorder = FrameRecorder()
+    task = bare_task([tts, recorder], **params)
+    await run_to_end(task, frames)
     return recorder.frames
 
 
@@ -146,19 +115,17 @@ async def test_output_rate_comes_from_the_run_and_output_is_deterministic():
 
 async def test_realtime_generation_can_be_interrupted():
     tts = ToneTTSService(realtime_factor=1.0)
-    recorder = Recorder()
-    task = PipelineTask(Pipeline([tts, recorder]), enable_rtvi=False)
+    recorder = FrameRecorder()
+    task = bare_task([tts, recorder])
     words = "one two three four five six seven eight nine ten"
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
+    async with running(task):
         await task.queue_frame(TTSSpeakFrame(text=words))
-        await recorder.wait_for(lambda fs: any(isinstance(f, TTSAudioRawFrame) for f in fs))
+        await recorder.wait_for(lambda: recorder.of(TTSAudioRawFrame))
         await task.queue_frame(InterruptionFrame())
         await task.queue_frame(TTSSpeakFrame(text="ok"))
         await recorder.wait_for(
-            lambda fs: any(isinstance(f, TTSTextFrame) and f.text == "ok" for f in fs)
+            lambda: any(isinstance(f, TTSTextFrame) and f.text == "ok" for f in recorder.frames)
         )
-        await task.cancel()
     spoken = [f.text for f in recorder.frames if isinstance(f, TTSTextFrame)]
     assert spoken[0] == "one" and spoken[-1] == "ok"
     assert "ten" not in spoken

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-import anyio
 import pytest
 
 from rtvi_core.builtins import MemoryTransport
@@ -31,38 +30,12 @@ from rtvi_core.pipeline import Pipeline
 from rtvi_core.processor import FrameProcessor
 from rtvi_core.services import TransportParams
 from rtvi_core.task import PipelineTask
+from rtvi_core.testing import FrameRecorder, running
 
 pytestmark = pytest.mark.anyio
 
 UP = FrameDirection.UPSTREAM
 DOWN = FrameDirection.DOWNSTREAM
-
-
-class Recorder(FrameProcessor):
-    """Passes every frame on and records ``(frame, direction)``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.log: list[tuple[Frame, FrameDirection]] = []
-        self._changed = anyio.Event()
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        self.log.append((frame, direction))
-        self._changed.set()
-        self._changed = anyio.Event()
-        await self.push_frame(frame, direction)
-
-    def names(self, direction: FrameDirection, *types: type) -> list[str]:
-        return [type(f).__name__ for f, d in self.log if d is direction and isinstance(f, types)]
-
-    def count(self, cls: type, direction: FrameDirection = DOWN) -> int:
-        return sum(1 for f, d in self.log if d is direction and isinstance(f, cls))
-
-    async def wait_for(self, condition: Callable[[], bool], timeout: float = 3.0) -> None:
-        with anyio.fail_after(timeout):
-            while not condition():
-                await self._changed.wait()
 
 
 class PushLog(BaseObserver):
@@ -81,27 +54,18 @@ class PushLog(BaseObserver):
         return [type(f).__name__ for f, d in self.pushed if d is direction and isinstance(f, types)]
 
 
-def make(**params: Any) -> tuple[MemoryTransport, PipelineTask, Recorder, Recorder]:
+def make(**params: Any) -> tuple[MemoryTransport, PipelineTask, FrameRecorder, FrameRecorder]:
     """A task: before → transport.output() → after, with 16 kHz output."""
     params.setdefault("audio_out_enabled", True)
     params.setdefault("audio_out_realtime", False)
     transport = MemoryTransport(params=TransportParams(audio_out_sample_rate=16000, **params))
-    before, after = Recorder(), Recorder()
+    before, after = FrameRecorder(), FrameRecorder()
     task = PipelineTask(
         Pipeline([before, transport.output(), after]),
         params=PipelineParams(send_initial_empty_metrics=False),
         enable_rtvi=False,
     )
     return transport, task, before, after
-
-
-async def run(task: PipelineTask, body: Callable[[], Any]) -> None:
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
-        try:
-            await body()
-        finally:
-            await task.cancel()
 
 
 def tts_audio(secs: float, rate: int = 16000) -> TTSAudioRawFrame:
@@ -113,13 +77,11 @@ async def test_audio_is_written_in_even_chunks_of_the_configured_size():
     client = transport.client
     audio = b"\x02\x00" * 1500  # 3000 bytes: two 40 ms chunks (1280 bytes) and a rest
 
-    async def body():
+    async with running(task):
         await task.queue_frames(
             [OutputAudioRawFrame(audio, 16000, 1), TTSStoppedFrame(), EndFrame()]
         )
         await client.wait_closed()
-
-    await run(task, body)
     assert [len(c) for c in client.audio] == [1280, 1280, 440]
     assert b"".join(client.audio) == audio
     assert client.events[-1] == ("closed", None)
@@ -130,11 +92,9 @@ async def test_chunk_size_follows_audio_out_10ms_chunks_and_joins_small_frames()
     client = transport.client
     frames = [tts_audio(0.005) for _ in range(9)]  # 9 × 160 bytes
 
-    async def body():
+    async with running(task):
         await task.queue_frames([*frames, TTSStoppedFrame(), EndFrame()])
         await client.wait_closed()
-
-    await run(task, body)
     sizes = [len(c) for c in client.audio]
     assert sizes == [640, 640, 160]
     assert all(size % 2 == 0 for size in sizes)
@@ -147,15 +107,13 @@ async def test_speech_frames_are_ordered_with_the_audio_in_both_directions():
     segment = AggregatedTextFrame(text="Hi there.", aggregated_by="sentence", will_be_spoken=True)
     spoken = TTSTextFrame(text="Hi there.", aggregated_by="sentence", segment_id=segment.id)
 
-    async def body():
+    async with running(task):
         await task.queue_frames(
             [TTSStartedFrame(), segment, tts_audio(0.1), tts_audio(0.1), spoken, TTSStoppedFrame()]
         )
-        await after.wait_for(lambda: after.count(BotStoppedSpeakingFrame) == 1)
+        await after.wait_for(lambda: len(after.of(BotStoppedSpeakingFrame)) == 1)
         await task.queue_frame(EndFrame())
         await transport.client.wait_closed()
-
-    await run(task, body)
     interesting = (
         TTSStartedFrame, AggregatedTextFrame, BotStartedSpeakingFrame, OutputAudioRawFrame,
         TTSStoppedFrame, BotStoppedSpeakingFrame,
@@ -183,13 +141,11 @@ async def test_text_waits_for_the_preceding_audio_when_paced():
     client = transport.client
     audio_log: list[int] = []
 
-    async def body():
+    async with running(task):
         text = TTSTextFrame(text="done.", aggregated_by="sentence")
         await task.queue_frames([tts_audio(0.2), text])
-        await after.wait_for(lambda: after.count(TTSTextFrame) == 1)
+        await after.wait_for(lambda: len(after.of(TTSTextFrame)) == 1)
         audio_log.append(sum(len(c) for c in client.audio))
-
-    await run(task, body)
     assert audio_log == [6400]  # every chunk was written before the text was released
 
 
@@ -197,15 +153,13 @@ async def test_messages_urgent_at_once_and_queued_in_order_with_audio():
     transport, task, _, _ = make(audio_out_realtime=True)
     client = transport.client
 
-    async def body():
+    async with running(task):
         await task.queue_frames(
             [tts_audio(0.4), OutputTransportMessageFrame(message={"type": "after-audio"})]
         )
         await client.wait_for(lambda: client.audio or None)
         await task.queue_frame(OutputTransportMessageUrgentFrame(message={"type": "urgent"}))
         await client.wait_for_message("after-audio")
-
-    await run(task, body)
     kinds = [kind if kind == "audio" else value["type"] for kind, value in client.events[:-1]]
     urgent_at = kinds.index("urgent")
     assert 0 < urgent_at < kinds.index("after-audio")
@@ -218,82 +172,72 @@ async def test_interruption_while_speaking_drops_audio_and_stops_the_bot():
     client = transport.client
     late_text = TTSTextFrame(text="never said.", aggregated_by="sentence")
 
-    async def body():
+    async with running(task):
         await task.queue_frames([tts_audio(1.0), late_text, TTSStoppedFrame()])
         await client.wait_for(lambda: len(client.audio) >= 2 or None)
         await task.queue_frame(InterruptionFrame())
-        await after.wait_for(lambda: after.count(BotStoppedSpeakingFrame) == 1)
+        await after.wait_for(lambda: len(after.of(BotStoppedSpeakingFrame)) == 1)
         written = len(client.audio)
         await task.queue_frame(EndFrame())
         await client.wait_closed()
         assert len(client.audio) == written
-
-    await run(task, body)
-    assert after.names(DOWN, InterruptionFrame, BotStoppedSpeakingFrame) == [
+    assert after.names(InterruptionFrame, BotStoppedSpeakingFrame) == [
         "InterruptionFrame",
         "BotStoppedSpeakingFrame",
     ]
-    assert before.count(BotStoppedSpeakingFrame, UP) == 1
+    assert len(before.of(BotStoppedSpeakingFrame, UP)) == 1
     assert len(client.audio) < 25  # 1 s would be 25 chunks
-    assert after.count(TTSTextFrame) == 0
+    assert len(after.of(TTSTextFrame)) == 0
 
 
 async def test_silence_after_audio_stops_the_bot():
     transport, task, before, after = make(bot_silence_timeout_secs=0.05)
 
-    async def body():
+    async with running(task):
         await task.queue_frame(tts_audio(0.1))  # no TTSStoppedFrame follows
-        await after.wait_for(lambda: after.count(BotStoppedSpeakingFrame) == 1)
+        await after.wait_for(lambda: len(after.of(BotStoppedSpeakingFrame)) == 1)
         # New audio after the silence starts a new speech.
         await task.queue_frame(tts_audio(0.1))
-        await after.wait_for(lambda: after.count(BotStoppedSpeakingFrame) == 2)
-
-    await run(task, body)
-    assert after.names(DOWN, BotStartedSpeakingFrame, BotStoppedSpeakingFrame) == [
+        await after.wait_for(lambda: len(after.of(BotStoppedSpeakingFrame)) == 2)
+    assert after.names(BotStartedSpeakingFrame, BotStoppedSpeakingFrame) == [
         "BotStartedSpeakingFrame",
         "BotStoppedSpeakingFrame",
     ] * 2
-    assert before.count(BotStoppedSpeakingFrame, UP) == 2
+    assert len(before.of(BotStoppedSpeakingFrame, UP)) == 2
 
 
 async def test_paced_tail_shorter_than_a_chunk_is_written_when_the_client_needs_it():
     transport, task, _, after = make(audio_out_realtime=True, bot_silence_timeout_secs=0.05)
     client = transport.client
 
-    async def body():
+    async with running(task):
         await task.queue_frame(tts_audio(0.05))  # one 40 ms chunk and a 10 ms tail
-        await after.wait_for(lambda: after.count(BotStoppedSpeakingFrame) == 1)
-
-    await run(task, body)
+        await after.wait_for(lambda: len(after.of(BotStoppedSpeakingFrame)) == 1)
     assert [len(c) for c in client.audio] == [1280, 320]
 
 
 async def test_bot_speaking_frames_while_paced_audio_plays():
     transport, task, before, after = make(audio_out_realtime=True, bot_speaking_interval_secs=0.05)
 
-    async def body():
+    async with running(task):
         await task.queue_frames([tts_audio(0.3), TTSStoppedFrame()])
-        await after.wait_for(lambda: after.count(BotStoppedSpeakingFrame) == 1)
-
-    await run(task, body)
-    names = after.names(DOWN, BotStartedSpeakingFrame, BotSpeakingFrame, BotStoppedSpeakingFrame)
+        await after.wait_for(lambda: len(after.of(BotStoppedSpeakingFrame)) == 1)
+    names = after.names(BotStartedSpeakingFrame, BotSpeakingFrame, BotStoppedSpeakingFrame)
     assert names[0] == "BotStartedSpeakingFrame" and names[-1] == "BotStoppedSpeakingFrame"
     assert names.count("BotSpeakingFrame") >= 2
-    assert before.count(BotSpeakingFrame, UP) == names.count("BotSpeakingFrame")
+    assert len(before.of(BotSpeakingFrame, UP)) == names.count("BotSpeakingFrame")
 
 
 async def test_end_frame_writes_queued_audio_then_closes():
     transport, task, _, after = make(audio_out_realtime=True)
     client = transport.client
 
-    async def body():
+    async with running(task):
         await task.queue_frames([tts_audio(0.2), EndFrame()])
         await client.wait_closed()
-
-    await run(task, body)
     assert sum(len(c) for c in client.audio) == 6400
     assert client.events[-1] == ("closed", None)
-    assert after.count(BotStoppedSpeakingFrame) == 1
+    assert len(after.of(BotStoppedSpeakingFrame)) == 1
     assert task.has_finished()
 
 
@@ -301,11 +245,9 @@ async def test_cancel_closes_at_once():
     transport, task, _, _ = make(audio_out_realtime=True)
     client = transport.client
 
-    async def body():
+    async with running(task):
         await task.queue_frame(tts_audio(1.0))
         await client.wait_for(lambda: client.audio or None)
         await task.cancel()
         assert client.closed
-
-    await run(task, body)
     assert len(client.audio) < 25

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator
 
 import anyio
 import pytest
+from support import bare_task, run_to_end
 
-from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
     AggregatedTextFrame,
     EndFrame,
@@ -27,38 +27,13 @@ from rtvi_core.frames import (
     UserStartedSpeakingFrame,
 )
 from rtvi_core.metrics import TTFBMetricsData, TTSUsageMetricsData
-from rtvi_core.params import PipelineParams
-from rtvi_core.pipeline import Pipeline
-from rtvi_core.processor import FrameProcessor
 from rtvi_core.services.tts import TTSService, WordTimestamp
-from rtvi_core.task import PipelineTask
+from rtvi_core.testing import FrameRecorder, eventually, running
 
 pytestmark = pytest.mark.anyio
 
 RATE = 16000
 WORD_BYTES = 2 * RATE // 100  # the double's audio per word: 10 ms
-
-
-class Recorder(FrameProcessor):
-    """Sink side: keeps every downstream frame; tests wait for conditions on them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.frames: list[Frame] = []
-        self._changed = anyio.Event()
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        if direction is FrameDirection.DOWNSTREAM:
-            self.frames.append(frame)
-            changed, self._changed = self._changed, anyio.Event()
-            changed.set()
-        await self.push_frame(frame, direction)
-
-    async def wait_for(self, condition: Callable[[list[Frame]], bool]) -> None:
-        with anyio.fail_after(2):
-            while not condition(self.frames):
-                await self._changed.wait()
 
 
 class ScriptedTTS(TTSService):
@@ -125,17 +100,11 @@ def llm_response(*chunks: str, skip_tts: bool = False) -> list[Frame]:
     return frames
 
 
-async def run(tts: TTSService, frames: list[Frame], **params: Any) -> Recorder:
+async def run(tts: TTSService, frames: list[Frame], **params: Any) -> FrameRecorder:
     """Run ``frames`` then an EndFrame through tts → recorder; return the recorder."""
-    recorder = Recorder()
-    task = PipelineTask(
-        Pipeline([tts, recorder]),
-        params=PipelineParams(audio_out_sample_rate=RATE, **params),
-        enable_rtvi=False,
-    )
-    await task.queue_frames([*frames, EndFrame()])
-    with anyio.fail_after(2):
-        await task.run()
+    recorder = FrameRecorder()
+    task = bare_task([tts, recorder], audio_out_sample_rate=RATE, **params)
+    await run_to_end(task, frames)
     return recorder
 
 
@@ -201,20 +170,16 @@ async def test_sentence_mode_sequence_for_two_sentence_response():
 
 async def test_first_sentence_is_synthesized_before_the_response_ends():
     tts = ScriptedTTS("timed")
-    recorder = Recorder()
-    task = PipelineTask(
-        Pipeline([tts, recorder]),
-        params=PipelineParams(audio_out_sample_rate=RATE),
-        enable_rtvi=False,
-    )
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
+    recorder = FrameRecorder()
+    task = bare_task([tts, recorder], audio_out_sample_rate=RATE)
+    async with running(task):
         await task.queue_frames(
             [LLMFullResponseStartFrame(), LLMTextFrame("One. "), LLMTextFrame("Two")]
         )
-        await recorder.wait_for(lambda fs: any(isinstance(f, TTSAudioRawFrame) for f in fs))
+        await recorder.wait_for(lambda: recorder.of(TTSAudioRawFrame))
         assert tts.requests == ["One."]
         await task.queue_frames([LLMFullResponseEndFrame(), EndFrame()])
+        await eventually(task.has_finished)
     assert tts.requests == ["One.", "Two"]
 
 
@@ -326,17 +291,15 @@ async def test_synthesis_error_is_reported_and_context_still_closes():
             raise RuntimeError("voice unavailable")
 
     tts = FailingTTS()
-    recorder = Recorder()
-    task = PipelineTask(Pipeline([tts, recorder]), enable_rtvi=False)
+    recorder = FrameRecorder()
+    task = bare_task([tts, recorder])
     errors: list[Any] = []
 
     @task.event_handler("on_pipeline_error")
     async def on_error(task, frame):
         errors.append(frame)
 
-    await task.queue_frames([*llm_response("Hello."), EndFrame()])
-    with anyio.fail_after(2):
-        await task.run()
+    await run_to_end(task, llm_response("Hello."))
     assert [d[0] for d in describe(recorder.frames)] == [
         "LLMFullResponseStartFrame",
         "TTSStartedFrame",
@@ -383,22 +346,20 @@ class GatedTTS(TTSService):
 
 async def test_interruption_stops_synthesis_and_clears_aggregation():
     tts = GatedTTS()
-    recorder = Recorder()
-    task = PipelineTask(Pipeline([tts, recorder]), enable_rtvi=False)
+    recorder = FrameRecorder()
+    task = bare_task([tts, recorder])
     audio = lambda fs: [f for f in fs if isinstance(f, TTSAudioRawFrame)]  # noqa: E731
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
+    async with running(task):
         await task.queue_frames(
             [LLMFullResponseStartFrame(), LLMTextFrame("First sentence. Half a")]
         )
-        await recorder.wait_for(lambda fs: len(audio(fs)) == 1)
+        await recorder.wait_for(lambda: len(audio(recorder.frames)) == 1)
         await task.queue_frame(InterruptionFrame())
-        await recorder.wait_for(lambda fs: any(isinstance(f, InterruptionFrame) for f in fs))
+        await recorder.wait_for(lambda: recorder.of(InterruptionFrame))
         # A new response: nothing left over from the interrupted one.
         await task.queue_frames([LLMFullResponseStartFrame(), LLMTextFrame("New one. ")])
-        await recorder.wait_for(lambda fs: len(audio(fs)) == 2)
+        await recorder.wait_for(lambda: len(audio(recorder.frames)) == 2)
         assert tts.closed == 1  # the interrupted generator was closed, not left hanging
-        await task.cancel()
     assert tts.requests == ["First sentence.", "New one."]
     assert [a.audio[0] for a in audio(recorder.frames)] == [1, 1]
     started = [f for f in recorder.frames if isinstance(f, TTSStartedFrame)]

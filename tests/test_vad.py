@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Any, Callable
+from typing import Any
 
-import anyio
 import pytest
 
 from rtvi_core.builtins import EnergyVADAnalyzer, MemoryTransport
-from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
-    Frame,
     InputAudioRawFrame,
     InterruptionFrame,
     UserStartedSpeakingFrame,
@@ -22,9 +19,9 @@ from rtvi_core.frames import (
 )
 from rtvi_core.params import PipelineParams
 from rtvi_core.pipeline import Pipeline
-from rtvi_core.processor import FrameProcessor
 from rtvi_core.services import TransportParams, VADParams, VADState
 from rtvi_core.task import PipelineTask
+from rtvi_core.testing import FrameRecorder, running
 
 RATE = 16000
 FRAME = RATE // 50  # 20 ms
@@ -102,27 +99,6 @@ async def test_vad_params_change_timing_and_reset_state():
     assert vad.state is Q
 
 
-class Recorder(FrameProcessor):
-    """Records the frames it passes on (system frames arrive in push order)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.frames: list[Frame] = []
-        self._changed = anyio.Event()
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        self.frames.append(frame)
-        self._changed.set()
-        self._changed = anyio.Event()
-        await self.push_frame(frame, direction)
-
-    async def wait_for(self, condition: Callable[[], bool], timeout: float = 3.0) -> None:
-        with anyio.fail_after(timeout):
-            while not condition():
-                await self._changed.wait()
-
-
 TURN_FRAMES = (
     VADUserStartedSpeakingFrame,
     UserStartedSpeakingFrame,
@@ -132,11 +108,11 @@ TURN_FRAMES = (
 )
 
 
-async def run_turn(allow_interruptions: bool, enable_rtvi: bool = False) -> tuple[Any, Recorder]:
+async def run_turn(allow_interruptions: bool, enable_rtvi: bool = False) -> tuple[Any, FrameRecorder]:
     transport = MemoryTransport(
         params=TransportParams(audio_in_enabled=True, vad_analyzer=EnergyVADAnalyzer())
     )
-    after = Recorder()
+    after = FrameRecorder()
     task = PipelineTask(
         Pipeline([transport.input(), after, transport.output()]),
         params=PipelineParams(
@@ -145,19 +121,10 @@ async def run_turn(allow_interruptions: bool, enable_rtvi: bool = False) -> tupl
         enable_rtvi=enable_rtvi,
     )
 
-    async def body():
+    async with running(task):
         for piece in pieces(burst(), FRAME):
             await transport.client.send_audio(piece, sample_rate=RATE)
-        await after.wait_for(
-            lambda: any(isinstance(f, UserStoppedSpeakingFrame) for f in after.frames)
-        )
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
-        try:
-            await body()
-        finally:
-            await task.cancel()
+        await after.wait_for(lambda: after.of(UserStoppedSpeakingFrame))
     return transport, after
 
 

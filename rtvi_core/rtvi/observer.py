@@ -20,13 +20,7 @@ other frames cost nothing. Params are read when the observer is made, except
 
 from __future__ import annotations
 
-import contextvars
-import logging
-import threading
-from collections import deque
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
-
-import anyio
 
 from ..direction import FrameDirection
 from ..frames import (
@@ -58,14 +52,6 @@ from ..frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
-from ..metrics import (
-    LLMUsageMetricsData,
-    MetricsData,
-    ProcessingMetricsData,
-    STTUsageMetricsData,
-    TTFBMetricsData,
-    TTSUsageMetricsData,
-)
 from ..observers import BaseObserver, FramePushed
 from ..services.output_transport import BaseOutputTransport
 from . import messages as m
@@ -79,15 +65,16 @@ from .frames import (
     RTVIUICommandFrame,
     RTVIUIJobGroupFrame,
 )
+from .metrics_payload import metrics_payload
 from .observer_params import (
     FunctionCallReportLevel,
     RTVIObserverParams,
     normalize_report_levels,
 )
+from .system_log import forward_system_logs
 
 if TYPE_CHECKING:
     from ..processor import FrameProcessor
-    from ..runtime import ManagedTask
     from .processor import RTVIProcessor
 
 __all__ = ["RTVIObserver", "RTVIObserverParams", "FunctionCallReportLevel"]
@@ -129,7 +116,7 @@ class RTVIObserver(BaseObserver):
         self._transcript: list[str] = []
         self._user_level = AudioLevelMeter(params.audio_level_period_secs)
         self._bot_level = AudioLevelMeter(params.audio_level_period_secs)
-        self._log_forwarder: _LogForwarder | None = None
+        self._stop_system_logs: Callable[[], None] | None = None
         self._table = self._build_routes()
         self._routes: dict[type, tuple[Handler, int]] = dict(self._table)
         #: Exactly the frame classes handled (subclasses included).
@@ -163,14 +150,13 @@ class RTVIObserver(BaseObserver):
         self._output.transforms.remove(aggregation_type, transform_function)
 
     async def on_pipeline_started(self) -> None:
-        if self._params.system_logs_enabled and self._log_forwarder is None:
-            self._log_forwarder = _LogForwarder(self._send)
-            self._log_forwarder.start(self._rtvi)
+        if self._params.system_logs_enabled and self._stop_system_logs is None:
+            self._stop_system_logs = forward_system_logs(self._rtvi, self._send)
 
     async def on_pipeline_finished(self) -> None:
-        if self._log_forwarder is not None:
-            self._log_forwarder.stop()
-            self._log_forwarder = None
+        if self._stop_system_logs is not None:
+            self._stop_system_logs()
+            self._stop_system_logs = None
 
     async def on_push_frame(self, data: FramePushed) -> None:
         frame = data.frame
@@ -433,101 +419,3 @@ def _last_user_text(messages: list[Any]) -> str | None:
     return " ".join(
         part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)
     )
-
-
-def _entry(data: MetricsData, value: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"processor": data.processor}
-    if data.model:
-        entry["model"] = data.model
-    entry["value"] = value
-    return entry
-
-
-def _usage(data: LLMUsageMetricsData) -> dict[str, Any] | None:
-    usage = data.value
-    if usage is None:
-        return None
-    return {key: value for key, value in vars(usage).items() if value is not None}
-
-
-#: Metrics record class → (``data`` key, entry builder); other kinds are dropped.
-_METRICS: dict[type, tuple[str, Callable[[Any], Any]]] = {
-    TTFBMetricsData: ("ttfb", lambda d: _entry(d, d.value)),
-    ProcessingMetricsData: ("processing", lambda d: _entry(d, d.value)),
-    LLMUsageMetricsData: ("tokens", _usage),
-    STTUsageMetricsData: ("stt_usage", lambda d: _entry(d, {"audio_seconds": d.value})),
-    TTSUsageMetricsData: ("characters", lambda d: _entry(d, d.value)),
-}
-
-
-def metrics_payload(records: list[MetricsData]) -> dict[str, list[Any]]:
-    """The ``metrics`` message ``data`` for ``records`` (spec §9; ``{}`` if none is reportable)."""
-    payload: dict[str, list[Any]] = {}
-    for record in records:
-        kind = _METRICS.get(type(record))
-        if kind is None:
-            continue
-        entry = kind[1](record)
-        if entry is not None:
-            payload.setdefault(kind[0], []).append(entry)
-    return payload
-
-
-# -- system logs ----------------------------------------------------------------------------
-
-#: True inside the task forwarding log lines: lines logged while sending are dropped.
-_forwarding_logs: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "rtvi_forwarding_logs", default=False
-)
-
-#: Log lines waiting to be sent at most (the oldest are dropped beyond this).
-MAX_PENDING_LOG_LINES = 1000
-
-
-class _LogForwarder(logging.Handler):
-    """Sends every ``rtvi_core`` log line as ``system-log`` (from a background task).
-
-    Lines logged by the forwarding itself are dropped, so it never feeds itself.
-    Lines logged from other threads are queued and go out with the next line of
-    the event-loop thread.
-    """
-
-    def __init__(self, send: Callable[[m.OutboundMessage], Awaitable[None]]) -> None:
-        super().__init__()
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        self._send = send
-        self._lines: deque[str] = deque(maxlen=MAX_PENDING_LOG_LINES)
-        self._wakeup = anyio.Event()
-        self._thread = threading.get_ident()
-        self._task: ManagedTask | None = None
-
-    def start(self, rtvi: RTVIProcessor) -> None:
-        """Attach to the ``rtvi_core`` logger and start sending."""
-        self._task = rtvi.create_task(self._run(), "system-logs")
-        logging.getLogger("rtvi_core").addHandler(self)
-
-    def stop(self) -> None:
-        """Detach and stop sending."""
-        logging.getLogger("rtvi_core").removeHandler(self)
-        if self._task is not None:
-            self._task.cancel()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if _forwarding_logs.get():
-            return
-        try:
-            self._lines.append(self.format(record))
-        except Exception:
-            self.handleError(record)
-            return
-        if threading.get_ident() == self._thread:
-            self._wakeup.set()
-
-    async def _run(self) -> None:
-        _forwarding_logs.set(True)
-        lines = self._lines
-        while True:
-            await self._wakeup.wait()
-            self._wakeup = anyio.Event()
-            while lines:
-                await self._send(m.SystemLog(data=m.TextData(text=lines.popleft())))

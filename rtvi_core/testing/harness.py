@@ -7,8 +7,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Sequence
 
-import anyio
-
 from ..builtins.echo_llm import EchoLLMService
 from ..builtins.memory_transport import MemoryClient, MemoryTransport
 from ..builtins.tone_tts import ToneTTSService
@@ -21,6 +19,7 @@ from ..services.llm_aggregators import LLMContextAggregatorPair
 from ..services.llm_context import LLMContext
 from ..services.transport import TransportParams
 from ..task import PipelineTask
+from .running import running
 
 _ids = itertools.count(1)
 
@@ -95,10 +94,6 @@ async def run_bot(
         chain.append(tts or ToneTTSService())
     chain += [transport.output(), aggregators.assistant()]
     task = PipelineTask(Pipeline(chain), params=params, rtvi_observer_params=observer_params)
-    async with anyio.create_task_group() as group:
-        group.start_soon(task.run)
+    async with running(task):
         await transport.client.connect()
-        try:
-            yield BotHarness(task, transport.client, transport, llm, context, chain)
-        finally:
-            await task.cancel()
+        yield BotHarness(task, transport.client, transport, llm, context, chain)
