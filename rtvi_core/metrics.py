@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .records import record
 
 
-@dataclass
+@record(eq=True)
 class MetricsData:
     """A measurement reported by one processor (``model`` when known)."""
 
@@ -13,21 +13,21 @@ class MetricsData:
     model: str | None = None
 
 
-@dataclass
+@record(eq=True)
 class TTFBMetricsData(MetricsData):
     """Time to first byte, in seconds."""
 
     value: float = 0.0
 
 
-@dataclass
+@record(eq=True)
 class ProcessingMetricsData(MetricsData):
     """Processing time, in seconds."""
 
     value: float = 0.0
 
 
-@dataclass
+@record(eq=True)
 class LLMTokenUsage:
     """Token counts of one LLM inference."""
 
@@ -39,21 +39,21 @@ class LLMTokenUsage:
     reasoning_tokens: int | None = None
 
 
-@dataclass
+@record(eq=True)
 class LLMUsageMetricsData(MetricsData):
     """LLM token usage."""
 
     value: LLMTokenUsage | None = None
 
 
-@dataclass
+@record(eq=True)
 class TTSUsageMetricsData(MetricsData):
     """Characters sent to a TTS service."""
 
     value: int = 0
 
 
-@dataclass
+@record(eq=True)
 class STTUsageMetricsData(MetricsData):
     """Seconds of audio transcribed (an increment)."""
 

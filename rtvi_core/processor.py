@@ -23,7 +23,6 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Iterator
 
 import anyio
-import anyio.lowlevel
 
 from .direction import FrameDirection
 from .events import EventHandlerMixin
@@ -337,7 +336,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
                         # Let other processors and sessions run; the frames just pushed
                         # downstream are then handled while still in the CPU cache.
                         budget = _FRAMES_PER_TURN
-                        await anyio.lowlevel.checkpoint()
+                        await anyio.sleep(0)
                 waiter = runtime.new_waiter()
                 self._wakeup = waiter
                 await waiter.wait()

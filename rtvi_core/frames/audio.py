@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from .base import frame_dataclass, DataFrame, SystemFrame
+from .base import DataFrame, SystemFrame, frame_dataclass
 
 
 @frame_dataclass

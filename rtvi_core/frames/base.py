@@ -14,89 +14,16 @@ dropped from queues and its processing is not cancelled.
 from __future__ import annotations
 
 import itertools
-import dataclasses
 from dataclasses import field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-_T = TypeVar("_T")
+from ..records import record
+
 _frame_ids = itertools.count(1)
-_MISSING: Any = dataclasses.MISSING
 
-
-class _FieldSpec:
-    """One field of a frame class: name, default (or factory), in ``__init__``, in repr."""
-
-    __slots__ = ("name", "default", "factory", "init", "repr")
-
-    def __init__(self, name: str, default: Any, factory: Any, init: bool, repr: bool) -> None:
-        self.name, self.default, self.factory, self.init, self.repr = name, default, factory, init, repr
-
-
-def frame_dataclass(cls: type[_T]) -> type[_T]:
-    """Build ``__init__`` for a frame class from its annotated fields (bases first).
-
-    Like ``@dataclass(eq=False, repr=False)`` — fields, defaults, ``dataclasses.field``
-    (``default_factory``, ``init=False``, ``repr=False``), ``__post_init__`` — but built with
-    one ``exec`` per class, which keeps ``import rtvi_core`` fast with ~70 frame classes.
-    Frames compare and hash by identity; ``Frame.__repr__`` serves every class.
-    """
-    specs: dict[str, _FieldSpec] = {}
-    for base in reversed(cls.__mro__[1:]):
-        for spec in base.__dict__.get("__frame_fields__", ()):
-            specs[spec.name] = spec
-    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
-        if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
-            continue
-        value = cls.__dict__.get(name, _MISSING)
-        if isinstance(value, dataclasses.Field):
-            spec = _FieldSpec(name, value.default, value.default_factory, value.init, value.repr)
-            if value.default is _MISSING:
-                delattr(cls, name)
-            else:
-                setattr(cls, name, value.default)
-        else:
-            spec = _FieldSpec(name, value, _MISSING, True, True)
-        specs[name] = spec
-    cls.__frame_fields__ = tuple(specs.values())  # type: ignore[attr-defined]
-
-    params: list[str] = []
-    body: list[str] = []
-    namespace: dict[str, Any] = {"_MISSING": _MISSING}
-    for spec in specs.values():
-        name = spec.name
-        if spec.default is not _MISSING:
-            namespace[f"_d_{name}"] = spec.default
-            value = f"_d_{name}"
-        elif spec.factory is not _MISSING:
-            namespace[f"_f_{name}"] = spec.factory
-            value = f"_f_{name}()"
-        else:
-            value = None
-        if not spec.init:
-            if value is not None:
-                body.append(f"self.{name} = {value}")
-            continue
-        if value is None:
-            if params and "=" in params[-1]:
-                raise TypeError(f"{cls.__name__}: field {name!r} without a default follows one with a default")
-            params.append(name)
-        elif spec.factory is not _MISSING:
-            params.append(f"{name}=_MISSING")
-            value = f"{value} if {name} is _MISSING else {name}"
-            body.append(f"self.{name} = {value}")
-            continue
-        else:
-            params.append(f"{name}={value}")
-        body.append(f"self.{name} = {name}")
-    if hasattr(cls, "__post_init__"):
-        body.append("self.__post_init__()")
-    source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
-    exec(source, namespace)  # noqa: S102 - generated from the class's own field names
-    init = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init  # type: ignore[misc]
-    return cls
-
+#: The decorator of frame classes: a light dataclass (fields, defaults, ``field()``,
+#: ``__post_init__``); frames compare and hash by identity.
+frame_dataclass = record
 
 @frame_dataclass
 class Frame:
@@ -134,7 +61,7 @@ class Frame:
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{f.name}={getattr(self, f.name)!r}"
-            for f in self.__frame_fields__  # type: ignore[attr-defined]
+            for f in self.__record_fields__  # type: ignore[attr-defined]
             if f.repr and f.init
         )
         return f"{self.name}({shown})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
-from .base import frame_dataclass, ControlFrame, SystemFrame
+from .base import ControlFrame, SystemFrame, frame_dataclass
 
 if TYPE_CHECKING:
     from ..metrics import MetricsData

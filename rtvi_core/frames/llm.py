@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Sequence
 
-from .base import frame_dataclass, ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame
+from ..records import record
+from .base import ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame, frame_dataclass
 
 if TYPE_CHECKING:
     from ..services.llm_context import LLMContext
@@ -63,7 +64,7 @@ class LLMFullResponseEndFrame(ControlFrame):
     """An LLM response ended."""
 
 
-@dataclass
+@record(eq=True)
 class FunctionCallFromLLM:
     """One tool call requested by the LLM."""
 
@@ -73,7 +74,7 @@ class FunctionCallFromLLM:
     context: Any = None
 
 
-@dataclass
+@record(eq=True)
 class FunctionCallResultProperties:
     """How a tool result is applied: whether to run the LLM again afterwards."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from .base import frame_dataclass, SystemFrame
+from .base import SystemFrame, frame_dataclass
 
 
 @frame_dataclass

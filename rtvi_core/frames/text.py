@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import frame_dataclass, DataFrame
+from .base import DataFrame, frame_dataclass
 
 
 @frame_dataclass

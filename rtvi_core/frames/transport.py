@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from .base import frame_dataclass, ControlFrame, DataFrame, SystemFrame
+from .base import ControlFrame, DataFrame, SystemFrame, frame_dataclass
 
 
 @frame_dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from .base import frame_dataclass, ControlFrame, DataFrame
+from .base import ControlFrame, DataFrame, frame_dataclass
 
 
 @frame_dataclass

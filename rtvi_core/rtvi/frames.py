@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from ..frames.base import frame_dataclass
 from ..frames import ControlFrame, SystemFrame
+from ..frames.base import frame_dataclass
+from ..records import record
 
 
-@dataclass
+@record(eq=True)
 class RTVIClientMessage:
     """A ``client-message`` request: id, app type ``t`` and data ``d``."""
 

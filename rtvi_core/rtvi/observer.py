@@ -56,7 +56,6 @@ from ..observers import BaseObserver, FramePushed
 from ..services.output_transport import BaseOutputTransport
 from . import messages as m
 from .messages import BotLLMText, TextData
-from .audio_level import AudioLevelMeter
 from .bot_output import BotOutputReporter, BotOutputTransform
 from .frames import (
     RTVIObserverConfigFrame,
@@ -114,8 +113,11 @@ class RTVIObserver(BaseObserver):
         self._vad_enabled = params.vad_user_speaking_enabled
         self._output = BotOutputReporter(params, self._send, lambda: rtvi.is_legacy_client)
         self._transcript: list[str] = []
-        self._user_level = AudioLevelMeter(params.audio_level_period_secs)
-        self._bot_level = AudioLevelMeter(params.audio_level_period_secs)
+        if params.user_audio_level_enabled or params.bot_audio_level_enabled:
+            from .audio_level import AudioLevelMeter  # off by default: load it only when used
+
+            self._user_level = AudioLevelMeter(params.audio_level_period_secs)
+            self._bot_level = AudioLevelMeter(params.audio_level_period_secs)
         self._stop_system_logs: Callable[[], None] | None = None
         self._table = self._build_routes()
         self._routes: dict[type, tuple[Handler, int]] = dict(self._table)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+
+from ..records import record
 
 if TYPE_CHECKING:
     from ..processor import FrameProcessor
@@ -38,7 +40,7 @@ def normalize_report_levels(
     return {name: FunctionCallReportLevel(level) for name, level in levels.items()}
 
 
-@dataclass
+@record(eq=True)
 class RTVIObserverParams:
     """Switches of the RTVI observer (spec §14.1); every flag gates the events it names.
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from ..records import record
 
 if TYPE_CHECKING:
     from .vad import VADAnalyzer
 
 
-@dataclass
+@record(eq=True)
 class TransportParams:
     """Audio settings shared by a transport's input and output.
 

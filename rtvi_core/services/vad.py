@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+
+from ..records import record
 
 
 class VADState(enum.Enum):
@@ -17,7 +18,7 @@ class VADState(enum.Enum):
     STOPPING = 4
 
 
-@dataclass
+@record(eq=True)
 class VADParams:
     """VAD thresholds.
 

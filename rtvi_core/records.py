@@ -1,0 +1,128 @@
+"""``@record``: a light dataclass for the many small classes of the runtime (frames, metrics).
+
+It reads annotated fields (bases first), defaults and ``dataclasses.field()``
+(``default``, ``default_factory``, ``init=False``, ``repr=False``) and calls
+``__post_init__`` like ``@dataclass`` does, but compiles each class's ``__init__`` on
+its first instantiation. With about seventy frame classes, most never built by a given
+bot, this keeps ``import rtvi_core`` several times faster than ``@dataclass`` would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, TypeVar
+
+_T = TypeVar("_T")
+_MISSING: Any = dataclasses.MISSING
+
+
+class FieldSpec:
+    """One field: name, default (or factory), whether ``__init__`` takes it, whether shown."""
+
+    __slots__ = ("name", "default", "factory", "init", "repr")
+
+    def __init__(self, name: str, default: Any, factory: Any, init: bool, repr: bool) -> None:
+        self.name, self.default, self.factory, self.init, self.repr = name, default, factory, init, repr
+
+
+def record(cls: type[_T] | None = None, *, eq: bool = False) -> Any:
+    """Decorate a class as a record; ``eq=True`` adds field-wise equality (else identity)."""
+
+    def decorate(klass: type[_T]) -> type[_T]:
+        klass.__record_fields__ = _collect_fields(klass)  # type: ignore[attr-defined]
+        klass.__init__ = _lazy_init(klass)  # type: ignore[misc]
+        if klass.__repr__ is object.__repr__:
+            klass.__repr__ = _record_repr  # type: ignore[method-assign]
+        if eq:
+            klass.__eq__ = _record_eq  # type: ignore[method-assign]
+            klass.__hash__ = None  # type: ignore[assignment]
+        return klass
+
+    return decorate if cls is None else decorate(cls)
+
+
+def _collect_fields(cls: type) -> tuple[FieldSpec, ...]:
+    specs: dict[str, FieldSpec] = {}
+    for base in reversed(cls.__mro__[1:]):
+        for spec in base.__dict__.get("__record_fields__", ()):
+            specs[spec.name] = spec
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+            continue
+        value = cls.__dict__.get(name, _MISSING)
+        if isinstance(value, dataclasses.Field):
+            spec = FieldSpec(name, value.default, value.default_factory, value.init, value.repr)
+            if value.default is _MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, value.default)
+        else:
+            spec = FieldSpec(name, value, _MISSING, True, True)
+        specs[name] = spec
+    required_after_default = False
+    for spec in specs.values():
+        if not spec.init:
+            continue
+        has_default = spec.default is not _MISSING or spec.factory is not _MISSING
+        if required_after_default and not has_default:
+            raise TypeError(f"{cls.__name__}: field {spec.name!r} without a default follows one with a default")
+        required_after_default = required_after_default or has_default
+    return tuple(specs.values())
+
+
+def _lazy_init(cls: type) -> Callable[..., None]:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        real = _build_init(cls)
+        cls.__init__ = real  # type: ignore[misc]
+        real(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
+
+
+def _build_init(cls: type) -> Callable[..., None]:
+    params: list[str] = []
+    body: list[str] = []
+    namespace: dict[str, Any] = {"_MISSING": _MISSING}
+    for spec in cls.__record_fields__:  # type: ignore[attr-defined]
+        name = spec.name
+        if spec.default is not _MISSING:
+            namespace[f"_d_{name}"] = spec.default
+            value: str | None = f"_d_{name}"
+        elif spec.factory is not _MISSING:
+            namespace[f"_f_{name}"] = spec.factory
+            value = f"_f_{name}()"
+        else:
+            value = None
+        if not spec.init:
+            if value is not None:
+                body.append(f"self.{name} = {value}")
+        elif value is None:
+            params.append(name)
+            body.append(f"self.{name} = {name}")
+        elif spec.factory is not _MISSING:
+            params.append(f"{name}=_MISSING")
+            body.append(f"self.{name} = {value} if {name} is _MISSING else {name}")
+        else:
+            params.append(f"{name}={value}")
+            body.append(f"self.{name} = {name}")
+    if hasattr(cls, "__post_init__"):
+        body.append("self.__post_init__()")
+    source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
+    exec(source, namespace)  # noqa: S102 - generated from the class's own field names
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+def _record_repr(self: Any) -> str:
+    shown = ", ".join(
+        f"{f.name}={getattr(self, f.name)!r}" for f in self.__record_fields__ if f.repr and f.init
+    )
+    return f"{type(self).__name__}({shown})"
+
+
+def _record_eq(self: Any, other: Any) -> bool:
+    if type(other) is not type(self):
+        return NotImplemented
+    return all(getattr(self, f.name) == getattr(other, f.name) for f in self.__record_fields__)
