@@ -29,3 +29,23 @@ def lazy_exports(
         return names
 
     return __getattr__, __dir__, names
+
+
+class LazyModule:
+    """A stand-in for a module that is imported on first attribute access.
+
+    After the import its namespace is copied in, so later lookups are as fast as on the
+    module itself. Used for dependencies only needed once a pipeline runs (anyio) or a
+    session exchanges RTVI messages (msgspec), so that ``import rtvi_core`` stays fast.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.__dict__["_lazy_name"] = name
+
+    def __getattr__(self, attr: str) -> Any:
+        module = importlib.import_module(self.__dict__["_lazy_name"])
+        self.__dict__.update(vars(module))
+        return getattr(module, attr)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self.__dict__['_lazy_name']!r}>"

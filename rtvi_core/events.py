@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Awaitable, Callable
 
-import anyio
+from ._deps import anyio
+
 
 logger = logging.getLogger("rtvi_core.events")
 

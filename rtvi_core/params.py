@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from .records import field, record
 
-@dataclass(kw_only=True)
+
+@record(eq=True)
 class PipelineParams:
     """Settings carried to every processor in the run's StartFrame.
 

@@ -22,8 +22,7 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Iterator
 
-import anyio
-
+from ._deps import anyio
 from .direction import FrameDirection
 from .events import EventHandlerMixin
 from .frames import (

@@ -1,19 +1,60 @@
 """``@record``: a light dataclass for the many small classes of the runtime (frames, metrics).
 
-It reads annotated fields (bases first), defaults and ``dataclasses.field()``
-(``default``, ``default_factory``, ``init=False``, ``repr=False``) and calls
-``__post_init__`` like ``@dataclass`` does, but compiles each class's ``__init__`` on
-its first instantiation. With about seventy frame classes, most never built by a given
+It reads annotated fields (bases first), defaults and :func:`field` (``default``,
+``default_factory``, ``init=False``, ``repr=False``; ``dataclasses.field`` works too)
+and calls ``__post_init__`` like ``@dataclass`` does, but compiles each class's
+``__init__`` on its first instantiation and never imports :mod:`dataclasses` (which
+imports :mod:`inspect`). With about seventy frame classes, most never built by a given
 bot, this keeps ``import rtvi_core`` several times faster than ``@dataclass`` would.
+A ``@dataclass`` subclass of a record (e.g. a user's own frame) works as usual.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import sys
 from typing import Any, Callable, TypeVar
 
 _T = TypeVar("_T")
-_MISSING: Any = dataclasses.MISSING
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+#: "No default" marker.
+MISSING: Any = _Missing()
+_MISSING = MISSING
+
+
+class Field:
+    """A field declared with :func:`field`."""
+
+    __slots__ = ("default", "default_factory", "init", "repr")
+
+    def __init__(self, default: Any, default_factory: Any, init: bool, repr: bool) -> None:
+        self.default, self.default_factory, self.init, self.repr = default, default_factory, init, repr
+
+
+def field(
+    *, default: Any = MISSING, default_factory: Any = MISSING, init: bool = True, repr: bool = True
+) -> Any:
+    """Declare a record field with a default factory, or one left out of ``__init__``/repr."""
+    return Field(default, default_factory, init, repr)
+
+
+def _as_field(value: Any) -> Field | None:
+    if isinstance(value, Field):
+        return value
+    dataclasses = sys.modules.get("dataclasses")  # only if someone else loaded it
+    if dataclasses is not None and isinstance(value, dataclasses.Field):
+        def plain(v: Any) -> Any:
+            return MISSING if v is dataclasses.MISSING else v
+
+        return Field(plain(value.default), plain(value.default_factory), value.init, value.repr)
+    return None
 
 
 class FieldSpec:
@@ -50,12 +91,13 @@ def _collect_fields(cls: type) -> tuple[FieldSpec, ...]:
         if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
             continue
         value = cls.__dict__.get(name, _MISSING)
-        if isinstance(value, dataclasses.Field):
-            spec = FieldSpec(name, value.default, value.default_factory, value.init, value.repr)
-            if value.default is _MISSING:
+        declared = _as_field(value)
+        if declared is not None:
+            spec = FieldSpec(name, declared.default, declared.default_factory, declared.init, declared.repr)
+            if declared.default is _MISSING:
                 delattr(cls, name)
             else:
-                setattr(cls, name, value.default)
+                setattr(cls, name, declared.default)
         else:
             spec = FieldSpec(name, value, _MISSING, True, True)
         specs[name] = spec

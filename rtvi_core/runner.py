@@ -6,8 +6,7 @@ import logging
 import signal
 import threading
 
-import anyio
-
+from ._deps import anyio
 from .task import PipelineTask
 
 logger = logging.getLogger("rtvi_core.runner")

@@ -7,7 +7,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
-import anyio
+from ._deps import anyio
+
 
 if TYPE_CHECKING:
     from .observers import BaseObserver

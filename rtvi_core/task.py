@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-import anyio
-
+from ._deps import anyio
 from .direction import FrameDirection
 from .events import EventHandlerMixin
 from .frames import (

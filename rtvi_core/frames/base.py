@@ -14,10 +14,9 @@ dropped from queues and its processing is not cancelled.
 from __future__ import annotations
 
 import itertools
-from dataclasses import field
 from typing import Any, ClassVar
 
-from ..records import record
+from ..records import field, record
 
 _frame_ids = itertools.count(1)
 

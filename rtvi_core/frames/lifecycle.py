@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from ..records import field
 from .base import ControlFrame, SystemFrame, frame_dataclass
 
 if TYPE_CHECKING:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import field
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..records import record
+from ..records import field, record
 from .base import ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame, frame_dataclass
 
 if TYPE_CHECKING:

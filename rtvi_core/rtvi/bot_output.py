@@ -23,18 +23,11 @@ from __future__ import annotations
 
 import inspect
 from collections import deque
-from dataclasses import dataclass
 from typing import Awaitable, Callable, Mapping, NamedTuple, Required, TypedDict
 
+from .._deps import rtvi_messages as m
+from ..records import record
 from ..frames import AggregatedTextFrame, TTSTextFrame
-from .messages import (
-    BotOutput,
-    BotOutputData,
-    BotTTSText,
-    OutboundMessage,
-    SpokenProgress,
-    TextData,
-)
 from .observer_params import BotOutputTransform, RTVIObserverParams
 
 #: Aggregation types never reported as ``bot-output`` to 2.x clients.
@@ -114,7 +107,7 @@ class BotOutputTransforms:
         return text, accumulated, remaining
 
 
-@dataclass(slots=True)
+@record
 class _Segment:
     segment_id: int
     text: str
@@ -150,7 +143,7 @@ class BotOutputReporter:
     def __init__(
         self,
         params: RTVIObserverParams,
-        send: Callable[[OutboundMessage], Awaitable[None]],
+        send: Callable[[m.OutboundMessage], Awaitable[None]],
         is_legacy_client: Callable[[], bool],
     ) -> None:
         self._params = params
@@ -159,7 +152,7 @@ class BotOutputReporter:
         self.transforms = BotOutputTransforms(params.bot_output_transforms)
         self._skip = frozenset(params.skip_aggregator_types or ())
         self._segments: dict[int, _Segment] = {}
-        self._held: deque[OutboundMessage] = deque(maxlen=MAX_HELD_BACK)
+        self._held: deque[m.OutboundMessage] = deque(maxlen=MAX_HELD_BACK)
         self._speaking = False
         self._flushing = False
 
@@ -201,25 +194,25 @@ class BotOutputReporter:
             return
         text = await self.transforms.apply(frame.text, aggregated_by) if self.transforms else frame.text
         if frame.will_be_spoken:
-            data = BotOutputData(
+            data = m.BotOutputData(
                 text=text,
                 aggregated_by=aggregated_by,
                 will_be_spoken=True,
                 segment_id=frame.id,
                 spoken=False,
                 spoken_status="new",
-                spoken_progress=SpokenProgress(accumulated_text="", remaining_text=text),
+                spoken_progress=m.SpokenProgress(accumulated_text="", remaining_text=text),
             )
-            await self._emit(BotOutput(data=data))
+            await self._emit(m.BotOutput(data=data))
         else:
-            data = BotOutputData(
+            data = m.BotOutputData(
                 text=text,
                 aggregated_by=aggregated_by,
                 will_be_spoken=False,
                 segment_id=frame.id,
                 spoken=False,
             )
-            await self._emit(BotOutput(data=data), hold_alone=False)
+            await self._emit(m.BotOutput(data=data), hold_alone=False)
 
     async def spoken(self, frame: TTSTextFrame) -> None:
         """Spoken text (a word, or a whole sentence) reached the output."""
@@ -235,27 +228,27 @@ class BotOutputReporter:
         text = await self.transforms.apply(frame.text, aggregated_by) if self.transforms else frame.text
         if per_word and not self._is_legacy():
             if params.bot_tts_enabled:
-                await self._emit(BotTTSText(data=TextData(text=text)))
+                await self._emit(m.BotTTSText(data=m.TextData(text=text)))
             if segment is not None and params.bot_output_enabled:
                 await self._emit(await self._progress(segment, frame.text))
             return
         if params.bot_output_enabled:
-            data = BotOutputData(
+            data = m.BotOutputData(
                 text=text,
                 aggregated_by=aggregated_by,
                 will_be_spoken=True,
                 segment_id=frame.id if segment_id is None else segment_id,
                 spoken=True,
                 spoken_status="completed",
-                spoken_progress=SpokenProgress(accumulated_text=text, remaining_text=""),
+                spoken_progress=m.SpokenProgress(accumulated_text=text, remaining_text=""),
             )
-            await self._emit(BotOutput(data=data))
+            await self._emit(m.BotOutput(data=data))
         if params.bot_tts_enabled:
-            await self._emit(BotTTSText(data=TextData(text=text)))
+            await self._emit(m.BotTTSText(data=m.TextData(text=text)))
 
     # -- internals -------------------------------------------------------------------------
 
-    async def _progress(self, segment: _Segment, word: str) -> BotOutput:
+    async def _progress(self, segment: _Segment, word: str) -> m.BotOutput:
         accumulated, remaining = segment.advance(word)
         if not remaining:
             self._segments.pop(segment.segment_id, None)
@@ -264,15 +257,15 @@ class BotOutputReporter:
             text, accumulated, remaining = await self.transforms.apply_progress(
                 text, segment.aggregated_by, accumulated, remaining
             )
-        data = BotOutputData(
+        data = m.BotOutputData(
             text=text,
             aggregated_by=segment.aggregated_by,
             will_be_spoken=True,
             segment_id=segment.segment_id,
             spoken_status="in-progress" if remaining else "completed",
-            spoken_progress=SpokenProgress(accumulated_text=accumulated, remaining_text=remaining),
+            spoken_progress=m.SpokenProgress(accumulated_text=accumulated, remaining_text=remaining),
         )
-        return BotOutput(data=data)
+        return m.BotOutput(data=data)
 
     def _remember(self, segment: _Segment) -> None:
         segments = self._segments
@@ -280,7 +273,7 @@ class BotOutputReporter:
             del segments[next(iter(segments))]
         segments[segment.segment_id] = segment
 
-    async def _emit(self, message: OutboundMessage, hold_alone: bool = True) -> None:
+    async def _emit(self, message: m.OutboundMessage, hold_alone: bool = True) -> None:
         """Send now if the bot speaks and nothing waits; else queue behind the waiting ones.
 
         ``hold_alone=False`` (unspoken text): sent at once when nothing waits, even

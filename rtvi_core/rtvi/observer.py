@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from .._deps import rtvi_messages as m
 from ..direction import FrameDirection
 from ..frames import (
     AggregatedTextFrame,
@@ -54,8 +55,6 @@ from ..frames import (
 )
 from ..observers import BaseObserver, FramePushed
 from ..services.output_transport import BaseOutputTransport
-from . import messages as m
-from .messages import BotLLMText, TextData
 from .bot_output import BotOutputReporter, BotOutputTransform
 from .frames import (
     RTVIObserverConfigFrame,
@@ -293,7 +292,7 @@ class RTVIObserver(BaseObserver):
 
     async def _bot_llm_text(self, frame: LLMTextFrame, timestamp: int) -> None:
         text = frame.text  # the hot path: one event per LLM token
-        await self._send(BotLLMText(data=TextData(text=text)))
+        await self._send(m.BotLLMText(data=m.TextData(text=text)))
         self._transcript.append(text)
         tail = text.rstrip().rstrip(_CLOSERS)
         if tail and tail[-1] in _SENTENCE_ENDS:

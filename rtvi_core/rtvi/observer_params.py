@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
-from ..records import record
+from ..records import field, record
 
 if TYPE_CHECKING:
     from ..processor import FrameProcessor

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Mapping
 
-import anyio
-
 from .. import __version__
+from .._deps import anyio
+from .._deps import rtvi_messages as m
 from ..direction import FrameDirection
 from ..frames import (
     EndTaskFrame,
@@ -26,7 +26,6 @@ from ..frames import (
     StartFrame,
 )
 from ..processor import FrameProcessor
-from . import messages as m
 from .frames import RTVIClientMessage, RTVIClientMessageFrame, RTVIUIMessageFrame
 
 if TYPE_CHECKING:

@@ -8,9 +8,8 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable
 
-import anyio
-
-from . import messages as m
+from .._deps import anyio
+from .._deps import rtvi_messages as m
 
 if TYPE_CHECKING:
     from ..runtime import ManagedTask
@@ -26,7 +25,7 @@ _forwarding_logs: contextvars.ContextVar[bool] = contextvars.ContextVar(
 #: Log lines waiting to be sent at most (the oldest are dropped beyond this).
 MAX_PENDING_LOG_LINES = 1000
 
-Send = Callable[[m.OutboundMessage], Awaitable[None]]
+Send = Callable[["m.OutboundMessage"], Awaitable[None]]
 
 
 def forward_system_logs(rtvi: RTVIProcessor, send: Send) -> Callable[[], None]:

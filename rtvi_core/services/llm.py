@@ -32,8 +32,7 @@ import logging
 from contextlib import aclosing
 from typing import Any, AsyncIterator, Union
 
-import anyio
-
+from .._deps import anyio
 from ..direction import FrameDirection
 from ..frames import (
     Frame,

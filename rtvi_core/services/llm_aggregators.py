@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import anyio
-
+from .._deps import anyio
 from ..direction import FrameDirection
 from ..frames import (
     AggregatedTextFrame,

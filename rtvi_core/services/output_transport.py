@@ -6,8 +6,7 @@ import logging
 import math
 import time
 
-import anyio
-
+from .._deps import anyio
 from ..direction import FrameDirection
 from ..frames import (
     BotSpeakingFrame,

@@ -13,8 +13,7 @@ from collections import deque
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 
-import anyio
-
+from .._deps import anyio
 from ..direction import FrameDirection
 from ..frames import (
     CancelFrame,
