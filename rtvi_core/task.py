@@ -122,7 +122,8 @@ class PipelineTask(EventHandlerMixin):
         self._reached_downstream: tuple[type[Frame], ...] = ()
         self._pending: list[Frame] = []
         self._started = False
-        self._finished = anyio.Event()
+        self._finished = False
+        self._finished_event: anyio.Event | None = None  # made in run(), inside the loop
         self._end_frame: Frame | None = None
         self._cancelled = False
         self._runtime: TaskRuntime | None = None
@@ -210,7 +211,7 @@ class PipelineTask(EventHandlerMixin):
 
     def has_finished(self) -> bool:
         """True once the run is over (ended, cancelled or failed)."""
-        return self._finished.is_set()
+        return self._finished
 
     async def queue_frame(self, frame: Frame) -> None:
         """Send ``frame`` downstream from the head of the pipeline."""
@@ -230,7 +231,7 @@ class PipelineTask(EventHandlerMixin):
 
     async def cancel(self, reason: Any = None) -> None:
         """Stop the run now: a CancelFrame crosses the pipeline, queued frames are dropped."""
-        if self._finished.is_set():
+        if self._finished:
             return
         self._cancelled = True
         if not self._started:
@@ -248,9 +249,10 @@ class PipelineTask(EventHandlerMixin):
             async with anyio.create_task_group() as group:
                 self._runtime = TaskRuntime(self, group, self._observer_dispatch)
                 self._event_task_group = group
-                if not self._finished.is_set():
+                self._finished_event = anyio.Event()
+                if not self._finished:
                     await self._start(self._runtime)
-                    await self._finished.wait()
+                    await self._finished_event.wait()
                 group.cancel_scope.cancel()
         finally:
             with anyio.CancelScope(shield=True):
@@ -291,9 +293,11 @@ class PipelineTask(EventHandlerMixin):
         return MetricsFrame(data=data)
 
     def _finish(self, frame: Frame) -> None:
-        if not self._finished.is_set():
+        if not self._finished:
             self._end_frame = frame
-            self._finished.set()
+            self._finished = True
+            if self._finished_event is not None:
+                self._finished_event.set()
 
     async def _cleanup(self) -> None:
         for processor in self._processors:

@@ -11,7 +11,9 @@ Import sets:
 * ``equivalent``: what a bot needs to build a pipeline with RTVI
   (Pipecat: six ``from pipecat... import`` lines; rtvi_core: one
   ``from rtvi_core import ...`` line with the same names);
-* ``package``: the bare package (``import pipecat`` / ``import rtvi_core``).
+* ``package``: the bare package (``import pipecat`` / ``import rtvi_core``);
+* ``ready``: the equivalent imports plus building a ``PipelineTask`` with RTVI on
+  (rtvi_core loads anyio and msgspec on first use; this row includes them).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ if FRAMEWORK == "pipecat":
         ),
         "package": "import pipecat\n",
     }
+    READY = (
+        "PipelineTask(Pipeline([FrameProcessor()]), params=PipelineParams())\n"
+    )
 else:
     IMPORT_SETS = {
         "equivalent": (
@@ -47,6 +52,12 @@ else:
         ),
         "package": "import rtvi_core\n",
     }
+    READY = "PipelineTask(Pipeline([FrameProcessor()]), params=PipelineParams())\n"
+
+# "ready": the equivalent imports plus building a PipelineTask with RTVI on, i.e.
+# everything a bot loads before it can run (rtvi_core loads anyio and msgspec on first
+# use, so this row shows that deferred cost too).
+IMPORT_SETS["ready"] = IMPORT_SETS["equivalent"] + READY
 
 # ----------------------------------------------------------------------------
 # Everything below is framework-agnostic.

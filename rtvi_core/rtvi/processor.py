@@ -74,9 +74,7 @@ class RTVIProcessor(FrameProcessor):
         self._client_ready_id = ""
         self._client_ready = False
         self._skip_tts = False
-        self._send_stream, self._receive_stream = anyio.create_memory_object_stream[Any](
-            MAX_PENDING_MESSAGES
-        )
+        self._send_stream: Any = None  # made with the message loop, on the first message
         self._message_loop = None
 
     # -- state ------------------------------------------------------------------------
@@ -164,7 +162,10 @@ class RTVIProcessor(FrameProcessor):
     async def handle_message(self, message: Any) -> None:
         """Queue one decoded client message (a JSON object) for handling."""
         if self._message_loop is None:
-            self._message_loop = self.create_task(self._run_messages(), "rtvi-messages")
+            self._send_stream, receive_stream = anyio.create_memory_object_stream[Any](
+                MAX_PENDING_MESSAGES
+            )
+            self._message_loop = self.create_task(self._run_messages(receive_stream), "rtvi-messages")
         try:
             self._send_stream.send_nowait(message)
         except anyio.WouldBlock:
@@ -190,10 +191,11 @@ class RTVIProcessor(FrameProcessor):
 
     async def cleanup(self) -> None:
         await super().cleanup()
-        self._send_stream.close()
+        if self._send_stream is not None:
+            self._send_stream.close()
 
-    async def _run_messages(self) -> None:
-        async for message in self._receive_stream:
+    async def _run_messages(self, receive_stream: Any) -> None:
+        async for message in receive_stream:
             await self._handle_one(message)
 
     async def _handle_one(self, message: Any) -> None:
