@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from ._deps import anyio
-
+if TYPE_CHECKING:
+    import anyio
 
 logger = logging.getLogger("rtvi_core.events")
 
@@ -75,5 +75,3 @@ class EventHandlerMixin:
         except Exception:
             logger.exception("%s: handler %r for %s failed", self, handler, event_name)
 
-
-__all__ = ["EventHandlerMixin", "Handler", "Awaitable"]
