@@ -236,16 +236,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
                         return self._push_observed(target, frame, direction, wanted)
         if frame.is_system:
             return target._process_system(frame, direction)
-        # Inlined ``target._enqueue``: this is the hot path of every data frame.
-        if not target._cancelling:
-            target._inbox.append((frame, direction))
-            if target._worker_scope is None:
-                target._start_worker()
-            else:
-                wakeup = target._wakeup
-                if wakeup is not None:
-                    target._wakeup = None
-                    wakeup.wake()
+        target._enqueue(frame, direction)
         return READY
 
     async def _push_observed(
