@@ -195,8 +195,9 @@ class RTVIProcessor(FrameProcessor):
             self._send_stream.close()
 
     async def _run_messages(self, receive_stream: Any) -> None:
-        async for message in receive_stream:
-            await self._handle_one(message)
+        async with receive_stream:
+            async for message in receive_stream:
+                await self._handle_one(message)
 
     async def _handle_one(self, message: Any) -> None:
         try:
