@@ -17,6 +17,7 @@ import anyio
 
 from ..frames import FunctionCallFromLLM
 from ..metrics import LLMTokenUsage
+from ..plugins.component import Component, LazyConfig
 from ..services.llm import LLMOutput, LLMService
 from ..services.llm_context import LLMContext, message_text
 
@@ -57,13 +58,17 @@ def _fill(template: str, match: re.Match[str], text: str) -> str:
     return template.format(match.group(0), *groups, text=text)
 
 
-class EchoLLMService(LLMService):
+class EchoLLMService(LLMService, Component):
     """A rule-based LLM: deterministic replies, tool calls and word-count usage.
 
     ``token_delay`` (seconds) paces the word chunks (0 for tests, ~0.02 for demos).
     ``greeting`` answers a context without user messages (e.g. an ``LLMRunFrame``
     at session start).
     """
+
+    PLUGIN_NAME = "echo"
+    DESCRIPTION = "Deterministic rule-based replies (echoes the user); no model, no network"
+    Config = LazyConfig("rtvi_core.builtins.plugin:EchoLLMConfig")
 
     def __init__(
         self,

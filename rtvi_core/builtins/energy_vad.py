@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..plugins.component import Component, LazyConfig
 from ..services.vad import VADAnalyzer, VADParams
 
+_VAD_PARAMS = ("confidence", "start_secs", "stop_secs", "min_volume")
 
-class EnergyVADAnalyzer(VADAnalyzer):
+
+class EnergyVADAnalyzer(VADAnalyzer, Component):
     """Calls a window speech when it is loud enough; no model, fully deterministic.
 
     Confidence grows linearly from 0 at ``silence_dbfs`` to 1 at ``speech_dbfs``
     (RMS level of the window). Good for tests, text bots and quiet rooms; use a
     model-based analyzer (Silero) for real microphones.
     """
+
+    PLUGIN_NAME = "energy"
+    DESCRIPTION = "RMS-energy voice activity detection; deterministic, no model"
+    Config = LazyConfig("rtvi_core.builtins.plugin:EnergyVADConfig")
+
+    @classmethod
+    def from_config(cls, config: Any) -> EnergyVADAnalyzer:
+        """An analyzer from flat settings: its own levels plus the ``VADParams`` fields."""
+        settings = dict(config)
+        params = VADParams(**{name: settings.pop(name) for name in _VAD_PARAMS})
+        return cls(params=params, **settings)
 
     def __init__(
         self,

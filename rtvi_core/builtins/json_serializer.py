@@ -12,6 +12,7 @@ from ..frames import (
     OutputTransportMessageFrame,
     OutputTransportMessageUrgentFrame,
 )
+from ..plugins.component import Component, LazyConfig
 from ..rtvi.messages import encode
 from ..services.serializer import FrameSerializer
 
@@ -21,7 +22,7 @@ _encode_json = msgspec.json.Encoder().encode
 _decode_json = msgspec.json.Decoder().decode
 
 
-class JSONFrameSerializer(FrameSerializer):
+class JSONFrameSerializer(FrameSerializer, Component):
     """Sends transport messages as JSON text; received JSON becomes an input message.
 
     Outgoing messages may be RTVI message Structs or plain JSON-able objects;
@@ -29,6 +30,10 @@ class JSONFrameSerializer(FrameSerializer):
     :class:`InputTransportMessageFrame` (the RTVI processor decides what it means);
     text that is not JSON is logged and dropped.
     """
+
+    PLUGIN_NAME = "json"
+    DESCRIPTION = "RTVI messages as JSON text"
+    Config = LazyConfig("rtvi_core.builtins.plugin:JSONSerializerConfig")
 
     def serialize(self, frame: Frame) -> str | None:
         """JSON text of a transport message frame; None for other frames."""

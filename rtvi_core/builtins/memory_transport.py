@@ -27,6 +27,7 @@ from ..frames import (
     StartFrame,
     TranscriptionFrame,
 )
+from ..plugins.component import Component, LazyConfig
 from ..services.input_transport import BaseInputTransport
 from ..services.output_transport import BaseOutputTransport
 from ..services.serializer import FrameSerializer
@@ -226,7 +227,7 @@ class MemoryClient:
         self._record("closed", None)
 
 
-class MemoryTransport(BaseTransport):
+class MemoryTransport(BaseTransport, Component):
     """A transport whose client lives in the same process (``transport.client``).
 
     Example::
@@ -235,6 +236,15 @@ class MemoryTransport(BaseTransport):
         task = PipelineTask(Pipeline([transport.input(), ..., transport.output()]))
         # in a task group: task.run(), then drive transport.client
     """
+
+    PLUGIN_NAME = "memory"
+    DESCRIPTION = "An in-process client connection (tests, consoles, plugin development)"
+    Config = LazyConfig("rtvi_core.builtins.plugin:MemoryTransportConfig")
+
+    @classmethod
+    def from_config(cls, config: Any) -> MemoryTransport:
+        """A transport whose ``TransportParams`` are the validated audio settings."""
+        return cls(params=TransportParams(**dict(config)))
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from typing import Any, AsyncIterator
 
 import anyio
 
+from ..plugins.component import Component, LazyConfig
 from ..services.tts import TTSService, WordTimestamp
 
 #: Tone length: a base plus a step per letter or digit of the word.
@@ -26,7 +27,7 @@ AMPLITUDE = 9000
 BASE_HZ = 220.0
 
 
-class ToneTTSService(TTSService):
+class ToneTTSService(TTSService, Component):
     """Produces real PCM16 audio, one short tone per word, deterministically.
 
     A word sounds for ``WORD_BASE_SECS + LETTER_SECS`` per letter/digit at a pitch
@@ -37,6 +38,10 @@ class ToneTTSService(TTSService):
     ``realtime_factor``: wait this many times each word's audio length before
     yielding it (0: as fast as possible; 1: like a real-time synthesizer).
     """
+
+    PLUGIN_NAME = "tone"
+    DESCRIPTION = "Speaks in tones: real PCM, one deterministic tone per word"
+    Config = LazyConfig("rtvi_core.builtins.plugin:ToneTTSConfig")
 
     def __init__(
         self, *, word_timestamps: bool = True, realtime_factor: float = 0.0, **kwargs: Any

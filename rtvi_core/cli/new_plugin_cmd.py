@@ -1,0 +1,121 @@
+"""``rtvi new-plugin NAME --kind KIND``: scaffold a plugin distribution ``rtvi-NAME``.
+
+Templates live in ``templates/plugin/`` (``*.tmpl``, with ``__NAME__``-style tokens).
+The scaffold is a complete distribution whose tests pass as generated: a
+``pyproject.toml`` with the ``rtvi`` entry point, a package with ``__version__``,
+a logger and one provider module (a placeholder implementation of the kind's base
+class with ``PLUGIN_NAME`` and ``Config``), ``plugin.py`` registering it, a README
+and tests driven through the ``rtvi_core.testing`` kit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from .app import EXIT_OK, CommandError
+
+_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a plugin kind scaffolds: hook, provider module, class suffix, bot-file usage."""
+
+    hook: str
+    module: str
+    suffix: str
+    title: str
+    usage: str
+
+
+KINDS: dict[str, Kind] = {
+    "tts": Kind("tts", "tts", "TTSService", "TTS service", '[tts]\nuse = "{name}"\nvoice = "default"'),
+    "stt": Kind("stt", "stt", "STTService", "STT service",
+                '[vad]\nuse = "energy"\n\n[stt]\nuse = "{name}"\napi_key = "${{env:{env}}}"'),
+    "llm": Kind("llm", "llm", "LLMService", "LLM service",
+                '[llm]\nuse = "{name}"\napi_key = "${{env:{env}}}"'),
+    "vad": Kind("vad", "vad", "VADAnalyzer", "VAD analyzer", '[vad]\nuse = "{name}"\nstop_secs = 0.5'),
+    "transport": Kind("transports", "transport", "Transport", "transport",
+                      '[transport]\nuse = "{name}"\naudio_out_enabled = true'),
+    "action": Kind("actions", "actions", "", "action", '[[actions]]\nuse = "{name}"\nprefix = "> "'),
+}
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "new-plugin", help="scaffold a plugin distribution",
+        description="Scaffold the plugin distribution rtvi-NAME (pyproject with the entry "
+        "point, package, README, tests that pass as generated).")
+    parser.add_argument("name", help="the plugin name used in bot files (e.g. my-tts)")
+    parser.add_argument("--kind", required=True, choices=sorted(KINDS), help="what the plugin provides")
+    parser.add_argument("--dir", default=".", help="where to create rtvi-NAME/ (default: .)")
+    parser.add_argument("--description", default="", help="one line describing the plugin")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    target = scaffold_plugin(args.name, args.kind, args.dir, description=args.description)
+    print(f"created {target}")
+    print(f"next: cd {target} && pip install -e '.[test]' && pytest")
+    return EXIT_OK
+
+
+def scaffold_plugin(name: str, kind: str, directory: str | Path = ".", *, description: str = "") -> Path:
+    """Write the distribution ``rtvi-<name>`` for a plugin of ``kind`` under ``directory``.
+
+    Raises :class:`CommandError` for an invalid name or kind, or if the target exists.
+    """
+    if not _NAME.match(name):
+        raise CommandError(
+            f"rtvi new-plugin: invalid plugin name {name!r}: use lower-case letters, digits, "
+            "'-' and '_', starting with a letter (e.g. my-tts)", exit_code=2)
+    if kind not in KINDS:
+        raise CommandError(f"rtvi new-plugin: unknown kind {kind!r}; kinds: {', '.join(sorted(KINDS))}",
+                           exit_code=2)
+    spec = KINDS[kind]
+    snake = name.replace("-", "_")
+    camel = "".join(part.capitalize() for part in re.split(r"[-_]", name))
+    export = snake if kind == "action" else camel + spec.suffix
+    env = f"{snake.upper()}_API_KEY"
+    tokens = {
+        "__DIST__": f"rtvi-{name}",
+        "__PACKAGE__": f"rtvi_{snake}",
+        "__NAME__": name,
+        "__HOOK__": spec.hook,
+        "__MODULE__": spec.module,
+        "__EXPORT__": export,
+        "__CLASS__": export,
+        "__CONFIG__": f"{camel}Config",
+        "__ARGS__": f"{camel}Args",
+        "__TITLE__": spec.title,
+        "__ENV__": env,
+        "__USAGE__": spec.usage.format(name=name, env=env),
+        "__DESCRIPTION__": (description or f"The {name} {spec.title}").replace('"', "'"),
+    }
+    target = Path(directory) / f"rtvi-{name}"
+    if target.exists():
+        raise CommandError(f"rtvi new-plugin: {target} already exists")
+    root = files(__package__).joinpath("templates", "plugin")
+    package = target / tokens["__PACKAGE__"]
+    outputs: list[tuple[str, Path]] = [  # template (under templates/plugin/) -> file written
+        ("pyproject.toml", target / "pyproject.toml"),
+        ("README.md", target / "README.md"),
+        ("package/__init__.py", package / "__init__.py"),
+        ("package/log.py", package / "log.py"),
+        ("package/plugin.py", package / "plugin.py"),
+        (f"kinds/{kind}.py", package / f"{spec.module}.py"),
+        ("tests/conftest.py", target / "tests" / "conftest.py"),
+        (f"kinds/test_{kind}.py", target / "tests" / f"test_{snake}.py"),
+    ]
+    for template, destination in outputs:
+        text = root.joinpath(*f"{template}.tmpl".split("/")).read_text(encoding="utf-8")
+        for token, value in tokens.items():
+            text = text.replace(token, value)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(text, encoding="utf-8")
+    return target

@@ -1,0 +1,61 @@
+"""``rtvi plugins``: every plugin, what it registered per kind, and the ones that failed.
+
+``--json`` prints one object: ``autoload``, ``plugins`` (``name``, ``distribution``,
+``version``, ``registered`` {kind: [names]}), ``failures`` (``name``,
+``distribution``, ``version``, ``error``, ``collisions`` [{``kind``, ``name``,
+``owner``, ``owner_distribution``}]) and ``skipped`` (``name``, ``distribution``,
+``version``, ``reason``). The exit code is 0 even when plugins failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from typing import Any
+
+from .app import EXIT_OK
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "plugins", help="list the installed plugins and what they register",
+        description="List every plugin (built-ins first): its distribution, version and "
+                    "what it registered per kind; then the plugins that failed, with their error.")
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..plugins import get_plugin_manager
+
+    manager = get_plugin_manager()
+    report = {
+        "autoload": manager.autoload,
+        "plugins": [asdict(info) for info in manager.plugins],
+        "failures": [asdict(failure) for failure in manager.failures],
+        "skipped": [asdict(skipped) for skipped in manager.skipped],
+    }
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return EXIT_OK
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The human-readable listing of a ``--json`` report."""
+    lines = ["Plugins:" if report["autoload"] else "Plugins (autoload is off: built-ins only):"]
+    for plugin in report["plugins"]:
+        lines.append(f"  {plugin['name']}  ({plugin['distribution']} {plugin['version']})")
+        for kind, names in plugin["registered"].items():
+            lines.append(f"    {kind}: {', '.join(names)}")
+        if not plugin["registered"]:
+            lines.append("    (registered nothing)")
+    if report["failures"]:
+        lines += ["", "Failed:"]
+        for failure in report["failures"]:
+            lines.append(f"  {failure['name']}  ({failure['distribution']} {failure['version']})")
+            lines.append(f"    {failure['error']}")
+    if report["skipped"]:
+        lines += ["", "Skipped:"]
+        lines += [f"  {s['name']}  ({s['distribution']} {s['version']}): {s['reason']}"
+                  for s in report["skipped"]]
+    return "\n".join(lines)

@@ -1,0 +1,36 @@
+"""Bot files: TOML that names components by plugin and sets their parameters.
+
+* :func:`load_bot_file` → :class:`BotConfig` (or :class:`BotFileError` with every problem);
+* :func:`build_session` → :class:`BotSession`, one pipeline per session;
+* :func:`build_schema` → the JSON Schema of bot files for the installed plugins.
+
+See ``docs/bot-file.md`` for the file format. Names load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+_EXPORTS = {
+    "BotFile": ".model",
+    "BotConfig": ".loader",
+    "ComponentSpec": ".loader",
+    "load_bot_file": ".loader",
+    "load_bot_text": ".loader",
+    "BotFileError": ".errors",
+    "ConfigIssue": ".errors",
+    "BotSession": ".builder",
+    "build_session": ".builder",
+    "build_schema": ".schema",
+}
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
+
+if TYPE_CHECKING:
+    from .builder import BotSession, build_session
+    from .errors import BotFileError, ConfigIssue
+    from .loader import BotConfig, ComponentSpec, load_bot_file, load_bot_text
+    from .model import BotFile
+    from .schema import build_schema

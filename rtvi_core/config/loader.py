@@ -1,0 +1,319 @@
+"""Read, interpolate and validate a bot file, collecting every error at once.
+
+:func:`load_bot_file` returns a :class:`BotConfig` whose components are resolved
+to their plugins with validated ``Config`` objects, or raises
+:class:`~rtvi_core.config.errors.BotFileError` listing every problem: malformed TOML,
+unknown keys, unset environment variables, unknown plugins ("did you mean ...")
+and parameters the plugin's ``Config`` rejects.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .env import interpolate
+from .errors import BotFileError, ConfigIssue, describe_value, key_path, readable_error
+from .model import (
+    SECTION_KINDS,
+    BotFile,
+    BotSection,
+    ComponentTable,
+    PipelineSection,
+    ProcessorTable,
+    RTVIObserverSection,
+    RTVISection,
+)
+
+#: How issues name a section's plugin: ``llm plugin 'echo'``, ``action 'get_time'``.
+SECTION_LABELS: dict[str, str] = {
+    "transport": "transport plugin",
+    "vad": "vad plugin",
+    "stt": "stt plugin",
+    "llm": "llm plugin",
+    "tts": "tts plugin",
+    "actions": "action",
+    "processors": "processor plugin",
+}
+
+# key path (list indices dropped) -> the model whose keys are allowed there
+_TABLES: dict[tuple[str, ...], type[BaseModel]] = {
+    ("bot",): BotSection,
+    ("rtvi",): RTVISection,
+    ("rtvi", "observer"): RTVIObserverSection,
+    ("rtvi", "pipeline"): PipelineSection,
+}
+
+_TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$")
+_TOP_KEY = re.compile(r"[^.\[]*")
+_M = TypeVar("_M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """One component of a bot file, resolved: the plugin and its validated Config.
+
+    ``obj`` is what the plugin registered (a class, or an ``Action``); ``path`` the
+    key path of its table (``llm``, ``actions[0]``); ``position`` is set for extra
+    processors.
+    """
+
+    section: str
+    path: str
+    name: str
+    obj: Any
+    config: BaseModel
+    position: str | None = None
+
+    def create(self) -> Any:
+        """A new instance (or bound action) built from the validated Config.
+
+        Like ``Registration.create``: ``obj.from_config(config)``, or for an object
+        without it (a factory function), ``obj(**fields)``.
+        """
+        from_config = getattr(self.obj, "from_config", None)
+        return from_config(self.config) if from_config is not None else self.obj(**dict(self.config))
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """A validated bot file: its raw model and the resolved components."""
+
+    file: str
+    base_dir: Path
+    model: BotFile
+    transport: ComponentSpec
+    llm: ComponentSpec
+    vad: ComponentSpec | None = None
+    stt: ComponentSpec | None = None
+    tts: ComponentSpec | None = None
+    actions: list[ComponentSpec] = field(default_factory=list)
+    processors: list[ComponentSpec] = field(default_factory=list)
+
+
+def load_bot_file(
+    path: str | os.PathLike[str],
+    *,
+    registry: Any = None,
+    environ: Mapping[str, str] | None = None,
+) -> BotConfig:
+    """Load and validate the bot file at ``path``.
+
+    ``registry`` defaults to the plugin manager's registry (installed plugins and
+    built-ins), ``environ`` to ``os.environ``. Raises :class:`BotFileError` with every
+    problem found.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BotFileError([ConfigIssue(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
+    return load_bot_text(text, file=str(path), base_dir=path.parent, registry=registry, environ=environ)
+
+
+def load_bot_text(
+    text: str,
+    *,
+    file: str = "<bot file>",
+    base_dir: str | os.PathLike[str] = ".",
+    registry: Any = None,
+    environ: Mapping[str, str] | None = None,
+) -> BotConfig:
+    """Like :func:`load_bot_file` for TOML ``text``; ``file`` names it in errors."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BotFileError([_toml_issue(file, exc)]) from None
+    if registry is None:
+        from ..plugins import get_plugin_manager
+
+        registry = get_plugin_manager().registry
+    return _Validator(file, Path(base_dir), registry).validate(raw, os.environ if environ is None else environ)
+
+
+def _toml_issue(file: str, exc: tomllib.TOMLDecodeError) -> ConfigIssue:
+    message = str(exc)
+    match = _TOML_POSITION.search(message)
+    where = match.group(1) if match else ""
+    reason = message[: match.start()] if match else message
+    return ConfigIssue(file, where, f"invalid TOML: {reason[:1].lower()}{reason[1:]}")
+
+
+class _Validator:
+    """Collects the issues of one bot file."""
+
+    def __init__(self, file: str, base_dir: Path, registry: Any) -> None:
+        self.file = file
+        self.base_dir = base_dir
+        self.registry = registry
+        self.issues: list[ConfigIssue] = []
+        self._skip: list[str] = []  # key paths already reported (unset variables)
+
+    def add(self, path: str, message: str, plugin: str = "") -> None:
+        if not any(path == done or path.startswith((done + ".", done + "[")) for done in self._skip):
+            self.issues.append(ConfigIssue(self.file, path, message, plugin))
+
+    def validate(self, raw: dict[str, Any], environ: Mapping[str, str]) -> BotConfig:
+        data, env_issues = interpolate(raw, environ, self.file)
+        self.issues += env_issues
+        self._skip = [issue.path for issue in env_issues]
+        allowed = ", ".join(sorted(BotFile.model_fields))
+        for key in data:
+            if key not in BotFile.model_fields:
+                self.add(key, f"unknown top-level key; allowed keys: {allowed}")
+        bot = self._check(("bot",), data.get("bot", {}), BotSection) or BotSection()
+        rtvi = self._check(("rtvi",), data.get("rtvi", {}), RTVISection) or RTVISection()
+        local = self._local_actions(bot.local_actions)
+        if "llm" not in data:
+            self.add("llm", f"missing required table [llm] (with use = the llm plugin; "
+                     f"{self._installed('llm')})")
+        tables: dict[str, Any] = {
+            section: self._check((section,), data[section], ComponentTable)
+            for section in ("transport", "vad", "stt", "llm", "tts")
+            if section in data
+        }
+        tables.setdefault("transport", ComponentTable(use="memory"))
+        specs = {
+            section: self._component(section, section, table)
+            for section, table in tables.items()
+            if table is not None
+        }
+        entries = {
+            section: self._entries(data, section, model)
+            for section, model in (("actions", ComponentTable), ("processors", ProcessorTable))
+        }
+        actions = [self._component("actions", path, table, local) for path, table in entries["actions"]]
+        processors = [self._component("processors", path, table) for path, table in entries["processors"]]
+        self._check_unique_actions(entries["actions"])
+        if self.issues:
+            order = {key: index for index, key in enumerate(data)}
+            self.issues.sort(key=lambda issue: order.get(_TOP_KEY.match(issue.path).group(), -1))
+            raise BotFileError(self.issues)
+        model = BotFile(bot=bot, rtvi=rtvi, **tables,
+                        **{section: [table for _, table in found] for section, found in entries.items()})
+        return BotConfig(
+            file=self.file,
+            base_dir=self.base_dir,
+            model=model,
+            transport=specs["transport"],  # type: ignore[arg-type]
+            llm=specs["llm"],  # type: ignore[arg-type]
+            vad=specs.get("vad"),
+            stt=specs.get("stt"),
+            tts=specs.get("tts"),
+            actions=actions,  # type: ignore[arg-type]
+            processors=processors,  # type: ignore[arg-type]
+        )
+
+    # -- structure ------------------------------------------------------------------
+
+    def _check(self, path: tuple[str | int, ...], value: Any, model: type[_M]) -> _M | None:
+        """``value`` validated by ``model``; None (and an issue per error) if invalid."""
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self._structure_issue(path, error)
+            return None
+
+    def _entries(self, data: Mapping[str, Any], key: str, model: type[_M]) -> list[tuple[str, _M]]:
+        """The valid ``[[key]]`` entries with their key paths (an issue per invalid one)."""
+        entries = data.get(key, [])
+        if not isinstance(entries, list):
+            self.add(key, f"expected a list of tables ([[{key}]]), got {describe_value(entries)}")
+            return []
+        checked = [(f"{key}[{index}]", self._check((key, index), entry, model))
+                   for index, entry in enumerate(entries)]
+        return [(path, table) for path, table in checked if table is not None]
+
+    def _structure_issue(self, prefix: tuple[str | int, ...], error: Mapping[str, Any]) -> None:
+        loc = (*prefix, *error["loc"])
+        path = key_path(loc)
+        section = loc[0]
+        if error["type"] == "extra_forbidden":
+            named = tuple(part for part in loc[:-1] if isinstance(part, str))
+            model = _TABLES.get(named)
+            self.add(path, readable_error(error, list(model.model_fields) if model else ()))
+        elif error["type"] == "missing" and loc[-1] == "use" and section in SECTION_KINDS:
+            self.add(path, f"missing required key (the {SECTION_LABELS[section]} to use; "
+                     f"{self._installed(section)})")
+        else:
+            self.add(path, readable_error(error))
+
+    # -- components -----------------------------------------------------------------
+
+    def _installed(self, section: str, extra: Sequence[str] = ()) -> str:
+        names = sorted({*self.registry.names(SECTION_KINDS[section]), *extra})
+        label = SECTION_LABELS[section]
+        if not names:
+            return f"no {label}s are installed"
+        return f"installed: {', '.join(names)}"
+
+    def _component(
+        self,
+        section: str,
+        path: str,
+        table: ComponentTable,
+        local: Mapping[str, Any] | None = None,
+    ) -> ComponentSpec | None:
+        kind = SECTION_KINDS[section]
+        name = table.use
+        label = f"{SECTION_LABELS[section]} {name!r}"
+        local = local or {}
+        registration = self.registry.find(kind, name)
+        if name in local:
+            obj, config_model = local[name], local[name].Config
+        elif registration is not None:
+            obj, config_model = registration.obj, registration.config_model
+        else:
+            known = [*self.registry.names(kind), *local]
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.add(f"{path}.use", f"unknown {SECTION_LABELS[section]} {name!r}{hint} "
+                     f"({self._installed(section, list(local))})")
+            return None
+        own = ["use", "position"] if isinstance(table, ProcessorTable) else ["use"]
+        try:
+            config = config_model.model_validate(table.params)
+        except ValidationError as exc:
+            allowed = [*own, *config_model.model_fields]
+            for error in exc.errors():
+                self.add(key_path((path, *error["loc"])), readable_error(error, allowed), label)
+            return None
+        return ComponentSpec(
+            section=section,
+            path=path,
+            name=name,
+            obj=obj,
+            config=config,
+            position=getattr(table, "position", None),
+        )
+
+    def _local_actions(self, modules: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if not modules:
+            return found
+        from ..actions import ActionLoadError, load_local_actions
+
+        for index, module in enumerate(modules):
+            try:
+                actions = load_local_actions(module, base_dir=self.base_dir)
+            except ActionLoadError as exc:
+                self.add(f"bot.local_actions[{index}]", str(exc))
+                continue
+            for act in actions:
+                found[act.PLUGIN_NAME] = act
+        return found
+
+    def _check_unique_actions(self, entries: list[tuple[str, ComponentTable]]) -> None:
+        seen: set[str] = set()
+        for path, table in entries:
+            if table.use in seen:
+                self.add(f"{path}.use", f"action {table.use!r} is listed twice")
+            seen.add(table.use)

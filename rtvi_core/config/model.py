@@ -1,0 +1,134 @@
+"""The bot file's structure as pydantic models (every table rejects unknown keys).
+
+A component table (``[transport]``, ``[vad]``, ``[stt]``, ``[llm]``, ``[tts]``, each
+``[[actions]]`` and ``[[processors]]`` entry) names its plugin with ``use``; its other
+keys are that plugin's parameters, kept in :attr:`ComponentTable.params` here and
+checked against the plugin's ``Config`` by :mod:`rtvi_core.config.loader`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ReportLevel = Literal["disabled", "none", "name", "full"]
+ProcessorPosition = Literal["after_input", "before_llm", "after_llm", "after_tts"]
+
+#: Component sections of the bot file → the plugin kind their ``use`` names.
+SECTION_KINDS: dict[str, str] = {
+    "transport": "transports",
+    "vad": "vad",
+    "stt": "stt",
+    "llm": "llm",
+    "tts": "tts",
+    "actions": "actions",
+    "processors": "processors",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BotSection(_Strict):
+    """``[bot]``: the bot as a whole."""
+
+    name: str = Field("rtvi-bot", description="The bot's name: names its pipeline task in logs.")
+    host: str = Field("127.0.0.1", description="Reserved: address the network transport listens on.")
+    port: int = Field(7860, ge=0, le=65535, description="Reserved: port the network transport listens on.")
+    system_prompt: str | None = Field(None, description="The LLM context's first (system) message.")
+    speak_first: bool = Field(True, description="Run the LLM once the client is ready (the bot greets).")
+    local_actions: list[str] = Field(
+        default_factory=list,
+        description="Project modules (dotted names or .py paths, relative to the bot file) "
+        "whose actions [[actions]] may use. Trusted code: they are imported and run.",
+    )
+
+
+class ComponentTable(_Strict):
+    """A component table: ``use`` (the plugin name) and the plugin's parameters."""
+
+    use: str = Field(description="The plugin name.")
+    params: dict[str, Any] = Field(default_factory=dict, description="The plugin's parameters.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_params(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        params = {key: value for key, value in data.items() if key not in cls._own_keys()}
+        return {key: data[key] for key in cls._own_keys() if key in data} | {"params": params}
+
+    @classmethod
+    def _own_keys(cls) -> tuple[str, ...]:
+        return tuple(name for name in cls.model_fields if name != "params")
+
+
+class ProcessorTable(ComponentTable):
+    """A ``[[processors]]`` entry: an extra processor and where it goes."""
+
+    position: ProcessorPosition = Field(
+        "before_llm",
+        description="after_input (before STT), before_llm (after the user aggregator), "
+        "after_llm (before TTS) or after_tts (before the output transport).",
+    )
+
+
+class RTVIObserverSection(_Strict):
+    """``[rtvi.observer]``: which RTVI events are sent (RTVIObserverParams)."""
+
+    bot_output_enabled: bool = True
+    bot_llm_enabled: bool = True
+    bot_tts_enabled: bool = True
+    bot_speaking_enabled: bool = True
+    bot_audio_level_enabled: bool = False
+    user_llm_enabled: bool = True
+    user_speaking_enabled: bool = True
+    vad_user_speaking_enabled: bool = False
+    user_mute_enabled: bool = True
+    user_transcription_enabled: bool = True
+    user_audio_level_enabled: bool = False
+    metrics_enabled: bool = True
+    system_logs_enabled: bool = False
+    skip_aggregator_types: list[str] | None = None
+    audio_level_period_secs: float = Field(0.15, gt=0)
+    function_call_report_level: dict[str, ReportLevel] = Field(
+        default_factory=lambda: {"*": "none"},
+        description='Function name (or "*") → disabled, none, name or full.',
+    )
+
+
+class PipelineSection(_Strict):
+    """``[rtvi.pipeline]``: settings of each session's run (PipelineParams)."""
+
+    allow_interruptions: bool = True
+    audio_in_sample_rate: int = Field(16000, gt=0)
+    audio_out_sample_rate: int = Field(24000, gt=0)
+    enable_metrics: bool = False
+    enable_usage_metrics: bool = False
+    report_only_initial_ttfb: bool = False
+    send_initial_empty_metrics: bool = True
+    cancel_timeout_secs: float = Field(20.0, gt=0)
+    start_metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class RTVISection(_Strict):
+    """``[rtvi]``: the RTVI observer and the pipeline settings."""
+
+    observer: RTVIObserverSection = Field(default_factory=RTVIObserverSection)
+    pipeline: PipelineSection = Field(default_factory=PipelineSection)
+
+
+class BotFile(_Strict):
+    """A whole bot file. Only ``[llm]`` is required; ``[transport]`` defaults to ``memory``."""
+
+    bot: BotSection = Field(default_factory=BotSection)
+    transport: ComponentTable = Field(default_factory=lambda: ComponentTable(use="memory"))
+    vad: ComponentTable | None = None
+    stt: ComponentTable | None = None
+    llm: ComponentTable
+    tts: ComponentTable | None = None
+    actions: list[ComponentTable] = Field(default_factory=list)
+    processors: list[ProcessorTable] = Field(default_factory=list)
+    rtvi: RTVISection = Field(default_factory=RTVISection)

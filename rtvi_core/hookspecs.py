@@ -1,0 +1,95 @@
+"""The hooks a plugin may implement: the whole extension surface of rtvi_core.
+
+A plugin is a module named by an entry point in the ``rtvi`` group. Its functions
+marked ``@hookimpl`` and named like a spec below are its hooks. Each
+``rtvi_register_<kind>`` hook fires once, when the plugin manager loads the plugin,
+with a ``register`` callable: call ``register(cls)`` once per component. A component
+carries ``PLUGIN_NAME`` (unique within its kind), ``Config`` (a pydantic model of its
+bot-file parameters) and ``DESCRIPTION`` (see :class:`rtvi_core.plugins.Component`).
+The return value of every hook is ignored. A plugin whose hook raises is not loaded;
+a name another plugin already took is refused (the first registration is kept).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .actions import Action
+    from .observers import BaseObserver
+    from .processor import FrameProcessor
+    from .services.llm import LLMService
+    from .services.serializer import FrameSerializer
+    from .services.stt import STTService
+    from .services.transport import BaseTransport
+    from .services.tts import TTSService
+    from .services.vad import VADAnalyzer
+
+hookspec = pluggy.HookspecMarker("rtvi")
+#: Marks a plugin's hook functions: ``@hookimpl def rtvi_register_llm(register): ...``.
+hookimpl = pluggy.HookimplMarker("rtvi")
+
+
+@hookspec
+def rtvi_register_transports(register: Callable[[type[BaseTransport]], None]) -> None:
+    """On load: register transport classes (``[transport] type = "<name>"``)."""
+
+
+@hookspec
+def rtvi_register_serializers(register: Callable[[type[FrameSerializer]], None]) -> None:
+    """On load: register frame serializers (the wire format of a transport)."""
+
+
+@hookspec
+def rtvi_register_vad(register: Callable[[type[VADAnalyzer]], None]) -> None:
+    """On load: register voice activity analyzers."""
+
+
+@hookspec
+def rtvi_register_stt(register: Callable[[type[STTService]], None]) -> None:
+    """On load: register speech-to-text services."""
+
+
+@hookspec
+def rtvi_register_llm(register: Callable[[type[LLMService]], None]) -> None:
+    """On load: register LLM services."""
+
+
+@hookspec
+def rtvi_register_tts(register: Callable[[type[TTSService]], None]) -> None:
+    """On load: register text-to-speech services."""
+
+
+@hookspec
+def rtvi_register_actions(register: Callable[[Action], None]) -> None:
+    """On load: register :class:`~rtvi_core.actions.Action` objects (made with ``@action``)."""
+
+
+@hookspec
+def rtvi_register_observers(register: Callable[[type[BaseObserver]], None]) -> None:
+    """On load: register pipeline observers a bot file can switch on."""
+
+
+@hookspec
+def rtvi_register_processors(register: Callable[[type[FrameProcessor]], None]) -> None:
+    """On load: register frame processors a bot file can add to its pipeline."""
+
+
+@hookspec
+def rtvi_register_cli_commands(register: Callable[[Any], None]) -> None:
+    """On load: register ``rtvi`` sub-commands: objects with ``name``,
+    ``register(subparsers) -> ArgumentParser`` and ``run(args) -> int``."""
+
+
+@hookspec
+def rtvi_session_started(session: Any) -> None:
+    """``rtvi run`` built a session's pipeline and is about to run it. An exception
+    is logged against the plugin; the session goes on."""
+
+
+@hookspec
+def rtvi_session_ended(session: Any) -> None:
+    """A session of ``rtvi run`` ended (normally, cancelled or failed). An exception
+    is logged against the plugin."""

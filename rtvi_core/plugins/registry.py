@@ -1,0 +1,147 @@
+"""The registry: every registered component, by kind and plugin name."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from pydantic import BaseModel, ConfigDict
+
+#: What plugins register, one ``rtvi_register_<kind>`` hook each.
+KINDS: tuple[str, ...] = (
+    "transports",
+    "serializers",
+    "vad",
+    "stt",
+    "llm",
+    "tts",
+    "actions",
+    "observers",
+    "processors",
+    "cli_commands",
+)
+
+#: How messages name one component of each kind.
+KIND_LABELS: dict[str, str] = {
+    "transports": "transport",
+    "serializers": "serializer",
+    "vad": "VAD analyzer",
+    "stt": "STT service",
+    "llm": "LLM service",
+    "tts": "TTS service",
+    "actions": "action",
+    "observers": "observer",
+    "processors": "processor",
+    "cli_commands": "CLI command",
+}
+
+
+class NoConfig(BaseModel):
+    """The parameters of a component that takes none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UnknownComponentError(LookupError):
+    """No component of ``kind`` is registered as ``name``; the message suggests close names."""
+
+    def __init__(
+        self, kind: str, name: str, available: list[str], failed: list[str] | None = None
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.available = available
+        self.suggestions = difflib.get_close_matches(name, available, n=3, cutoff=0.6)
+        label = KIND_LABELS[kind]
+        if self.suggestions:
+            hint = "did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
+        elif available:
+            hint = "installed: " + ", ".join(available)
+        else:
+            hint = f"no {label} is installed"
+        if failed:
+            hint += f" (plugins that failed to load: {', '.join(failed)}; see `rtvi plugins`)"
+        super().__init__(f"unknown {label} {name!r}; {hint}")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One registered component: what it is, its parameters, and who registered it.
+
+    ``plugin_name`` is the entry-point name (``"builtins"`` for the core's own);
+    ``config_model`` is None only for CLI commands.
+    """
+
+    kind: str
+    name: str
+    obj: Any
+    config_model: type[BaseModel] | None
+    plugin_name: str
+    distribution: str
+    version: str
+
+    @property
+    def description(self) -> str:
+        """The component's one-line ``DESCRIPTION`` (may be empty)."""
+        return getattr(self.obj, "DESCRIPTION", "") or ""
+
+    def validate(self, params: Mapping[str, Any] | None = None) -> BaseModel:
+        """``params`` checked against the component's ``Config`` (pydantic ``ValidationError``)."""
+        if self.config_model is None:
+            raise TypeError(f"{KIND_LABELS[self.kind]} {self.name!r} takes no configuration")
+        return self.config_model.model_validate(dict(params or {}))
+
+    def create(self, params: Mapping[str, Any] | None = None) -> Any:
+        """Validate ``params`` and build the component (``obj.from_config(config)``).
+
+        An object without ``from_config`` (e.g. a factory function) is called with the
+        validated fields as keyword arguments.
+        """
+        config = self.validate(params)
+        from_config = getattr(self.obj, "from_config", None)
+        return from_config(config) if from_config is not None else self.obj(**dict(config))
+
+
+class Registry:
+    """Components by kind, then by name, in registration order (built-ins first).
+
+    ``failed`` returns the plugins that failed to load, named in lookup errors.
+    """
+
+    def __init__(self, failed: Callable[[], list[str]] = list) -> None:
+        self._kinds: dict[str, dict[str, Registration]] = {kind: {} for kind in KINDS}
+        self._failed = failed
+
+    def _of(self, kind: str) -> dict[str, Registration]:
+        try:
+            return self._kinds[kind]
+        except KeyError:
+            raise ValueError(f"unknown kind {kind!r}; kinds are {', '.join(KINDS)}") from None
+
+    def get(self, kind: str, name: str) -> Registration:
+        """The component of ``kind`` named ``name`` (:class:`UnknownComponentError` if none)."""
+        registrations = self._of(kind)
+        try:
+            return registrations[name]
+        except KeyError:
+            raise UnknownComponentError(kind, name, list(registrations), self._failed()) from None
+
+    def find(self, kind: str, name: str) -> Registration | None:
+        """The component of ``kind`` registered as ``name``, or None."""
+        return self._of(kind).get(name)
+
+    def names(self, kind: str) -> list[str]:
+        """The names registered for ``kind``, in registration order."""
+        return list(self._of(kind))
+
+    def registrations(self, kind: str) -> list[Registration]:
+        """The registrations of ``kind``, in registration order."""
+        return list(self._of(kind).values())
+
+    def add(self, registration: Registration) -> None:
+        """Add a registration whose name is free (the plugin manager checks collisions)."""
+        registrations = self._of(registration.kind)
+        if registration.name in registrations:
+            raise ValueError(f"{registration.kind} {registration.name!r} is already registered")
+        registrations[registration.name] = registration

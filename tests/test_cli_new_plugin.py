@@ -1,0 +1,46 @@
+"""``rtvi new-plugin``: every kind scaffolds a distribution whose own tests pass."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from rtvi_core.cli import main
+from rtvi_core.cli.new_plugin_cmd import KINDS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_kind_scaffolds_a_plugin_whose_tests_pass(kind, tmp_path, capsys):
+    name = f"my-{kind}"
+    assert main(["new-plugin", name, "--kind", kind, "--dir", str(tmp_path)]) == 0
+    root = tmp_path / f"rtvi-{name}"
+    assert capsys.readouterr().out.startswith(f"created {root}\n")
+    package = f"rtvi_my_{kind}"
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert project["name"] == f"rtvi-{name}"
+    assert project["entry-points"]["rtvi"] == {name: f"{package}.plugin"}
+    assert (root / "README.md").read_text().startswith(f"# rtvi-{name}\n")
+    assert {p.name for p in (root / package).iterdir()} >= {
+        "__init__.py", "log.py", "plugin.py", f"{KINDS[kind].module}.py"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(REPO)])}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+def test_refuses_an_existing_directory_and_a_bad_name(tmp_path, capsys):
+    assert main(["new-plugin", "voice", "--kind", "tts", "--dir", str(tmp_path)]) == 0
+    assert main(["new-plugin", "voice", "--kind", "tts", "--dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == f"rtvi new-plugin: {tmp_path / 'rtvi-voice'} already exists\n"
+    assert main(["new-plugin", "My Voice", "--kind", "tts", "--dir", str(tmp_path)]) == 2
+    assert "invalid plugin name 'My Voice'" in capsys.readouterr().err
