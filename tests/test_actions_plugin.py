@@ -1,28 +1,20 @@
 """The example action plugin, really installed in a temporary virtual environment.
 
-The distribution ``examples/action-plugin`` is pip-installed (no build isolation: its
-build backend, hatchling, comes from this environment, or is installed from the
-package index first when this environment lacks it) into a fresh venv that sees this checkout and this environment's packages through a ``.pth`` file;
-a script run there finds its actions through the ``rtvi`` entry point and the plugin
-manager, and drives a real bot. A second, purpose-built distribution adds an action
-that raises and one that times out.
+The distribution ``examples/action-plugin`` is pip-installed into this module's own
+venv (:func:`support_venv.venv_with`); a script run there finds its actions through the
+``rtvi`` entry point and the plugin manager, and drives a real bot. A second,
+purpose-built distribution adds an action that raises and one that times out.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import shutil
-import subprocess
-import sys
-import sysconfig
-import venv
 from pathlib import Path
 
 import pytest
+from support_venv import REPO, run, venv_with
 
-REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "action-plugin"
 
 #: A second distribution, written by the fixture: actions that fail and that stall.
@@ -98,49 +90,24 @@ anyio.run(main)
 '''
 
 
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("RTVI_")}
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    return env
-
-
-def _pip(python: Path, *args: str) -> None:
-    command = [str(python), "-m", "pip", "install", "-q", *args]
-    done = subprocess.run(command, capture_output=True, text=True, env=_clean_env(), timeout=300)
-    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}"
-
-
 @pytest.fixture(scope="module")
 def plugin_venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(python of a venv with rtvi-example-actions installed, the installed source copy)."""
     root = tmp_path_factory.mktemp("action-plugin")
-    source = root / "action-plugin"
-    shutil.copytree(
-        EXAMPLE, source, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache")
+    # a copy: the example's own tests run in it
+    source = shutil.copytree(
+        EXAMPLE, root / "action-plugin", ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache")
     )
-    venv.create(root / "venv", with_pip=False)
-    python = root / "venv" / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    # This checkout and the running interpreter's packages (pip, anyio, pydantic, pytest...).
-    Path(site, "_rtvi_dev.pth").write_text(f"{REPO}\n{sysconfig.get_paths()['purelib']}\n")
-    if importlib.util.find_spec("hatchling") is None:
-        _pip(python, "hatchling>=1.21")
     faulty = root / "faulty-actions"
     (faulty / "rtvi_test_faulty_actions").mkdir(parents=True)
     (faulty / "pyproject.toml").write_text(FAULTY_PYPROJECT)
     (faulty / "rtvi_test_faulty_actions" / "__init__.py").write_text(FAULTY_MODULE)
-    _pip(python, "--no-deps", "--no-build-isolation", str(source), str(faulty))
-    return python, source
+    return venv_with(root, source, faulty), source
 
 
 def test_installed_plugin_actions_answer_client_messages(plugin_venv: tuple[Path, Path]) -> None:
     python, _ = plugin_venv
-    done = subprocess.run(
-        [python, "-c", SCRIPT], capture_output=True, text=True, env=_clean_env(), timeout=60
-    )
+    done = run(python, "-c", SCRIPT)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     example = ["example-actions", "rtvi-example-actions", "0.1.0"]
@@ -168,9 +135,6 @@ def test_installed_plugin_actions_answer_client_messages(plugin_venv: tuple[Path
 
 def test_the_example_distribution_own_tests_pass_once_installed(plugin_venv: tuple[Path, Path]) -> None:
     python, source = plugin_venv
-    done = subprocess.run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        capture_output=True, text=True, env=_clean_env(), cwd=source, timeout=120,
-    )
+    done = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=source, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout

@@ -13,82 +13,31 @@ there (``rtvi plugins --json`` or a short script), so plugins are found through 
 * ``widgets`` (rtvi-test-widgets): implements the unknown hook ``rtvi_register_widgets``;
 * ``raises`` (rtvi-test-raises): its TTS hook registers ``partial`` and then raises.
 
-The venv sees this checkout (``PYTHONPATH``) and the packages of the interpreter running
-the tests (a ``.pth`` file): ``python -m venv --system-site-packages`` would not do, as
-that interpreter is itself usually a venv. Installing needs no network when setuptools
-can build wheels by itself (>= 70.1); older setuptools needs ``wheel``, which is then
-installed from the package index first.
+The venv (built by :func:`support_venv.venv_with`) is this module's own, so the
+listings below hold exactly these plugins.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import shutil
-import site
-import subprocess
-import venv
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support_venv import run, venv_with
 
-REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "plugin_fixtures"
 DISTRIBUTIONS = ("good", "broken_import", "imposter", "unknown_hook", "raises")
-
-
-def _build_requirements() -> list[str]:
-    """What the fixtures' setuptools build needs that this environment lacks."""
-    if importlib.util.find_spec("setuptools") is None:
-        return ["setuptools>=70.1"]
-    if (importlib.util.find_spec("setuptools.command.bdist_wheel") is None
-            and importlib.util.find_spec("wheel") is None):
-        return ["wheel"]
-    return []
-
-
-def _pip(python: Path, *args: str) -> None:
-    command = [str(python), "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
-               "--no-deps", "--no-build-isolation", *args]
-    result = subprocess.run(command, capture_output=True, text=True, env=_env(), timeout=300)
-    assert result.returncode == 0, (
-        f"pip install failed ({' '.join(command)}):\n{result.stdout}\n{result.stderr}")
 
 
 @pytest.fixture(scope="session")
 def plugin_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The python of a fresh venv with every test plugin installed."""
-    root = tmp_path_factory.mktemp("plugins")
-    venv.create(root / "venv", with_pip=False)
-    python = root / "venv" / "bin" / "python"
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        capture_output=True, text=True, check=True).stdout.strip()
-    outer = site.getsitepackages()
-    if site.ENABLE_USER_SITE:
-        outer.append(site.getusersitepackages())
-    Path(purelib, "_outer_environment.pth").write_text(
-        "".join(f"import site; site.addsitedir({path!r})\n" for path in outer))
-    # Build from copies: setuptools leaves build/ and *.egg-info next to the sources.
-    sources = [shutil.copytree(FIXTURES / name, root / "src" / name) for name in DISTRIBUTIONS]
-    if requirements := _build_requirements():
-        _pip(python, *requirements)
-    _pip(python, *map(str, sources))
-    return python
-
-
-def _env(**variables: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RTVI_") and k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(REPO)
-    env.update(variables)
-    return env
+    return venv_with(tmp_path_factory.mktemp("plugins"), *(FIXTURES / name for name in DISTRIBUTIONS))
 
 
 def _run(python: Path, *args: str, **variables: str) -> str:
-    result = subprocess.run([str(python), *args], capture_output=True, text=True,
-                            env=_env(**variables), timeout=60)
+    result = run(python, *args, **variables)
     assert result.returncode == 0, (
         f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
     return result.stdout

@@ -17,7 +17,6 @@ import msgspec
 
 from ..frames import (
     ClientConnectedFrame,
-    Frame,
     InputAudioRawFrame,
     InputTransportMessageFrame,
     InterimTranscriptionFrame,

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..plugins.registry import build_component
 from .env import interpolate
 from .errors import BotFileError, ConfigIssue, describe_value, key_path, readable_error
 from .model import (
@@ -73,13 +74,8 @@ class ComponentSpec:
     position: str | None = None
 
     def create(self) -> Any:
-        """A new instance (or bound action) built from the validated Config.
-
-        Like ``Registration.create``: ``obj.from_config(config)``, or for an object
-        without it (a factory function), ``obj(**fields)``.
-        """
-        from_config = getattr(self.obj, "from_config", None)
-        return from_config(self.config) if from_config is not None else self.obj(**dict(self.config))
+        """A new instance (or bound action) built from the validated Config."""
+        return build_component(self.obj, self.config)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,17 @@ checked against the plugin's ``Config`` by :mod:`rtvi_core.config.loader`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import sys
+from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-ReportLevel = Literal["disabled", "none", "name", "full"]
+from ..params import PipelineParams
+from ..records import MISSING
+from ..rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
+
+#: The report levels as bot-file strings: disabled, none, name, full.
+ReportLevel = Literal[tuple(level.value for level in FunctionCallReportLevel)]  # type: ignore[valid-type]
 ProcessorPosition = Literal["after_input", "before_llm", "after_llm", "after_tts"]
 
 #: Component sections of the bot file → the plugin kind their ``use`` names.
@@ -75,42 +81,62 @@ class ProcessorTable(ComponentTable):
     )
 
 
-class RTVIObserverSection(_Strict):
-    """``[rtvi.observer]``: which RTVI events are sent (RTVIObserverParams)."""
+def _section_from_record(
+    name: str,
+    doc: str,
+    source: type,
+    *,
+    code_only: frozenset[str] = frozenset(),
+    types: Mapping[str, Any] | None = None,
+    fields: Mapping[str, dict[str, Any]] | None = None,
+) -> type[_Strict]:
+    """A table model with the fields of the ``@record`` class ``source``, in its order and
+    with its defaults (validated as bot-file values), so a new setting there is a new
+    bot-file key at once.
 
-    bot_output_enabled: bool = True
-    bot_llm_enabled: bool = True
-    bot_tts_enabled: bool = True
-    bot_speaking_enabled: bool = True
-    bot_audio_level_enabled: bool = False
-    user_llm_enabled: bool = True
-    user_speaking_enabled: bool = True
-    vad_user_speaking_enabled: bool = False
-    user_mute_enabled: bool = True
-    user_transcription_enabled: bool = True
-    user_audio_level_enabled: bool = False
-    metrics_enabled: bool = True
-    system_logs_enabled: bool = False
-    skip_aggregator_types: list[str] | None = None
-    audio_level_period_secs: float = Field(0.15, gt=0)
-    function_call_report_level: dict[str, ReportLevel] = Field(
-        default_factory=lambda: {"*": "none"},
-        description='Function name (or "*") → disabled, none, name or full.',
-    )
+    ``code_only`` names fields that hold Python objects (left out); ``types`` gives a
+    field the bot file's own type, ``fields`` extra ``Field`` arguments (constraints,
+    description).
+    """
+    namespace = vars(sys.modules[source.__module__])
+    table: dict[str, Any] = {}
+    for spec in source.__record_fields__:  # type: ignore[attr-defined]
+        if spec.name in code_only:
+            continue
+        annotation = (types or {}).get(spec.name)
+        if annotation is None:  # our own annotation, a string under PEP 563
+            annotation = eval(source.__annotations__[spec.name], namespace)  # noqa: S307
+        extra = dict((fields or {}).get(spec.name, {}))
+        if spec.factory is not MISSING:
+            extra["default_factory"] = spec.factory
+        elif spec.default is not MISSING:
+            extra["default"] = spec.default
+        table[spec.name] = (annotation, Field(validate_default=True, **extra))
+    return create_model(name, __base__=_Strict, __doc__=doc, __module__=__name__, **table)
 
 
-class PipelineSection(_Strict):
-    """``[rtvi.pipeline]``: settings of each session's run (PipelineParams)."""
+RTVIObserverSection = _section_from_record(
+    "RTVIObserverSection",
+    "``[rtvi.observer]``: which RTVI events are sent (RTVIObserverParams).",
+    RTVIObserverParams,
+    code_only=frozenset({"ignored_sources", "bot_output_transforms"}),  # processors, callables
+    types={"function_call_report_level": dict[str, ReportLevel]},
+    fields={
+        "audio_level_period_secs": {"gt": 0},
+        "function_call_report_level": {
+            "description": 'Function name (or "*") → disabled, none, name or full.'
+        },
+    },
+)
 
-    allow_interruptions: bool = True
-    audio_in_sample_rate: int = Field(16000, gt=0)
-    audio_out_sample_rate: int = Field(24000, gt=0)
-    enable_metrics: bool = False
-    enable_usage_metrics: bool = False
-    report_only_initial_ttfb: bool = False
-    send_initial_empty_metrics: bool = True
-    cancel_timeout_secs: float = Field(20.0, gt=0)
-    start_metadata: dict[str, Any] = Field(default_factory=dict)
+PipelineSection = _section_from_record(
+    "PipelineSection",
+    "``[rtvi.pipeline]``: settings of each session's run (PipelineParams).",
+    PipelineParams,
+    fields=dict.fromkeys(
+        ("audio_in_sample_rate", "audio_out_sample_rate", "cancel_timeout_secs"), {"gt": 0}
+    ),
+)
 
 
 class RTVISection(_Strict):

@@ -65,6 +65,16 @@ class UnknownComponentError(LookupError):
         super().__init__(f"unknown {label} {name!r}; {hint}")
 
 
+def build_component(obj: Any, config: BaseModel) -> Any:
+    """A new component (or bound action) from its validated ``config``.
+
+    ``obj.from_config(config)``; an object without ``from_config`` (e.g. a factory
+    function) is called with the validated fields as keyword arguments.
+    """
+    from_config = getattr(obj, "from_config", None)
+    return from_config(config) if from_config is not None else obj(**dict(config))
+
+
 @dataclass(frozen=True)
 class Registration:
     """One registered component: what it is, its parameters, and who registered it.
@@ -93,14 +103,8 @@ class Registration:
         return self.config_model.model_validate(dict(params or {}))
 
     def create(self, params: Mapping[str, Any] | None = None) -> Any:
-        """Validate ``params`` and build the component (``obj.from_config(config)``).
-
-        An object without ``from_config`` (e.g. a factory function) is called with the
-        validated fields as keyword arguments.
-        """
-        config = self.validate(params)
-        from_config = getattr(self.obj, "from_config", None)
-        return from_config(config) if from_config is not None else self.obj(**dict(config))
+        """Validate ``params`` and build the component (see :func:`build_component`)."""
+        return build_component(self.obj, self.validate(params))
 
 
 class Registry:
