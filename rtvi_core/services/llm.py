@@ -62,8 +62,6 @@ from .llm_context import LLMContext
 
 logger = logging.getLogger("rtvi_core.services.llm")
 
-DOWNSTREAM = FrameDirection.DOWNSTREAM
-UPSTREAM = FrameDirection.UPSTREAM
 
 #: What :meth:`LLMService.generate` yields.
 LLMOutput = Union[str, FunctionCallFromLLM, LLMTokenUsage]
@@ -215,21 +213,17 @@ class LLMService(FrameProcessor):
     # -- tool calls -------------------------------------------------------------------
 
     async def _start_calls(self, calls: list[FunctionCallFromLLM], context: LLMContext) -> None:
-        await self.push_frame(FunctionCallsStartedFrame(function_calls=calls), DOWNSTREAM)
-        await self.push_frame(FunctionCallsStartedFrame(function_calls=calls), UPSTREAM)
+        await self.broadcast_frame(FunctionCallsStartedFrame, function_calls=calls)
         for call in calls:
             item = self._functions.get(call.function_name) or self._functions.get(None)
             cancel_on_interruption = item.cancel_on_interruption if item else False
-            for direction in (DOWNSTREAM, UPSTREAM):
-                await self.push_frame(
-                    FunctionCallInProgressFrame(
-                        function_name=call.function_name,
-                        tool_call_id=call.tool_call_id,
-                        arguments=call.arguments,
-                        cancel_on_interruption=cancel_on_interruption,
-                    ),
-                    direction,
-                )
+            await self.broadcast_frame(
+                FunctionCallInProgressFrame,
+                function_name=call.function_name,
+                tool_call_id=call.tool_call_id,
+                arguments=call.arguments,
+                cancel_on_interruption=cancel_on_interruption,
+            )
             pending = _PendingCall(call, cancel_on_interruption)
             self._pending[call.tool_call_id] = pending
             if item is None:
@@ -275,18 +269,15 @@ class LLMService(FrameProcessor):
             if self._pending.pop(call.tool_call_id, None) is None:
                 return  # already answered, or cancelled
             run_llm = properties.run_llm if properties else None
-            for direction in (DOWNSTREAM, UPSTREAM):
-                await self.push_frame(
-                    FunctionCallResultFrame(
-                        function_name=call.function_name,
-                        tool_call_id=call.tool_call_id,
-                        arguments=call.arguments,
-                        result=result,
-                        run_llm=run_llm,
-                        properties=properties,
-                    ),
-                    direction,
-                )
+            await self.broadcast_frame(
+                FunctionCallResultFrame,
+                function_name=call.function_name,
+                tool_call_id=call.tool_call_id,
+                arguments=call.arguments,
+                result=result,
+                run_llm=run_llm,
+                properties=properties,
+            )
 
         return deliver
 
