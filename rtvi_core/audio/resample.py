@@ -1,8 +1,9 @@
 """Sample-rate conversion of PCM16 audio with soxr (an optional dependency).
 
-rtvi_core itself never resamples; transports and TTS/STT plugins that meet audio
-at another rate depend on ``soxr`` and use these helpers. soxr (and numpy) are
-imported on first use, so a plugin that never meets another rate never loads them.
+The transports' base classes resample audio that arrives at another rate than
+theirs (through :class:`~rtvi_core.audio.RateConverter`); TTS/STT plugins use these
+helpers directly. soxr (and numpy) are imported on first use, so a bot that never
+meets another rate never loads them; plugins that do depend on ``soxr``.
 """
 
 from __future__ import annotations

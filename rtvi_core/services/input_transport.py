@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..audio.rate_converter import RateConverter
 from ..direction import FrameDirection
 from ..frames import (
     CancelFrame,
@@ -36,6 +37,7 @@ class BaseInputTransport(FrameProcessor):
     ``UserStartedSpeakingFrame`` go downstream, then (when the run allows
     interruptions) the whole pipeline is interrupted; at speech end
     ``VADUserStoppedSpeakingFrame`` and ``UserStoppedSpeakingFrame`` go downstream.
+    Audio at another rate than the input's is resampled first (soxr, when installed).
     """
 
     def __init__(self, params: TransportParams, *, name: str | None = None) -> None:
@@ -44,6 +46,7 @@ class BaseInputTransport(FrameProcessor):
         self._sample_rate = 0
         self._streaming = params.audio_in_stream_on_start
         self._user_speaking = False
+        self._converter: RateConverter | None = None
 
     @property
     def params(self) -> TransportParams:
@@ -100,10 +103,20 @@ class BaseInputTransport(FrameProcessor):
     async def _push_user_audio(self, frame: InputAudioRawFrame) -> None:
         if not (self._params.audio_in_enabled and self._streaming and self.has_started):
             return
+        if frame.sample_rate != self._sample_rate:
+            frame = self._convert_rate(frame)
         vad = self._params.vad_analyzer
         if vad is not None:
             await self._handle_vad(await vad.analyze_audio(frame.audio))
         await self.push_frame(frame, DOWNSTREAM)
+
+    def _convert_rate(self, frame: InputAudioRawFrame) -> InputAudioRawFrame:
+        if self._converter is None:
+            self._converter = RateConverter(self._sample_rate, self._params.audio_in_channels, owner=self)
+        audio = self._converter.convert(frame.audio, frame.sample_rate)
+        if audio is frame.audio:
+            return frame
+        return InputAudioRawFrame(audio, self._sample_rate, frame.num_channels)
 
     async def push_message(self, message: Any) -> None:
         """Push a client message both upstream (to the RTVI processor) and downstream."""

@@ -7,6 +7,7 @@ import math
 import time
 
 from .._deps import anyio
+from ..audio.rate_converter import RateConverter
 from ..direction import FrameDirection
 from ..frames import (
     BotSpeakingFrame,
@@ -49,6 +50,8 @@ class BaseOutputTransport(FrameProcessor):
       interruption, at the end of the run, or after ``bot_silence_timeout_secs``
       without audio.
 
+    Audio at another rate than the output's is resampled (soxr, when installed).
+
     Text frames (``AggregatedTextFrame``, ``TTSTextFrame``) and other queued frames go
     on downstream when reached, so they stay in step with playback; written audio
     frames go on too. ``OutputTransportMessageUrgentFrame`` is written at once,
@@ -69,7 +72,7 @@ class BaseOutputTransport(FrameProcessor):
         self._bot_speaking = False
         self._last_speaking_frame = 0.0
         self._closed = False
-        self._rate_warned = False
+        self._converter: RateConverter | None = None
         self._watcher: ManagedTask | None = None
         self._wake_watcher: anyio.Event | None = None
 
@@ -161,6 +164,8 @@ class BaseOutputTransport(FrameProcessor):
             if not self._closed:
                 await self.write_message(frame)
         else:
+            if isinstance(frame, TTSStoppedFrame) and self._converter is not None:
+                await self._write_resampler_tail()
             await self._flush_pending()
             await self.push_frame(frame, direction)
             if isinstance(frame, TTSStoppedFrame) and self._bot_speaking:
@@ -175,13 +180,11 @@ class BaseOutputTransport(FrameProcessor):
     # -- audio ------------------------------------------------------------------------
 
     async def _write_audio_frame(self, frame: OutputAudioRawFrame) -> None:
-        if frame.sample_rate != self._sample_rate and not self._rate_warned:
-            self._rate_warned = True
-            logger.warning(
-                "%s: audio at %d Hz written to a %d Hz output (not resampled)",
-                self, frame.sample_rate, self._sample_rate,
-            )
-        audio = self._pending + frame.audio if self._pending else frame.audio
+        audio = frame.audio
+        if frame.sample_rate != self._sample_rate:
+            audio = self._rate_converter().convert(audio, frame.sample_rate)
+        if self._pending:
+            audio = self._pending + audio
         size = self._chunk_bytes
         end = len(audio) - len(audio) % size
         self._pending = audio[end:]
@@ -194,6 +197,21 @@ class BaseOutputTransport(FrameProcessor):
             await self._flush_pending()
         elif self._pending:
             self._wake()
+
+    def _rate_converter(self) -> RateConverter:
+        if self._converter is None:
+            self._converter = RateConverter(
+                self._sample_rate, self._params.audio_out_channels, owner=self
+            )
+        return self._converter
+
+    async def _write_resampler_tail(self) -> None:
+        tail = self._rate_converter().flush()
+        if tail:
+            params = self._params
+            await self._write_audio_frame(
+                OutputAudioRawFrame(tail, self._sample_rate, params.audio_out_channels)
+            )
 
     async def _flush_pending(self) -> None:
         """Write the audio shorter than a chunk that is waiting for more audio."""
@@ -235,6 +253,8 @@ class BaseOutputTransport(FrameProcessor):
 
     async def _bot_stopped(self) -> None:
         self._bot_speaking = False
+        if self._converter is not None:
+            self._converter.reset()
         await self.broadcast_frame(BotStoppedSpeakingFrame)
 
     def _wake(self) -> None:
