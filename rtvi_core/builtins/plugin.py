@@ -26,8 +26,8 @@ class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class MemoryTransportConfig(_Params):
-    """Audio settings of the in-memory transport (``TransportParams`` without the VAD)."""
+class TransportAudioConfig(_Params):
+    """A transport's audio settings (``TransportParams`` without the VAD); base of transport configs."""
 
     audio_in_enabled: bool = Field(False, description="accept microphone audio from the client")
     audio_in_sample_rate: int | None = Field(None, gt=0, description="None: the run's input rate")
@@ -40,6 +40,10 @@ class MemoryTransportConfig(_Params):
     audio_out_realtime: bool = Field(True, description="pace output audio at playback speed")
     bot_silence_timeout_secs: float = Field(0.35, gt=0, description="silence that ends bot speech")
     bot_speaking_interval_secs: float = Field(0.2, gt=0)
+
+
+class MemoryTransportConfig(TransportAudioConfig):
+    """Audio settings of the in-memory transport."""
 
 
 class JSONSerializerConfig(_Params):

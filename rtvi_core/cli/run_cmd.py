@@ -1,19 +1,44 @@
-"""``rtvi run [FILE]``: run a bot file, one pipeline per session.
+"""``rtvi run [FILE] [--host H] [--port P]``: run a bot file, one pipeline per session.
 
-Until a network transport exists, a bot on the ``memory`` transport runs one
-session in console mode: the terminal is the client (see
-:mod:`rtvi_core.cli.console`). Without FILE the built-in text bot runs (the echo
-LLM over the memory transport).
+A bot whose transport hosts sessions itself (``websocket``, from rtvi-websocket)
+is served on ``host:port`` — the ``[bot]`` table's values, overridden by the
+flags — until SIGTERM/SIGINT (see :mod:`rtvi_core.serving`). A bot on the
+``memory`` transport runs one session in console mode: the terminal is the
+client (see :mod:`rtvi_core.cli.console`). Without FILE the built-in bot runs:
+served over WebSocket (with the playground page) when rtvi-websocket is
+installed, else the console echo bot.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from .app import EXIT_OK, CommandError
 
-#: The bot ``rtvi run`` runs without a file.
+#: The bot ``rtvi run`` serves without a file when the websocket transport is installed.
+DEFAULT_SERVED_BOT = """\
+[bot]
+name = "default-bot"
+system_prompt = "You are a friendly echo bot."
+
+[transport]
+use = "websocket"
+
+[vad]
+use = "energy"
+
+[llm]
+use = "echo"
+greeting = "Hello! I am the default rtvi bot. Say something or type a message."
+token_delay = 0.02
+
+[tts]
+use = "tone"
+"""
+
+#: The bot ``rtvi run`` runs in the console without a file when nothing can serve it.
 DEFAULT_BOT = """\
 [bot]
 name = "echo-bot"
@@ -30,26 +55,66 @@ CONSOLE_TRANSPORTS = ("memory",)
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "run", help="run a bot file (console mode: chat in the terminal)",
-        description="Run a bot file. A bot on the memory transport runs one session in the "
-        "terminal: type to it, /send TYPE [JSON] sends a client-message, /quit ends.")
-    parser.add_argument("file", nargs="?", help="the bot file (default: the built-in echo bot)")
-    parser.add_argument("--events", action="store_true", help="print every RTVI message from the bot")
+        "run", help="run a bot file: serve it (websocket) or chat with it in the terminal (memory)",
+        description="Run a bot file. A bot on the websocket transport is served on HOST:PORT "
+        "(POST /start, GET /health, the playground page at /); SIGTERM or Ctrl-C drains it. "
+        "A bot on the memory transport runs one session in the terminal: type to it, "
+        "/send TYPE [JSON] sends a client-message, /quit ends.")
+    parser.add_argument("file", nargs="?", help="the bot file (default: the built-in bot)")
+    parser.add_argument("--host", help="address to listen on (default: [bot] host, 127.0.0.1)")
+    parser.add_argument("--port", type=_port, help="port to listen on (default: [bot] port, 7860; 0 = any free port)")
+    parser.add_argument("--events", action="store_true", help="console mode: print every RTVI message from the bot")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
     import anyio
 
     from ..config.loader import load_bot_file, load_bot_text
+    from ..plugins import get_plugin_manager
+    from ..serving import SessionFactory, can_serve
 
-    config = load_bot_file(args.file) if args.file else load_bot_text(DEFAULT_BOT, file="<built-in bot>")
+    manager = get_plugin_manager()
+    if args.file:
+        config = load_bot_file(args.file)
+    elif manager.registry.find("transports", "websocket") is not None:
+        config = load_bot_text(DEFAULT_SERVED_BOT, file="<built-in bot>")
+    else:
+        print("rtvi: rtvi-websocket is not installed: chatting with the built-in bot in the "
+              "terminal (pip install rtvi-websocket to serve it to browsers)", file=sys.stderr)
+        config = load_bot_text(DEFAULT_BOT, file="<built-in bot>")
+    transport_class = config.transport.obj
+    if can_serve(transport_class):
+        bot = config.model.bot
+        host = args.host or bot.host
+        port = bot.port if args.port is None else args.port
+        sessions = SessionFactory(config, manager)
+
+        def listening(bound_host: str, bound_port: int) -> None:
+            url = f"http://{bound_host}:{bound_port}"
+            print(f"rtvi: serving {bot.name!r} — listening on {url} (playground: {url}/)", file=sys.stderr, flush=True)
+
+        try:
+            anyio.run(_serve, transport_class, sessions, host, port, listening, backend="asyncio")
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        return EXIT_OK
     if config.transport.name not in CONSOLE_TRANSPORTS:
         raise CommandError(
-            f"{config.file}: transport.use: transport plugin {config.transport.name!r} cannot "
-            f"be run yet: `rtvi run` runs console sessions on: {', '.join(CONSOLE_TRANSPORTS)}")
+            f"{config.file}: transport.use: transport plugin {config.transport.name!r} can neither "
+            f"serve clients nor run in the console (console transports: {', '.join(CONSOLE_TRANSPORTS)})")
     anyio.run(run_console_session, config, args.events)
     return EXIT_OK
+
+
+async def _serve(transport_class: Any, sessions: Any, host: str, port: int, listening: Any) -> None:
+    await transport_class.serve(sessions, host=host, port=port, on_listening=listening)
 
 
 async def run_console_session(config: Any, show_events: bool = False) -> None:

@@ -163,13 +163,17 @@ class BaseOutputTransport(FrameProcessor):
             await self._flush_pending()
             if not self._closed:
                 await self.write_message(frame)
-        else:
-            if isinstance(frame, TTSStoppedFrame) and self._converter is not None:
+        elif isinstance(frame, TTSStoppedFrame):
+            if self._converter is not None:
                 await self._write_resampler_tail()
             await self._flush_pending()
             await self.push_frame(frame, direction)
-            if isinstance(frame, TTSStoppedFrame) and self._bot_speaking:
+            if self._bot_speaking:
                 await self._bot_stopped()
+        else:
+            # Audio shorter than a chunk waits for more (or for the silence watcher), so
+            # that text frames between words do not cut the stream into short chunks.
+            await self.push_frame(frame, direction)
 
     async def _handle_interruption(self) -> None:
         self._pending = b""

@@ -143,11 +143,12 @@ def test_text_transcription_and_interruption_frames() -> None:
     assert isinstance(serializer.deserialize(b"\x2a\x00"), InterruptionFrame)
 
 
-def test_empty_and_unknown_members_are_dropped_without_counting() -> None:
+def test_empty_and_unknown_members_are_dropped_and_counted_with_a_reason() -> None:
     serializer = ProtobufFrameSerializer()
     assert serializer.deserialize(b"") is None
     assert serializer.deserialize(b"\x32\x01\x00") is None  # a field-6 member from a newer schema
-    assert serializer.malformed_count == 0
+    assert serializer.malformed_count == 2
+    assert serializer.last_error == "an empty frame, or one with no field this server knows (ignored)"
 
 
 def test_malformed_payloads_are_dropped_counted_and_logged_sparingly(caplog: pytest.LogCaptureFixture) -> None:

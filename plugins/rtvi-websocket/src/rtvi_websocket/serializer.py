@@ -55,11 +55,12 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
     the decoded JSON value; ``audio`` → :class:`InputAudioRawFrame` (trimmed to whole
     samples; a missing sample rate means the run's input rate, missing channels mean
     mono); ``transcription`` → :class:`TranscriptionFrame`; ``text`` →
-    :class:`TextFrame`; ``interruption`` → :class:`InterruptionFrame`. An empty or
-    unknown oneof is dropped. Malformed payloads — bad protobuf, ``message`` data that
+    :class:`TextFrame`; ``interruption`` → :class:`InterruptionFrame`. Payloads that
+    cannot be used — bad protobuf, an empty or unknown oneof, ``message`` data that
     is not JSON, text WebSocket payloads — are dropped and counted in
-    :attr:`malformed_count` (logged at the 1st, 2nd, 4th, 8th, ... occurrence), which a
-    transport may use to close an abusive connection. Nothing here raises.
+    :attr:`malformed_count` (logged at the 1st, 2nd, 4th, 8th, ... occurrence), with
+    the reason in :attr:`last_error`; a transport may answer them or close an abusive
+    connection. Nothing here raises.
     """
 
     PLUGIN_NAME = "protobuf"
@@ -70,6 +71,8 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
         self.send_interruptions = send_interruptions
         #: Received payloads dropped as malformed so far.
         self.malformed_count = 0
+        #: Why the last dropped payload was dropped.
+        self.last_error = ""
         self._in_sample_rate = 16000
 
     async def setup(self, frame: StartFrame) -> None:
@@ -116,7 +119,7 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
             return TextFrame(text=pb.text)
         if type(pb) is PbInterruptionFrame:
             return InterruptionFrame()
-        return None  # an empty Frame, or a member of a newer schema
+        return self._reject("an empty frame, or one with no field this server knows (ignored)")
 
     def _audio(self, pb: PbAudioRawFrame) -> InputAudioRawFrame | None:
         channels = pb.num_channels or 1
@@ -130,6 +133,7 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
 
     def _reject(self, reason: str) -> None:
         self.malformed_count += 1
+        self.last_error = reason
         count = self.malformed_count
         if count & (count - 1) == 0:
             logger.warning("dropping a received payload (%d malformed so far): %s", count, reason)

@@ -1,0 +1,20 @@
+"""The WebSocket close codes the server uses, and what each one means."""
+
+from __future__ import annotations
+
+#: The session ended normally (the bot ended it, or the client's ``disconnect-bot``).
+NORMAL = 1000
+#: The server is shutting down (drain deadline reached).
+GOING_AWAY = 1001
+#: The client broke a rule: too many messages per second, or too many malformed frames.
+POLICY_VIOLATION = 1008
+#: A message larger than ``max_message_bytes``.
+MESSAGE_TOO_BIG = 1009
+#: The session's pipeline failed.
+INTERNAL_ERROR = 1011
+#: No room: ``max_sessions`` reached, or the server is draining. Try again later.
+TRY_AGAIN_LATER = 1013
+#: Auth is on and the ``?token=`` is missing, invalid, expired or used (Pipecat's runner uses 4003 too).
+FORBIDDEN = 4003
+#: The client sent nothing for ``idle_timeout_secs``.
+IDLE_TIMEOUT = 4008

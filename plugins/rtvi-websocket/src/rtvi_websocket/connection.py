@@ -1,0 +1,291 @@
+"""``Connection``: one TCP connection to the server, driven by asyncio callbacks.
+
+It reads one HTTP request (:mod:`rtvi_websocket.http`) and hands it to the server.
+A WebSocket upgrade turns it into a WebSocket connection whose framing, handshake,
+size limit and close handshake are ``websockets``' Sans-I/O ``ServerProtocol``;
+this class feeds it bytes, writes what it produces, enforces the timeouts and the
+inbound rate limit, and passes whole messages to its :class:`ConnectionListener`
+(the session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Protocol
+
+from websockets.frames import Opcode
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+
+from . import close_codes
+from .http import HttpError, Request, error_response, parse_request
+from .limits import RateLimiter
+
+if TYPE_CHECKING:
+    from .server import SessionServer
+
+logger = logging.getLogger("rtvi_websocket.connection")
+
+#: Seconds to wait for the client's half of the close handshake before dropping TCP.
+CLOSE_TIMEOUT_SECS = 2.0
+#: Seconds a client may leave our writes unread (socket buffer full) before it is dropped.
+WRITE_STALL_SECS = 10.0
+
+
+class ConnectionListener(Protocol):
+    """What receives a WebSocket connection's messages (a session)."""
+
+    def on_message(self, data: bytes | str) -> None:
+        """A whole data message arrived (``str`` for a text frame)."""
+
+    def on_connection_lost(self) -> None:
+        """The connection is gone (closed by either side, or broken)."""
+
+
+class Connection(asyncio.Protocol):
+    """An HTTP request, then possibly a WebSocket session, on one socket."""
+
+    def __init__(self, server: SessionServer) -> None:
+        self._server = server
+        self._settings = server.settings
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._ws: ServerProtocol | None = None
+        self._listener: ConnectionListener | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._close_timer: asyncio.TimerHandle | None = None
+        self._parts: list[bytes] = []
+        self._text = False
+        self._limiter: RateLimiter | None = None
+        self._last_activity = 0.0
+        self._write_paused = False
+        self._writable: asyncio.Future[None] | None = None
+        self._lost = False
+        self._extra = b""
+        self.peer = ""
+
+    # -- asyncio.Protocol ----------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self._timer = self._loop.call_later(self._settings.handshake_timeout_secs, self._handshake_timeout)
+        self._server.connection_opened(self)
+
+    def data_received(self, data: bytes) -> None:
+        ws = self._ws
+        if ws is not None:
+            ws.receive_data(data)
+            self._handle_events()
+            return
+        if self._buffer is None:
+            return  # a response is on its way; ignore the rest
+        self._buffer += data
+        try:
+            request = parse_request(self._buffer)
+        except HttpError as exc:
+            self.respond(error_response(exc.status, exc.message))
+            return
+        if request is not None:
+            self._buffer = None  # type: ignore[assignment]
+            self._cancel_timer()
+            self._server.handle_request(self, request)
+
+    def eof_received(self) -> bool | None:
+        if self._ws is not None:
+            self._ws.receive_eof()
+            self._flush()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
+        self._cancel_timer()
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.on_connection_lost()
+        self._server.connection_closed(self)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def respond(self, data: bytes) -> None:
+        """Write a complete HTTP response and close the connection."""
+        self._cancel_timer()
+        transport = self._transport
+        if transport is not None and not transport.is_closing():
+            transport.write(data)
+            transport.close()
+
+    def upgrade(self, request: Request) -> bool:
+        """Answer a WebSocket upgrade; False (and a 4xx already sent) if the handshake is invalid."""
+        ws = ServerProtocol(max_size=self._settings.max_message_bytes)
+        ws.receive_data(request.head)
+        handshake = next(iter(ws.events_received()), None)
+        if handshake is None:  # pragma: no cover - the head parsed, so websockets parses it too
+            self.respond(error_response(400, "invalid WebSocket handshake"))
+            return False
+        answer = ws.accept(handshake)
+        ws.send_response(answer)
+        self._ws = ws
+        self._flush()
+        if answer.status_code != 101:
+            return False
+        now = self._loop.time()
+        rate = self._settings.max_messages_per_sec
+        self._limiter = RateLimiter(rate, 2 * rate, now) if rate > 0 else None
+        self._last_activity = now
+        self._extra = request.extra
+        return True
+
+    # -- WebSocket -----------------------------------------------------------------------
+
+    def attach(self, listener: ConnectionListener) -> None:
+        """Deliver this WebSocket's messages to ``listener`` from now on."""
+        self._listener = listener
+        if self._settings.idle_timeout_secs > 0:
+            self._timer = self._loop.call_later(self._settings.idle_timeout_secs, self._idle_check)
+        if self._extra and self._ws is not None:  # frames that came right behind the handshake
+            self._ws.receive_data(self._extra)
+            self._extra = b""
+            self._handle_events()
+
+    @property
+    def open(self) -> bool:
+        """True while messages can be sent."""
+        return self._ws is not None and self._ws.state is State.OPEN and not self._lost
+
+    def send(self, data: bytes) -> None:
+        """Send one binary message (dropped once the connection is closing)."""
+        ws = self._ws
+        if ws is not None and ws.state is State.OPEN and not self._lost:
+            ws.send_binary(data)
+            self._flush()
+
+    async def drain(self) -> None:
+        """Wait while the client is not reading what we send; drop it after a while."""
+        if not self._write_paused or self._lost:
+            return
+        if self._writable is None or self._writable.done():
+            self._writable = self._loop.create_future()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._writable), WRITE_STALL_SECS)
+        except asyncio.TimeoutError:
+            logger.warning("%s: client stopped reading for %.0f s: dropping it", self.peer, WRITE_STALL_SECS)
+            self.abort()
+
+    def close(self, code: int = close_codes.NORMAL, reason: str = "") -> None:
+        """Start the close handshake (no-op once closing)."""
+        ws = self._ws
+        if ws is None:
+            self.abort()
+            return
+        if ws.state is State.OPEN and not self._lost:
+            logger.debug("%s: closing with %d %s", self.peer, code, reason)
+            ws.send_close(code, reason[:120])
+            self._cancel_timer()
+            self._flush()
+
+    def abort(self) -> None:
+        """Drop the TCP connection now."""
+        if self._transport is not None:
+            self._transport.abort()
+
+    def pause_reading(self) -> None:
+        """Stop reading from the socket (the session's inbox is full)."""
+        if self._transport is not None and not self._lost:
+            self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Read from the socket again."""
+        if self._transport is not None and not self._lost and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _handle_events(self) -> None:
+        ws = self._ws
+        listener = self._listener
+        if ws is None:
+            return
+        for event in ws.events_received():
+            if listener is None:
+                continue  # a refused connection: only the close handshake matters
+            opcode = event.opcode
+            if opcode is Opcode.CONT:
+                self._parts.append(event.data)
+                if not event.fin:
+                    continue
+                data, self._parts = b"".join(self._parts), []
+            elif opcode is Opcode.BINARY or opcode is Opcode.TEXT:
+                self._text = opcode is Opcode.TEXT
+                if not event.fin:
+                    self._parts = [event.data]
+                    continue
+                data = event.data
+            else:
+                continue  # ping/pong/close: ServerProtocol answers them itself
+            if not self._admit():
+                break
+            listener.on_message(data.decode("utf-8") if self._text else data)
+        self._flush()
+
+    def _admit(self) -> bool:
+        now = self._loop.time()
+        self._last_activity = now
+        limiter = self._limiter
+        if limiter is not None and not limiter.allow(now):
+            rate = self._settings.max_messages_per_sec
+            logger.warning("%s: more than %g messages/s: closing", self.peer, rate)
+            self.close(close_codes.POLICY_VIOLATION, f"rate limit exceeded: more than {rate:g} messages per second")
+            return False
+        return True
+
+    def _flush(self) -> None:
+        ws, transport = self._ws, self._transport
+        if ws is None or transport is None:
+            return
+        for data in ws.data_to_send():
+            if data:
+                transport.write(data)
+            else:
+                transport.close()  # websockets asks for the end of the TCP stream
+        state = ws.state
+        if state is State.CLOSED and not transport.is_closing():
+            transport.close()
+        elif state is State.CLOSING and self._close_timer is None:
+            self._cancel_timer()
+            self._close_timer = self._loop.call_later(CLOSE_TIMEOUT_SECS, self.abort)
+
+    def _handshake_timeout(self) -> None:
+        self._timer = None
+        logger.info("%s: no complete request within %.0f s: closing", self.peer, self._settings.handshake_timeout_secs)
+        self.respond(error_response(408, "request not received in time"))
+
+    def _idle_check(self) -> None:
+        timeout = self._settings.idle_timeout_secs
+        idle = self._loop.time() - self._last_activity
+        if idle >= timeout:
+            self._timer = None
+            logger.info("%s: idle for %.0f s: closing", self.peer, idle)
+            self.close(close_codes.IDLE_TIMEOUT, "idle timeout")
+        else:
+            self._timer = self._loop.call_later(timeout - idle, self._idle_check)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

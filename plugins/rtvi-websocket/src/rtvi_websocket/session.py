@@ -1,0 +1,100 @@
+"""``Session``: one client's pipeline, fed from its connection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from rtvi_core.frames import ClientConnectedFrame
+
+from . import close_codes
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .server import SessionServer
+    from .transport import WebSocketTransport
+
+logger = logging.getLogger("rtvi_websocket.session")
+
+#: Messages waiting for the pipeline before the socket stops being read.
+INBOX_HIGH = 64
+#: ... and when reading resumes.
+INBOX_LOW = 16
+
+
+class Session:
+    """Runs one bot session (a :class:`~rtvi_core.config.builder.BotSession`) for one connection.
+
+    The connection's messages queue in a small inbox; when it fills up the socket
+    is no longer read (TCP pushes back on the client). The pipeline is cancelled
+    when the client goes away; the connection is closed when the pipeline ends.
+    """
+
+    def __init__(self, server: SessionServer, connection: Connection, bot: Any) -> None:
+        self.server = server
+        self.connection = connection
+        self.bot = bot
+        self.transport: WebSocketTransport = bot.transport
+        self._inbox: deque[bytes | str] = deque()
+        self._wakeup = asyncio.Event()
+        self._reading = True
+        self._gone = False
+
+    # -- ConnectionListener ---------------------------------------------------------------
+
+    def on_message(self, data: bytes | str) -> None:
+        self._inbox.append(data)
+        if len(self._inbox) >= INBOX_HIGH and self._reading:
+            self._reading = False
+            self.connection.pause_reading()
+        self._wakeup.set()
+
+    def on_connection_lost(self) -> None:
+        self._gone = True
+        self._wakeup.set()
+
+    # -- running --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run the pipeline until it ends or the client leaves; never raises."""
+        task = self.bot.task
+        self.transport.attach(self.connection)
+        self.connection.attach(self)
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._pump)
+                await task.run()
+                group.cancel_scope.cancel()
+        except Exception:
+            logger.exception("session %s (%s) failed", task.name, self.connection.peer)
+            self.connection.close(close_codes.INTERNAL_ERROR, "the bot failed")
+        finally:
+            self.connection.close(close_codes.NORMAL, "session ended")
+            self.server.session_ended(self)
+
+    async def cancel(self, reason: str) -> None:
+        """Cancel the pipeline (the server is shutting down, or the client left)."""
+        await self.bot.task.cancel(reason)
+
+    async def _pump(self) -> None:
+        input_transport = self.transport.input()
+        await input_transport.wait_started()
+        await input_transport.push_frame(ClientConnectedFrame())
+        await self.transport._call_event_handler("on_client_connected", self.connection)
+        inbox = self._inbox
+        while True:
+            while inbox:
+                await input_transport.receive(inbox.popleft())
+                if not self._reading and len(inbox) <= INBOX_LOW:
+                    self._reading = True
+                    self.connection.resume_reading()
+            if self._gone:
+                await self.transport._call_event_handler("on_client_disconnected", self.connection)
+                await self.cancel("client disconnected")
+                return
+            self._wakeup.clear()
+            await self._wakeup.wait()

@@ -1,0 +1,159 @@
+"""Serving test bots on loopback, and a small RTVI-over-protobuf WebSocket client."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import anyio
+import msgspec
+from websockets.asyncio.client import ClientConnection, connect
+
+from rtvi_core.config.loader import load_bot_text
+from rtvi_core.plugins.manager import PluginManager
+from rtvi_core.serving import SessionFactory
+from rtvi_websocket.plugin import split_transport_config
+from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame, encode_audio, encode_message
+from rtvi_websocket.server import SessionServer
+
+HERE = Path(__file__).parent
+
+BOT = """\
+[bot]
+name = "test-bot"
+speak_first = false
+local_actions = ["bot_actions"]
+
+[transport]
+use = "websocket"
+{transport}
+
+[vad]
+use = "energy"
+
+[llm]
+use = "echo"
+
+[tts]
+use = "tone"
+
+[[actions]]
+use = "ping"
+
+[[actions]]
+use = "boom"
+
+[[actions]]
+use = "slow"
+"""
+
+
+def bot_text(**transport: Any) -> str:
+    """The test bot with these ``[transport]`` keys."""
+    lines = "\n".join(f"{key} = {json.dumps(value)}" for key, value in transport.items())
+    return BOT.format(transport=lines)
+
+
+@asynccontextmanager
+async def serving(**transport: Any) -> AsyncIterator[SessionServer]:
+    """The test bot served on a free loopback port for the block."""
+    manager = PluginManager(autoload=True, allow=["websocket"])
+    config = load_bot_text(bot_text(**transport), file="test-bot.toml", base_dir=HERE, registry=manager.registry)
+    _, settings = split_transport_config(config.transport.config)
+    server = SessionServer(SessionFactory(config, manager), settings, host="127.0.0.1", port=0)
+    listening = anyio.Event()
+    async with anyio.create_task_group() as group:
+        group.start_soon(lambda: server.serve(on_listening=lambda h, p: listening.set(), handle_signals=False))
+        await listening.wait()
+        try:
+            yield server
+        finally:
+            server.drain()
+            server.drain()  # close whatever is left at once
+
+
+_ids = itertools.count()
+
+
+class Client:
+    """A protobuf RTVI client on a real WebSocket (what the stock JS client sends)."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.messages: list[dict[str, Any]] = []
+        self.audio: list[PbAudioRawFrame] = []
+        self.raw: list[bytes | str] = []
+
+    async def send(self, msg_type: str, data: Any = None, msg_id: str | None = None) -> str:
+        msg_id = msg_id or f"m{next(_ids)}"
+        message = {"label": "rtvi-ai", "type": msg_type, "id": msg_id}
+        if data is not None:
+            message["data"] = data
+        await self.ws.send(encode_message(msgspec.json.encode(message)))
+        return msg_id
+
+    async def send_audio(self, pcm: bytes, sample_rate: int = 16000) -> None:
+        await self.ws.send(encode_audio(pcm, sample_rate, 1, name="audio"))
+
+    async def receive(self) -> None:
+        """Read one frame into ``messages``/``audio``."""
+        data = await self.ws.recv()
+        self.raw.append(data)
+        frame = decode_frame(data) if isinstance(data, bytes) else None
+        if isinstance(frame, PbMessageFrame):
+            self.messages.append(json.loads(frame.data))
+        elif isinstance(frame, PbAudioRawFrame):
+            self.audio.append(frame)
+
+    async def wait_for(self, msg_type: str, msg_id: str | None = None, timeout: float = 10.0) -> dict[str, Any]:
+        """The first message of ``msg_type`` (and ``msg_id``), reading until it comes."""
+        with anyio.fail_after(timeout):
+            while True:
+                for message in self.messages:
+                    if message.get("type") == msg_type and (msg_id is None or message.get("id") == msg_id):
+                        return message
+                await self.receive()
+
+    async def ready(self) -> dict[str, Any]:
+        msg_id = await self.send("client-ready", {"version": "2.1.0", "about": {"library": "test"}})
+        return await self.wait_for("bot-ready", msg_id)
+
+    async def request(self, t: str, d: Any = None, timeout: float = 10.0) -> dict[str, Any]:
+        msg_id = await self.send("client-message", {"t": t, "d": d})
+        with anyio.fail_after(timeout):
+            while True:
+                for message in self.messages:
+                    if message.get("id") == msg_id and message.get("type") in ("server-response", "error-response"):
+                        return message
+                await self.receive()
+
+    async def closed(self, timeout: float = 10.0) -> tuple[int | None, str]:
+        """Read until the server closes; its close code and reason."""
+        from websockets.exceptions import ConnectionClosed
+
+        with anyio.fail_after(timeout):
+            try:
+                while True:
+                    await self.receive()
+            except ConnectionClosed as exc:
+                rcvd = exc.rcvd
+                return (rcvd.code, rcvd.reason) if rcvd else (None, "")
+
+
+@asynccontextmanager
+async def client(server: SessionServer, *, query: str = "", **kwargs: Any) -> AsyncIterator[Client]:
+    """A connected client of ``server``."""
+    url = f"ws://127.0.0.1:{server.port}/ws{query}"
+    async with connect(url, max_size=None, **kwargs) as ws:
+        yield Client(ws)
+
+
+async def healthy_session(server: SessionServer) -> None:
+    """A second client gets through a whole exchange: the server still serves."""
+    async with client(server) as other:
+        await other.ready()
+        answer = await other.request("ping", {"n": 7})
+        assert answer["type"] == "server-response" and answer["data"]["d"] == {"pong": {"n": 7}}

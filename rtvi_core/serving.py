@@ -1,0 +1,54 @@
+"""What ``rtvi run`` hands a transport that hosts sessions itself (a network server).
+
+A transport class that can serve clients defines an async classmethod::
+
+    @classmethod
+    async def serve(cls, sessions: SessionFactory, *, host: str, port: int,
+                    on_listening: Callable[[str, int], None] | None = None) -> None
+
+``rtvi run`` calls it with the bot file's :class:`SessionFactory` and runs until it
+returns (the server handles SIGTERM/SIGINT itself, draining its sessions). For each
+client the server calls :meth:`SessionFactory.create`, attaches the connection to
+``session.transport``, runs ``session.task`` and finally calls
+:meth:`SessionFactory.ended`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config.builder import BotSession
+    from .config.loader import BotConfig
+    from .plugins.manager import PluginManager
+
+
+class SessionFactory:
+    """Builds one session of a bot file per client and fires the session hooks."""
+
+    def __init__(self, config: BotConfig, manager: PluginManager | None = None) -> None:
+        if manager is None:
+            from .plugins import get_plugin_manager
+
+            manager = get_plugin_manager()
+        self.config = config
+        self._manager = manager
+        self.created = 0
+
+    def create(self) -> BotSession:
+        """A new session (fresh components) and the ``rtvi_session_started`` hook fired."""
+        from .config.builder import build_session
+
+        session = build_session(self.config)
+        self.created += 1
+        self._manager.session_started(session)
+        return session
+
+    def ended(self, session: Any) -> None:
+        """Fire ``rtvi_session_ended`` for ``session``."""
+        self._manager.session_ended(session)
+
+
+def can_serve(transport_class: type) -> bool:
+    """True when the transport hosts its sessions itself (has a ``serve`` classmethod)."""
+    return callable(getattr(transport_class, "serve", None))
