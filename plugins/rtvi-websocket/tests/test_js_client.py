@@ -8,11 +8,8 @@ client's own deserializer. The npm packages are installed once into
 
 from __future__ import annotations
 
-import fcntl
 import json
-import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -29,28 +26,13 @@ from rtvi_core.rtvi.messages.outbound import BotLLMText, BotReady, BotReadyData,
 from rtvi_websocket import ProtobufFrameSerializer
 from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame, encode_audio, encode_message
 
-JS = Path(__file__).parent / "js"
-STOCK_PACKAGE = JS / "node_modules" / "@pipecat-ai" / "websocket-transport" / "package.json"
-
-
-def _installed() -> bool:
-    return STOCK_PACKAGE.exists() and json.loads(STOCK_PACKAGE.read_text())["version"] == "1.7.1"
+from js_support import JS, stock_client_node
 
 
 @pytest.fixture(scope="module")
 def stock_client() -> Any:
     """Runs the script; returns ``run(frames_to_decode) -> its JSON output``."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node/npm not found: cannot run the stock client's protobuf code")
-    with open(JS / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time (parallel test runs)
-        if not _installed():
-            done = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-                cwd=JS, capture_output=True, text=True, timeout=600,
-            )
-            assert done.returncode == 0 and _installed(), f"npm ci failed in {JS}:\n{done.stdout}\n{done.stderr}"
+    node = stock_client_node()
 
     def run(frames: list[bytes]) -> Any:
         done = subprocess.run(
