@@ -1,0 +1,229 @@
+#!/usr/bin/env node
+// Drives the playground page in Debian's headless Chromium (playwright-core,
+// executablePath /usr/bin/chromium: no browser download) for
+// tests/test_playground.py.
+//
+// Usage: node drive.mjs --url http://127.0.0.1:PORT/ --scenario NAME --out DIR
+//          [--mic-wav FILE] [--timeout SECONDS] [--chromium PATH]
+// Scenarios (SCENARIOS below): conversation, no-mic-permission, start-unreachable,
+// start-errors, socket-closed.
+//
+// stdout: one JSON object per line: {"step", "snapshot"} after each step (the
+// page's visible state, see snapshot()), then {"done": {...}} or, on failure,
+// {"failed": message, "screenshot": path}. Exit 0 = every step passed.
+// Every request the page makes to a host other than loopback is aborted and
+// reported in done.external (the page must need no CDN).
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+function parseArgs(argv) {
+  const opts = { timeout: 15, chromium: "/usr/bin/chromium" };
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, "");
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`missing value for --${key}`);
+    opts[key.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = value;
+  }
+  for (const key of ["url", "scenario", "out"]) if (!opts[key]) throw new Error(`--${key} is required`);
+  opts.timeout = Number(opts.timeout) * 1000;
+  return opts;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const emit = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
+
+/** The page's visible state: what a person sees, read from the DOM by id. */
+function snapshot(page) {
+  return page.evaluate(() => {
+    const $ = (id) => document.getElementById(id);
+    const texts = (root, selector) => [...root.querySelectorAll(selector)].map((e) => e.textContent).join("");
+    return {
+      state: $("connection-state").dataset.state,
+      stateText: $("connection-state").textContent,
+      buttons: Object.fromEntries(
+        ["connect-button", "disconnect-button", "send-button", "mic-button"].map((id) => [id, !$(id).disabled]),
+      ),
+      micPressed: $("mic-button").getAttribute("aria-pressed"),
+      micState: $("mic-state").dataset.state,
+      botAudioFrames: Number($("bot-audio").dataset.frames),
+      message: $("error-message").hidden ? null : { text: $("error-message").textContent, kind: $("error-message").dataset.kind },
+      transcript: [...$("transcript").children].map((li) => ({
+        role: li.dataset.role,
+        text: li.querySelector(".text").textContent,
+        interim: texts(li, ".interim"),
+        pending: texts(li, ".pending"),
+      })),
+      log: [...$("event-log").children].map((li) => [li.dataset.dir, li.dataset.type]),
+    };
+  });
+}
+
+/** Waits until the page's log has an entry of `type` (direction `dir`, default inbound). */
+const logged = (page, type, dir = "in") =>
+  page.waitForSelector(`#event-log li[data-dir="${dir}"][data-type="${type}"]`, { state: "attached", timeout: opts.timeout });
+const stateIs = (page, state) =>
+  page.waitForSelector(`#connection-state[data-state="${state}"]`, { state: "attached", timeout: opts.timeout });
+const messageShown = (page) => page.waitForSelector("#error-message:not([hidden])", { timeout: opts.timeout });
+
+async function connect(page) {
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await stateIs(page, "ready");
+  await logged(page, "bot-ready");
+}
+
+async function sendText(page, text) {
+  await page.getByLabel("Message").fill(text);
+  await page.getByRole("button", { name: "Send" }).click();
+}
+
+/** Waits until the bot started and stopped speaking after the last text sent. */
+const replied = (page) =>
+  page.waitForFunction(
+    () => {
+      const types = [...document.querySelectorAll("#event-log li")].map((li) => li.dataset.type);
+      const started = types.indexOf("bot-started-speaking", types.lastIndexOf("send-text"));
+      return types.includes("send-text") && started > 0 && types.indexOf("bot-stopped-speaking", started) > 0;
+    },
+    null,
+    { timeout: opts.timeout },
+  );
+
+const toggleMic = (page) => page.getByRole("button", { name: "Microphone" }).click();
+
+async function disconnect(page) {
+  await page.getByRole("button", { name: "Disconnect" }).click();
+  await stateIs(page, "disconnected");
+}
+
+/** Fails /start (or the socket) in a given way for the next Connect click, then clicks it. */
+async function connectWith(page, step, routeHandler) {
+  await page.route("**/start", routeHandler);
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await messageShown(page);
+  await page.waitForSelector("#connect-button:not([disabled])", { timeout: opts.timeout });
+  await page.unroute("**/start");
+  await step(`${routeHandler.name}`);
+}
+
+const json = (status, body) => (route) => route.fulfill({ status, contentType: "application/json", body: JSON.stringify(body) });
+const named = (name, fn) => Object.defineProperty(fn, "name", { value: name });
+
+const SCENARIOS = {
+  /** Text turn with bot audio, then the fake microphone on and off, then disconnect. */
+  async conversation(page, step) {
+    await step("loaded");
+    await toggleMic(page); // start text-only
+    await step("mic-off-before-connect");
+    await connect(page);
+    await step("ready");
+    await sendText(page, "tell me about tomatoes");
+    await replied(page);
+    await step("replied");
+    await toggleMic(page);
+    await logged(page, "user-started-speaking"); // the fake microphone's speech reached the server's VAD
+    await step("mic-on");
+    await toggleMic(page);
+    await step("mic-off");
+    await disconnect(page);
+    await step("disconnected");
+  },
+
+  /** The microphone permission is refused: connecting and text still work. */
+  async "no-mic-permission"(page, step) {
+    await connect(page);
+    await step("ready");
+    await sendText(page, "hello without a microphone");
+    await replied(page);
+    await step("replied");
+    await disconnect(page);
+    await step("disconnected");
+  },
+
+  /** The server cannot be reached at all. */
+  async "start-unreachable"(page, step) {
+    await connectWith(page, step, named("refused", (route) => route.abort("connectionrefused")));
+  },
+
+  /** /start answers with errors or with something the transport cannot use; the page recovers each time. */
+  async "start-errors"(page, step) {
+    await connectWith(page, step, named("http-503", json(503, { detail: "server is full" })));
+    await connectWith(page, step, named("not-json", (route) => route.fulfill({ status: 500, body: "<h1>oops</h1>" })));
+    await connectWith(page, step, named("extra-key", json(200, { wsUrl: "ws://127.0.0.1:9/ws", sessionId: "x" })));
+    await connectWith(page, step, named("ws-refused", json(200, { wsUrl: "ws://127.0.0.1:9/ws" })));
+    await connect(page); // the real server again
+    await step("recovered");
+  },
+
+  /** The socket is closed under the page with a code and a reason. */
+  async "socket-closed"(page, step) {
+    let socket;
+    await page.routeWebSocket("**/ws", (ws) => {
+      socket = ws;
+      ws.connectToServer(); // a transparent proxy to the real server
+    });
+    await connect(page);
+    await step("ready");
+    await socket.close({ code: 4001, reason: "closed by the test" });
+    await stateIs(page, "disconnected");
+    await messageShown(page);
+    await step("closed");
+  },
+};
+
+async function main() {
+  const scenario = SCENARIOS[opts.scenario];
+  if (!scenario) throw new Error(`unknown scenario ${opts.scenario}`);
+  mkdirSync(opts.out, { recursive: true });
+  const grantMic = opts.scenario !== "no-mic-permission";
+  const args = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+    "--use-fake-device-for-media-stream",
+  ];
+  if (grantMic) args.push("--use-fake-ui-for-media-stream");
+  if (opts.micWav) args.push(`--use-file-for-fake-audio-capture=${opts.micWav}`);
+  const browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args });
+  const external = [];
+  const websockets = [];
+  let page;
+  try {
+    const context = await browser.newContext({ permissions: grantMic ? ["microphone"] : [] });
+    await context.route("**/*", (route) => {
+      const url = new URL(route.request().url());
+      if (LOOPBACK.has(url.hostname)) return route.fallback();
+      external.push(url.href);
+      return route.abort("blockedbyclient");
+    });
+    page = await context.newPage();
+    page.on("websocket", (ws) => websockets.push(ws.url()));
+    const consoleErrors = [];
+    page.on("pageerror", (error) => consoleErrors.push(`pageerror: ${error.message}`));
+    await page.goto(opts.url, { waitUntil: "load", timeout: opts.timeout });
+    await page.waitForSelector("#connect-button:not([disabled])", { timeout: opts.timeout });
+    await scenario(page, async (name) => emit({ step: name, snapshot: await snapshot(page) }));
+    await page.screenshot({ path: join(opts.out, `${opts.scenario}.png`), fullPage: true });
+    emit({ done: { external, websockets, pageErrors: consoleErrors } });
+  } catch (error) {
+    let screenshot = null;
+    if (page) {
+      screenshot = join(opts.out, `${opts.scenario}-failure.png`);
+      await page.screenshot({ path: screenshot, fullPage: true }).catch(() => (screenshot = null));
+      emit({ step: "failure", snapshot: await snapshot(page).catch(() => null) });
+    }
+    emit({ failed: error?.message ?? String(error), screenshot, external });
+    process.exitCode = 1;
+  } finally {
+    await browser.close();
+  }
+}
+
+await main();

@@ -1,0 +1,267 @@
+"""The playground page of ``rtvi run``, in Debian's headless Chromium.
+
+``rtvi run --port 0`` serves its default bot (websocket transport, energy VAD, echo
+LLM, tone TTS); ``browser/drive.mjs`` (playwright-core pointed at
+``/usr/bin/chromium``, with Chromium's fake microphone playing a speech clip) clicks
+through the page and reports what the page shows after each step; these tests
+assert on that. Each run leaves a screenshot in the test's tmp dir (and one of the
+failure, if any). The page is (re)built first through the package's build hook when
+its sources changed. Needs: ``apt-get install -y chromium``, node and npm (the
+playwright-core package is installed once into ``browser/node_modules``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from rtvi_core.plugins.manager import ENV_DISABLE_AUTOLOAD
+
+PLUGIN = Path(__file__).parents[1]
+BROWSER = Path(__file__).parent / "browser"
+CHROMIUM = Path("/usr/bin/chromium")
+MIC_CLIP = Path(__file__).parents[3] / "rtvi_core" / "testing" / "data" / "weather-question.wav"
+LISTENING = re.compile(r"listening on http://(?P<host>[^:]+):(?P<port>\d+)")
+STARTUP_TIMEOUT_SECS = 60
+SCENARIO_TIMEOUT_SECS = 120
+
+
+def _load_build_hook() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("rtvi_websocket_hatch_build", PLUGIN / "hatch_build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hatch_build = _load_build_hook()
+
+
+@dataclass
+class Server:
+    url: str
+    log: list[str]
+
+
+@dataclass
+class Run:
+    steps: dict[str, dict[str, Any]]
+    done: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node/npm not found: the playground cannot be built or driven")
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium")
+    hatch_build.build_playground(PLUGIN, log=lambda _line: None)
+    with open(BROWSER / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time (parallel test runs)
+        if not (BROWSER / "node_modules" / "playwright-core" / "package.json").exists():
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=BROWSER, capture_output=True, text=True, timeout=600,
+            )
+            assert done.returncode == 0, f"npm ci failed in {BROWSER}:\n{done.stdout}\n{done.stderr}"
+    return node
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    """``rtvi run --port 0`` (the default bot), until the module's tests are done."""
+    rtvi = Path(sys.executable).with_name("rtvi")
+    env = {k: v for k, v in os.environ.items() if k != ENV_DISABLE_AUTOLOAD}  # it needs the websocket plugin
+    process = subprocess.Popen(
+        [str(rtvi), "run", "--port", "0"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True, env=env,
+    )
+    log: list[str] = []
+    found = threading.Event()
+    url: list[str] = []
+
+    def read() -> None:  # keeps the pipe drained for the whole run
+        assert process.stderr is not None
+        for line in process.stderr:
+            log.append(line)
+            if not found.is_set() and (match := LISTENING.search(line)):
+                url.append(f"http://{match['host']}:{match['port']}/")
+                found.set()
+        found.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        found.wait(STARTUP_TIMEOUT_SECS)
+        assert url, f"rtvi run did not print 'listening on':\n{''.join(log)}"
+        yield Server(url[0], log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reader.join(5)
+
+
+def drive(node: str, server: Server, scenario: str, out: Path) -> Run:
+    """Runs one scenario of ``browser/drive.mjs``; fails with its reason, screenshot and the server log."""
+    command = [node, str(BROWSER / "drive.mjs"), "--url", server.url, "--scenario", scenario, "--out", str(out),
+               "--mic-wav", str(MIC_CLIP)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=SCENARIO_TIMEOUT_SECS)
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    last = lines[-1] if lines else {}
+    assert done.returncode == 0 and "done" in last, (
+        f"scenario {scenario} failed: {last.get('failed', done.returncode)}\n"
+        f"screenshot: {last.get('screenshot')}\npage at failure: {json.dumps(lines[-2] if len(lines) > 1 else None)}\n"
+        f"driver stderr:\n{done.stderr[-3000:]}\nserver log:\n{''.join(server.log[-40:])}"
+    )
+    run = Run({line["step"]: line["snapshot"] for line in lines if "step" in line}, last["done"])
+    assert run.done["external"] == [], f"the page requested non-loopback URLs: {run.done['external']}"
+    return run
+
+
+def log_types(snapshot: dict[str, Any], direction: str = "in") -> list[str]:
+    return [kind for d, kind in snapshot["log"] if d == direction]
+
+
+def turns(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(turn["role"], turn["text"]) for turn in snapshot["transcript"]]
+
+
+def test_page_and_assets_are_served(node: str, server: Server) -> None:
+    with urllib.request.urlopen(server.url) as reply:
+        page = reply.read().decode()
+        assert reply.headers["Content-Type"].startswith("text/html")
+    assert 'src="playground/playground.js"' in page and 'href="playground/playground.css"' in page
+    assert "http://" not in page and "https://" not in page  # nothing from a CDN
+    for asset, content_type in (("playground.js", "text/javascript"), ("playground.css", "text/css")):
+        with urllib.request.urlopen(f"{server.url}playground/{asset}") as reply:
+            assert reply.headers["Content-Type"].startswith(content_type)
+            assert len(reply.read()) > 1000
+
+
+def test_conversation_by_text_and_microphone(node: str, server: Server, tmp_path: Path) -> None:
+    run = drive(node, server, "conversation", tmp_path)
+    steps = run.steps
+
+    loaded = steps["loaded"]
+    assert (loaded["state"], loaded["micPressed"]) == ("disconnected", "true")
+    assert loaded["buttons"] == {"connect-button": True, "disconnect-button": False, "send-button": False, "mic-button": True}
+    assert steps["mic-off-before-connect"]["micPressed"] == "false"
+
+    ready = steps["ready"]
+    assert ready["state"] == "ready" and ready["message"] is None
+    assert ready["buttons"]["send-button"] and ready["buttons"]["disconnect-button"]
+    assert ["out", "client-ready"] in ready["log"]
+    assert ready["log"].index(["out", "client-ready"]) < ready["log"].index(["in", "bot-ready"])
+    assert ready["micState"] == "off"  # text only: the microphone was never started
+
+    replied = steps["replied"]
+    assert ("user", "tell me about tomatoes") in turns(replied)
+    user_at = turns(replied).index(("user", "tell me about tomatoes"))
+    bot_reply = replied["transcript"][user_at + 1]
+    assert (bot_reply["role"], bot_reply["text"], bot_reply["pending"]) == ("bot", "You said: tell me about tomatoes", "")
+    after_send = log_types(replied)[len(log_types(ready)):]
+    for kind in ("user-llm-text", "bot-llm-text", "bot-started-speaking", "bot-output", "bot-stopped-speaking"):
+        assert kind in after_send, f"{kind} missing from the log after send-text: {after_send}"
+    assert "send-text" in log_types(replied, "out")
+    assert replied["botAudioFrames"] > ready["botAudioFrames"]  # the reply was spoken: 40 ms frames arrived
+
+    mic_on, mic_off = steps["mic-on"], steps["mic-off"]
+    assert (mic_on["micPressed"], mic_on["micState"]) == ("true", "capturing")
+    assert "user-started-speaking" in log_types(mic_on)  # the fake microphone's clip reached the server's VAD
+    assert (mic_off["micPressed"], mic_off["micState"]) == ("false", "stopped")
+
+    gone = steps["disconnected"]
+    assert gone["state"] == "disconnected" and gone["message"] is None
+    assert gone["buttons"]["connect-button"] and not gone["buttons"]["send-button"]
+    assert run.done["pageErrors"] == []
+    assert run.done["websockets"] == [f"{server.url.replace('http', 'ws', 1)}ws"]
+    assert (tmp_path / "conversation.png").is_file()
+
+
+def test_text_only_without_microphone_permission(node: str, server: Server, tmp_path: Path) -> None:
+    steps = drive(node, server, "no-mic-permission", tmp_path).steps
+    ready = steps["ready"]
+    assert ready["state"] == "ready" and (ready["micPressed"], ready["micState"]) == ("false", "error")
+    assert ready["message"] == {"text": "The microphone is unavailable (no permission or no device): text only.", "kind": "notice"}
+    replied = steps["replied"]
+    assert ("user", "hello without a microphone") in turns(replied)
+    assert replied["transcript"][-1]["role"] == "bot" and replied["transcript"][-1]["pending"] == ""
+    assert replied["botAudioFrames"] > ready["botAudioFrames"]
+    assert steps["disconnected"]["state"] == "disconnected"
+
+
+def test_unreachable_server(node: str, server: Server, tmp_path: Path) -> None:
+    refused = drive(node, server, "start-unreachable", tmp_path).steps["refused"]
+    assert refused["message"]["kind"] == "error"
+    assert refused["message"]["text"].startswith(f"Cannot reach the server: POST {server.url}start failed (")
+    assert refused["state"] == "disconnected" and refused["buttons"]["connect-button"]
+
+
+def test_start_errors_are_shown_and_the_page_recovers(node: str, server: Server, tmp_path: Path) -> None:
+    steps = drive(node, server, "start-errors", tmp_path).steps
+    expected = {
+        "http-503": ['answered "server is full" (status 503)'],
+        "not-json": ["is not JSON"],
+        "extra-key": ["cannot be used to connect", "Unrecognized connection parameter: sessionId"],
+        "ws-refused": ["Cannot open the WebSocket", "1006"],
+    }
+    for step, parts in expected.items():
+        snapshot = steps[step]
+        assert snapshot["state"] == "disconnected" and snapshot["buttons"]["connect-button"], step
+        for part in parts:
+            assert part in snapshot["message"]["text"], (step, snapshot["message"])
+    recovered = steps["recovered"]
+    assert recovered["state"] == "ready" and recovered["message"] is None
+
+
+def test_socket_closed_with_a_code(node: str, server: Server, tmp_path: Path) -> None:
+    steps = drive(node, server, "socket-closed", tmp_path).steps
+    assert steps["ready"]["state"] == "ready"
+    closed = steps["closed"]
+    assert closed["message"] == {"text": "The server closed the connection: code 4001 (closed by the test).", "kind": "error"}
+    assert closed["state"] == "disconnected" and closed["buttons"]["connect-button"]
+    assert ["client", "socketClosed"] in closed["log"]
+
+
+def test_build_hook_detects_stale_sources_and_missing_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "plugin"
+    shutil.copytree(PLUGIN / "playground", root / "playground", ignore=shutil.ignore_patterns("node_modules", ".build.lock"))
+    out = root / hatch_build.OUTPUT
+    out.mkdir(parents=True)
+    for name in hatch_build.BUILT:
+        (out / name).write_text("built")
+    (out / hatch_build.STAMP).write_text(hatch_build.source_hash(root))
+    assert hatch_build.is_fresh(root)
+    assert hatch_build.build_playground(root) is False  # fresh: npm is not needed
+
+    (root / "playground" / "src" / "playground.css").write_text("body { color: red; }\n")
+    assert not hatch_build.is_fresh(root)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(hatch_build.PlaygroundBuildError, match=r"needs npm .*`apt-get install -y nodejs npm`"):
+        hatch_build.build_playground(root)
+
+    (out / "playground.js").unlink()
+    shutil.rmtree(root / "playground")
+    with pytest.raises(hatch_build.PlaygroundBuildError, match="not built and its sources .* are missing"):
+        hatch_build.build_playground(root)
