@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # Create the two virtual environments the benchmarks run in:
 #
-#   benchmarks/.venv-pipecat   pipecat-ai==1.14.0 from PyPI
-#   benchmarks/.venv-rtvi      rtvi-core, editable install of the repository root
+#   benchmarks/.venv-pipecat   pipecat-ai[websocket]==1.14.0 + uvicorn from PyPI
+#                              (the FastAPI/uvicorn stack of Pipecat's runner)
+#   benchmarks/.venv-rtvi      rtvi-core + plugins/rtvi-websocket, editable installs
 #
-# Idempotent: a venv that already exists and imports its framework is left
+# Idempotent: a venv that already exists and imports what it needs is left
 # alone. Pass --force to rebuild both. Set PYTHON to choose the interpreter
-# (default: python3.11, else python3; Python >= 3.11 is required).
+# (default: python3.11, else python3; Python >= 3.11 is required);
+# PIPECAT_VENV / RTVI_VENV to put the venvs elsewhere.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 PIPECAT_VERSION="1.14.0"
-PIPECAT_VENV="$HERE/.venv-pipecat"
-RTVI_VENV="$HERE/.venv-rtvi"
+# Pipecat's runner extra asks for these (`pipecat-ai[runner]`, less its prebuilt UI).
+PIPECAT_SERVER_DEPS=("fastapi>=0.115.6,<1" "uvicorn>=0.32.0,<1")
+PIPECAT_VENV="${PIPECAT_VENV:-$HERE/.venv-pipecat}"
+RTVI_VENV="${RTVI_VENV:-$HERE/.venv-rtvi}"
 
 FORCE=0
 for arg in "$@"; do
     case "$arg" in
         --force) FORCE=1 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -38,6 +42,7 @@ import sys
 from importlib.metadata import version
 assert version("pipecat-ai") == sys.argv[1], version("pipecat-ai")
 import pipecat.pipeline.pipeline, pipecat.processors.frameworks.rtvi  # noqa: E401
+import fastapi, uvicorn, pipecat.transports.websocket.fastapi  # noqa: E401
 EOF
 }
 
@@ -46,9 +51,16 @@ rtvi_ok() {
 import os, sys
 from importlib.metadata import version
 version("rtvi-core")
-import rtvi_core
-# Must be the editable install of this checkout, not some other copy.
-assert os.path.realpath(rtvi_core.__file__).startswith(os.path.realpath(sys.argv[1]) + os.sep)
+import re, tomllib
+import rtvi_core, rtvi_websocket  # noqa: E401
+# Must be the editable installs of this checkout, not some other copy.
+for module in (rtvi_core, rtvi_websocket):
+    assert os.path.realpath(module.__file__).startswith(os.path.realpath(sys.argv[1]) + os.sep)
+# An editable install does not follow dependencies added to pyproject.toml later.
+for project in ("", "plugins/rtvi-websocket"):
+    with open(os.path.join(sys.argv[1], project, "pyproject.toml"), "rb") as fh:
+        for requirement in tomllib.load(fh)["project"]["dependencies"]:
+            version(re.match(r"[A-Za-z0-9_.-]+", requirement).group())
 EOF
 }
 
@@ -60,21 +72,22 @@ make_venv() {  # make_venv DIR
 if [[ $FORCE -eq 0 ]] && pipecat_ok; then
     echo "[setup] $PIPECAT_VENV: pipecat-ai $PIPECAT_VERSION already installed"
 else
-    echo "[setup] creating $PIPECAT_VENV (pipecat-ai==$PIPECAT_VERSION)"
+    echo "[setup] creating $PIPECAT_VENV (pipecat-ai[websocket]==$PIPECAT_VERSION, uvicorn)"
     make_venv "$PIPECAT_VENV"
-    "$PIPECAT_VENV/bin/python" -m pip install --quiet "pipecat-ai==$PIPECAT_VERSION"
+    "$PIPECAT_VENV/bin/python" -m pip install --quiet "pipecat-ai[websocket]==$PIPECAT_VERSION" \
+        "${PIPECAT_SERVER_DEPS[@]}"
     pipecat_ok || { echo "[setup] pipecat venv does not import pipecat" >&2; exit 1; }
 fi
 
 if [[ $FORCE -eq 0 ]] && rtvi_ok; then
     echo "[setup] $RTVI_VENV: rtvi-core (editable, $ROOT) already installed"
 else
-    echo "[setup] creating $RTVI_VENV (pip install -e $ROOT)"
+    echo "[setup] creating $RTVI_VENV (pip install -e $ROOT -e $ROOT/plugins/rtvi-websocket)"
     make_venv "$RTVI_VENV"
-    "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT"
+    "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT" -e "$ROOT/plugins/rtvi-websocket"
     rtvi_ok || { echo "[setup] rtvi venv does not import rtvi_core from $ROOT" >&2; exit 1; }
 fi
 
 echo "[setup] done:"
-"$PIPECAT_VENV/bin/python" -c 'from importlib.metadata import version; print("  pipecat-ai", version("pipecat-ai"))'
-"$RTVI_VENV/bin/python" -c 'from importlib.metadata import version; print("  rtvi-core ", version("rtvi-core"))'
+"$PIPECAT_VENV/bin/python" -c 'from importlib.metadata import version as v; print("  pipecat-ai", v("pipecat-ai"), "fastapi", v("fastapi"), "uvicorn", v("uvicorn"))'
+"$RTVI_VENV/bin/python" -c 'from importlib.metadata import version as v; print("  rtvi-core ", v("rtvi-core"), "rtvi-websocket", v("rtvi-websocket"))'

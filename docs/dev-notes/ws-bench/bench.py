@@ -26,8 +26,11 @@ import time
 from websockets.asyncio.client import connect
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# schedstat CPU and VmRSS of the server process: shared with benchmarks/scenarios/ws_sessions.py
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "benchmarks", "ws"))
+from procstat import TICKS_PER_SECOND as TICK, cpu_ns, cpu_ticks, rss_kib  # noqa: E402
+
 KINDS = ["fastapi", "raw", "wssansio", "wssansio-anyio", "websockets", "h11wsproto", "aiohttp", "uvicorn-sansio", "uvicorn-websockets", "uvicorn-wsproto"]
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def rtvi_frame() -> bytes:
@@ -47,31 +50,6 @@ def rtvi_frame() -> bytes:
 
 
 PAYLOAD = rtvi_frame()
-
-
-def cpu_ns(pid: int) -> int:
-    total = 0
-    for t in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except FileNotFoundError:
-            pass
-    return total
-
-
-def cpu_ticks(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError
 
 
 async def http(port: int, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
