@@ -92,7 +92,7 @@ def _run(command: list[str], cwd: Path) -> None:
     try:
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=NPM_TIMEOUT_SECS)
     except subprocess.TimeoutExpired as exc:
-        raise PlaygroundBuildError(f"`{' '.join(command[1:])}` in {cwd} took over {NPM_TIMEOUT_SECS} s") from exc
+        raise PlaygroundBuildError(f"`npm {' '.join(command[1:])}` in {cwd} took over {NPM_TIMEOUT_SECS} s") from exc
     if done.returncode != 0:
         output = (done.stdout + done.stderr).strip()[-4000:]
         raise PlaygroundBuildError(f"`npm {' '.join(command[1:])}` in {cwd} failed ({done.returncode}):\n{output}")

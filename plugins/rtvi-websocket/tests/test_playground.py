@@ -235,6 +235,19 @@ def test_start_errors_are_shown_and_the_page_recovers(node: str, server: Server,
     assert recovered["state"] == "ready" and recovered["message"] is None
 
 
+def test_user_transcription_and_bot_errors(node: str, server: Server, tmp_path: Path) -> None:
+    steps = drive(node, server, "injected-messages", tmp_path).steps
+    interim = steps["interim"]["transcript"][-1]
+    assert (interim["role"], interim["final"], interim["interim"]) == ("user", "", "what is the weather")
+    later = steps["final-then-interim"]["transcript"][-1]
+    assert (later["role"], later["final"], later["interim"]) == ("user", "What is the weather?", " in Paris")
+    assert [turn["role"] for turn in steps["final-then-interim"]["transcript"]].count("user") == 1  # one turn
+    bot_error = steps["bot-error"]
+    assert bot_error["message"] == {"text": "Bot error: the LLM hiccuped", "kind": "error"}
+    assert bot_error["state"] == "ready"  # a non-fatal error keeps the session
+    assert ["in", "error"] in bot_error["log"]
+
+
 def test_socket_closed_with_a_code(node: str, server: Server, tmp_path: Path) -> None:
     steps = drive(node, server, "socket-closed", tmp_path).steps
     assert steps["ready"]["state"] == "ready"

@@ -39,6 +39,16 @@ class CountingMediaManager extends WavMediaManager {
     this.onBotAudio(this.frames, this.samples / PLAYER_SAMPLE_RATE);
     return super.bufferBotAudio(data, id);
   }
+
+  async disconnect() {
+    try {
+      await super.disconnect();
+    } catch (error) {
+      // The stock recorder's end() throws when it never began (no microphone permission);
+      // the transport must still go on to close the socket, or the server keeps the session.
+      console.warn("rtvi playground: media manager disconnect:", error);
+    }
+  }
 }
 
 /** Stock transport that reports what it sends and why its socket closed. */

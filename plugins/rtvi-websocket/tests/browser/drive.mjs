@@ -6,7 +6,7 @@
 // Usage: node drive.mjs --url http://127.0.0.1:PORT/ --scenario NAME --out DIR
 //          [--mic-wav FILE] [--timeout SECONDS] [--chromium PATH]
 // Scenarios (SCENARIOS below): conversation, no-mic-permission, start-unreachable,
-// start-errors, socket-closed.
+// start-errors, injected-messages, socket-closed.
 //
 // stdout: one JSON object per line: {"step", "snapshot"} after each step (the
 // page's visible state, see snapshot()), then {"done": {...}} or, on failure,
@@ -53,6 +53,7 @@ function snapshot(page) {
       transcript: [...$("transcript").children].map((li) => ({
         role: li.dataset.role,
         text: li.querySelector(".text").textContent,
+        final: texts(li, ".final"),
         interim: texts(li, ".interim"),
         pending: texts(li, ".pending"),
       })),
@@ -93,19 +94,41 @@ const replied = (page) =>
 
 const toggleMic = (page) => page.getByRole("button", { name: "Microphone" }).click();
 
+/** Clicks Disconnect; then the server's /health must soon count no session (the socket was closed). */
 async function disconnect(page) {
   await page.getByRole("button", { name: "Disconnect" }).click();
   await stateIs(page, "disconnected");
+  const deadline = Date.now() + opts.timeout;
+  while ((await page.evaluate(async () => (await (await fetch("health")).json()).sessions)) !== 0) {
+    if (Date.now() > deadline) throw new Error("the page disconnected but the server still counts a session");
+    await page.waitForTimeout(200);
+  }
 }
 
-/** Fails /start (or the socket) in a given way for the next Connect click, then clicks it. */
+/** Answers /start with `routeHandler` for one Connect click; the page must show a message and allow Connect again. */
 async function connectWith(page, step, routeHandler) {
   await page.route("**/start", routeHandler);
   await page.getByRole("button", { name: "Connect", exact: true }).click();
   await messageShown(page);
   await page.waitForSelector("#connect-button:not([disabled])", { timeout: opts.timeout });
   await page.unroute("**/start");
-  await step(`${routeHandler.name}`);
+  await step(routeHandler.name);
+}
+
+/** A protobuf `pipecat.Frame` carrying one RTVI message (spec §15.1: field 4 message, its field 1 data). */
+function rtviFrame(message) {
+  const lengthDelimited = (fieldNo, bytes) => {
+    const length = [];
+    for (let n = bytes.length; ; n >>>= 7) {
+      if (n < 0x80) {
+        length.push(n);
+        break;
+      }
+      length.push((n & 0x7f) | 0x80);
+    }
+    return Buffer.concat([Buffer.from([(fieldNo << 3) | 2, ...length]), bytes]);
+  };
+  return lengthDelimited(4, lengthDelimited(1, Buffer.from(JSON.stringify({ label: "rtvi-ai", ...message }))));
 }
 
 const json = (status, body) => (route) => route.fulfill({ status, contentType: "application/json", body: JSON.stringify(body) });
@@ -155,6 +178,28 @@ const SCENARIOS = {
     await connectWith(page, step, named("ws-refused", json(200, { wsUrl: "ws://127.0.0.1:9/ws" })));
     await connect(page); // the real server again
     await step("recovered");
+  },
+
+  /** Messages no default bot sends (STT results, a non-fatal error) slipped into the real session's socket. */
+  async "injected-messages"(page, step) {
+    let socket;
+    await page.routeWebSocket("**/ws", (ws) => {
+      socket = ws;
+      ws.connectToServer(); // a transparent proxy to the real server, plus what the test sends
+    });
+    await connect(page);
+    const transcription = (text, final) => ({ type: "user-transcription", data: { text, final, user_id: "", timestamp: "" } });
+    socket.send(rtviFrame(transcription("what is", false)));
+    socket.send(rtviFrame(transcription("what is the weather", false)));
+    await page.waitForSelector('#transcript .interim:text-is("what is the weather")', { timeout: opts.timeout });
+    await step("interim");
+    socket.send(rtviFrame(transcription("What is the weather?", true)));
+    socket.send(rtviFrame(transcription("in Paris", false)));
+    await page.waitForSelector('#transcript .interim:text-is(" in Paris")', { timeout: opts.timeout });
+    await step("final-then-interim");
+    socket.send(rtviFrame({ type: "error", data: { error: "the LLM hiccuped", fatal: false } }));
+    await messageShown(page);
+    await step("bot-error");
   },
 
   /** The socket is closed under the page with a code and a reason. */
