@@ -175,7 +175,7 @@ async def ping_loop(session: RTVISession, requests: int, latencies_us: list[floa
     return bad
 
 
-async def measure_clients(server: Server, m: int, requests: int) -> dict:
+async def measure_clients(server: Server, m: int, requests: int, timeout: float) -> dict:
     rss0, cpu0 = rss_kib(server.pid), cpu_ns(server.pid)
     sessions, setup_ms = await open_sessions(server, m)
     setup_cpu = cpu_ns(server.pid) - cpu0
@@ -183,7 +183,8 @@ async def measure_clients(server: Server, m: int, requests: int) -> dict:
     rss1, cpu1, ticks1 = rss_kib(server.pid), cpu_ns(server.pid), cpu_ticks(server.pid)
     latencies: list[float] = []
     wall0, client0 = time.perf_counter(), time.process_time()
-    bad = await asyncio.gather(*(ping_loop(s, requests, latencies) for s in sessions))
+    pings = asyncio.gather(*(ping_loop(s, requests, latencies) for s in sessions))
+    bad = await asyncio.wait_for(pings, timeout)
     wall, client_cpu = time.perf_counter() - wall0, time.process_time() - client0
     cpu2, ticks2 = cpu_ns(server.pid), cpu_ticks(server.pid)
     others = sum((s.other_messages for s in sessions), Counter())
@@ -268,7 +269,7 @@ async def run(args, server: Server) -> dict:
     results["health"] = json.loads(body)
 
     warm, _ = await open_sessions(server, args.warmup_clients)
-    await asyncio.gather(*(ping_loop(s, 20, []) for s in warm))
+    await asyncio.wait_for(asyncio.gather(*(ping_loop(s, 20, []) for s in warm)), args.phase_timeout)
     await close_sessions(server, warm)
 
     await asyncio.sleep(0.3)
@@ -283,7 +284,7 @@ async def run(args, server: Server) -> dict:
     if args.idle_sessions:
         results["idle_sessions"] = await measure_idle_sessions(server, args.idle_sessions, args.idle_secs)
     for m in args.clients:
-        results[f"m{m}"] = await measure_clients(server, m, args.requests)
+        results[f"m{m}"] = await measure_clients(server, m, args.requests, args.phase_timeout)
     results["rss_at_end_kib"] = rss_kib(server.pid)
     return results
 
@@ -294,8 +295,9 @@ def client_counts(text: str) -> list[int]:
         counts = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
         counts = []
-    if not counts or min(counts) < 1:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers like 1,10,50, got {text!r}")
+    if not counts or min(counts) < 1 or len(set(counts)) != len(counts):
+        raise argparse.ArgumentTypeError(
+            f"expected distinct comma-separated positive integers like 1,10,50, got {text!r}")
     return counts
 
 
@@ -313,6 +315,8 @@ def main() -> None:
                         help="Pipecat server's loguru level (DEBUG: what its runner sets)")
     parser.add_argument("--start-timeout", type=float, default=60.0)
     parser.add_argument("--stop-timeout", type=float, default=20.0)
+    parser.add_argument("--phase-timeout", type=float, default=300.0,
+                        help="longest a ping phase may take (s) before the run fails")
     args = parser.parse_args()
 
     server = Server(server_command(args.framework, Path(args.bot_file), args.pipecat_log_level), WS_DIR)

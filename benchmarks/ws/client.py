@@ -96,6 +96,7 @@ class RTVISession(asyncio.Protocol):
         self._opened = loop.create_future()
         self.closed = loop.create_future()
         self._pending: dict[str, asyncio.Future] = {}
+        self.close_reason = ""  # the server's close frame: "code reason"
         self.other_messages: Counter[str] = Counter()
         self.non_message_frames = 0
 
@@ -109,23 +110,28 @@ class RTVISession(asyncio.Protocol):
 
     # ----------------------------------------------------------------- requests
 
-    async def request(self, type_: str, data: Any = None, timeout: float = 30.0) -> tuple[dict, int]:
-        """Send one RTVI request; return its reply and the round trip in nanoseconds."""
+    async def request(self, type_: str, data: Any = None) -> tuple[dict, int]:
+        """Send one RTVI request; return its reply and the round trip in nanoseconds.
+
+        No timeout of its own (a timer per request would add to the client's cost):
+        a lost connection fails it; callers bound a whole phase with ``wait_for``.
+        """
         msg_id = f"b{next(_ids)}"
         reply = asyncio.get_running_loop().create_future()
         self._pending[msg_id] = reply
         sent = time.perf_counter_ns()
         self.send_binary(encode_message(rtvi(type_, msg_id, data)))
         try:
-            message, received = await asyncio.wait_for(reply, timeout)
+            message, received = await reply
         finally:
-            self._pending.pop(msg_id, None)
+            del self._pending[msg_id]
         return message, received - sent
 
     async def ready(self, timeout: float = 30.0) -> dict:
         """``client-ready`` -> ``bot-ready`` (raises :class:`ServerError` on anything else)."""
         about = {"library": "rtvi-bench-client", "library_version": "0"}
-        reply, _ = await self.request("client-ready", {"version": "2.1.0", "about": about}, timeout)
+        request = self.request("client-ready", {"version": "2.1.0", "about": about})
+        reply, _ = await asyncio.wait_for(request, timeout)
         if reply.get("type") != "bot-ready":
             raise ServerError(f"client-ready answered with {reply!r}")
         return reply
@@ -161,7 +167,8 @@ class RTVISession(asyncio.Protocol):
         self._parse_frames(received)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        error = ServerError(f"connection lost ({exc or 'closed by the server'})")
+        closed = f"closed by the server: {self.close_reason}" if self.close_reason else "closed by the server"
+        error = ServerError(f"connection lost ({exc or closed})")
         if not self._opened.done():
             self._opened.set_exception(error)
         for reply in self._pending.values():
@@ -209,6 +216,9 @@ class RTVISession(asyncio.Protocol):
         if opcode == 0x9:  # ping
             self._send_frame(0xA, payload)
         elif opcode == 0x8:  # close: answer it; the server then closes TCP
+            if len(payload) >= 2:
+                code = struct.unpack_from("!H", payload)[0]
+                self.close_reason = f"{code} {payload[2:].decode(errors='replace')}".strip()
             if not self._transport.is_closing():
                 self._send_frame(0x8, payload[:2])
         elif opcode in (0x0, 0x1, 0x2):
