@@ -12,6 +12,7 @@ installed, else the console echo bot.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from typing import Any
 
@@ -101,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"rtvi: serving {bot.name!r} — listening on {url} (playground: {url}/)", file=sys.stderr, flush=True)
 
         try:
-            anyio.run(_serve, transport_class, sessions, host, port, listening, backend="asyncio")
+            serve = functools.partial(transport_class.serve, sessions, host=host, port=port, on_listening=listening)
+            anyio.run(serve, backend="asyncio")
         except OSError as exc:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         return EXIT_OK
@@ -111,10 +113,6 @@ def run(args: argparse.Namespace) -> int:
             f"serve clients nor run in the console (console transports: {', '.join(CONSOLE_TRANSPORTS)})")
     anyio.run(run_console_session, config, args.events)
     return EXIT_OK
-
-
-async def _serve(transport_class: Any, sessions: Any, host: str, port: int, listening: Any) -> None:
-    await transport_class.serve(sessions, host=host, port=port, on_listening=listening)
 
 
 async def run_console_session(config: Any, show_events: bool = False) -> None:

@@ -26,10 +26,8 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
-from server_support import bot_text  # noqa: E402
+from server_support import Client, bot_text  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
-
-from rtvi_websocket.protobuf import PbMessageFrame, decode_frame, encode_message  # noqa: E402
 
 
 def rss_kib(pid: int) -> int:
@@ -41,21 +39,11 @@ def rss_kib(pid: int) -> int:
 
 async def one_round(port: int, n: int) -> None:
     async with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
-        async def send(msg_type: str, data: object, msg_id: str) -> None:
-            await ws.send(encode_message(json.dumps({"label": "rtvi-ai", "type": msg_type, "id": msg_id, "data": data}).encode()))
-
-        async def wait(msg_type: str) -> None:
-            while True:
-                frame = decode_frame(await ws.recv())
-                if isinstance(frame, PbMessageFrame) and json.loads(frame.data).get("type") == msg_type:
-                    return
-
-        await send("client-ready", {"version": "2.1.0", "about": {}}, f"r{n}")
-        await wait("bot-ready")
-        await send("client-message", {"t": "ping", "d": n}, f"p{n}")
-        await wait("server-response")
-        await send("send-text", {"content": "soak", "options": {"run_immediately": True}}, f"t{n}")
-        await wait("bot-stopped-speaking")
+        bot = Client(ws)
+        await bot.ready()
+        await bot.request("ping", n)
+        await bot.send("send-text", {"content": "soak", "options": {"run_immediately": True}})
+        await bot.wait_for("bot-stopped-speaking", timeout=30)
 
 
 async def worker(port: int, until: float, counts: dict[str, int]) -> None:

@@ -151,6 +151,13 @@ async def client(server: SessionServer, *, query: str = "", **kwargs: Any) -> As
         yield Client(ws)
 
 
+async def sessions_ended(server: SessionServer, timeout: float = 15.0) -> None:
+    """Wait until the server has no session left."""
+    with anyio.fail_after(timeout):
+        while server.session_count:
+            await anyio.sleep(0.02)
+
+
 async def healthy_session(server: SessionServer) -> None:
     """A second client gets through a whole exchange: the server still serves."""
     async with client(server) as other:

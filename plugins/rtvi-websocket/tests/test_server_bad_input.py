@@ -11,7 +11,7 @@ import pytest
 
 from rtvi_websocket.protobuf import encode_message
 
-from server_support import client, healthy_session, serving
+from server_support import client, healthy_session, serving, sessions_ended
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 
@@ -83,9 +83,7 @@ async def test_abrupt_disconnect_in_the_middle_of_a_bot_turn_ends_the_session():
             await bot.send("send-text", {"content": "a long answer " * 20, "options": {"run_immediately": True}})
             await bot.wait_for("bot-started-speaking")
             bot.ws.transport.abort()  # TCP reset, no close handshake
-        with anyio.fail_after(10):
-            while server.session_count:
-                await anyio.sleep(0.02)
+        await sessions_ended(server, 10)
         await healthy_session(server)
 
 
@@ -104,9 +102,7 @@ async def test_200_connections_opened_and_dropped():
                 sock.close()
 
         await anyio.to_thread.run_sync(storm)
-        with anyio.fail_after(15):
-            while server.session_count:
-                await anyio.sleep(0.05)
+        await sessions_ended(server, 15)
         await healthy_session(server)
         assert server.sessions.created >= 60
 

@@ -9,7 +9,7 @@ import anyio
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from server_support import client, healthy_session, serving
+from server_support import client, healthy_session, serving, sessions_ended
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 
@@ -97,9 +97,7 @@ async def test_sessions_beyond_max_are_refused_with_1013_and_start_503():
             assert (code, reason) == (1013, "the server is full (2 sessions): try again later")
             status, headers, body = await request(server.port, b"POST /start HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
             assert status == 503 and headers["retry-after"] == "5" and "full" in json.loads(body)["info"]
-        with anyio.fail_after(10):
-            while server.session_count:
-                await anyio.sleep(0.02)
+        await sessions_ended(server, 10)
         await healthy_session(server)
 
 

@@ -164,6 +164,11 @@ class Connection(asyncio.Protocol):
             self._handle_events()
 
     @property
+    def write_paused(self) -> bool:
+        """True while the client leaves our writes unread (see :meth:`drain`)."""
+        return self._write_paused
+
+    @property
     def open(self) -> bool:
         """True while messages can be sent."""
         return self._ws is not None and self._ws.state is State.OPEN and not self._lost

@@ -164,7 +164,8 @@ class WebSocketTransport(BaseTransport, Component):
         connection = self._connection
         if payload is not None and connection is not None:
             connection.send(payload)
-            await connection.drain()
+            if connection.write_paused:
+                await connection.drain()
 
     def close(self, code: int, reason: str) -> None:
         """Close the client's connection."""
