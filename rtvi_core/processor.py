@@ -140,7 +140,19 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
     # -- lifecycle --------------------------------------------------------------------
 
     async def setup(self, runtime: TaskRuntime) -> None:
-        """Called by the task before the StartFrame; keep a reference, start nothing."""
+        """Called by the task before the StartFrame; keep a reference, start nothing.
+
+        A processor may run in several tasks one after another: the state of the
+        previous run (queued frames, worker, flags) is dropped here.
+        """
+        self._inbox.clear()
+        self._worker_scope = None
+        self._worker_task_id = None
+        self._wakeup = None
+        self._current = None
+        self._started = False
+        self._cancelling = False
+        self._tasks.clear()
         self._runtime = runtime
         self._observers = runtime.observers
         self._observer_map = runtime.observers.by_type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -23,6 +24,8 @@ from ..frames import (
 from ..processor import FrameProcessor
 from .transport_params import TransportParams
 from .vad import VADState
+
+logger = logging.getLogger("rtvi_core.input_transport")
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 UPSTREAM = FrameDirection.UPSTREAM
@@ -107,7 +110,13 @@ class BaseInputTransport(FrameProcessor):
             frame = self._convert_rate(frame)
         vad = self._params.vad_analyzer
         if vad is not None:
-            await self._handle_vad(await vad.analyze_audio(frame.audio))
+            try:
+                state = await vad.analyze_audio(frame.audio)
+            except Exception as exc:  # a broken VAD must not end the session
+                logger.exception("%s: VAD failed", self)
+                await self.push_error(f"{self} VAD error: {exc}", exception=exc)
+            else:
+                await self._handle_vad(state)
         await self.push_frame(frame, DOWNSTREAM)
 
     def _convert_rate(self, frame: InputAudioRawFrame) -> InputAudioRawFrame:

@@ -71,10 +71,13 @@ class STTService(FrameProcessor):
         self._muted = False
         self._user_id = ""
         self._usage_secs = 0.0
+        self._runner: Any = None
+        self._open_queue()
+
+    def _open_queue(self) -> None:
         self._send, self._receive = anyio.create_memory_object_stream[tuple[bytes, str]](
             math.inf
         )
-        self._runner: Any = None
         self._ending = False
 
     @property
@@ -105,6 +108,8 @@ class STTService(FrameProcessor):
     async def start(self, frame: StartFrame) -> None:
         """Take the input rate from the run and start the transcription task."""
         self._sample_rate = self._init_sample_rate or frame.audio_in_sample_rate
+        if self._ending:  # a previous run ended: its queue is closed
+            self._open_queue()
         if self._runner is None:
             self._runner = self.create_task(self._transcribe_loop(), "transcribe")
 

@@ -115,6 +115,7 @@ class TTSService(FrameProcessor):
     async def start(self, frame: StartFrame) -> None:
         """Take the output sample rate from the run unless one was given."""
         self._sample_rate = self._init_sample_rate or frame.audio_out_sample_rate
+        self._reset()
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)

@@ -134,7 +134,13 @@ class VADAnalyzer(ABC):
         self._stop_windows = max(1, round(params.stop_secs / window_secs))
 
     async def analyze_audio(self, buffer: bytes) -> VADState:
-        """Feed PCM (any length) and return the state after its complete windows."""
+        """Feed PCM and return the state after its complete windows.
+
+        A chunk's odd trailing byte (half a sample) is dropped, so that later samples
+        are not read byte-shifted.
+        """
+        if len(buffer) & 1:
+            buffer = buffer[:-1]
         size = self._window_bytes
         if not size:
             if not self._init_sample_rate:
