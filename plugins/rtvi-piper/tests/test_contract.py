@@ -1,0 +1,15 @@
+"""The TTS contract suite against Piper with the joe voice (word-timed; the sentence
+mode is checked in test_piper_tts.py)."""
+
+import pytest
+
+from rtvi_core.testing.contracts.tts import TTSContract
+from rtvi_piper import PiperTTSService
+
+
+class TestPiperContract(TTSContract):
+    supports_word_timestamps = True
+
+    @pytest.fixture
+    def tts(self) -> PiperTTSService:
+        return PiperTTSService()

@@ -1,0 +1,86 @@
+"""The plugin module the ``rtvi`` entry point names: the bot-file parameters and registration."""
+
+from __future__ import annotations
+
+from typing import Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rtvi_core.hookspecs import hookimpl
+
+from .model import SileroModelError, resolve_model_path
+from .vad import SileroVADAnalyzer
+from .webrtc import WebRTCVADAnalyzer, check_webrtcvad
+
+
+class _TurnConfig(BaseModel):
+    """The turn timing both analyzers take (``VADParams.start_secs``/``stop_secs``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start_secs: float = Field(0.2, ge=0, description="speech needed to start a turn")
+    stop_secs: float = Field(0.8, ge=0, description="non-speech needed to end a turn")
+
+
+class SileroVADConfig(_TurnConfig):
+    """Bot-file parameters of :class:`~rtvi_silero.vad.SileroVADAnalyzer`."""
+
+    confidence: float = Field(0.7, ge=0, le=1, description="speech probability that starts speech")
+    stop_confidence: float | None = Field(
+        None, ge=0, le=1, description="probability that still counts as speech while speaking "
+        "(None: confidence - 0.15)"
+    )
+    min_volume: float = Field(
+        0.0, ge=0, le=1, description="minimum smoothed volume of speech (0: the model alone decides)"
+    )
+    sample_rate: Literal[8000, 16000] | None = Field(
+        None, description="model rate (None: the stream's if 8000/16000, else 16000 with resampling)"
+    )
+    model_path: str | None = Field(
+        None, validate_default=True,
+        description="a Silero .onnx file (None: the silero-vad wheel's, else faster-whisper's)",
+    )
+    reset_after_secs: float = Field(5.0, gt=0, description="quiet after which the model state resets")
+
+    @field_validator("model_path")
+    @classmethod
+    def _model_available(cls, path: str | None) -> str | None:
+        try:
+            resolve_model_path(path)
+        except SileroModelError as exc:
+            raise ValueError(str(exc)) from None
+        return path
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> SileroVADConfig:
+        if self.stop_confidence is not None and self.stop_confidence > self.confidence:
+            raise ValueError(
+                f"stop_confidence ({self.stop_confidence}) must not exceed confidence ({self.confidence})"
+            )
+        return self
+
+
+class WebRTCVADConfig(_TurnConfig):
+    """Bot-file parameters of :class:`~rtvi_silero.webrtc.WebRTCVADAnalyzer` (extra ``[webrtc]``)."""
+
+    aggressiveness: Literal[0, 1, 2, 3] = Field(
+        2, description="0: most permissive .. 3: most eager to call audio non-speech"
+    )
+    frame_ms: Literal[10, 20, 30] = Field(20, description="analysis frame length")
+    confidence: float = Field(0.5, gt=0, le=1, description="frames are 0 or 1: any value in (0, 1]")
+    min_volume: float = Field(0.6, ge=0, le=1, description="minimum smoothed volume of speech")
+
+    @model_validator(mode="after")
+    def _webrtcvad_installed(self) -> WebRTCVADConfig:
+        try:
+            check_webrtcvad()
+        except ImportError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
+@hookimpl
+def rtvi_register_vad(register: Callable[[type], None]) -> None:
+    """Register the ``silero`` and ``webrtc`` VAD analyzers."""
+    register(SileroVADAnalyzer)
+    register(WebRTCVADAnalyzer)
