@@ -15,12 +15,17 @@ client the server calls :meth:`SessionFactory.create`, attaches the connection t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:
     from .config.builder import BotSession
-    from .config.loader import BotConfig
+    from .config.loader import BotConfig, ComponentSpec
     from .plugins.manager import PluginManager
+
+
+class PreloadError(Exception):
+    """A component could not load what its sessions need (the message says what and where)."""
 
 
 class SessionFactory:
@@ -43,6 +48,26 @@ class SessionFactory:
         self.created += 1
         self._manager.session_started(session)
         return session
+
+    def preload(self) -> Iterator[tuple[ComponentSpec, float]]:
+        """Call each voice and LLM component's ``preload()`` once; yield it and its seconds.
+
+        Raises :class:`PreloadError`, naming the bot file, the key and the component,
+        when one fails.
+        """
+        config = self.config
+        for spec in (config.vad, config.stt, config.llm, config.tts):
+            if spec is None:
+                continue
+            started = time.perf_counter()
+            try:
+                component = spec.create()
+                preload = getattr(component, "preload", None)
+                if preload is not None:
+                    preload()
+            except Exception as exc:
+                raise PreloadError(f"{config.file}: {spec.path}: {spec.section} plugin {spec.name!r}: {exc}") from exc
+            yield spec, time.perf_counter() - started
 
     def ended(self, session: Any) -> None:
         """Fire ``rtvi_session_ended`` for ``session``."""

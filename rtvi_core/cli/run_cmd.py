@@ -13,13 +13,27 @@ from __future__ import annotations
 
 import argparse
 import functools
+import logging
 import sys
 from typing import Any
 
 from .app import EXIT_OK, CommandError
 
-#: The bot ``rtvi run`` serves without a file when the websocket transport is installed.
-DEFAULT_SERVED_BOT = """\
+#: Choices of the served default bot, best first: the first installed plugin of each kind.
+DEFAULT_VOICE_STACK: dict[str, tuple[str, ...]] = {
+    "vad": ("silero", "energy"),
+    "stt": ("whisper",),
+    "tts": ("piper", "espeak", "tone"),
+}
+
+#: What to install for the best choice of each kind (shown when it is missing).
+VOICE_INSTALL_HINTS = {
+    "silero": "pip install -e plugins/rtvi-silero",
+    "whisper": "pip install -e 'plugins/rtvi-whisper[tiny-en]'",
+    "piper": "pip install -e 'plugins/rtvi-piper[joe]'",
+}
+
+_SERVED_BOT_HEAD = """\
 [bot]
 name = "default-bot"
 system_prompt = "You are a friendly echo bot."
@@ -27,17 +41,28 @@ system_prompt = "You are a friendly echo bot."
 [transport]
 use = "websocket"
 
-[vad]
-use = "energy"
-
 [llm]
 use = "echo"
 greeting = "Hello! I am the default rtvi bot. Say something or type a message."
 token_delay = 0.02
-
-[tts]
-use = "tone"
 """
+
+
+def default_served_bot(registry: Any) -> tuple[str, list[str]]:
+    """The bot file ``rtvi run`` serves without a file, and hints for missing plugins.
+
+    Each voice component is the first installed plugin of :data:`DEFAULT_VOICE_STACK`
+    (Silero, Whisper, Piper; else the energy VAD, no STT, espeak or the tone TTS).
+    """
+    text, hints = _SERVED_BOT_HEAD, []
+    for kind, choices in DEFAULT_VOICE_STACK.items():
+        installed = [name for name in choices if registry.find(kind, name) is not None]
+        if installed:
+            text += f'\n[{kind}]\nuse = "{installed[0]}"\n'
+        if not installed or installed[0] != choices[0]:
+            best = choices[0]
+            hints.append(f"{kind} {best!r} is not installed ({VOICE_INSTALL_HINTS[best]})")
+    return text, hints
 
 #: The bot ``rtvi run`` runs in the console without a file when nothing can serve it.
 DEFAULT_BOT = """\
@@ -79,13 +104,16 @@ def run(args: argparse.Namespace) -> int:
 
     from ..config.loader import load_bot_file, load_bot_text
     from ..plugins import get_plugin_manager
-    from ..serving import SessionFactory, can_serve
+    from ..serving import PreloadError, SessionFactory, can_serve
 
     manager = get_plugin_manager()
     if args.file:
         config = load_bot_file(args.file)
     elif manager.registry.find("transports", "websocket") is not None:
-        config = load_bot_text(DEFAULT_SERVED_BOT, file="<built-in bot>")
+        text, hints = default_served_bot(manager.registry)
+        for hint in hints:
+            print(f"rtvi: default bot: {hint}", file=sys.stderr)
+        config = load_bot_text(text, file="<built-in bot>")
     else:
         print("rtvi: rtvi-websocket is not installed: chatting with the built-in bot in the "
               "terminal (pip install rtvi-websocket to serve it to browsers)", file=sys.stderr)
@@ -96,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
         host = args.host or bot.host
         port = bot.port if args.port is None else args.port
         sessions = SessionFactory(config, manager)
+        try:
+            _preload(sessions)
+        except PreloadError as exc:
+            raise CommandError(str(exc)) from None
 
         def listening(bound_host: str, bound_port: int) -> None:
             url = f"http://{bound_host}:{bound_port}"
@@ -113,6 +145,14 @@ def run(args: argparse.Namespace) -> int:
             f"serve clients nor run in the console (console transports: {', '.join(CONSOLE_TRANSPORTS)})")
     anyio.run(run_console_session, config, args.events)
     return EXIT_OK
+
+
+def _preload(sessions: Any) -> None:
+    """Load the bot's models before listening, showing what took how long."""
+    logging.getLogger("rtvi").setLevel(min(logging.INFO, logging.getLogger().level))
+    for spec, seconds in sessions.preload():
+        if seconds >= 0.05:
+            print(f"rtvi: {spec.section} {spec.name!r} ready in {seconds:.2f} s", file=sys.stderr, flush=True)
 
 
 async def run_console_session(config: Any, show_events: bool = False) -> None:

@@ -31,6 +31,15 @@ class Component:
         """
         return cls(**dict(config))
 
+    def preload(self) -> None:
+        """Load what all sessions of this component share (models, voices) now.
+
+        ``rtvi run`` calls it once, on an instance built from the bot file, before it
+        starts listening, so the first client does not wait for a model. It may block;
+        raise an exception whose message says what to install when something is
+        missing. Default: nothing to load.
+        """
+
 
 class LazyConfig:
     """A ``Config`` class attribute resolved on first access, from ``"module:Name"``.

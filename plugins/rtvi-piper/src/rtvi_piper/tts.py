@@ -66,6 +66,10 @@ class PiperTTSService(TTSService, Component):
             logger.error("%s: %s", self, exc)
             await self.push_error(f"{self}: {exc}", exception=exc)
 
+    def preload(self) -> None:
+        """Load the voice into the process-wide cache (blocking), before any session."""
+        self._load()
+
     def _load(self) -> tuple[Voice, Any]:
         files = resolve_voice(self.voice_name)
         speaker = resolve_speaker(files, self._speaker)

@@ -89,6 +89,10 @@ class SileroVADAnalyzer(PluginVADAnalyzer):
             return self._stop_confidence
         return max(0.0, self.params.confidence - STOP_CONFIDENCE_GAP)
 
+    def preload(self) -> None:
+        """Load the shared model (once per process), before any session."""
+        load_model(self._model_path)
+
     def num_frames_required(self) -> int:
         """32 ms of audio at the stream's rate (512 samples at 16 kHz, 256 at 8 kHz)."""
         return round(self.sample_rate * WINDOW_SECS)

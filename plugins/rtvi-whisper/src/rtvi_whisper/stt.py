@@ -95,6 +95,10 @@ class WhisperSTTService(SegmentedSTTService, Component):
                 await self.push_error(f"{self}: {exc}", exception=exc, fatal=True)
         await super().start(frame)
 
+    def preload(self) -> None:
+        """Load the model into the process-wide cache (blocking), before any session."""
+        load_model(self._key)
+
     async def _load(self) -> WhisperModel:
         model = cached_model(self._key)
         if model is None:
