@@ -24,6 +24,7 @@ from rtvi_core.frames import (
     LLMRunFrame,
     LLMSetToolsFrame,
     LLMTextFrame,
+    TextFrame,
     TranscriptionFrame,
     TTSStartedFrame,
     TTSStoppedFrame,
@@ -86,6 +87,23 @@ async def test_late_final_after_turn_end_is_sent_without_waiting_for_timeout() -
         await task.queue_frame(transcription("late words"))
         await eventually(lambda: sink.of(LLMContextFrame))
     assert pair.context.messages[-1] == {"role": "user", "content": "late words"}
+
+
+async def test_a_final_slower_than_the_timeout_is_still_the_turns_and_sent_at_once() -> None:
+    # A segmented STT (Whisper) transcribes after the turn ended and may take longer
+    # than aggregation_timeout: its final must not wait another timeout.
+    pair = user_pair(timeout=0.05)
+    sink = FrameRecorder()
+    async with running(bare_task([pair.user(), sink])) as task:
+        await task.queue_frames([UserStartedSpeakingFrame(), UserStoppedSpeakingFrame()])
+        await anyio.sleep(0.2)
+        assert not sink.of(LLMContextFrame)
+        # The marker queued right after it passes the aggregator after the final is handled.
+        await task.queue_frames([transcription("slow words"), TextFrame(text="marker")])
+        await eventually(lambda: sink.of(LLMContextFrame))
+    order = [type(f) for f in sink.frames if isinstance(f, (LLMContextFrame, TextFrame))]
+    assert order[:2] == [LLMContextFrame, TextFrame], "the final waited for a timeout"
+    assert pair.context.messages[-1] == {"role": "user", "content": "slow words"}
 
 
 async def test_transcriptions_outside_a_turn_are_sent_after_the_timeout() -> None:

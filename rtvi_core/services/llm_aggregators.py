@@ -59,9 +59,9 @@ UPSTREAM = FrameDirection.UPSTREAM
 class LLMUserAggregatorParams:
     """Settings of the user aggregator.
 
-    ``aggregation_timeout``: seconds to wait for a final transcription that arrives
-    after the user stopped speaking, and to gather transcriptions that arrive
-    outside any user turn (e.g. text without VAD) before running the LLM.
+    ``aggregation_timeout``: seconds to gather transcriptions that arrive outside any
+    user turn (e.g. text without VAD) before running the LLM. (The first final after
+    a turn that had none is that turn's, however long the STT took: it is sent at once.)
     """
 
     aggregation_timeout: float = 0.5
@@ -190,8 +190,8 @@ class LLMUserAggregator(FrameProcessor):
 
     Final ``TranscriptionFrame``s between ``UserStartedSpeakingFrame`` and
     ``UserStoppedSpeakingFrame`` are joined into one user message when the turn
-    ends (or, if none has arrived yet, when the first late final arrives within
-    ``aggregation_timeout``); finals outside any turn are sent
+    ends (or, if none has arrived yet, when the first late final arrives, as from
+    an STT that transcribes whole utterances); other finals outside any turn are sent
     ``aggregation_timeout`` after the last one. Each user message is followed by an
     ``LLMContextFrame`` pushed downstream. Transcriptions are consumed here.
 
@@ -244,7 +244,6 @@ class LLMUserAggregator(FrameProcessor):
                 await self._push_aggregation()
             elif not self._user_speaking:
                 self._awaiting_final = True
-                self._start_timer()
         elif isinstance(frame, LLMMessagesAppendFrame):
             self._commit_assistant()
             self._context.add_messages(frame.messages)
@@ -287,7 +286,6 @@ class LLMUserAggregator(FrameProcessor):
     async def _on_timeout(self) -> None:
         await anyio.sleep(self._params.aggregation_timeout)
         self._timer = None
-        self._awaiting_final = False
         if self._parts and not self._user_speaking:
             await self._push_aggregation()
 
