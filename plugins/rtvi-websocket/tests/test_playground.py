@@ -1,7 +1,7 @@
 """The playground page of ``rtvi run``, in Debian's headless Chromium.
 
-``rtvi run --port 0`` serves its default bot (websocket transport, energy VAD, echo
-LLM, tone TTS); ``browser/drive.mjs`` (playwright-core pointed at
+``rtvi run bot.toml --port 0`` serves a fast, deterministic bot (websocket transport,
+energy VAD, echo LLM, tone TTS); ``browser/drive.mjs`` (playwright-core pointed at
 ``/usr/bin/chromium``, with Chromium's fake microphone playing a speech clip) clicks
 through the page and reports what the page shows after each step; these tests
 assert on that. Each run leaves a screenshot in the test's tmp dir (and one of the
@@ -40,6 +40,27 @@ MIC_CLIP = Path(__file__).parents[3] / "rtvi_core" / "testing" / "data" / "weath
 LISTENING = re.compile(r"listening on http://(?P<host>[^:]+):(?P<port>\d+)")
 STARTUP_TIMEOUT_SECS = 60
 SCENARIO_TIMEOUT_SECS = 120
+#: The page is tested against a deterministic, fast bot: the energy VAD hears the fake
+#: microphone's clip, the echo LLM answers, the tone TTS speaks in real PCM at once.
+#: (The default bot's real voices are tested end to end in tests/voice.)
+PAGE_BOT = """\
+[bot]
+name = "playground-test-bot"
+
+[transport]
+use = "websocket"
+
+[vad]
+use = "energy"
+
+[llm]
+use = "echo"
+greeting = "Hello! I am the playground test bot."
+token_delay = 0.02
+
+[tts]
+use = "tone"
+"""
 
 
 def _load_build_hook() -> ModuleType:
@@ -85,12 +106,14 @@ def node() -> str:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    """``rtvi run --port 0`` (the default bot), until the module's tests are done."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``rtvi run PAGE_BOT --port 0``, until the module's tests are done."""
     rtvi = Path(sys.executable).with_name("rtvi")
+    bot = tmp_path_factory.mktemp("playground") / "bot.toml"
+    bot.write_text(PAGE_BOT)
     env = {k: v for k, v in os.environ.items() if k != ENV_DISABLE_AUTOLOAD}  # it needs the websocket plugin
     process = subprocess.Popen(
-        [str(rtvi), "run", "--port", "0"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        [str(rtvi), "run", str(bot), "--port", "0"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True, env=env,
     )
     log: list[str] = []
