@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rtvi_core.plugins.component import Component
-from rtvi_core.services.vad import VADAnalyzer, VADParams, VADState
+from rtvi_core.services.vad import VADAnalyzer, VADParams
 
 if TYPE_CHECKING:
     from typing import Self
@@ -14,7 +14,7 @@ _VAD_PARAMS = ("confidence", "start_secs", "stop_secs", "min_volume")
 
 
 class PluginVADAnalyzer(VADAnalyzer, Component):
-    """A ``VADAnalyzer`` built from flat bot-file settings that ignores stray odd bytes."""
+    """A ``VADAnalyzer`` built from flat bot-file settings."""
 
     @classmethod
     def from_config(cls, config: Any) -> Self:
@@ -22,9 +22,3 @@ class PluginVADAnalyzer(VADAnalyzer, Component):
         settings = dict(config)
         params = VADParams(**{name: settings.pop(name) for name in _VAD_PARAMS})
         return cls(params=params, **settings)
-
-    async def analyze_audio(self, buffer: bytes) -> VADState:
-        """Feed PCM16; the odd last byte of a chunk is dropped so later samples stay aligned."""
-        if len(buffer) % 2:
-            buffer = buffer[:-1]
-        return await super().analyze_audio(buffer)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import anyio
@@ -18,7 +17,6 @@ from .locate import WhisperModelError, locate_model
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-    from rtvi_core.runtime import TaskRuntime
 
 #: The rate Whisper models take; other input rates are resampled to it.
 WHISPER_RATE = 16000
@@ -81,11 +79,6 @@ class WhisperSTTService(SegmentedSTTService, Component):
         """The model's name (``"tiny.en"``, or its directory's name)."""
         return self._key.location.name
 
-    async def setup(self, runtime: TaskRuntime) -> None:
-        """Join a run; forget the state of an earlier run (see :func:`_forget_last_run`)."""
-        _forget_last_run(self)
-        await super().setup(runtime)
-
     async def start(self, frame: StartFrame) -> None:
         """Load the model (shared; in a worker thread), then start transcribing."""
         if self._model is None:
@@ -140,16 +133,3 @@ class WhisperSTTService(SegmentedSTTService, Component):
         segments, info = model.transcribe(samples, language=self._language, **self._options)
         found = list(segments)  # a generator: decoding happens here
         return " ".join(s.text.strip() for s in found).strip(), info.language, found
-
-
-def _forget_last_run(service: SegmentedSTTService) -> None:
-    """Workaround until rtvi_core resets per-run state itself: after a run, a
-    ``FrameProcessor`` keeps its dead worker's scope (so no new worker starts and queued
-    frames, the EndFrame included, are never processed) and an ``STTService`` keeps its
-    closed audio stream. Reset both so the service can join another run."""
-    service._inbox.clear()
-    service._worker_scope = service._wakeup = service._current = None
-    service._cancelling = False
-    if service._ending:
-        service._send, service._receive = anyio.create_memory_object_stream[tuple[bytes, str]](math.inf)
-        service._ending = False
