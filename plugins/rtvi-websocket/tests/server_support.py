@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from rtvi_core.config.loader import load_bot_text
 from rtvi_core.plugins.manager import PluginManager
 from rtvi_core.serving import SessionFactory
-from rtvi_websocket.plugin import split_transport_config
+from rtvi_websocket.loopback import loopback_server
 from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame, encode_audio, encode_message
 from rtvi_websocket.server import SessionServer
 
@@ -62,17 +62,8 @@ async def serving(**transport: Any) -> AsyncIterator[SessionServer]:
     """The test bot served on a free loopback port for the block."""
     manager = PluginManager(autoload=True, allow=["websocket"])
     config = load_bot_text(bot_text(**transport), file="test-bot.toml", base_dir=HERE, registry=manager.registry)
-    _, settings = split_transport_config(config.transport.config)
-    server = SessionServer(SessionFactory(config, manager), settings, host="127.0.0.1", port=0)
-    listening = anyio.Event()
-    async with anyio.create_task_group() as group:
-        group.start_soon(lambda: server.serve(on_listening=lambda h, p: listening.set(), handle_signals=False))
-        await listening.wait()
-        try:
-            yield server
-        finally:
-            server.drain()
-            server.drain()  # close whatever is left at once
+    async with loopback_server(SessionFactory(config, manager)) as server:
+        yield server
 
 
 _ids = itertools.count()

@@ -1,0 +1,34 @@
+"""``loopback_server``: a bot served on a free loopback port for a block (tests, benchmarks)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, AsyncIterator
+
+import anyio
+
+from .plugin import split_transport_config
+from .server import SessionServer
+
+if TYPE_CHECKING:
+    from rtvi_core.serving import SessionFactory
+
+
+@asynccontextmanager
+async def loopback_server(sessions: SessionFactory) -> AsyncIterator[SessionServer]:
+    """Serve ``sessions`` on 127.0.0.1 (a free port: ``server.port``) until the block ends.
+
+    The bot file's ``[transport]`` limits apply; signals are left alone. At the end the
+    server drains and closes the sessions still open at once.
+    """
+    _, settings = split_transport_config(sessions.config.transport.config)
+    server = SessionServer(sessions, settings, host="127.0.0.1", port=0)
+    listening = anyio.Event()
+    async with anyio.create_task_group() as group:
+        group.start_soon(lambda: server.serve(on_listening=lambda h, p: listening.set(), handle_signals=False))
+        await listening.wait()
+        try:
+            yield server
+        finally:
+            server.drain()
+            server.drain()  # a second drain closes whatever is left at once
