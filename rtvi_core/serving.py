@@ -50,10 +50,11 @@ class SessionFactory:
         return session
 
     def preload(self) -> Iterator[tuple[ComponentSpec, float]]:
-        """Call each voice and LLM component's ``preload()`` once; yield it and its seconds.
+        """Call ``preload()`` of each voice and LLM component that has one to load.
 
-        Raises :class:`PreloadError`, naming the bot file, the key and the component,
-        when one fails.
+        Yields each such component and the seconds it took. Raises
+        :class:`PreloadError`, naming the bot file, the key and the component, when
+        one fails (building it, or loading).
         """
         config = self.config
         for spec in (config.vad, config.stt, config.llm, config.tts):
@@ -62,9 +63,9 @@ class SessionFactory:
             started = time.perf_counter()
             try:
                 component = spec.create()
-                preload = getattr(component, "preload", None)
-                if preload is not None:
-                    preload()
+                if not _loads_something(component):
+                    continue
+                component.preload()
             except Exception as exc:
                 raise PreloadError(f"{config.file}: {spec.path}: {spec.section} plugin {spec.name!r}: {exc}") from exc
             yield spec, time.perf_counter() - started
@@ -72,6 +73,14 @@ class SessionFactory:
     def ended(self, session: Any) -> None:
         """Fire ``rtvi_session_ended`` for ``session``."""
         self._manager.session_ended(session)
+
+
+def _loads_something(component: Any) -> bool:
+    """True when the component overrides ``Component.preload`` (or defines its own)."""
+    from .plugins.component import Component
+
+    preload = getattr(type(component), "preload", None)
+    return callable(preload) and preload is not Component.preload
 
 
 def can_serve(transport_class: type) -> bool:

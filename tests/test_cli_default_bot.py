@@ -64,10 +64,13 @@ def test_the_default_bot_of_this_environment_validates() -> None:
 BOT = '[bot]\nname = "b"\n[transport]\nuse = "{transport}"\n[vad]\nuse = "energy"\n[llm]\nuse = "echo"\n'
 
 
-def test_preload_visits_each_component_once() -> None:
+def test_preload_calls_the_components_that_load_something_once(monkeypatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(EchoLLMService, "preload", lambda self: calls.append(self.name), raising=False)
     config = load_bot_text(BOT.format(transport="memory"), file="bot.toml")
-    loaded = [(spec.section, spec.name) for spec, seconds in SessionFactory(config).preload() if seconds >= 0]
-    assert loaded == [("vad", "energy"), ("llm", "echo")]
+    loaded = [(spec.section, spec.name, seconds >= 0) for spec, seconds in SessionFactory(config).preload()]
+    assert loaded == [("llm", "echo", True)]  # the energy VAD has nothing to load
+    assert len(calls) == 1
 
 
 @pytest.mark.rtvi_plugins

@@ -151,8 +151,7 @@ def _preload(sessions: Any) -> None:
     """Load the bot's models before listening, showing what took how long."""
     logging.getLogger("rtvi").setLevel(min(logging.INFO, logging.getLogger().level))
     for spec, seconds in sessions.preload():
-        if seconds >= 0.05:
-            print(f"rtvi: {spec.section} {spec.name!r} ready in {seconds:.2f} s", file=sys.stderr, flush=True)
+        print(f"rtvi: {spec.section} {spec.name!r} ready in {seconds:.2f} s", file=sys.stderr, flush=True)
 
 
 async def run_console_session(config: Any, show_events: bool = False) -> None:
