@@ -9,19 +9,13 @@ from typing import Any
 import pytest
 
 from rtvi_core.builtins import EnergyVADAnalyzer, MemoryTransport
-from rtvi_core.frames import (
-    InputAudioRawFrame,
-    InterruptionFrame,
-    UserStartedSpeakingFrame,
-    UserStoppedSpeakingFrame,
-    VADUserStartedSpeakingFrame,
-    VADUserStoppedSpeakingFrame,
-)
+from rtvi_core.frames import InputAudioRawFrame, UserStoppedSpeakingFrame
 from rtvi_core.params import PipelineParams
 from rtvi_core.pipeline import Pipeline
 from rtvi_core.services import TransportParams, VADParams, VADState
 from rtvi_core.task import PipelineTask
 from rtvi_core.testing import FrameRecorder, running
+from rtvi_core.testing.contracts.vad import TURN_FRAMES
 
 RATE = 16000
 FRAME = RATE // 50  # 20 ms
@@ -99,13 +93,6 @@ async def test_vad_params_change_timing_and_reset_state():
     assert vad.state is Q
 
 
-TURN_FRAMES = (
-    VADUserStartedSpeakingFrame,
-    UserStartedSpeakingFrame,
-    InterruptionFrame,
-    VADUserStoppedSpeakingFrame,
-    UserStoppedSpeakingFrame,
-)
 
 
 async def run_turn(allow_interruptions: bool, enable_rtvi: bool = False) -> tuple[Any, FrameRecorder]:
