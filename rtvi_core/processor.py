@@ -6,7 +6,10 @@ How frames move (the whole concurrency model):
   want that frame class see the hop first.
 * A **system frame** is processed at once, in the pusher's task: it never waits
   behind queued frames, so interruptions, cancellation, user audio and RTVI
-  messages cross the pipeline in microseconds.
+  messages cross the pipeline in microseconds. A processor class may declare
+  system frame classes its ``process_frame`` only passes on (``passes_through``):
+  such a frame then goes straight to the next processor that acts on it, unless
+  an observer wants its hops.
 * A **data or control frame** is appended to the receiver's inbox and processed,
   in order, by the receiver's own worker task (started on the first such frame,
   parked when the inbox is empty). A slow processor therefore never delays the
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Iterator
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Coroutine, Iterator
 
 from ._deps import anyio
 from .direction import FrameDirection
@@ -53,6 +56,19 @@ _FRAMES_PER_TURN = 32
 
 _instance_counts: dict[str, int] = {}
 
+_NOTHING_PASSES: frozenset[type[Frame]] = frozenset()
+_passes_through_cache: dict[type, frozenset[type[Frame]]] = {}
+
+
+def _passes_through_of(cls: type[FrameProcessor]) -> frozenset[type[Frame]]:
+    """``passes_through`` of the class in ``cls``'s MRO that defines ``process_frame``."""
+    found = _passes_through_cache.get(cls)
+    if found is None:
+        owner = next(c for c in cls.__mro__ if "process_frame" in c.__dict__)
+        found = owner.__dict__.get("passes_through", _NOTHING_PASSES)
+        _passes_through_cache[cls] = found
+    return found
+
 
 def _default_name(obj: object) -> str:
     cls = type(obj).__name__
@@ -69,6 +85,14 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
     interruption and cancellation) and push what should go on with
     :meth:`push_frame`.
     """
+
+    #: System frame classes (exact classes) that this class's ``process_frame`` only
+    #: pushes on, unchanged and in the same direction. They skip the processor: a
+    #: push goes straight to the next processor that acts on them (hops are still
+    #: walked one by one while an observer wants the frame). Only read on the class
+    #: that defines ``process_frame``, so a subclass overriding it passes nothing
+    #: through unless it declares its own set.
+    passes_through: ClassVar[frozenset[type[Frame]]] = _NOTHING_PASSES
 
     def __init__(self, *, name: str | None = None, **kwargs: Any) -> None:
         super().__init__()
@@ -87,6 +111,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._cancelling = False
         self._allow_interruptions = True
         self._tasks: set[ManagedTask] = set()
+        self._passes_through = _NOTHING_PASSES
         if kwargs:
             unknown = ", ".join(sorted(kwargs))
             raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s): {unknown}")
@@ -153,6 +178,10 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._started = False
         self._cancelling = False
         self._tasks.clear()
+        # An instance whose process_frame was replaced acts on everything.
+        self._passes_through = (
+            _NOTHING_PASSES if "process_frame" in self.__dict__ else _passes_through_of(type(self))
+        )
         self._runtime = runtime
         self._observers = runtime.observers
         self._observer_map = runtime.observers.by_type
@@ -247,6 +276,11 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
                     if key is None or key not in marks:
                         return self._push_observed(target, frame, direction, wanted)
         if frame.is_system:
+            frame_type = type(frame)
+            while frame_type in target._passes_through:
+                target = target._next if direction is DOWNSTREAM else target._prev
+                if target is None:
+                    return READY
             return target._process_system(frame, direction)
         target._enqueue(frame, direction)
         return READY
