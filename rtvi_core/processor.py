@@ -185,7 +185,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._runtime = runtime
         self._observers = runtime.observers
         self._observer_map = runtime.observers.by_type
-        self._event_task_group = runtime.task_group
+        self._event_runtime = runtime
 
     async def cleanup(self) -> None:
         """Called by the task after the run; release resources here."""
