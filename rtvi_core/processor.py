@@ -102,7 +102,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._runtime: TaskRuntime | None = None
         self._observers: Any = None
         self._observer_map: dict[type, tuple[Any, ...]] | None = None
-        self._inbox: deque[tuple[Frame, FrameDirection]] = deque()
+        self._inbox: deque[tuple[Frame, FrameDirection]] | None = None  # made on first use
         self._worker_scope: anyio.CancelScope | None = None
         self._worker_task_id: int | None = None
         self._wakeup: Waiter | None = None
@@ -110,7 +110,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._started = False
         self._cancelling = False
         self._allow_interruptions = True
-        self._tasks: set[ManagedTask] = set()
+        self._tasks: set[ManagedTask] | None = None  # made by the first create_task()
         self._passes_through = _NOTHING_PASSES
         if kwargs:
             unknown = ", ".join(sorted(kwargs))
@@ -170,14 +170,14 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         A processor may run in several tasks one after another: the state of the
         previous run (queued frames, worker, flags) is dropped here.
         """
-        self._inbox.clear()
+        self._inbox = None
         self._worker_scope = None
         self._worker_task_id = None
         self._wakeup = None
         self._current = None
         self._started = False
         self._cancelling = False
-        self._tasks.clear()
+        self._tasks = None
         # An instance whose process_frame was replaced acts on everything.
         self._passes_through = (
             _NOTHING_PASSES if "process_frame" in self.__dict__ else _passes_through_of(type(self))
@@ -189,7 +189,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
 
     async def cleanup(self) -> None:
         """Called by the task after the run; release resources here."""
-        for task in list(self._tasks):
+        for task in list(self._tasks or ()):
             task.cancel()
 
     async def start(self, frame: StartFrame) -> None:
@@ -208,6 +208,8 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         handle = self.runtime.start_task(
             _once(coroutine), name=f"{self}::{name or coroutine.__qualname__}"
         )
+        if self._tasks is None:
+            self._tasks = set()
         self._tasks.add(handle)
         return handle
 
@@ -216,7 +218,8 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         task.cancel()
         with anyio.move_on_after(timeout):
             await task.wait()
-        self._tasks.discard(task)
+        if self._tasks is not None:
+            self._tasks.discard(task)
 
     # -- frame processing -----------------------------------------------------------
 
@@ -245,7 +248,8 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
             await self.start(frame)
         elif isinstance(frame, CancelFrame):
             self._cancelling = True
-            self._inbox.clear()
+            if self._inbox:
+                self._inbox.clear()
             await self.cancel(frame)
 
     async def queue_frame(self, frame: Frame, direction: FrameDirection = DOWNSTREAM) -> None:
@@ -333,7 +337,10 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
     def _enqueue(self, frame: Frame, direction: FrameDirection) -> None:
         if self._cancelling:
             return
-        self._inbox.append((frame, direction))
+        inbox = self._inbox
+        if inbox is None:
+            inbox = self._inbox = deque()
+        inbox.append((frame, direction))
         if self._worker_scope is None:
             self._start_worker()
         else:
@@ -345,13 +352,14 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
     def _start_worker(self) -> None:
         runtime = self._runtime
         if runtime is None:
-            raise RuntimeError(f"{self} received {self._inbox[0][0]} outside a running task")
+            raise RuntimeError(f"{self} received {self._inbox[0][0]} outside a running task")  # type: ignore[index]
         scope = anyio.CancelScope()
         self._worker_scope = scope
         runtime.task_group.start_soon(self._work, scope, name=f"{self}::worker")
 
     async def _work(self, scope: anyio.CancelScope) -> None:
         inbox = self._inbox
+        assert inbox is not None  # a worker starts for a queued frame
         runtime = self.runtime
         with scope:
             self._worker_task_id = anyio.get_current_task().id
