@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    import anyio
+    from .runtime import TaskRuntime
 
 logger = logging.getLogger("rtvi_core.events")
 
@@ -23,7 +23,7 @@ class EventHandlerMixin:
 
     def __init__(self) -> None:
         self._event_handlers: dict[str, list[Handler]] = {}
-        self._event_task_group: anyio.abc.TaskGroup | None = None
+        self._event_runtime: TaskRuntime | None = None  # set while a task runs
 
     def _register_event_handler(self, event_name: str) -> None:
         """Declare an event this object fires."""
@@ -61,11 +61,11 @@ class EventHandlerMixin:
         handlers = self._event_handlers.get(event_name)
         if not handlers:
             return
-        group = self._event_task_group
-        if group is None:
+        runtime = self._event_runtime
+        if runtime is None:
             raise RuntimeError(f"{self}: cannot fire {event_name!r} before the task runs")
         for handler in handlers:
-            group.start_soon(self._run_handler, event_name, handler, args)
+            runtime.spawn(self._run_handler, event_name, handler, args)
 
     async def _run_handler(self, event_name: str, handler: Handler, args: tuple) -> None:
         try:

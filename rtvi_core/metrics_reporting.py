@@ -52,6 +52,8 @@ class MetricsReporting:
         return self._usage_metrics_enabled and self.can_generate_metrics()
 
     def _metrics_setup(self, frame: StartFrame) -> None:
+        if not self.can_generate_metrics():
+            return  # nothing to measure: the class defaults stay (no per-instance copies)
         self._metrics_enabled = frame.enable_metrics
         self._usage_metrics_enabled = frame.enable_usage_metrics
         self._report_only_initial_ttfb = frame.report_only_initial_ttfb

@@ -6,7 +6,10 @@ How frames move (the whole concurrency model):
   want that frame class see the hop first.
 * A **system frame** is processed at once, in the pusher's task: it never waits
   behind queued frames, so interruptions, cancellation, user audio and RTVI
-  messages cross the pipeline in microseconds.
+  messages cross the pipeline in microseconds. A processor class may declare
+  system frame classes its ``process_frame`` only passes on (``passes_through``):
+  such a frame then goes straight to the next processor that acts on it, unless
+  an observer wants its hops.
 * A **data or control frame** is appended to the receiver's inbox and processed,
   in order, by the receiver's own worker task (started on the first such frame,
   parked when the inbox is empty). A slow processor therefore never delays the
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Iterator
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Coroutine, Iterator
 
 from ._deps import anyio
 from .direction import FrameDirection
@@ -53,6 +56,19 @@ _FRAMES_PER_TURN = 32
 
 _instance_counts: dict[str, int] = {}
 
+_NOTHING_PASSES: frozenset[type[Frame]] = frozenset()
+_passes_through_cache: dict[type, frozenset[type[Frame]]] = {}
+
+
+def _passes_through_of(cls: type[FrameProcessor]) -> frozenset[type[Frame]]:
+    """``passes_through`` of the class in ``cls``'s MRO that defines ``process_frame``."""
+    found = _passes_through_cache.get(cls)
+    if found is None:
+        owner = next(c for c in cls.__mro__ if "process_frame" in c.__dict__)
+        found = owner.__dict__.get("passes_through", _NOTHING_PASSES)
+        _passes_through_cache[cls] = found
+    return found
+
 
 def _default_name(obj: object) -> str:
     cls = type(obj).__name__
@@ -70,6 +86,14 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
     :meth:`push_frame`.
     """
 
+    #: System frame classes (exact classes) that this class's ``process_frame`` only
+    #: pushes on, unchanged and in the same direction. They skip the processor: a
+    #: push goes straight to the next processor that acts on them (hops are still
+    #: walked one by one while an observer wants the frame). Only read on the class
+    #: that defines ``process_frame``, so a subclass overriding it passes nothing
+    #: through unless it declares its own set.
+    passes_through: ClassVar[frozenset[type[Frame]]] = _NOTHING_PASSES
+
     def __init__(self, *, name: str | None = None, **kwargs: Any) -> None:
         super().__init__()
         self._name = name or _default_name(self)
@@ -78,7 +102,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._runtime: TaskRuntime | None = None
         self._observers: Any = None
         self._observer_map: dict[type, tuple[Any, ...]] | None = None
-        self._inbox: deque[tuple[Frame, FrameDirection]] = deque()
+        self._inbox: deque[tuple[Frame, FrameDirection]] | None = None  # made on first use
         self._worker_scope: anyio.CancelScope | None = None
         self._worker_task_id: int | None = None
         self._wakeup: Waiter | None = None
@@ -86,7 +110,8 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._started = False
         self._cancelling = False
         self._allow_interruptions = True
-        self._tasks: set[ManagedTask] = set()
+        self._tasks: set[ManagedTask] | None = None  # made by the first create_task()
+        self._passes_through = _NOTHING_PASSES
         if kwargs:
             unknown = ", ".join(sorted(kwargs))
             raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s): {unknown}")
@@ -145,22 +170,26 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         A processor may run in several tasks one after another: the state of the
         previous run (queued frames, worker, flags) is dropped here.
         """
-        self._inbox.clear()
+        self._inbox = None
         self._worker_scope = None
         self._worker_task_id = None
         self._wakeup = None
         self._current = None
         self._started = False
         self._cancelling = False
-        self._tasks.clear()
+        self._tasks = None
+        # An instance whose process_frame was replaced acts on everything.
+        self._passes_through = (
+            _NOTHING_PASSES if "process_frame" in self.__dict__ else _passes_through_of(type(self))
+        )
         self._runtime = runtime
         self._observers = runtime.observers
         self._observer_map = runtime.observers.by_type
-        self._event_task_group = runtime.task_group
+        self._event_runtime = runtime
 
     async def cleanup(self) -> None:
         """Called by the task after the run; release resources here."""
-        for task in list(self._tasks):
+        for task in list(self._tasks or ()):
             task.cancel()
 
     async def start(self, frame: StartFrame) -> None:
@@ -179,6 +208,8 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         handle = self.runtime.start_task(
             _once(coroutine), name=f"{self}::{name or coroutine.__qualname__}"
         )
+        if self._tasks is None:
+            self._tasks = set()
         self._tasks.add(handle)
         return handle
 
@@ -187,7 +218,8 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         task.cancel()
         with anyio.move_on_after(timeout):
             await task.wait()
-        self._tasks.discard(task)
+        if self._tasks is not None:
+            self._tasks.discard(task)
 
     # -- frame processing -----------------------------------------------------------
 
@@ -216,7 +248,8 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
             await self.start(frame)
         elif isinstance(frame, CancelFrame):
             self._cancelling = True
-            self._inbox.clear()
+            if self._inbox:
+                self._inbox.clear()
             await self.cancel(frame)
 
     async def queue_frame(self, frame: Frame, direction: FrameDirection = DOWNSTREAM) -> None:
@@ -247,6 +280,11 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
                     if key is None or key not in marks:
                         return self._push_observed(target, frame, direction, wanted)
         if frame.is_system:
+            frame_type = type(frame)
+            while frame_type in target._passes_through:
+                target = target._next if direction is DOWNSTREAM else target._prev
+                if target is None:
+                    return READY
             return target._process_system(frame, direction)
         target._enqueue(frame, direction)
         return READY
@@ -299,7 +337,10 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
     def _enqueue(self, frame: Frame, direction: FrameDirection) -> None:
         if self._cancelling:
             return
-        self._inbox.append((frame, direction))
+        inbox = self._inbox
+        if inbox is None:
+            inbox = self._inbox = deque()
+        inbox.append((frame, direction))
         if self._worker_scope is None:
             self._start_worker()
         else:
@@ -311,13 +352,14 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
     def _start_worker(self) -> None:
         runtime = self._runtime
         if runtime is None:
-            raise RuntimeError(f"{self} received {self._inbox[0][0]} outside a running task")
+            raise RuntimeError(f"{self} received {self._inbox[0][0]} outside a running task")  # type: ignore[index]
         scope = anyio.CancelScope()
         self._worker_scope = scope
         runtime.task_group.start_soon(self._work, scope, name=f"{self}::worker")
 
     async def _work(self, scope: anyio.CancelScope) -> None:
         inbox = self._inbox
+        assert inbox is not None  # a worker starts for a queued frame
         runtime = self.runtime
         with scope:
             self._worker_task_id = anyio.get_current_task().id

@@ -248,7 +248,7 @@ class PipelineTask(EventHandlerMixin):
         try:
             async with anyio.create_task_group() as group:
                 self._runtime = TaskRuntime(self, group, self._observer_dispatch)
-                self._event_task_group = group
+                self._event_runtime = self._runtime
                 self._finished_event = anyio.Event()
                 if not self._finished:
                     await self._start(self._runtime)
@@ -256,6 +256,8 @@ class PipelineTask(EventHandlerMixin):
                 group.cancel_scope.cancel()
         finally:
             with anyio.CancelScope(shield=True):
+                if self._runtime is not None:
+                    await self._runtime.close()
                 await self._cleanup()
 
     # -- internals --------------------------------------------------------------------

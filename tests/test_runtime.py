@@ -246,3 +246,39 @@ def test_unknown_event_and_bad_pipeline_items_are_clear_errors():
     same = FrameRecorder()
     with pytest.raises(ValueError, match="more than once"):
         Pipeline([same, same])
+
+
+async def test_fired_handlers_still_running_are_cancelled_and_awaited_when_the_run_ends():
+    recorder = FrameRecorder()
+    task = PipelineTask(Pipeline([recorder]), enable_rtvi=False)
+    started, finished = anyio.Event(), []
+
+    @task.event_handler("on_pipeline_started")
+    async def never_done(task, frame):
+        started.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            finished.append("cleaned up")
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(task.run)
+        await started.wait()
+        await task.cancel()
+    assert finished == ["cleaned up"]  # task.run() returned after the handler ended
+    with pytest.raises(RuntimeError, match="has finished"):
+        recorder.runtime.spawn(anyio.sleep, 0)
+
+
+async def test_a_spawned_task_that_fails_is_logged_and_the_run_goes_on(caplog):
+    recorder = FrameRecorder()
+    task = PipelineTask(Pipeline([recorder]), enable_rtvi=False)
+
+    async def fails() -> None:
+        raise RuntimeError("spawned boom")
+
+    async with running(task):
+        recorder.runtime.spawn(fails)
+        await eventually(lambda: "spawned boom" in caplog.text)
+        await task.queue_frame(TextFrame("still running"))
+        await recorder.wait_for(lambda: recorder.texts() == ["still running"])

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..frames import ControlFrame, SystemFrame
+from ..frames import (
+    ControlFrame,
+    Frame,
+    InputTransportMessageFrame,
+    OutputTransportMessageUrgentFrame,
+    SystemFrame,
+)
 from ..frames.base import frame_dataclass
 from ..records import record
 
@@ -73,3 +79,11 @@ class RTVIObserverConfigFrame(ControlFrame):
 
     function_call_report_level: dict[str, Any] | None = None
     vad_user_speaking_enabled: bool | None = None
+
+
+#: The system frames carrying client messages and urgent replies: processors that act on
+#: neither pass them through (their ``FrameProcessor.passes_through``), so a message goes
+#: from the transport to the RTVI processor, and a reply to the output, in one hop.
+MESSAGE_FRAMES: frozenset[type[Frame]] = frozenset(
+    {InputTransportMessageFrame, OutputTransportMessageUrgentFrame, RTVIClientMessageFrame, RTVIUIMessageFrame}
+)

@@ -118,10 +118,10 @@ class RTVIObserver(BaseObserver):
             self._user_level = AudioLevelMeter(params.audio_level_period_secs)
             self._bot_level = AudioLevelMeter(params.audio_level_period_secs)
         self._stop_system_logs: Callable[[], None] | None = None
-        self._table = self._build_routes()
-        self._routes: dict[type, tuple[Handler, int]] = dict(self._table)
+        #: Frame class -> route: the classes handled, then subclasses as they are resolved.
+        self._routes: dict[type, tuple[Handler, int]] = self._build_routes()
         #: Exactly the frame classes handled (subclasses included).
-        self.frame_types = tuple(self._table)  # type: ignore[misc]
+        self.frame_types = tuple(self._routes)  # type: ignore[misc]
 
     # -- public API -------------------------------------------------------------------
 
@@ -228,7 +228,7 @@ class RTVIObserver(BaseObserver):
 
     def _resolve(self, frame_type: type) -> tuple[Handler, int]:
         for base in frame_type.__mro__:
-            route = self._table.get(base)
+            route = self._routes.get(base)
             if route is not None:
                 self._routes[frame_type] = route
                 return route

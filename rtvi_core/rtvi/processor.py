@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .. import __version__
-from .._deps import anyio
 from .._deps import rtvi_messages as m
 from ..direction import FrameDirection
 from ..frames import (
@@ -41,6 +41,8 @@ UPSTREAM = FrameDirection.UPSTREAM
 MAX_PENDING_MESSAGES = 1024
 
 _UI_TYPES = frozenset({"ui-event", "ui-snapshot", "ui-cancel-job-group"})
+#: Messages handled in the delivering task when none is pending (see ``handle_message``).
+_INLINE_TYPES = frozenset({"client-message", *_UI_TYPES})
 
 
 class RTVIProcessor(FrameProcessor):
@@ -74,8 +76,8 @@ class RTVIProcessor(FrameProcessor):
         self._client_ready_id = ""
         self._client_ready = False
         self._skip_tts = False
-        self._send_stream: Any = None  # made with the message loop, on the first message
-        self._message_loop = None
+        self._handling = False  # a message is being handled (in line or in a task)
+        self._pending: deque[Any] | None = None  # messages that came meanwhile (made on demand)
 
     # -- state ------------------------------------------------------------------------
 
@@ -160,17 +162,36 @@ class RTVIProcessor(FrameProcessor):
     # -- receiving --------------------------------------------------------------------
 
     async def handle_message(self, message: Any) -> None:
-        """Queue one decoded client message (a JSON object) for handling."""
-        if self._message_loop is None:
-            self._send_stream, receive_stream = anyio.create_memory_object_stream[Any](
-                MAX_PENDING_MESSAGES
-            )
-            self._message_loop = self.create_task(self._run_messages(receive_stream), "rtvi-messages")
+        """Handle one decoded client message (a JSON object) after those already pending.
+
+        Messages are handled one at a time, in arrival order. When none is pending, a
+        ``client-message`` or UI message is handled right away in the caller's task
+        (handling it only pushes frames and starts the event handlers' tasks); any
+        other message, or one that comes while another is being handled, is handled
+        in a task of its own, so that slow ``on_client_ready`` handlers, for
+        instance, never hold up the caller.
+        """
+        if self._handling:
+            pending = self._pending
+            if pending is None:
+                pending = self._pending = deque()
+            if len(pending) >= MAX_PENDING_MESSAGES:
+                logger.warning("%s: %d messages pending, dropping one", self, MAX_PENDING_MESSAGES)
+                await self.send_error("Too many pending RTVI messages: message dropped")
+                return
+            pending.append(message)
+            return
+        self._handling = True
+        if type(message) is not dict or message.get("type") not in _INLINE_TYPES:
+            self.runtime.spawn(self._handle_in_order, message)
+            return
         try:
-            self._send_stream.send_nowait(message)
-        except anyio.WouldBlock:
-            logger.warning("%s: %d messages pending, dropping one", self, MAX_PENDING_MESSAGES)
-            await self.send_error("Too many pending RTVI messages: message dropped")
+            await self._handle_one(message)
+        finally:
+            self._handling = False
+        if self._pending:  # came from another task meanwhile
+            self._handling = True
+            self.runtime.spawn(self._handle_in_order, self._pending.popleft())
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -191,13 +212,17 @@ class RTVIProcessor(FrameProcessor):
 
     async def cleanup(self) -> None:
         await super().cleanup()
-        if self._send_stream is not None:
-            self._send_stream.close()
+        self._handling = False
+        self._pending = None
 
-    async def _run_messages(self, receive_stream: Any) -> None:
-        async with receive_stream:
-            async for message in receive_stream:
-                await self._handle_one(message)
+    async def _handle_in_order(self, message: Any) -> None:
+        """Handle ``message``, then the messages pending behind it (in a task of its own)."""
+        try:
+            await self._handle_one(message)
+            while self._pending:
+                await self._handle_one(self._pending.popleft())
+        finally:
+            self._handling = False
 
     async def _handle_one(self, message: Any) -> None:
         try:

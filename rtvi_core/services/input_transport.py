@@ -22,6 +22,7 @@ from ..frames import (
     VADUserStoppedSpeakingFrame,
 )
 from ..processor import FrameProcessor
+from ..rtvi.frames import MESSAGE_FRAMES
 from .transport_params import TransportParams
 from .vad import VADState
 
@@ -42,6 +43,8 @@ class BaseInputTransport(FrameProcessor):
     ``VADUserStoppedSpeakingFrame`` and ``UserStoppedSpeakingFrame`` go downstream.
     Audio at another rate than the input's is resampled first (soxr, when installed).
     """
+
+    passes_through = MESSAGE_FRAMES
 
     def __init__(self, params: TransportParams, *, name: str | None = None) -> None:
         super().__init__(name=name)

@@ -51,6 +51,7 @@ from ..frames import (
 )
 from ..metrics import LLMTokenUsage
 from ..processor import FrameProcessor
+from ..rtvi.frames import MESSAGE_FRAMES
 from ..runtime import ManagedTask
 from .function_calls import (
     FunctionCallHandler,
@@ -89,6 +90,8 @@ class LLMService(FrameProcessor):
     Tool results are pushed as ``FunctionCallResultFrame`` downstream and upstream
     when they arrive.
     """
+
+    passes_through = MESSAGE_FRAMES
 
     def __init__(self, *, model: str | None = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)

@@ -48,6 +48,7 @@ from ..frames import (
     UserStoppedSpeakingFrame,
 )
 from ..processor import FrameProcessor
+from ..rtvi.frames import MESSAGE_FRAMES
 from ..runtime import ManagedTask
 from .llm_context import LLMContext
 
@@ -102,6 +103,8 @@ class LLMAssistantAggregator(FrameProcessor):
     ``run_llm=False``; ``FunctionCallCancelFrame`` marks the call cancelled (also
     when, being a system frame, it overtakes the call's queued in-progress frame).
     """
+
+    passes_through = MESSAGE_FRAMES
 
     def __init__(self, context: LLMContext, *, name: str | None = None) -> None:
         super().__init__(name=name)
@@ -201,6 +204,8 @@ class LLMUserAggregator(FrameProcessor):
     With ``assistant`` given, its pending reply is committed before each edit, so
     an interrupted reply precedes the next user message.
     """
+
+    passes_through = MESSAGE_FRAMES
 
     def __init__(
         self,

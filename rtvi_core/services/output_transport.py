@@ -24,6 +24,7 @@ from ..frames import (
     TTSStoppedFrame,
 )
 from ..processor import FrameProcessor
+from ..rtvi.frames import MESSAGE_FRAMES
 from ..runtime import ManagedTask
 from .transport_params import TransportParams
 
@@ -60,6 +61,8 @@ class BaseOutputTransport(FrameProcessor):
 
     Subclasses implement :meth:`write_message`, :meth:`write_audio` and :meth:`close`.
     """
+
+    passes_through = MESSAGE_FRAMES - {OutputTransportMessageUrgentFrame}
 
     def __init__(self, params: TransportParams, *, name: str | None = None) -> None:
         super().__init__(name=name)

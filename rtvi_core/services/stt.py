@@ -29,6 +29,7 @@ from ..frames import (
     VADUserStoppedSpeakingFrame,
 )
 from ..processor import FrameProcessor
+from ..rtvi.frames import MESSAGE_FRAMES
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 
@@ -56,6 +57,8 @@ class STTService(FrameProcessor):
     Metrics: usage (audio seconds since the last report) with each final
     transcription.
     """
+
+    passes_through = MESSAGE_FRAMES
 
     def __init__(
         self,
@@ -205,6 +208,8 @@ class SegmentedSTTService(STTService):
     one PCM16 buffer at the audio's rate. Also reports, per segment, ttfb (from the
     ``VADUserStoppedSpeakingFrame`` to its final transcription) and processing time.
     """
+
+    passes_through = MESSAGE_FRAMES
 
     def __init__(self, *, pre_roll_secs: float = 0.3, **kwargs: Any) -> None:
         super().__init__(**kwargs)

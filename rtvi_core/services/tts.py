@@ -38,6 +38,7 @@ from ..frames import (
     TTSTextFrame,
 )
 from ..processor import FrameProcessor
+from ..rtvi.frames import MESSAGE_FRAMES
 from .text_aggregator import SentenceAggregator
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
@@ -71,6 +72,8 @@ class TTSService(FrameProcessor):
     ``sample_rate``: output rate (None: the run's ``audio_out_sample_rate``).
     ``push_text_frames``: push ``TTSTextFrame``s (words or sentences) with the audio.
     """
+
+    passes_through = MESSAGE_FRAMES
 
     def __init__(
         self,

@@ -40,7 +40,7 @@ class Session:
         self.bot = bot
         self.transport: WebSocketTransport = bot.transport
         self._inbox: deque[bytes | str] = deque()
-        self._wakeup = asyncio.Event()
+        self._wakeup: asyncio.Future[None] | None = None  # set while the pump waits
         self._reading = True
         self._gone = False
 
@@ -51,11 +51,16 @@ class Session:
         if len(self._inbox) >= INBOX_HIGH and self._reading:
             self._reading = False
             self.connection.pause_reading()
-        self._wakeup.set()
+        self._wake()
 
     def on_connection_lost(self) -> None:
         self._gone = True
-        self._wakeup.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        wakeup, self._wakeup = self._wakeup, None
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
 
     # -- running --------------------------------------------------------------------------
 
@@ -86,6 +91,7 @@ class Session:
         await input_transport.push_frame(ClientConnectedFrame())
         await self.transport._call_event_handler("on_client_connected", self.connection)
         inbox = self._inbox
+        loop = asyncio.get_running_loop()
         while True:
             while inbox:
                 await input_transport.receive(inbox.popleft())
@@ -96,5 +102,5 @@ class Session:
                 await self.transport._call_event_handler("on_client_disconnected", self.connection)
                 await self.cancel("client disconnected")
                 return
-            self._wakeup.clear()
-            await self._wakeup.wait()
+            self._wakeup = loop.create_future()
+            await self._wakeup
