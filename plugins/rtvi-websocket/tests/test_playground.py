@@ -23,7 +23,9 @@ import subprocess
 import sys
 import threading
 import urllib.request
+import wave
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -32,6 +34,7 @@ from typing import Any
 import pytest
 
 from rtvi_core.plugins.manager import ENV_DISABLE_AUTOLOAD
+from rtvi_core.testing.speech import load_speech, silence
 
 PLUGIN = Path(__file__).parents[1]
 BROWSER = Path(__file__).parent / "browser"
@@ -105,15 +108,13 @@ def node() -> str:
     return node
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``rtvi run PAGE_BOT --port 0``, until the module's tests are done."""
+@contextmanager
+def rtvi_run(*args: str) -> Iterator[Server]:
+    """``rtvi run ARGS --port 0`` as a process, until the block ends."""
     rtvi = Path(sys.executable).with_name("rtvi")
-    bot = tmp_path_factory.mktemp("playground") / "bot.toml"
-    bot.write_text(PAGE_BOT)
     env = {k: v for k, v in os.environ.items() if k != ENV_DISABLE_AUTOLOAD}  # it needs the websocket plugin
     process = subprocess.Popen(
-        [str(rtvi), "run", str(bot), "--port", "0"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        [str(rtvi), "run", *args, "--port", "0"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True, env=env,
     )
     log: list[str] = []
@@ -145,10 +146,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         reader.join(5)
 
 
-def drive(node: str, server: Server, scenario: str, out: Path) -> Run:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``rtvi run PAGE_BOT --port 0``, until the module's tests are done."""
+    bot = tmp_path_factory.mktemp("playground") / "bot.toml"
+    bot.write_text(PAGE_BOT)
+    with rtvi_run(str(bot)) as server:
+        yield server
+
+
+def drive(node: str, server: Server, scenario: str, out: Path, mic: Path = MIC_CLIP) -> Run:
     """Runs one scenario of ``browser/drive.mjs``; fails with its reason, screenshot and the server log."""
     command = [node, str(BROWSER / "drive.mjs"), "--url", server.url, "--scenario", scenario, "--out", str(out),
-               "--mic-wav", str(MIC_CLIP)]
+               "--mic-wav", str(mic)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=SCENARIO_TIMEOUT_SECS)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     last = lines[-1] if lines else {}
@@ -220,6 +230,35 @@ def test_conversation_by_text_and_microphone(node: str, server: Server, tmp_path
     assert run.done["pageErrors"] == []
     assert run.done["websockets"] == [f"{server.url.replace('http', 'ws', 1)}ws"]
     assert (tmp_path / "conversation.png").is_file()
+
+
+def test_talking_to_the_default_voice_bot(node: str, tmp_path: Path) -> None:
+    """The page against ``rtvi run`` with no file: Silero + Whisper + Piper hear and answer the microphone."""
+    from rtvi_core.plugins import get_plugin_manager
+
+    registry = get_plugin_manager(autoload=True).registry
+    missing = [name for kind, name in (("vad", "silero"), ("stt", "whisper"), ("tts", "piper"))
+               if registry.find(kind, name) is None]
+    if missing:
+        pytest.skip(f"the default bot's voice plugins are not installed: {', '.join(missing)} "
+                    "(pip install -r requirements/bot.txt)")
+    # Chromium's fake microphone loops its file: a pause after the question ends the turn.
+    clip = load_speech("weather-question")
+    mic = tmp_path / "question-then-pause.wav"
+    with wave.open(str(mic), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(clip.sample_rate)
+        wav.writeframes(clip.pcm + silence(3.0, clip.sample_rate))
+    with rtvi_run() as server:
+        steps = drive(node, server, "voice", tmp_path, mic=mic).steps
+    answered = steps["answered"]
+    said = [t["text"].lower() for t in answered["transcript"] if t["role"] == "user"]
+    assert any("weather" in text and "paris" in text for text in said), answered["transcript"]
+    replies = [t["text"] for t in answered["transcript"] if t["role"] == "bot"]
+    assert any(text.startswith("You said:") for text in replies), answered["transcript"]
+    assert answered["botAudioFrames"] > 10  # Piper's answer arrived as audio
+    assert steps["disconnected"]["state"] == "disconnected"
 
 
 def test_text_only_without_microphone_permission(node: str, server: Server, tmp_path: Path) -> None:

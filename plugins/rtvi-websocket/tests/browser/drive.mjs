@@ -154,6 +154,27 @@ const SCENARIOS = {
     await step("disconnected");
   },
 
+  /** Talking to a voice bot: the fake microphone's question is transcribed, answered and spoken. */
+  async voice(page, step) {
+    await connect(page);
+    await step("ready");
+    await page.waitForFunction(
+      () => {
+        const types = [...document.querySelectorAll("#event-log li")].map((li) => li.dataset.type);
+        const heard = types.indexOf("user-transcription");
+        return heard >= 0 && types.indexOf("bot-started-speaking", heard) > 0;
+      },
+      null,
+      { timeout: opts.timeout },
+    );
+    await page.waitForFunction(() => Number(document.getElementById("bot-audio").dataset.frames) > 10, null, {
+      timeout: opts.timeout,
+    });
+    await step("answered");
+    await disconnect(page);
+    await step("disconnected");
+  },
+
   /** The microphone permission is refused: connecting and text still work. */
   async "no-mic-permission"(page, step) {
     await connect(page);
