@@ -84,6 +84,22 @@ async def test_energy_vad_ignores_quiet_sound_and_short_clicks():
 
 
 @pytest.mark.anyio
+async def test_every_window_reaches_voice_confidence_even_below_min_volume():
+    """A stateful model (Silero) must see the whole stream, quiet windows included."""
+    seen: list[int] = []
+
+    class Counting(EnergyVADAnalyzer):
+        def voice_confidence(self, buffer: bytes) -> float:
+            seen.append(len(buffer))
+            return super().voice_confidence(buffer)
+
+    vad = Counting(sample_rate=RATE, params=VADParams(min_volume=0.5))
+    quiet = silence(1.0)  # every window is below min_volume
+    assert collapse(await states(vad, quiet)) == [Q]
+    assert len(seen) == len(quiet) // (2 * FRAME)
+
+
+@pytest.mark.anyio
 async def test_vad_params_change_timing_and_reset_state():
     vad = EnergyVADAnalyzer(sample_rate=RATE, params=VADParams(start_secs=0.04, stop_secs=0.1))
     seq = await states(vad, burst())

@@ -175,7 +175,10 @@ class VADAnalyzer(ABC):
     def _analyze_window(self, window: bytes) -> None:
         params = self._params
         volume = self._window_volume(window)
-        speech = volume >= params.min_volume and self.voice_confidence(window) >= params.confidence
+        # Every window reaches voice_confidence, quiet ones too: stateful models
+        # (Silero's recurrent state) must see the whole stream.
+        confidence = self.voice_confidence(window)
+        speech = volume >= params.min_volume and confidence >= params.confidence
         state = self._state
         if speech:
             if state is VADState.QUIET:

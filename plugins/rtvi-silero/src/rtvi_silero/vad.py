@@ -27,8 +27,8 @@ class SileroVADAnalyzer(PluginVADAnalyzer):
     the user is speaking, windows down to ``stop_confidence`` (default: confidence
     − 0.15) still count as speech, so a turn does not end on a soft syllable. The
     base class's ``start_secs``/``stop_secs`` state machine and ``min_volume`` gate
-    apply on top (``min_volume`` defaults to 0 here: the model needs no volume gate,
-    and windows below ``min_volume`` never reach the model).
+    apply on top (``min_volume`` defaults to 0 here: the model needs no volume gate;
+    every window still reaches the model, so its state follows the whole stream).
 
     ``sample_rate``: the rate the model runs at, 8000 or 16000 (None: the stream's
     rate when it is one of those, else 16000; other stream rates are resampled with
