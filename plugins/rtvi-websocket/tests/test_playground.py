@@ -15,17 +15,11 @@ from __future__ import annotations
 import fcntl
 import importlib.util
 import json
-import os
-import re
 import shutil
-import signal
 import subprocess
-import sys
-import threading
 import urllib.request
 import wave
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -33,15 +27,13 @@ from typing import Any
 
 import pytest
 
-from rtvi_core.plugins.manager import ENV_DISABLE_AUTOLOAD
+from rtvi_core.testing.served import ServedBot, served_bot
 from rtvi_core.testing.speech import load_speech, silence
 
 PLUGIN = Path(__file__).parents[1]
 BROWSER = Path(__file__).parent / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
 MIC_CLIP = Path(__file__).parents[3] / "rtvi_core" / "testing" / "data" / "weather-question.wav"
-LISTENING = re.compile(r"listening on http://(?P<host>[^:]+):(?P<port>\d+)")
-STARTUP_TIMEOUT_SECS = 60
 SCENARIO_TIMEOUT_SECS = 120
 #: The page is tested against a deterministic, fast bot: the energy VAD hears the fake
 #: microphone's clip, the echo LLM answers, the tone TTS speaks in real PCM at once.
@@ -78,12 +70,6 @@ hatch_build = _load_build_hook()
 
 
 @dataclass
-class Server:
-    url: str
-    log: list[str]
-
-
-@dataclass
 class Run:
     steps: dict[str, dict[str, Any]]
     done: dict[str, Any]
@@ -108,57 +94,22 @@ def node() -> str:
     return node
 
 
-@contextmanager
-def rtvi_run(*args: str) -> Iterator[Server]:
-    """``rtvi run ARGS --port 0`` as a process, until the block ends."""
-    rtvi = Path(sys.executable).with_name("rtvi")
-    env = {k: v for k, v in os.environ.items() if k != ENV_DISABLE_AUTOLOAD}  # it needs the websocket plugin
-    process = subprocess.Popen(
-        [str(rtvi), "run", *args, "--port", "0"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, env=env,
-    )
-    log: list[str] = []
-    found = threading.Event()
-    url: list[str] = []
-
-    def read() -> None:  # keeps the pipe drained for the whole run
-        assert process.stderr is not None
-        for line in process.stderr:
-            log.append(line)
-            if not found.is_set() and (match := LISTENING.search(line)):
-                url.append(f"http://{match['host']}:{match['port']}/")
-                found.set()
-        found.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        found.wait(STARTUP_TIMEOUT_SECS)
-        assert url, f"rtvi run did not print 'listening on':\n{''.join(log)}"
-        yield Server(url[0], log)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        reader.join(5)
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedBot]:
     """``rtvi run PAGE_BOT --port 0``, until the module's tests are done."""
     bot = tmp_path_factory.mktemp("playground") / "bot.toml"
     bot.write_text(PAGE_BOT)
-    with rtvi_run(str(bot)) as server:
+    with served_bot(str(bot)) as server:
         yield server
 
 
-def drive(node: str, server: Server, scenario: str, out: Path, mic: Path = MIC_CLIP) -> Run:
-    """Runs one scenario of ``browser/drive.mjs``; fails with its reason, screenshot and the server log."""
+def drive(node: str, server: ServedBot, scenario: str, out: Path, mic: Path = MIC_CLIP, wait_secs: int = 15) -> Run:
+    """Runs one scenario of ``browser/drive.mjs``; fails with its reason, screenshot and the server log.
+
+    ``wait_secs`` bounds each wait of the scenario for the page.
+    """
     command = [node, str(BROWSER / "drive.mjs"), "--url", server.url, "--scenario", scenario, "--out", str(out),
-               "--mic-wav", str(mic)]
+               "--mic-wav", str(mic), "--timeout", str(wait_secs)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=SCENARIO_TIMEOUT_SECS)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     last = lines[-1] if lines else {}
@@ -180,7 +131,7 @@ def turns(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
     return [(turn["role"], turn["text"]) for turn in snapshot["transcript"]]
 
 
-def test_page_and_assets_are_served(node: str, server: Server) -> None:
+def test_page_and_assets_are_served(node: str, server: ServedBot) -> None:
     with urllib.request.urlopen(server.url) as reply:
         page = reply.read().decode()
         assert reply.headers["Content-Type"].startswith("text/html")
@@ -192,7 +143,7 @@ def test_page_and_assets_are_served(node: str, server: Server) -> None:
             assert len(reply.read()) > 1000
 
 
-def test_conversation_by_text_and_microphone(node: str, server: Server, tmp_path: Path) -> None:
+def test_conversation_by_text_and_microphone(node: str, server: ServedBot, tmp_path: Path) -> None:
     run = drive(node, server, "conversation", tmp_path)
     steps = run.steps
 
@@ -242,16 +193,18 @@ def test_talking_to_the_default_voice_bot(node: str, tmp_path: Path) -> None:
     if missing:
         pytest.skip(f"the default bot's voice plugins are not installed: {', '.join(missing)} "
                     "(pip install -r requirements/bot.txt)")
-    # Chromium's fake microphone loops its file: a pause after the question ends the turn.
+    # Chromium's fake microphone plays its file from when the page opens the microphone,
+    # in a loop: a short lead-in, the question once, then a long pause, so that the
+    # answer is neither cut by a repeat of the question nor missed before client-ready.
     clip = load_speech("weather-question")
     mic = tmp_path / "question-then-pause.wav"
     with wave.open(str(mic), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(clip.sample_rate)
-        wav.writeframes(clip.pcm + silence(3.0, clip.sample_rate))
-    with rtvi_run() as server:
-        steps = drive(node, server, "voice", tmp_path, mic=mic).steps
+        wav.writeframes(silence(1.5, clip.sample_rate) + clip.pcm + silence(30.0, clip.sample_rate))
+    with served_bot() as server:
+        steps = drive(node, server, "voice", tmp_path, mic=mic, wait_secs=60).steps
     answered = steps["answered"]
     said = [t["text"].lower() for t in answered["transcript"] if t["role"] == "user"]
     assert any("weather" in text and "paris" in text for text in said), answered["transcript"]
@@ -261,7 +214,7 @@ def test_talking_to_the_default_voice_bot(node: str, tmp_path: Path) -> None:
     assert steps["disconnected"]["state"] == "disconnected"
 
 
-def test_text_only_without_microphone_permission(node: str, server: Server, tmp_path: Path) -> None:
+def test_text_only_without_microphone_permission(node: str, server: ServedBot, tmp_path: Path) -> None:
     steps = drive(node, server, "no-mic-permission", tmp_path).steps
     ready = steps["ready"]
     assert ready["state"] == "ready" and (ready["micPressed"], ready["micState"]) == ("false", "error")
@@ -273,14 +226,14 @@ def test_text_only_without_microphone_permission(node: str, server: Server, tmp_
     assert steps["disconnected"]["state"] == "disconnected"
 
 
-def test_unreachable_server(node: str, server: Server, tmp_path: Path) -> None:
+def test_unreachable_server(node: str, server: ServedBot, tmp_path: Path) -> None:
     refused = drive(node, server, "start-unreachable", tmp_path).steps["refused"]
     assert refused["message"]["kind"] == "error"
     assert refused["message"]["text"].startswith(f"Cannot reach the server: POST {server.url}start failed (")
     assert refused["state"] == "disconnected" and refused["buttons"]["connect-button"]
 
 
-def test_start_errors_are_shown_and_the_page_recovers(node: str, server: Server, tmp_path: Path) -> None:
+def test_start_errors_are_shown_and_the_page_recovers(node: str, server: ServedBot, tmp_path: Path) -> None:
     steps = drive(node, server, "start-errors", tmp_path).steps
     expected = {
         "http-503": ['answered "server is full" (status 503)'],
@@ -297,7 +250,7 @@ def test_start_errors_are_shown_and_the_page_recovers(node: str, server: Server,
     assert recovered["state"] == "ready" and recovered["message"] is None
 
 
-def test_user_transcription_and_bot_errors(node: str, server: Server, tmp_path: Path) -> None:
+def test_user_transcription_and_bot_errors(node: str, server: ServedBot, tmp_path: Path) -> None:
     steps = drive(node, server, "injected-messages", tmp_path).steps
     interim = steps["interim"]["transcript"][-1]
     assert (interim["role"], interim["final"], interim["interim"]) == ("user", "", "what is the weather")
@@ -310,7 +263,7 @@ def test_user_transcription_and_bot_errors(node: str, server: Server, tmp_path: 
     assert ["in", "error"] in bot_error["log"]
 
 
-def test_socket_closed_with_a_code(node: str, server: Server, tmp_path: Path) -> None:
+def test_socket_closed_with_a_code(node: str, server: ServedBot, tmp_path: Path) -> None:
     steps = drive(node, server, "socket-closed", tmp_path).steps
     assert steps["ready"]["state"] == "ready"
     closed = steps["closed"]

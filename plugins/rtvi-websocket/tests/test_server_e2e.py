@@ -3,53 +3,34 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import signal
 import subprocess
-import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Iterator
 
-import anyio
 import pytest
 from websockets.sync.client import connect
 
 from js_support import JS, stock_client_node
 from server_support import HERE, bot_text
 
-LISTENING = re.compile(r"listening on http://(?P<host>[^:]+):(?P<port>\d+)")
+from rtvi_core.testing.served import served_bot
 
 
 @pytest.fixture
 def rtvi_run(tmp_path: Path) -> Iterator:
     """Start ``rtvi run <bot file> --port 0``; yields ``start(**transport) -> (process, port)``."""
-    processes: list[subprocess.Popen] = []
+    with ExitStack() as running:
 
-    def start(**transport: object) -> tuple[subprocess.Popen, int]:
-        bot = tmp_path / "bot.toml"
-        bot.write_text(bot_text(**transport).replace('"bot_actions"', json.dumps(str(HERE / "bot_actions.py"))))
-        env = dict(os.environ, RTVI_PLUGINS_ALLOW="websocket")
-        env.pop("RTVI_DISABLE_PLUGIN_AUTOLOAD", None)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rtvi_core.cli", "run", str(bot), "--port", "0"],
-            stderr=subprocess.PIPE, text=True, env=env,
-        )
-        processes.append(process)
-        deadline = time.monotonic() + 60
-        for line in process.stderr:
-            match = LISTENING.search(line)
-            if match:
-                return process, int(match["port"])
-            assert time.monotonic() < deadline, "rtvi run did not start listening"
-        raise AssertionError(f"rtvi run exited with {process.wait()} before listening")
+        def start(**transport: object) -> tuple[subprocess.Popen, int]:
+            bot = tmp_path / "bot.toml"
+            bot.write_text(bot_text(**transport).replace('"bot_actions"', json.dumps(str(HERE / "bot_actions.py"))))
+            server = running.enter_context(served_bot(str(bot), env={"RTVI_PLUGINS_ALLOW": "websocket"}))
+            return server.process, server.port
 
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        yield start
 
 
 def run_stock_client(port: int, *args: str) -> list[dict]:
