@@ -1,0 +1,23 @@
+"""The hostile-input suite: property-based tests over every decoder, and attacks end to end.
+
+Hypothesis profiles (``HYPOTHESIS_PROFILE=<name>``):
+
+* ``ci`` (the default): a bounded number of examples per test, what ``.ci/run`` runs;
+* ``long``: 100,000 examples per decoder, the documented longer run::
+
+      HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/hostile -k property -p no:cacheprovider
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.register_profile(
+    "long", max_examples=100_000, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
