@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -11,6 +12,7 @@ from typing import Any, AsyncIterator
 import anyio
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.frames import Frame, Opcode
 
 from rtvi_core.config.loader import load_bot_text
 from rtvi_core.plugins.manager import PluginManager
@@ -58,11 +60,11 @@ def bot_text(**transport: Any) -> str:
 
 
 @asynccontextmanager
-async def serving(**transport: Any) -> AsyncIterator[SessionServer]:
-    """The test bot served on a free loopback port for the block."""
+async def serving(*, bind: str = "127.0.0.1", **transport: Any) -> AsyncIterator[SessionServer]:
+    """The test bot served on a free port of ``bind`` (reached over loopback) for the block."""
     manager = PluginManager(autoload=True, allow=["websocket"])
     config = load_bot_text(bot_text(**transport), file="test-bot.toml", base_dir=HERE, registry=manager.registry)
-    async with loopback_server(SessionFactory(config, manager)) as server:
+    async with loopback_server(SessionFactory(config, manager), host=bind) as server:
         yield server
 
 
@@ -155,3 +157,40 @@ async def healthy_session(server: SessionServer) -> None:
         await other.ready()
         answer = await other.request("ping", {"n": 7})
         assert answer["type"] == "server-response" and answer["data"]["d"] == {"pong": {"n": 7}}
+
+
+def raw_http(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send ``raw`` and read the whole response (the server closes after it): status, headers, body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(raw)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split(" ")[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+async def request(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    """:func:`raw_http` in a worker thread."""
+    return await anyio.to_thread.run_sync(raw_http, port, raw)
+
+
+def raw_websocket(port: int, *, host: str = "localhost") -> socket.socket:
+    """A socket that has completed a WebSocket handshake and does nothing by itself (no pongs)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(
+        f"GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def frame(opcode: Opcode, data: bytes = b"", fin: bool = True) -> bytes:
+    """One masked client frame."""
+    return Frame(opcode, data, fin).serialize(mask=True)

@@ -150,7 +150,8 @@ class WebSocketTransport(BaseTransport, Component):
         from .server import SessionServer
 
         _, settings = split_transport_config(sessions.config.transport.config)
-        await SessionServer(sessions, settings, host=host, port=port).serve(on_listening=on_listening)
+        server = SessionServer(sessions, settings, host=host, port=port)
+        await server.serve(on_listening=on_listening, exit_if_stuck=True)
 
     def input(self) -> WebSocketInputTransport:
         return self._input
