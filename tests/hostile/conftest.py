@@ -3,6 +3,7 @@
 Hypothesis profiles (``HYPOTHESIS_PROFILE=<name>``):
 
 * ``ci`` (the default): a bounded number of examples per test, what ``.ci/run`` runs;
+* ``mid``: 5,000 examples per test, a quick deeper look while changing a decoder;
 * ``long``: 100,000 examples per decoder, the documented longer run::
 
       HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/hostile -k property -p no:cacheprovider
@@ -20,4 +21,5 @@ settings.register_profile(
 settings.register_profile(
     "long", max_examples=100_000, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True
 )
+settings.register_profile("mid", max_examples=5_000, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
