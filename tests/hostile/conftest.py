@@ -1,5 +1,8 @@
 """The hostile-input suite: property-based tests over every decoder, and attacks end to end.
 
+Each end-to-end attack runs against a served bot with a second, well-behaved session
+beside it that must keep getting correct answers.
+
 Hypothesis profiles (``HYPOTHESIS_PROFILE=<name>``):
 
 * ``ci`` (the default): a bounded number of examples per test, what ``.ci/run`` runs;
@@ -12,8 +15,14 @@ Hypothesis profiles (``HYPOTHESIS_PROFILE=<name>``):
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+
+# The end-to-end attacks reuse the websocket plugin's test client and served test bot
+# (``server_support``: ``serving()``, ``client()``, ``healthy_session()``).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins" / "rtvi-websocket" / "tests"))
 
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True

@@ -60,10 +60,18 @@ def bot_text(**transport: Any) -> str:
 
 
 @asynccontextmanager
-async def serving(*, bind: str = "127.0.0.1", **transport: Any) -> AsyncIterator[SessionServer]:
-    """The test bot served on a free port of ``bind`` (reached over loopback) for the block."""
+async def serving(
+    *, bind: str = "127.0.0.1", bot: str | None = None, plugins: tuple[Any, ...] = (), **transport: Any
+) -> AsyncIterator[SessionServer]:
+    """The test bot (or the bot file text ``bot``) served on a free port of ``bind`` for the block.
+
+    ``plugins`` are in-process plugin modules loaded beside the websocket plugin.
+    """
     manager = PluginManager(autoload=True, allow=["websocket"])
-    config = load_bot_text(bot_text(**transport), file="test-bot.toml", base_dir=HERE, registry=manager.registry)
+    for plugin in plugins:
+        assert manager.load_plugin(plugin, plugin.__name__), manager.failures
+    text = bot if bot is not None else bot_text(**transport)
+    config = load_bot_text(text, file="test-bot.toml", base_dir=HERE, registry=manager.registry)
     async with loopback_server(SessionFactory(config, manager), host=bind) as server:
         yield server
 
