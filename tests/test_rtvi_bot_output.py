@@ -55,7 +55,7 @@ def summary(s: Session) -> list[Any]:
             progress = data.get("spoken_progress")
             out.append(
                 (
-                    data.get("spoken_status", "unspoken"),
+                    data["spoken_status"] if data["will_be_spoken"] else "unspoken",
                     data["text"],
                     progress and (progress["accumulated_text"], progress["remaining_text"]),
                 )
@@ -94,6 +94,8 @@ async def test_items43_44_45_word_timestamps_new_then_progress() -> None:
         # item 43
         assert new == {
             "text": "Hi there.",
+            "output_type": "sentence",
+            "text_type": "sentence",
             "aggregated_by": "sentence",
             "will_be_spoken": True,
             "segment_id": segment.id,
@@ -104,7 +106,8 @@ async def test_items43_44_45_word_timestamps_new_then_progress() -> None:
         # item 44: same segment, full text, no `spoken` key
         assert all(p["segment_id"] == segment.id and "spoken" not in p for p in progress)
         # item 45: no word/token bot-output for a 2.x client
-        assert all(o["aggregated_by"] not in ("word", "token") for o in outputs)
+        assert all(o["output_type"] not in ("word", "token") for o in outputs)
+        assert all(o["output_type"] == o["text_type"] == o["aggregated_by"] for o in outputs)
 
 
 async def test_progress_is_monotonic_and_tolerates_unmatched_words() -> None:
@@ -167,6 +170,7 @@ async def test_item47_sentence_mode_completed_then_tts_text() -> None:
 
 
 async def test_item48_unspoken_text_and_its_shape() -> None:
+    """Pipecat 1.14 marks unspoken text ``new`` too (2.1.0 left ``spoken_status`` out)."""
     async with observed() as s:
         code = AggregatedTextFrame(text="print(1)", aggregated_by="code", will_be_spoken=False)
         await s.queue(code)
@@ -178,10 +182,13 @@ async def test_item48_unspoken_text_and_its_shape() -> None:
                 "label": "rtvi-ai",
                 "data": {
                     "text": "print(1)",
+                    "output_type": "code",
+                    "text_type": "code",
                     "aggregated_by": "code",
-                    "will_be_spoken": False,
                     "segment_id": code.id,
                     "spoken": False,
+                    "will_be_spoken": False,
+                    "spoken_status": "new",
                 },
             }
         ]
