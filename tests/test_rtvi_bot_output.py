@@ -194,6 +194,44 @@ async def test_item48_unspoken_text_and_its_shape() -> None:
         ]
 
 
+# -- tts-raw-text (protocol 2.2.0) -------------------------------------------------------------------
+
+
+def raw_and_tts(s: Session) -> list[Any]:
+    """bot-output statuses and the spoken text of ``tts-raw-text``/``bot-tts-text``, in order."""
+    out: list[Any] = []
+    for msg in s.events("bot-output", "tts-raw-text", "bot-tts-text"):
+        data = msg["data"]
+        out.append(data["spoken_status"] if msg["type"] == "bot-output" else (msg["type"], data["text"]))
+    return out
+
+
+@pytest.mark.parametrize("version", ["1.2.0", "2.1.0", "2.2.0"])
+async def test_tts_raw_text_goes_before_bot_tts_text_for_2_2_clients(version: str) -> None:
+    async with observed(RTVIObserverParams(tts_raw_text_enabled=True)) as s:
+        await s.ready(version)
+        _, frames = sentence_mode("Hello.")
+        await speak(s, *frames)
+        raw = [("tts-raw-text", "Hello.")] if version == "2.2.0" else []
+        assert raw_and_tts(s) == ["new", "completed", *raw, ("bot-tts-text", "Hello.")]
+
+
+async def test_tts_raw_text_per_word_precedes_progress() -> None:
+    async with observed(RTVIObserverParams(tts_raw_text_enabled=True, bot_tts_enabled=False)) as s:
+        await s.ready("2.2.0")
+        _, frames = word_mode("Hi there.", ["Hi", "there."])
+        await speak(s, *frames)
+        assert raw_and_tts(s) == ["new", ("tts-raw-text", "Hi"), "in-progress", ("tts-raw-text", "there."), "completed"]
+
+
+async def test_tts_raw_text_is_off_by_default() -> None:
+    async with observed() as s:
+        await s.ready("2.2.0")
+        _, frames = sentence_mode("Hello.")
+        await speak(s, *frames)
+        assert not s.events("tts-raw-text")
+
+
 # -- hold-back rule (§7.4, §17.1 item 5) ---------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ format) with one pipeline per connection::
 
 in a default ``PipelineTask`` (RTVI processor and observer added, ``bot-ready`` sent on
 ``client-ready``), transport audio in and out on, video off, metrics off, every tool call
-reported at level ``full``. The task answers ``client-message`` ``ping`` with
+reported at level ``full`` and the raw-text messages of protocol 2.2.0 switched on
+(``stt``/``llm``/``tts_raw_text_enabled``). The task answers ``client-message`` ``ping`` with
 ``server-response`` ``{"pong": d}`` and anything else with an ``error-response``.
 
 The LLM is scripted (:func:`script`): a user message mentioning the weather gets a call
@@ -227,7 +228,12 @@ def build_task(transport: Any) -> Any:
     task = PipelineTask(
         pipeline,
         params=PipelineParams(enable_metrics=False),
-        rtvi_observer_params=RTVIObserverParams(function_call_report_level={"*": FULL}),
+        rtvi_observer_params=RTVIObserverParams(
+            function_call_report_level={"*": FULL},
+            stt_raw_text_enabled=True,
+            llm_raw_text_enabled=True,
+            tts_raw_text_enabled=True,
+        ),
     )
     task.rtvi.add_event_handler("on_client_message", on_client_message)
     return task

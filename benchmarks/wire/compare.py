@@ -4,7 +4,8 @@ Starts ``bot.py`` once per framework (each in its own venv), plays the same clie
 script against each over a real WebSocket on 127.0.0.1 — per client protocol version
 (``--versions``, default 1.2.0, 2.1.0 and 2.2.0) one session of::
 
-    client-ready -> client-message ping -> send-text "hello there"
+    client-ready -> client-message ping -> an unknown type -> client-ready "junk"
+      -> dtmf -> send-text without running -> send-text "hello there"
       -> send-text "what's the weather?" (a tool call) -> disconnect-bot
 
 — records every RTVI message each server sends, step by step, and prints the two
@@ -110,11 +111,19 @@ def both(*conditions: Until) -> Until:
     return lambda messages: all(condition(messages) for condition in conditions)
 
 
+def quiet(messages: list[Message]) -> bool:
+    return True
+
+
 #: (step name, message type, id, data, until) — the client script of one session.
 def steps(version: str) -> list[tuple[str, str, str, Any, Until]]:
     return [
         ("client-ready", "client-ready", "ready-1", {"version": version, "about": ABOUT}, has("bot-ready", "ready-1")),
         ("client-message", "client-message", "ping-1", {"t": "ping", "d": {"n": 1}}, has("server-response", "ping-1")),
+        ("unknown type", "foo", "foo-1", {}, has("error-response", "foo-1")),
+        ("client-ready (bad version)", "client-ready", "ready-2", {"version": "junk", "about": ABOUT}, has("bot-ready", "ready-2")),
+        ("dtmf", "dtmf", "dtmf-1", {"buttons": ["1", "#"]}, quiet),
+        ("send-text (no run)", "send-text", "text-0", {"content": "remember", "options": {"run_immediately": False}}, quiet),
         ("send-text", "send-text", "text-1", {"content": "hello there", "options": {}}, has("bot-stopped-speaking")),
         (
             "send-text (tool call)",
@@ -123,7 +132,7 @@ def steps(version: str) -> list[tuple[str, str, str, Any, Until]]:
             {"content": "what's the weather?", "options": {}},
             both(has("llm-function-call-stopped"), has("bot-stopped-speaking")),
         ),
-        ("disconnect-bot", "disconnect-bot", "bye-1", {}, lambda messages: False),
+        ("disconnect-bot", "disconnect-bot", "bye-1", {}, lambda messages: False),  # until closed
     ]
 
 
