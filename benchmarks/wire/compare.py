@@ -144,6 +144,9 @@ async def record_session(port: int, version: str) -> dict[str, list[Message]]:
         for name, msg_type, msg_id, data, until in steps(version):
             session.send(msg_type, msg_id, data)
             recorded[name] = await session.step(until)
+        # How the server ended the connection after disconnect-bot (its close code).
+        code = session.close_reason.split(" ", 1)[0] if session.closed.done() else "still open"
+        recorded[name].append({"type": "(websocket closed)", "data": {"code": code}})
     finally:
         await session.close(timeout=5.0)
     return recorded
