@@ -223,7 +223,8 @@ def compare(recordings: dict[str, Any], versions: list[str]) -> int:
     print("\n=== documented differences seen in this run")
     for key in sorted(seen):
         print(f"  {key}: {KNOWN[key].summary}")
-    missing = [key for key in KNOWN if key not in DOC.read_text()]
+    doc = DOC.read_text() if DOC.exists() else ""
+    missing = [key for key in KNOWN if f"**`{key}`**" not in doc]
     if missing:
         print(f"\n!!! not in {DOC.name}: {', '.join(missing)}")
         return 1
