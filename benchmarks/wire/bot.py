@@ -217,11 +217,12 @@ else:
 # --------------------------------------------------------------------------- the pipeline
 
 
-def build_task(transport: Any) -> Any:
-    """The session's task: the same code on both frameworks."""
+def build_task(transport: Any) -> tuple[Any, Any, Any]:
+    """The session's task, LLM and context: the same code on both frameworks."""
     llm = ScriptedLLM()
     llm.register_function("get_weather", get_weather)
-    aggregators = make_aggregators(LLMContext())
+    context = LLMContext()
+    aggregators = make_aggregators(context)
     pipeline = Pipeline([
         transport.input(), aggregators.user(), llm, ToneTTS(), transport.output(), aggregators.assistant(),
     ])
@@ -236,7 +237,7 @@ def build_task(transport: Any) -> Any:
         ),
     )
     task.rtvi.add_event_handler("on_client_message", on_client_message)
-    return task
+    return task, llm, context
 
 
 # --------------------------------------------------------------------------- serving
@@ -254,7 +255,7 @@ if FRAMEWORK == "pipecat":
                 audio_in_enabled=True, audio_out_enabled=True, serializer=ProtobufFrameSerializer()
             ),
         )
-        task = build_task(transport)
+        task, _, _ = build_task(transport)
 
         @transport.event_handler("on_client_disconnected")
         async def on_client_disconnected(transport, client):
@@ -279,6 +280,7 @@ if FRAMEWORK == "pipecat":
         await serving
 
 else:
+    # Only the server's settings are read from it: sessions come from build_task().
     _BOT_FILE = """
 [bot]
 name = "wire-parity"
@@ -295,8 +297,8 @@ use = "echo"
 
         def create(self) -> BotSession:
             transport = WebSocketTransport.from_config(self.config.transport.config)
-            task = build_task(transport)
-            return BotSession(self.config, task, transport, None, None)  # type: ignore[arg-type]
+            task, llm, context = build_task(transport)
+            return BotSession(self.config, task, transport, llm, context)
 
     async def serve(port: int) -> None:
         sessions = Sessions(load_bot_text(_BOT_FILE, file="wire-parity.toml"))

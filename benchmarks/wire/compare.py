@@ -39,7 +39,7 @@ sys.path[:0] = [str(BENCH / "ws"), str(BENCH / "scenarios")]
 
 from client import RTVISession, ServerError  # noqa: E402
 from differences import DOC, KNOWN, Difference, undocumented  # noqa: E402
-from wire import encode_message, rtvi  # noqa: E402
+from wire import decode_message, encode_message, rtvi  # noqa: E402
 from ws_sessions import Server  # noqa: E402
 
 FRAMEWORKS = ("pipecat", "rtvi_core")
@@ -64,8 +64,6 @@ class Recorder(RTVISession):
         self._arrived = asyncio.Event()
 
     def _on_message(self, frame: bytes, received: int) -> None:
-        from wire import decode_message
-
         message = decode_message(frame)
         if message is None:
             self.non_message_frames += 1
