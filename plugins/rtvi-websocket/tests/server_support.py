@@ -7,7 +7,7 @@ import json
 import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Mapping
 
 import anyio
 import msgspec
@@ -53,10 +53,14 @@ use = "slow"
 """
 
 
-def bot_text(**transport: Any) -> str:
-    """The test bot with these ``[transport]`` keys."""
-    lines = "\n".join(f"{key} = {json.dumps(value)}" for key, value in transport.items())
-    return BOT.format(transport=lines)
+def _keys(table: Mapping[str, Any]) -> str:
+    return "\n".join(f"{key} = {json.dumps(value)}" for key, value in table.items())
+
+
+def bot_text(pipeline: Mapping[str, Any] | None = None, **transport: Any) -> str:
+    """The test bot with these ``[transport]`` keys (and ``[rtvi.pipeline]`` keys)."""
+    text = BOT.format(transport=_keys(transport))
+    return f"{text}\n[rtvi.pipeline]\n{_keys(pipeline)}\n" if pipeline else text
 
 
 @asynccontextmanager

@@ -12,7 +12,7 @@ from rtvi_core.hookspecs import hookimpl
 
 from .limits import ServerSettings
 from .serializer import ProtobufFrameSerializer
-from .transport import WebSocketTransport
+from .transport import MAX_OUTPUT_RATE, MIN_OUTPUT_RATE, WebSocketTransport
 
 
 _HOST_NAME = re.compile(r"^(\*|(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)$")
@@ -35,7 +35,9 @@ class WebSocketTransportConfig(TransportAudioConfig):
     audio_in_enabled: bool = Field(True, description="accept microphone audio from the client")
     audio_out_enabled: bool = Field(True, description="send the bot's audio to the client")
     audio_out_sample_rate: int | None = Field(
-        24000, gt=0, description="the stock client plays 24000 Hz; other audio is resampled"
+        None, ge=MIN_OUTPUT_RATE, le=MAX_OUTPUT_RATE,
+        description="None: the run's [rtvi.pipeline] audio_out_sample_rate (24000 by default); "
+        "the stock client plays 24000 Hz unless configured (see the plugin README); other audio is resampled",
     )
     max_sessions: int = Field(100, ge=1, description="concurrent sessions; more are refused (503 / close 1013)")
     max_message_bytes: int = Field(
