@@ -11,11 +11,16 @@ from pathlib import Path
 import pytest
 
 JS = Path(__file__).parent / "js"
-STOCK_PACKAGE = JS / "node_modules" / "@pipecat-ai" / "websocket-transport" / "package.json"
+#: The stock packages and the versions ``js/package.json`` pins.
+STOCK_VERSIONS = {"client-js": "1.13.1", "websocket-transport": "1.7.1"}
 
 
 def _installed() -> bool:
-    return STOCK_PACKAGE.exists() and json.loads(STOCK_PACKAGE.read_text())["version"] == "1.7.1"
+    for name, version in STOCK_VERSIONS.items():
+        package = JS / "node_modules" / "@pipecat-ai" / name / "package.json"
+        if not package.exists() or json.loads(package.read_text())["version"] != version:
+            return False
+    return True
 
 
 def stock_client_node() -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from rtvi_core.builtins.tone_tts import word_tone
 from rtvi_core.testing.served import ServedBot, served_bot
 from rtvi_core.testing.speech import load_speech, silence
 
@@ -35,10 +36,12 @@ BROWSER = Path(__file__).parent / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
 MIC_CLIP = Path(__file__).parents[3] / "rtvi_core" / "testing" / "data" / "weather-question.wav"
 SCENARIO_TIMEOUT_SECS = 120
+#: What the test bot says when a client connects.
+GREETING = "Hello! I am the playground test bot."
 #: The page is tested against a deterministic, fast bot: the energy VAD hears the fake
 #: microphone's clip, the echo LLM answers, the tone TTS speaks in real PCM at once.
 #: (The default bot's real voices are tested end to end in tests/voice.)
-PAGE_BOT = """\
+PAGE_BOT = f"""\
 [bot]
 name = "playground-test-bot"
 
@@ -50,7 +53,7 @@ use = "energy"
 
 [llm]
 use = "echo"
-greeting = "Hello! I am the playground test bot."
+greeting = "{GREETING}"
 token_delay = 0.02
 
 [tts]
@@ -169,6 +172,7 @@ def test_conversation_by_text_and_microphone(node: str, server: ServedBot, tmp_p
         assert kind in after_send, f"{kind} missing from the log after send-text: {after_send}"
     assert "send-text" in log_types(replied, "out")
     assert replied["botAudioFrames"] > ready["botAudioFrames"]  # the reply was spoken: 40 ms frames arrived
+    assert replied["botAudio"]["sampleRate"] == replied["botAudio"]["playerRate"] == 24000  # the default rate
 
     mic_on, mic_off = steps["mic-on"], steps["mic-off"]
     assert (mic_on["micPressed"], mic_on["micState"]) == ("true", "capturing")
@@ -212,6 +216,18 @@ def test_talking_to_the_default_voice_bot(node: str, tmp_path: Path) -> None:
     assert any(text.startswith("You said:") for text in replies), answered["transcript"]
     assert answered["botAudioFrames"] > 10  # Piper's answer arrived as audio
     assert steps["disconnected"]["state"] == "disconnected"
+
+
+@pytest.mark.parametrize("rate", [16000, 44100])
+def test_the_page_plays_bot_audio_at_the_rate_it_arrives(node: str, tmp_path: Path, rate: int) -> None:
+    """A bot sending another rate than the stock client's 24 kHz: the page's player follows it."""
+    bot = tmp_path / "bot.toml"
+    bot.write_text(f"{PAGE_BOT}\n[rtvi.pipeline]\naudio_out_sample_rate = {rate}\n")
+    with served_bot(str(bot)) as server:
+        spoken = drive(node, server, "bot-audio", tmp_path).steps["spoken"]["botAudio"]
+    assert (spoken["sampleRate"], spoken["playerRate"]) == (rate, rate)
+    greeting = sum(len(word_tone(word, rate)) // 2 for word in GREETING.split()) / rate
+    assert spoken["seconds"] == pytest.approx(greeting, abs=1e-6)  # all of it, counted at its rate
 
 
 def test_text_only_without_microphone_permission(node: str, server: ServedBot, tmp_path: Path) -> None:

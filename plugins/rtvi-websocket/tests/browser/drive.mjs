@@ -5,8 +5,8 @@
 //
 // Usage: node drive.mjs --url http://127.0.0.1:PORT/ --scenario NAME --out DIR
 //          [--mic-wav FILE] [--timeout SECONDS] [--chromium PATH]
-// Scenarios (SCENARIOS below): conversation, no-mic-permission, start-unreachable,
-// start-errors, injected-messages, socket-closed.
+// Scenarios (SCENARIOS below): conversation, voice, bot-audio, no-mic-permission,
+// start-unreachable, start-errors, injected-messages, socket-closed.
 //
 // stdout: one JSON object per line: {"step", "snapshot"} after each step (the
 // page's visible state, see snapshot()), then {"done": {...}} or, on failure,
@@ -49,6 +49,9 @@ function snapshot(page) {
       micPressed: $("mic-button").getAttribute("aria-pressed"),
       micState: $("mic-state").dataset.state,
       botAudioFrames: Number($("bot-audio").dataset.frames),
+      botAudio: Object.fromEntries(
+        ["frames", "seconds", "sampleRate", "playerRate"].map((key) => [key, Number($("bot-audio").dataset[key])]),
+      ),
       message: $("error-message").hidden ? null : { text: $("error-message").textContent, kind: $("error-message").dataset.kind },
       transcript: [...$("transcript").children].map((li) => ({
         role: li.dataset.role,
@@ -171,6 +174,24 @@ const SCENARIOS = {
       timeout: opts.timeout,
     });
     await step("answered");
+    await disconnect(page);
+    await step("disconnected");
+  },
+
+  /** The bot's greeting is played: the page's player runs at the rate the audio arrives at. */
+  async "bot-audio"(page, step) {
+    await toggleMic(page); // text only
+    await connect(page);
+    await logged(page, "bot-stopped-speaking");
+    await page.waitForFunction(
+      () => {
+        const { sampleRate, playerRate } = document.getElementById("bot-audio").dataset;
+        return Number(sampleRate) > 0 && playerRate === sampleRate;
+      },
+      null,
+      { timeout: opts.timeout },
+    );
+    await step("spoken");
     await disconnect(page);
     await step("disconnected");
   },
