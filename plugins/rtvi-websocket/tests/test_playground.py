@@ -7,12 +7,11 @@ through the page and reports what the page shows after each step; these tests
 assert on that. Each run leaves a screenshot in the test's tmp dir (and one of the
 failure, if any). The page is (re)built first through the package's build hook when
 its sources changed. Needs: ``apt-get install -y chromium``, node and npm (the
-playwright-core package is installed once into ``browser/node_modules``).
+playwright-core package is installed once into ``browser/node_modules``, see js_support).
 """
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
 import json
 import shutil
@@ -27,13 +26,13 @@ from typing import Any
 
 import pytest
 
+from js_support import BROWSER, browser_node
+
 from rtvi_core.builtins.tone_tts import word_tone
 from rtvi_core.testing.served import ServedBot, served_bot
 from rtvi_core.testing.speech import load_speech, silence
 
 PLUGIN = Path(__file__).parents[1]
-BROWSER = Path(__file__).parent / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
 MIC_CLIP = Path(__file__).parents[3] / "rtvi_core" / "testing" / "data" / "weather-question.wav"
 SCENARIO_TIMEOUT_SECS = 120
 #: What the test bot says when a client connects.
@@ -80,20 +79,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def node() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node/npm not found: the playground cannot be built or driven")
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium")
+    node = browser_node()
     hatch_build.build_playground(PLUGIN, log=lambda _line: None)
-    with open(BROWSER / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time (parallel test runs)
-        if not (BROWSER / "node_modules" / "playwright-core" / "package.json").exists():
-            done = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=BROWSER, capture_output=True, text=True, timeout=600,
-            )
-            assert done.returncode == 0, f"npm ci failed in {BROWSER}:\n{done.stdout}\n{done.stderr}"
     return node
 
 

@@ -16,7 +16,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { openBrowser } from "./chromium.mjs";
 
 function parseArgs(argv) {
   const opts = { timeout: 15, chromium: "/usr/bin/chromium" };
@@ -32,7 +32,6 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const emit = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 
 /** The page's visible state: what a person sees, read from the DOM by id. */
@@ -264,32 +263,14 @@ async function main() {
   const scenario = SCENARIOS[opts.scenario];
   if (!scenario) throw new Error(`unknown scenario ${opts.scenario}`);
   mkdirSync(opts.out, { recursive: true });
-  const grantMic = opts.scenario !== "no-mic-permission";
-  const args = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-    "--use-fake-device-for-media-stream",
-  ];
-  if (grantMic) args.push("--use-fake-ui-for-media-stream");
-  if (opts.micWav) args.push(`--use-file-for-fake-audio-capture=${opts.micWav}`);
-  const browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args });
-  const external = [];
+  const { browser, context, external } = await openBrowser({
+    executablePath: opts.chromium,
+    micWav: opts.micWav,
+    grantMic: opts.scenario !== "no-mic-permission",
+  });
   const websockets = [];
   let page;
   try {
-    const context = await browser.newContext({ permissions: grantMic ? ["microphone"] : [] });
-    await context.route("**/*", (route) => {
-      const url = new URL(route.request().url());
-      if (LOOPBACK.has(url.hostname)) return route.fallback();
-      external.push(url.href);
-      return route.abort("blockedbyclient");
-    });
     page = await context.newPage();
     page.on("websocket", (ws) => websockets.push(ws.url()));
     const consoleErrors = [];
