@@ -205,9 +205,9 @@ def test_talking_to_the_default_voice_bot(node: str, tmp_path: Path) -> None:
     assert steps["disconnected"]["state"] == "disconnected"
 
 
-@pytest.mark.parametrize("rate", [16000, 44100])
-def test_the_page_plays_bot_audio_at_the_rate_it_arrives(node: str, tmp_path: Path, rate: int) -> None:
+def test_the_page_plays_bot_audio_at_the_rate_it_arrives(node: str, tmp_path: Path) -> None:
     """A bot sending another rate than the stock client's 24 kHz: the page's player follows it."""
+    rate = 16000
     bot = tmp_path / "bot.toml"
     bot.write_text(f"{PAGE_BOT}\n[rtvi.pipeline]\naudio_out_sample_rate = {rate}\n")
     with served_bot(str(bot)) as server:
