@@ -125,9 +125,10 @@ def check_conversation(events: list[dict[str, Any]]) -> None:
                     if event["event"] == "userTranscript" and event["data"]["final"])
     heard = events[heard_at]["data"]["text"].lower()
     assert "weather" in heard and "paris" in heard, heard
-    answer = "".join(event["data"]["text"] for event in events[heard_at:] if event["event"] == "botLlmText")
-    assert answer.startswith("You said:"), answer
-    assert "botAudio" in names[heard_at:]  # the answer was spoken
+    answered_at = names.index("botStoppedSpeaking", heard_at)
+    answer = "".join(event["data"]["text"] for event in events[heard_at:answered_at] if event["event"] == "botLlmText")
+    assert answer.startswith("You said:") and "paris" in answer.lower(), answer
+    assert "botAudio" in names[heard_at:answered_at]  # the answer was spoken
     assert names.index("botReady") < heard_at < names.index("disconnected")
 
 

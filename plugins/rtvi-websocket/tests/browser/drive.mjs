@@ -17,21 +17,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { openBrowser } from "./chromium.mjs";
+import { parseOptions } from "./options.mjs";
 
-function parseArgs(argv) {
-  const opts = { timeout: 15, chromium: "/usr/bin/chromium" };
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, "");
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`missing value for --${key}`);
-    opts[key.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = value;
-  }
-  for (const key of ["url", "scenario", "out"]) if (!opts[key]) throw new Error(`--${key} is required`);
-  opts.timeout = Number(opts.timeout) * 1000;
-  return opts;
-}
-
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseOptions(process.argv.slice(2), { timeout: 15 }, ["url", "scenario", "out"]);
+opts.timeout = Number(opts.timeout) * 1000;
 const emit = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 
 /** The page's visible state: what a person sees, read from the DOM by id. */

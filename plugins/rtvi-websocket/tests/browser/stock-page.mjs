@@ -17,24 +17,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { openBrowser } from "./chromium.mjs";
+import { parseOptions } from "./options.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const source = join(here, "..", "js", "stock-page");
-
-function parseArgs(argv) {
-  const opts = { timeout: 10, chromium: "/usr/bin/chromium" };
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, "");
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`missing value for --${key}`);
-    opts[key.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = value;
-  }
-  for (const key of ["pageDir", "pageUrl", "startUrl", "script"]) {
-    if (!opts[key]) throw new Error(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is required`);
-  }
-  opts.timeout = Number(opts.timeout);
-  return opts;
-}
 
 const emit = (event, data) => process.stdout.write(JSON.stringify({ event, data: data ?? null }) + "\n");
 
@@ -55,7 +41,9 @@ async function buildPage(dir) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2), { timeout: 10 },
+    ["page-dir", "page-url", "start-url", "script"]);
+  opts.timeout = Number(opts.timeout);
   const script = JSON.parse(readFileSync(opts.script === "-" ? 0 : opts.script, "utf8"));
   await buildPage(opts.pageDir);
   const { browser, context, external } = await openBrowser({ executablePath: opts.chromium, micWav: opts.micWav });
