@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 
 from rtvi_core.builtins.tone_tts import word_tone
+from rtvi_core.config.errors import BotFileError
+from rtvi_core.config.loader import load_bot_text
+from rtvi_core.plugins.manager import PluginManager
 from rtvi_websocket.protobuf import PbAudioRawFrame
 
-from server_support import bot_text, client, serving
+from server_support import HERE, bot_text, client, serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 
@@ -62,3 +65,11 @@ def test_rtvi_run_refuses_an_output_rate_it_cannot_send(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert (f"{bot}: rtvi.pipeline.audio_out_sample_rate: transport plugin 'websocket': "
             "expected a sample rate from 8000 to 48000 Hz, got 100") in done.stderr
+
+
+def test_a_transport_rate_out_of_range_is_refused_by_name() -> None:
+    registry = PluginManager(autoload=True, allow=["websocket"]).registry
+    with pytest.raises(BotFileError) as refused:
+        load_bot_text(bot_text(audio_out_sample_rate=96000), file="bot.toml", base_dir=HERE, registry=registry)
+    assert str(refused.value) == ("bot.toml: transport.audio_out_sample_rate: transport plugin 'websocket': "
+                                  "expected a value less than or equal to 48000, got 96000")
