@@ -13,13 +13,12 @@ from ..frames import (
     OutputTransportMessageUrgentFrame,
 )
 from ..plugins.component import Component, LazyConfig
-from ..rtvi.messages import encode
+from ..rtvi.messages import JSONDepthError, decode_client_json, encode
 from ..services.serializer import FrameSerializer
 
 logger = logging.getLogger("rtvi_core.builtins.json_serializer")
 
 _encode_json = msgspec.json.Encoder().encode
-_decode_json = msgspec.json.Decoder().decode
 
 
 class JSONFrameSerializer(FrameSerializer, Component):
@@ -28,7 +27,8 @@ class JSONFrameSerializer(FrameSerializer, Component):
     Outgoing messages may be RTVI message Structs or plain JSON-able objects;
     other frames (audio, ...) are not carried. Any received JSON value becomes an
     :class:`InputTransportMessageFrame` (the RTVI processor decides what it means);
-    text that is not JSON is logged and dropped.
+    text that is not JSON, or nests deeper than
+    :data:`~rtvi_core.rtvi.messages.MAX_JSON_DEPTH`, is logged and dropped.
     """
 
     PLUGIN_NAME = "json"
@@ -47,8 +47,11 @@ class JSONFrameSerializer(FrameSerializer, Component):
     def deserialize(self, data: bytes | str) -> Frame | None:
         """The received JSON value as an :class:`InputTransportMessageFrame`, or None."""
         try:
-            message = _decode_json(data)
+            message = decode_client_json(data)
         except msgspec.DecodeError as exc:
             logger.warning("dropping a message that is not valid JSON: %s", exc)
+            return None
+        except JSONDepthError as exc:
+            logger.warning("dropping a message: %s", exc)
             return None
         return InputTransportMessageFrame(message=message)

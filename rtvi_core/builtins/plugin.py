@@ -33,6 +33,12 @@ class TransportAudioConfig(_Params):
     audio_in_sample_rate: int | None = Field(None, gt=0, description="None: the run's input rate")
     audio_in_channels: int = Field(1, ge=1)
     audio_in_stream_on_start: bool = Field(True, description="pass client audio from the start")
+    audio_in_burst_secs: float = Field(
+        20.0, gt=0, description="seconds of client audio accepted at once, ahead of real time"
+    )
+    audio_in_max_speed: float = Field(
+        1.5, ge=0, description="sustained client audio, × real time, beyond the burst (0 = no bound)"
+    )
     audio_out_enabled: bool = Field(False, description="send the bot's audio to the client")
     audio_out_sample_rate: int | None = Field(None, gt=0, description="None: the run's output rate")
     audio_out_channels: int = Field(1, ge=1)

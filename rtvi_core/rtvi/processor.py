@@ -45,6 +45,19 @@ _UI_TYPES = frozenset({"ui-event", "ui-snapshot", "ui-cancel-job-group"})
 _INLINE_TYPES = frozenset({"client-message", *_UI_TYPES})
 
 
+if TYPE_CHECKING:
+    #: A received message after its envelope check: valid, not RTVI (None), or malformed.
+    _Parsed = m.ClientEnvelope | m.EnvelopeError | None
+
+
+def _parse(message: Any) -> _Parsed:
+    """The envelope of ``message``, None if it is not RTVI, or why it is malformed."""
+    try:
+        return m.parse_envelope(message)
+    except m.EnvelopeError as exc:
+        return exc
+
+
 class RTVIProcessor(FrameProcessor):
     """Handles RTVI client messages and sends RTVI replies.
 
@@ -77,7 +90,7 @@ class RTVIProcessor(FrameProcessor):
         self._client_ready = False
         self._skip_tts = False
         self._handling = False  # a message is being handled (in line or in a task)
-        self._pending: deque[Any] | None = None  # messages that came meanwhile (made on demand)
+        self._pending: deque[_Parsed] | None = None  # messages that came meanwhile (made on demand)
 
     # -- state ------------------------------------------------------------------------
 
@@ -178,8 +191,10 @@ class RTVIProcessor(FrameProcessor):
         (handling it only pushes frames and starts the event handlers' tasks); any
         other message, or one that comes while another is being handled, is handled
         in a task of its own, so that slow ``on_client_ready`` handlers, for
-        instance, never hold up the caller.
+        instance, never hold up the caller. The envelope is checked first (nothing
+        of the message is used before), and its error is answered in turn.
         """
+        parsed = _parse(message)
         if self._handling:
             pending = self._pending
             if pending is None:
@@ -188,14 +203,14 @@ class RTVIProcessor(FrameProcessor):
                 logger.warning("%s: %d messages pending, dropping one", self, MAX_PENDING_MESSAGES)
                 await self.send_error("Too many pending RTVI messages: message dropped")
                 return
-            pending.append(message)
+            pending.append(parsed)
             return
         self._handling = True
-        if type(message) is not dict or message.get("type") not in _INLINE_TYPES:
-            self.runtime.spawn(self._handle_in_order, message)
+        if type(parsed) is not m.ClientEnvelope or parsed.type not in _INLINE_TYPES:
+            self.runtime.spawn(self._handle_in_order, parsed)
             return
         try:
-            await self._handle_one(message)
+            await self._handle_one(parsed)
         finally:
             self._handling = False
         if self._pending:  # came from another task meanwhile
@@ -224,23 +239,21 @@ class RTVIProcessor(FrameProcessor):
         self._handling = False
         self._pending = None
 
-    async def _handle_in_order(self, message: Any) -> None:
-        """Handle ``message``, then the messages pending behind it (in a task of its own)."""
+    async def _handle_in_order(self, parsed: _Parsed) -> None:
+        """Handle ``parsed``, then the messages pending behind it (in a task of its own)."""
         try:
-            await self._handle_one(message)
+            await self._handle_one(parsed)
             while self._pending:
                 await self._handle_one(self._pending.popleft())
         finally:
             self._handling = False
 
-    async def _handle_one(self, message: Any) -> None:
-        try:
-            envelope = m.parse_envelope(message)
-        except m.EnvelopeError as exc:
-            await self.send_error(exc.error_text)
-            return
-        if envelope is None:
-            logger.debug("%s: ignoring a message that is not RTVI", self)
+    async def _handle_one(self, envelope: _Parsed) -> None:
+        if type(envelope) is not m.ClientEnvelope:
+            if envelope is None:
+                logger.debug("%s: ignoring a message that is not RTVI", self)
+            else:
+                await self.send_error(envelope.error_text)
             return
         try:
             data = m.validate_data(envelope.type, envelope.data)

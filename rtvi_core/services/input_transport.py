@@ -6,8 +6,11 @@ import logging
 import time
 from typing import Any
 
+from .._deps import anyio
 from .._deps import rtvi_messages as m
+from ..audio.input_format import AudioFormatError, check_input_format
 from ..audio.rate_converter import RateConverter
+from ..audio.realtime_budget import RealtimeBudget
 from ..direction import FrameDirection
 from ..frames import (
     CancelFrame,
@@ -32,6 +35,11 @@ logger = logging.getLogger("rtvi_core.input_transport")
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 UPSTREAM = FrameDirection.UPSTREAM
 
+#: Longest client audio handled in one step: a longer frame is cut into pieces this
+#: long, with a yield to the event loop between them (resampling and VAD of a 1 MiB
+#: frame in one go would hold every session's loop for a third of a second).
+STEP_SECS = 0.25
+
 
 class BaseInputTransport(FrameProcessor):
     """Feeds what the client sends into the pipeline.
@@ -43,6 +51,12 @@ class BaseInputTransport(FrameProcessor):
     interruptions) the whole pipeline is interrupted; at speech end
     ``VADUserStoppedSpeakingFrame`` and ``UserStoppedSpeakingFrame`` go downstream.
     Audio at another rate than the input's is resampled first (soxr, when installed).
+
+    Client audio is bounded before any work is done on it: a frame whose format is
+    not one a client may send (:func:`~rtvi_core.audio.check_input_format`), or that
+    runs ahead of real time beyond ``params.audio_in_burst_secs`` /
+    ``params.audio_in_max_speed``, is dropped, with one non-fatal error (an RTVI
+    ``error``) per episode. Frames longer than :data:`STEP_SECS` are handled in pieces.
     """
 
     passes_through = MESSAGE_FRAMES
@@ -54,6 +68,8 @@ class BaseInputTransport(FrameProcessor):
         self._streaming = params.audio_in_stream_on_start
         self._user_speaking = False
         self._converter: RateConverter | None = None
+        self._budget: RealtimeBudget | None = None
+        self._refusing: str | None = None  # why audio is being dropped (one error per episode)
 
     @property
     def params(self) -> TransportParams:
@@ -73,6 +89,10 @@ class BaseInputTransport(FrameProcessor):
     async def start(self, frame: StartFrame) -> None:
         """Fix the input rate and prepare the VAD; subclasses open their input after this."""
         self._sample_rate = self._params.audio_in_sample_rate or frame.audio_in_sample_rate
+        if self._params.audio_in_max_speed > 0:
+            self._budget = RealtimeBudget(
+                self._params.audio_in_max_speed, self._params.audio_in_burst_secs, time.monotonic()
+            )
         vad = self._params.vad_analyzer
         if vad is not None:
             vad.set_sample_rate(self._sample_rate)
@@ -115,6 +135,40 @@ class BaseInputTransport(FrameProcessor):
     async def _push_user_audio(self, frame: InputAudioRawFrame) -> None:
         if not (self._params.audio_in_enabled and self._streaming and self.has_started):
             return
+        refusal = self._refusal(frame)
+        if refusal is not None:
+            if refusal != self._refusing:
+                self._refusing = refusal
+                logger.info("%s: %s", self, refusal)
+                await self.push_error(f"{self}: {refusal}")
+            return
+        self._refusing = None
+        audio = frame.audio
+        step = round(STEP_SECS * frame.sample_rate) * 2 * frame.num_channels
+        if len(audio) <= step:
+            await self._push_piece(frame)
+            return
+        for start in range(0, len(audio), step):
+            if start:
+                await anyio.sleep(0)
+            piece = InputAudioRawFrame(audio[start : start + step], frame.sample_rate, frame.num_channels)
+            await self._push_piece(piece)
+
+    def _refusal(self, frame: InputAudioRawFrame) -> str | None:
+        """Why ``frame`` must be dropped, or None (then its length is spent from the budget)."""
+        try:
+            check_input_format(frame.sample_rate, frame.num_channels, native_rate=self._sample_rate)
+        except AudioFormatError as exc:
+            return f"input audio dropped: {exc}"
+        budget = self._budget
+        if budget is not None and not budget.take(frame.duration_secs, time.monotonic()):
+            return (
+                f"input audio dropped: it runs ahead of real time (allowed: {budget.burst_secs:g} s "
+                f"at once, then {budget.max_speed:g}× real time)"
+            )
+        return None
+
+    async def _push_piece(self, frame: InputAudioRawFrame) -> None:
         if frame.sample_rate != self._sample_rate:
             frame = self._convert_rate(frame)
         vad = self._params.vad_analyzer

@@ -63,9 +63,13 @@ class LLMUserAggregatorParams:
     ``aggregation_timeout``: seconds to gather transcriptions that arrive outside any
     user turn (e.g. text without VAD) before running the LLM. (The first final after
     a turn that had none is that turn's, however long the STT took: it is sent at once.)
+    ``max_turn_chars``: the most text one user turn gathers (16,384 characters are
+    about 20 minutes of speech); the rest of the turn is dropped, with one non-fatal
+    error (an RTVI ``error``) per turn.
     """
 
     aggregation_timeout: float = 0.5
+    max_turn_chars: int = 16_384
 
 
 @dataclass(eq=False)
@@ -196,7 +200,8 @@ class LLMUserAggregator(FrameProcessor):
     ends (or, if none has arrived yet, when the first late final arrives, as from
     an STT that transcribes whole utterances); other finals outside any turn are sent
     ``aggregation_timeout`` after the last one. Each user message is followed by an
-    ``LLMContextFrame`` pushed downstream. Transcriptions are consumed here.
+    ``LLMContextFrame`` pushed downstream. Transcriptions are consumed here. A turn
+    keeps at most ``params.max_turn_chars`` characters.
 
     ``LLMMessagesAppendFrame``/``LLMMessagesUpdateFrame`` edit the context and run
     the LLM only when ``run_llm`` is true; ``LLMRunFrame`` runs it;
@@ -220,6 +225,8 @@ class LLMUserAggregator(FrameProcessor):
         self._params = params or LLMUserAggregatorParams()
         self._assistant = assistant
         self._parts: list[str] = []
+        self._turn_chars = 0  # length of the turn's text: the parts joined with spaces
+        self._turn_cut = False  # the turn reached max_turn_chars (reported once)
         self._user_speaking = False
         self._awaiting_final = False
         self._timer: ManagedTask | None = None
@@ -271,7 +278,19 @@ class LLMUserAggregator(FrameProcessor):
         text = text.strip()
         if not text:
             return
+        limit = self._params.max_turn_chars
+        room = limit - self._turn_chars - (1 if self._parts else 0)
+        if len(text) > room:
+            if not self._turn_cut:
+                self._turn_cut = True
+                await self.push_error(
+                    f"{self}: the user turn is longer than {limit} characters: the rest of it is dropped"
+                )
+            if room <= 0:
+                return
+            text = text[:room]
         self._parts.append(text)
+        self._turn_chars += len(text) + (1 if len(self._parts) > 1 else 0)
         if self._user_speaking:
             return
         if self._awaiting_final:
@@ -299,6 +318,8 @@ class LLMUserAggregator(FrameProcessor):
         self._awaiting_final = False
         text = " ".join(self._parts)
         self._parts.clear()
+        self._turn_chars = 0
+        self._turn_cut = False
         self._commit_assistant()
         self._context.add_message({"role": "user", "content": text})
         await self._push_context()

@@ -2,6 +2,7 @@
 
 * :mod:`.constants` — ``PROTOCOL_VERSION``, ``MESSAGE_LABEL``.
 * :mod:`.errors` — inbound parsing exceptions and the reply each one maps to.
+* :mod:`.client_json` — ``decode_client_json``: client JSON, at most ``MAX_JSON_DEPTH`` deep.
 * :mod:`.inbound` — ``parse_envelope`` / ``validate_data`` and client payload Structs.
 * :mod:`.version` — ``client-ready`` version negotiation and ``about`` parsing.
 * :mod:`.outbound` — server → client message Structs, ``encode`` / ``to_builtins``.
@@ -9,6 +10,7 @@
 """
 
 from .capabilities import BotCapabilities
+from .client_json import MAX_JSON_DEPTH, JSONDepthError, decode_client_json
 from .constants import LEGACY_MAJOR, MESSAGE_LABEL, PROTOCOL_VERSION, PROTOCOL_VERSION_TUPLE
 from .errors import (
     DroppedMessageError,
@@ -21,6 +23,7 @@ from .errors import (
 from .inbound import (
     CLIENT_MESSAGE_TYPES,
     DATA_TYPES,
+    MAX_TEXT_CHARS,
     RAW_AUDIO_TYPES,
     A11yNode,
     A11ySelection,
@@ -166,6 +169,7 @@ __all__ = [
     "ErrorResponse",
     "ErrorResponseData",
     "InvalidMessageError",
+    "JSONDepthError",
     "LEGACY_MAJOR",
     "LLMFunctionCall",
     "LLMFunctionCallData",
@@ -177,6 +181,8 @@ __all__ = [
     "LLMFunctionCallStopped",
     "LLMFunctionCallStoppedData",
     "LLMRawText",
+    "MAX_JSON_DEPTH",
+    "MAX_TEXT_CHARS",
     "MESSAGE_LABEL",
     "MessageProcessingError",
     "Metrics",
@@ -225,6 +231,7 @@ __all__ = [
     "VersionStatus",
     "VersionTuple",
     "bot_ready_version",
+    "decode_client_json",
     "decode_outbound",
     "encode",
     "format_version",

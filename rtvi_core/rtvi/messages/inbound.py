@@ -20,6 +20,7 @@ from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
+from ...audio.input_format import AudioFormatError, check_input_format
 from .constants import MESSAGE_LABEL
 from .errors import (
     DroppedMessageError,
@@ -111,10 +112,15 @@ class SendTextOptions(msgspec.Struct, gc=False):
     audio_response: bool = True
 
 
-class SendTextData(msgspec.Struct, gc=False):
-    """``send-text``: inject a user text turn."""
+#: Longest text a client may send in one message (``send-text`` content, in characters):
+#: about 2,500 words, far beyond a typed turn; longer is an ``error-response``.
+MAX_TEXT_CHARS: Final = 16_384
 
-    content: str
+
+class SendTextData(msgspec.Struct, gc=False):
+    """``send-text``: inject a user text turn (``content`` at most :data:`MAX_TEXT_CHARS`)."""
+
+    content: Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
     options: SendTextOptions | None = None
 
     @property
@@ -154,11 +160,15 @@ def _b64decode(value: str) -> bytes:
 
 
 class RawAudioData(msgspec.Struct, gc=False, rename="camel"):
-    """``raw-audio`` (wire keys ``base64Audio``, ``sampleRate``, ``numChannels``)."""
+    """``raw-audio`` (wire keys ``base64Audio``, ``sampleRate``, ``numChannels``).
+
+    :func:`validate_data` also checks the format against
+    :func:`~rtvi_core.audio.check_input_format`.
+    """
 
     base64_audio: str
-    sample_rate: Annotated[int, msgspec.Meta(gt=0)]
-    num_channels: Annotated[int, msgspec.Meta(gt=0)]
+    sample_rate: int
+    num_channels: int
 
     def pcm(self) -> bytes:
         """Decoded s16le PCM; raises :class:`DroppedMessageError` on bad base64."""
@@ -166,11 +176,14 @@ class RawAudioData(msgspec.Struct, gc=False, rename="camel"):
 
 
 class RawAudioBatchData(msgspec.Struct, gc=False, rename="camel"):
-    """``raw-audio-batch`` (wire keys ``base64AudioBatch``, ``sampleRate``, ``numChannels``)."""
+    """``raw-audio-batch`` (wire keys ``base64AudioBatch``, ``sampleRate``, ``numChannels``).
+
+    The format is checked as for :class:`RawAudioData`.
+    """
 
     base64_audio_batch: list[str]
-    sample_rate: Annotated[int, msgspec.Meta(gt=0)]
-    num_channels: Annotated[int, msgspec.Meta(gt=0)]
+    sample_rate: int
+    num_channels: int
 
     def pcm_chunks(self) -> list[bytes]:
         """All chunks decoded; raises :class:`DroppedMessageError` if any is bad (nothing used)."""
@@ -247,6 +260,9 @@ RAW_AUDIO_TYPES: Final[dict[str, type[msgspec.Struct]]] = {
     "raw-audio-batch": RawAudioBatchData,
 }
 
+#: Wire names of the raw-audio format fields (for error texts).
+_AUDIO_WIRE_NAMES: Final = {"sample_rate": "sampleRate", "num_channels": "numChannels"}
+
 #: Every client → server type the server handles (spec §5, 11 types).
 CLIENT_MESSAGE_TYPES: Final = frozenset(
     {"client-ready", "disconnect-bot", *DATA_TYPES, *RAW_AUDIO_TYPES}
@@ -277,7 +293,9 @@ def validate_data(msg_type: str, data: dict[str, Any] | None) -> ClientData:
       got `null```).
     * ``raw-audio``/``raw-audio-batch``: null data →
       :class:`MessageProcessingError`; missing/ill-typed keys →
-      :class:`DroppedMessageError` (log, no reply).
+      :class:`DroppedMessageError` (log, no reply); a sample rate or channel count
+      a client may not send (:func:`~rtvi_core.audio.check_input_format`) →
+      :class:`InvalidMessageError` naming the field and the allowed values.
     * Unknown type: :class:`UnsupportedTypeError`.
     """
     struct_type = DATA_TYPES.get(msg_type)
@@ -298,7 +316,13 @@ def validate_data(msg_type: str, data: dict[str, Any] | None) -> ClientData:
         if data is None:
             raise MessageProcessingError("Expected `object`, got `null`")
         try:
-            return msgspec.convert(data, struct_type)  # type: ignore[return-value]
+            audio: RawAudioData | RawAudioBatchData = msgspec.convert(data, struct_type)  # type: ignore[assignment]
         except msgspec.ValidationError as exc:
             raise DroppedMessageError(str(exc)) from None
+        try:
+            check_input_format(audio.sample_rate, audio.num_channels)
+        except AudioFormatError as exc:
+            name = _AUDIO_WIRE_NAMES[exc.field]
+            raise InvalidMessageError(f"{exc.describe(name)} - at `$.{name}`") from None
+        return audio
     raise UnsupportedTypeError(msg_type)

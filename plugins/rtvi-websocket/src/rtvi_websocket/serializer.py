@@ -6,6 +6,7 @@ import logging
 
 import msgspec
 
+from rtvi_core.audio import AudioFormatError, check_input_format
 from rtvi_core.frames import (
     Frame,
     InputAudioRawFrame,
@@ -19,7 +20,7 @@ from rtvi_core.frames import (
     TranscriptionFrame,
 )
 from rtvi_core.plugins.component import Component, LazyConfig
-from rtvi_core.rtvi.messages import encode
+from rtvi_core.rtvi.messages import MAX_TEXT_CHARS, JSONDepthError, decode_client_json, encode
 from rtvi_core.services.serializer import FrameSerializer
 
 from .protobuf import (
@@ -38,7 +39,6 @@ from .protobuf import (
 logger = logging.getLogger(__name__)
 
 _encode_json = msgspec.json.Encoder().encode
-_decode_json = msgspec.json.Decoder().decode
 _INTERRUPTION = encode_frame(PbInterruptionFrame())
 
 
@@ -57,7 +57,10 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
     mono); ``transcription`` → :class:`TranscriptionFrame`; ``text`` →
     :class:`TextFrame`; ``interruption`` → :class:`InterruptionFrame`. Payloads that
     cannot be used — bad protobuf, an empty or unknown oneof, ``message`` data that
-    is not JSON, text WebSocket payloads — are dropped and counted in
+    is not JSON or nests deeper than ``MAX_JSON_DEPTH``, audio at a rate or channel
+    count a client may not send (:func:`~rtvi_core.audio.check_input_format`), text
+    or a transcription longer than ``MAX_TEXT_CHARS``, text WebSocket payloads — are
+    dropped and counted in
     :attr:`malformed_count` (logged at the 1st, 2nd, 4th, 8th, ... occurrence), with
     the reason in :attr:`last_error`; a transport may answer them or close an abusive
     connection. Nothing here raises.
@@ -109,27 +112,38 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
             return self._audio(pb)
         if type(pb) is PbMessageFrame:
             try:
-                message = _decode_json(pb.data)
+                message = decode_client_json(pb.data)
             except msgspec.DecodeError as exc:
                 return self._reject(f"message data is not JSON: {exc}")
+            except JSONDepthError as exc:
+                return self._reject(f"message data: {exc}")
             return InputTransportMessageFrame(message=message)
         if type(pb) is PbTranscriptionFrame:
+            if len(pb.text) > MAX_TEXT_CHARS:
+                return self._reject(f"a transcription frame longer than {MAX_TEXT_CHARS} characters")
             return TranscriptionFrame(text=pb.text, user_id=pb.user_id, timestamp=pb.timestamp)
         if type(pb) is PbTextFrame:
+            if len(pb.text) > MAX_TEXT_CHARS:
+                return self._reject(f"a text frame longer than {MAX_TEXT_CHARS} characters")
             return TextFrame(text=pb.text)
         if type(pb) is PbInterruptionFrame:
             return InterruptionFrame()
         return self._reject("an empty frame, or one with no field this server knows (ignored)")
 
     def _audio(self, pb: PbAudioRawFrame) -> InputAudioRawFrame | None:
+        sample_rate = pb.sample_rate or self._in_sample_rate
         channels = pb.num_channels or 1
+        try:
+            check_input_format(sample_rate, channels, native_rate=self._in_sample_rate)
+        except AudioFormatError as exc:
+            return self._reject(f"audio frame: {exc}")
         audio = pb.audio
         partial = len(audio) % (2 * channels)
         if partial:
             audio = audio[:-partial]
         if not audio:
             return None
-        return InputAudioRawFrame(audio=audio, sample_rate=pb.sample_rate or self._in_sample_rate, num_channels=channels)
+        return InputAudioRawFrame(audio=audio, sample_rate=sample_rate, num_channels=channels)
 
     def _reject(self, reason: str) -> None:
         self.malformed_count += 1
