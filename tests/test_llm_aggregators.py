@@ -11,6 +11,7 @@ from support import ScriptedLLM, bare_task
 from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
     AggregatedTextFrame,
+    ErrorFrame,
     Frame,
     FunctionCallFromLLM,
     FunctionCallInProgressFrame,
@@ -265,3 +266,29 @@ async def test_cancel_overtaking_queued_in_progress_frame_does_not_block_later_t
         await task.queue_frame(LLMContextFrame(context=pair.context))
         await eventually(lambda: "".join(tail.texts(LLMTextFrame)) == "done")
     assert llm.inferences == 3
+
+
+async def test_a_user_turn_keeps_max_turn_chars_and_reports_the_cut_once() -> None:
+    pair = LLMContextAggregatorPair(
+        LLMContext(), user_params=LLMUserAggregatorParams(aggregation_timeout=5.0, max_turn_chars=20)
+    )
+    above, sink = FrameRecorder(), FrameRecorder()
+    async with running(bare_task([above, pair.user(), sink])) as task:
+        await task.queue_frames(
+            [UserStartedSpeakingFrame(), transcription("twelve chars"), transcription("and more words"),
+             transcription("and even more")]
+        )
+        await anyio.sleep(0.02)  # let the queued transcriptions reach the aggregator
+        await task.queue_frame(UserStoppedSpeakingFrame())
+        await eventually(lambda: sink.of(LLMContextFrame))
+        # The next turn starts empty again.
+        await task.queue_frames([UserStartedSpeakingFrame(), transcription("next")])
+        await anyio.sleep(0.02)
+        await task.queue_frame(UserStoppedSpeakingFrame())
+        await eventually(lambda: len(sink.of(LLMContextFrame)) == 2)
+
+    user_messages = [m["content"] for m in pair.context.messages if m["role"] == "user"]
+    assert user_messages == ["twelve chars and mor", "next"]  # 20 characters, then the next turn
+    (error,) = above.of(ErrorFrame, FrameDirection.UPSTREAM)
+    assert error.error.endswith("the user turn is longer than 20 characters: the rest of it is dropped")
+    assert not error.fatal

@@ -171,6 +171,7 @@ def test_json_serializer_round_trip_and_rejects():
     assert isinstance(frame, InputTransportMessageFrame) and frame.message == {"a": [1, "b"]}
     assert serializer.deserialize("{oops") is None
     assert serializer.deserialize(b"\xff\xfe") is None
+    assert serializer.deserialize("[" * 1000 + "]" * 1000) is None  # nested deeper than MAX_JSON_DEPTH
     assert serializer.serialize(InputAudioRawFrame(b"", 16000, 1)) is None
     urgent = OutputTransportMessageUrgentFrame(message={"k": "v"})
     assert serializer.serialize(urgent) == '{"k":"v"}'

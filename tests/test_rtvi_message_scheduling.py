@@ -92,3 +92,14 @@ async def test_a_full_backlog_drops_the_message_with_an_error(monkeypatch):
         assert errors == ["Too many pending RTVI messages: message dropped"]
         release.set()
         await eventually(lambda: handled_ids(recorder) == ["c1", "c2"])
+
+
+@pytest.mark.parametrize("bad_type", [[1], {"a": 1}, 7, None])
+async def test_an_envelope_of_the_wrong_type_is_answered_in_turn_and_wedges_nothing(bad_type):
+    task, recorder = make_task()
+    async with running(task):
+        await task.rtvi.handle_message({"label": "rtvi-ai", "type": bad_type, "id": "bad"})
+        await task.rtvi.handle_message(client_message("c1"))
+        await eventually(lambda: handled_ids(recorder) == ["c1"])
+    (error,) = [f.message for f in recorder.of(OutputTransportMessageUrgentFrame)]
+    assert error.type == "error" and error.data.error.startswith("Invalid RTVI transport message: Expected `str`")

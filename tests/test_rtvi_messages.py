@@ -307,6 +307,30 @@ def test_raw_audio():
         m.RawAudioBatchData(base64_audio_batch=["AAA=", "%%%"], sample_rate=16000, num_channels=1).pcm_chunks()
 
 
+@pytest.mark.parametrize("t", ["raw-audio", "raw-audio-batch"])
+def test_raw_audio_format_outside_the_input_formats_is_an_error_response(t):
+    audio = {"base64Audio": "AAA="} if t == "raw-audio" else {"base64AudioBatch": ["AAA="]}
+    for rate, channels, field, expected in [
+        (1, 1, "sampleRate", "one of 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000"),
+        (0, 1, "sampleRate", "one of 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000"),
+        (16000, 3, "numChannels", "1 to 2"),
+    ]:
+        with pytest.raises(InvalidMessageError) as ei:
+            validate_data(t, audio | {"sampleRate": rate, "numChannels": channels})
+        value = rate if field == "sampleRate" else channels
+        assert ei.value.error_text == (
+            f"Invalid message: {field} {value} is not supported (expected {expected}) - at `$.{field}`"
+        )
+    assert validate_data(t, audio | {"sampleRate": 48000, "numChannels": 2}).sample_rate == 48000
+
+
+def test_send_text_content_is_capped():
+    assert validate_data("send-text", {"content": "a" * m.MAX_TEXT_CHARS}).content == "a" * m.MAX_TEXT_CHARS
+    assert _invalid("send-text", {"content": "a" * (m.MAX_TEXT_CHARS + 1)}) == (
+        f"Expected `str` of length <= {m.MAX_TEXT_CHARS} - at `$.content`"
+    )
+
+
 @pytest.mark.parametrize("t", ["foo", "append-to-context", ""])
 def test_unsupported_type(t):
     with pytest.raises(UnsupportedTypeError) as ei:

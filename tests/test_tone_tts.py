@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import tracemalloc
+import zlib
 from array import array
 from typing import Any
 
 import pytest
 from support import bare_task, run_to_end
 
-from rtvi_core.builtins.tone_tts import GAP_SECS, ToneTTSService, word_tone
+from rtvi_core.builtins.tone_tts import GAP_SECS, MAX_WORD_LETTERS, ToneTTSService, word_tone
 from rtvi_core.frames import (
     AggregatedTextFrame,
     Frame,
@@ -55,6 +57,27 @@ def test_word_tone_is_real_faded_audio():
     assert not any(pcm[tone:])  # silent gap
     assert word_tone("hello", rate) == word_tone("hello", rate)
     assert word_tone("hello", rate) != word_tone("world", rate)  # a different pitch
+
+
+def test_a_word_sounds_at_most_as_long_as_a_24_letter_word():
+    assert len(word_tone("a" * 8000, 24000)) == len(word_tone("b" * MAX_WORD_LETTERS, 24000))
+    assert len(word_tone("a" * (MAX_WORD_LETTERS - 1), 24000)) < len(word_tone("a" * MAX_WORD_LETTERS, 24000))
+
+
+def test_making_a_tone_allocates_little_more_than_the_tone():
+    tracemalloc.start()
+    try:
+        pcm = word_tone("x" * 4000, 48000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * len(pcm) + 256 * 1024  # the tone, its 100 ms tile, the cache entry
+
+
+def test_two_octaves_of_distinct_pitches_at_every_rate():
+    for rate in (8000, 16000, 24000, 48000):
+        tones = {word_tone(word, rate) for word in ("one", "two", "six", "ten", "red", "sky", "cat", "dog")}
+        assert len(tones) == len({zlib.crc32(w.encode()) % 24 for w in ("one", "two", "six", "ten", "red", "sky", "cat", "dog")})
 
 
 async def test_word_mode_words_precede_their_audio():

@@ -29,6 +29,7 @@ from rtvi_core.frames import (
 )
 from rtvi_core.plugins import PluginManager
 from rtvi_core.processor import FrameProcessor
+from rtvi_core.rtvi.messages import MAX_JSON_DEPTH, MAX_TEXT_CHARS
 from rtvi_core.rtvi.messages.outbound import BotLLMText, TextData
 from rtvi_core.services.transport_params import TransportParams
 from rtvi_core.testing import eventually, running
@@ -172,6 +173,35 @@ def test_malformed_payloads_are_dropped_counted_and_logged_sparingly(caplog: pyt
     assert "(16 malformed so far)" in warnings[-1]
     # Still working afterwards.
     assert isinstance(serializer.deserialize(encode_message("{}")), InputTransportMessageFrame)
+
+
+def test_audio_in_a_format_no_client_may_send_is_malformed() -> None:
+    serializer = ProtobufFrameSerializer()
+    assert serializer.deserialize(encode_audio(bytes(6400), 1, 1)) is None
+    assert serializer.last_error.startswith("audio frame: sample_rate 1 is not supported (expected one of 8000, 11025")
+    assert serializer.deserialize(encode_audio(bytes(6400), 16000, 3)) is None
+    assert serializer.last_error == "audio frame: num_channels 3 is not supported (expected 1 to 2)"
+    assert serializer.malformed_count == 2
+
+
+def test_text_and_transcriptions_longer_than_the_text_limit_are_malformed() -> None:
+    serializer = ProtobufFrameSerializer()
+    longest = "a" * MAX_TEXT_CHARS
+    assert serializer.deserialize(encode_frame(PbTextFrame(text=longest))).text == longest
+    assert serializer.deserialize(encode_frame(PbTextFrame(text=longest + "a"))) is None
+    assert serializer.last_error == f"a text frame longer than {MAX_TEXT_CHARS} characters"
+    assert serializer.deserialize(encode_frame(PbTranscriptionFrame(text=longest + "a"))) is None
+    assert serializer.last_error == f"a transcription frame longer than {MAX_TEXT_CHARS} characters"
+    assert serializer.malformed_count == 2
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 1000, 200_000])
+def test_json_nested_deeper_than_the_limit_is_malformed(depth: int) -> None:
+    serializer = ProtobufFrameSerializer()
+    limit = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert isinstance(serializer.deserialize(encode_message(limit)), InputTransportMessageFrame)
+    assert serializer.deserialize(encode_message("[" * depth + "]" * depth)) is None
+    assert serializer.last_error == f"message data: JSON nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects"
 
 
 # -- in a running pipeline -----------------------------------------------------------------
