@@ -28,20 +28,11 @@ from rtvi_core.frames import (
 from rtvi_core.rtvi.messages import MAX_JSON_DEPTH, MAX_TEXT_CHARS
 from rtvi_core.rtvi.messages.client_json import nested_deeper_than
 from rtvi_websocket import ProtobufFrameSerializer
-from rtvi_websocket.protobuf import (
-    PbAudioRawFrame,
-    PbInterruptionFrame,
-    PbMessageFrame,
-    PbTextFrame,
-    PbTranscriptionFrame,
-    ProtobufDecodeError,
-    decode_frame,
-    encode_frame,
-)
+from rtvi_websocket import protobuf as pb
 
 pytestmark = pytest.mark.rtvi_plugins
 
-PB_TYPES = (PbAudioRawFrame, PbInterruptionFrame, PbMessageFrame, PbTextFrame, PbTranscriptionFrame)
+PB_TYPES = (pb.PbAudioRawFrame, pb.PbInterruptionFrame, pb.PbMessageFrame, pb.PbTextFrame, pb.PbTranscriptionFrame)
 #: Serializer's default input rate (no StartFrame in these tests): accepted as the receiver's own.
 RUN_RATE = 16000
 
@@ -62,18 +53,18 @@ json_texts = st.one_of(
 )
 
 members = st.one_of(
-    st.builds(PbTextFrame, u64, names, st.text(max_size=300)),
-    st.builds(PbAudioRawFrame, u64, names, st.binary(max_size=4000), u32, u32, st.none() | u64),
-    st.builds(PbTranscriptionFrame, u64, names, st.text(max_size=300), names, names),
-    st.builds(PbMessageFrame, json_texts),
-    st.builds(PbInterruptionFrame, u64, names),
+    st.builds(pb.PbTextFrame, u64, names, st.text(max_size=300)),
+    st.builds(pb.PbAudioRawFrame, u64, names, st.binary(max_size=4000), u32, u32, st.none() | u64),
+    st.builds(pb.PbTranscriptionFrame, u64, names, st.text(max_size=300), names, names),
+    st.builds(pb.PbMessageFrame, json_texts),
+    st.builds(pb.PbInterruptionFrame, u64, names),
 )
 
 
 @st.composite
 def payloads(draw: Callable[..., Any]) -> bytes:
     """Well-formed frames, concatenated, then maybe cut, spliced or flipped."""
-    data = b"".join(encode_frame(member) for member in draw(st.lists(members, min_size=1, max_size=3)))
+    data = b"".join(pb.encode_frame(member) for member in draw(st.lists(members, min_size=1, max_size=3)))
     mutation = draw(st.sampled_from(["none", "none", "truncate", "insert", "flip"]))
     if mutation == "truncate" and data:
         data = data[: draw(st.integers(min_value=0, max_value=len(data) - 1))]
@@ -104,8 +95,8 @@ def peak_bytes(func: Callable[[], Any]) -> tuple[Any, int]:
 
 @given(any_payload)
 def test_property_decode_frame_returns_a_member_or_raises_only_its_error(data: bytes) -> None:
-    result, peak = peak_bytes(lambda: decode_frame(data))
-    assert result is None or isinstance(result, (ProtobufDecodeError, *PB_TYPES)), repr(result)
+    result, peak = peak_bytes(lambda: pb.decode_frame(data))
+    assert result is None or isinstance(result, (pb.ProtobufDecodeError, *PB_TYPES)), repr(result)
     assert peak <= 3 * len(data) + 64 * 1024
 
 
