@@ -13,7 +13,7 @@ from ..frames import (
     OutputTransportMessageUrgentFrame,
 )
 from ..plugins.component import Component, LazyConfig
-from ..rtvi.messages import JSONDepthError, decode_client_json, encode
+from ..rtvi.messages import JSONBoundsError, decode_client_json, encode
 from ..services.serializer import FrameSerializer
 
 logger = logging.getLogger("rtvi_core.builtins.json_serializer")
@@ -27,8 +27,9 @@ class JSONFrameSerializer(FrameSerializer, Component):
     Outgoing messages may be RTVI message Structs or plain JSON-able objects;
     other frames (audio, ...) are not carried. Any received JSON value becomes an
     :class:`InputTransportMessageFrame` (the RTVI processor decides what it means);
-    text that is not JSON, or nests deeper than
-    :data:`~rtvi_core.rtvi.messages.MAX_JSON_DEPTH`, is logged and dropped.
+    text that is not JSON, or beyond the bounds of
+    :func:`~rtvi_core.rtvi.messages.decode_client_json` (nesting, size), is logged and
+    dropped.
     """
 
     PLUGIN_NAME = "json"
@@ -51,7 +52,7 @@ class JSONFrameSerializer(FrameSerializer, Component):
         except msgspec.DecodeError as exc:
             logger.warning("dropping a message that is not valid JSON: %s", exc)
             return None
-        except JSONDepthError as exc:
+        except JSONBoundsError as exc:
             logger.warning("dropping a message: %s", exc)
             return None
         return InputTransportMessageFrame(message=message)

@@ -19,7 +19,7 @@ from bystander import beside
 from server_support import Client, client, serving
 
 from rtvi_core.audio import INPUT_SAMPLE_RATES
-from rtvi_core.rtvi.messages import MAX_JSON_DEPTH, MAX_TEXT_CHARS
+from rtvi_core.rtvi.messages import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_TEXT_CHARS
 from rtvi_websocket.protobuf import encode_audio, encode_message
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
@@ -141,12 +141,17 @@ async def test_envelope_field_of_the_wrong_type_gets_an_error_and_the_session_go
 # -- finding 6: deeply nested JSON ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH - 1, 1000, 100_000])
-async def test_json_nested_too_deep_is_a_malformed_frame(depth):
+TOO_DEEP = f"message data: JSON nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects"
+TOO_BIG = f"message data: JSON with more than {MAX_JSON_CONTAINERS} `[` and `{{` (arrays, objects, or in strings)"
+
+
+@pytest.mark.parametrize(
+    ("depth", "error"), [(MAX_JSON_DEPTH - 1, TOO_DEEP), (1000, TOO_DEEP), (30_000, TOO_DEEP), (300_000, TOO_BIG)]
+)
+async def test_json_nested_too_deep_is_a_malformed_frame(depth, error):
     # The envelope and its data add two levels: data.d nested `depth` deep makes depth + 2.
     text = b'{"label":"rtvi-ai","type":"client-message","id":"x","data":{"t":"ping","d":' + b"[" * depth + b"]" * depth + b"}}"
     async with attacker() as bot:
-        error = f"message data: JSON nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects"
         await refused(bot, encode_message(text), error)
 
 

@@ -1,9 +1,10 @@
 """Property tests of the client JSON decoder and its depth check (``decode_client_json``).
 
 For any JSON value, decoding its text gives the value back when it nests at most
-``MAX_JSON_DEPTH`` deep and raises ``JSONDepthError`` otherwise — whatever its strings
+``MAX_JSON_DEPTH`` deep and raises ``JSONBoundsError`` otherwise — whatever its strings
 hold (brackets, quotes, escapes); for any text, only ``msgspec.DecodeError`` or
-``JSONDepthError`` comes out, never ``RecursionError``; memory stays within a bounded
+``JSONBoundsError`` comes out, never ``RecursionError``, and a value decoded holds at most
+``MAX_JSON_CONTAINERS`` arrays and objects; memory stays within a bounded
 multiple of the text; and a value under the limit encodes again, inside a reply, without
 ``RecursionError``.
 """
@@ -18,8 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rtvi_core.rtvi.messages import (
+    MAX_JSON_CONTAINERS,
     MAX_JSON_DEPTH,
-    JSONDepthError,
+    JSONBoundsError,
     ServerResponse,
     ServerResponseData,
     decode_client_json,
@@ -72,7 +74,7 @@ def test_property_values_under_the_limit_decode_and_deeper_ones_are_refused(valu
     for data in (text, text.decode()):
         try:
             decoded = decode_client_json(data)
-        except JSONDepthError:
+        except JSONBoundsError:
             assert expected > MAX_JSON_DEPTH
         else:
             assert expected <= MAX_JSON_DEPTH and decoded == value
@@ -83,6 +85,7 @@ def test_property_values_under_the_limit_decode_and_deeper_ones_are_refused(valu
     st.text(alphabet=st.sampled_from('[]{}"\\,:1 a'), max_size=300),
     st.tuples(st.integers(0, 5000), st.sampled_from(["[", "{\"a\":", "[1,"])).map(lambda c: c[1] * c[0]),
     st.integers(0, 5000).map(lambda d: "[" * d + "]" * d),
+    st.integers(MAX_JSON_CONTAINERS - 3, MAX_JSON_CONTAINERS + 3).map(lambda n: "[" + "[]," * (n - 2) + "[]]"),
 ))
 def test_property_any_text_gives_a_value_or_a_documented_error(data: bytes | str) -> None:
     size = len(data.encode() if isinstance(data, str) else data)
@@ -90,12 +93,13 @@ def test_property_any_text_gives_a_value_or_a_documented_error(data: bytes | str
     try:
         try:
             value = decode_client_json(data)
-        except (msgspec.DecodeError, JSONDepthError):
+        except (msgspec.DecodeError, JSONBoundsError):
             value = None
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert not nested_deeper_than(value, MAX_JSON_DEPTH)
+    assert str(value).count("[") + str(value).count("{") <= MAX_JSON_CONTAINERS
     # Decoded JSON holds Python objects: up to ~60 bytes of them per byte of "[]".
     assert peak <= 64 * size + 64 * 1024
 
@@ -106,7 +110,7 @@ def test_property_a_value_under_the_limit_round_trips_inside_a_reply(value: Any)
     request = msgspec.json.encode({"label": "rtvi-ai", "type": "client-message", "id": "1", "data": {"t": "x", "d": value}})
     try:
         decoded = decode_client_json(request)
-    except JSONDepthError:
+    except JSONBoundsError:
         assert depth(value) > MAX_JSON_DEPTH - 2
         return
     payload = decoded["data"]["d"]

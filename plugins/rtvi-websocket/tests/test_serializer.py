@@ -29,7 +29,7 @@ from rtvi_core.frames import (
 )
 from rtvi_core.plugins import PluginManager
 from rtvi_core.processor import FrameProcessor
-from rtvi_core.rtvi.messages import MAX_JSON_DEPTH, MAX_TEXT_CHARS
+from rtvi_core.rtvi.messages import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_TEXT_CHARS
 from rtvi_core.rtvi.messages.outbound import BotLLMText, TextData
 from rtvi_core.services.transport_params import TransportParams
 from rtvi_core.testing import eventually, running
@@ -195,13 +195,23 @@ def test_text_and_transcriptions_longer_than_the_text_limit_are_malformed() -> N
     assert serializer.malformed_count == 2
 
 
-@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 1000, 200_000])
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 1000, 30_000])
 def test_json_nested_deeper_than_the_limit_is_malformed(depth: int) -> None:
     serializer = ProtobufFrameSerializer()
     limit = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
     assert isinstance(serializer.deserialize(encode_message(limit)), InputTransportMessageFrame)
     assert serializer.deserialize(encode_message("[" * depth + "]" * depth)) is None
     assert serializer.last_error == f"message data: JSON nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects"
+
+
+def test_json_with_more_containers_than_the_limit_is_malformed() -> None:
+    serializer = ProtobufFrameSerializer()
+    most = "[" + ",".join(["[]"] * (MAX_JSON_CONTAINERS - 1)) + "]"
+    assert isinstance(serializer.deserialize(encode_message(most)), InputTransportMessageFrame)
+    assert serializer.deserialize(encode_message(most[:-1] + ",{}]")) is None
+    assert serializer.last_error == (
+        f"message data: JSON with more than {MAX_JSON_CONTAINERS} `[` and `{{` (arrays, objects, or in strings)"
+    )
 
 
 # -- in a running pipeline -----------------------------------------------------------------

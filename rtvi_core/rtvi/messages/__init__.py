@@ -2,7 +2,7 @@
 
 * :mod:`.constants` — ``PROTOCOL_VERSION``, ``MESSAGE_LABEL``.
 * :mod:`.errors` — inbound parsing exceptions and the reply each one maps to.
-* :mod:`.client_json` — ``decode_client_json``: client JSON, at most ``MAX_JSON_DEPTH`` deep.
+* :mod:`.client_json` — ``decode_client_json``: client JSON within ``MAX_JSON_DEPTH`` and ``MAX_JSON_CONTAINERS``.
 * :mod:`.inbound` — ``parse_envelope`` / ``validate_data`` and client payload Structs.
 * :mod:`.version` — ``client-ready`` version negotiation and ``about`` parsing.
 * :mod:`.outbound` — server → client message Structs, ``encode`` / ``to_builtins``.
@@ -10,7 +10,7 @@
 """
 
 from .capabilities import BotCapabilities
-from .client_json import MAX_JSON_DEPTH, JSONDepthError, decode_client_json
+from .client_json import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, JSONBoundsError, decode_client_json
 from .constants import LEGACY_MAJOR, MESSAGE_LABEL, PROTOCOL_VERSION, PROTOCOL_VERSION_TUPLE
 from .errors import (
     DroppedMessageError,
@@ -169,7 +169,7 @@ __all__ = [
     "ErrorResponse",
     "ErrorResponseData",
     "InvalidMessageError",
-    "JSONDepthError",
+    "JSONBoundsError",
     "LEGACY_MAJOR",
     "LLMFunctionCall",
     "LLMFunctionCallData",
@@ -181,6 +181,7 @@ __all__ = [
     "LLMFunctionCallStopped",
     "LLMFunctionCallStoppedData",
     "LLMRawText",
+    "MAX_JSON_CONTAINERS",
     "MAX_JSON_DEPTH",
     "MAX_TEXT_CHARS",
     "MESSAGE_LABEL",

@@ -20,7 +20,7 @@ from rtvi_core.frames import (
     TranscriptionFrame,
 )
 from rtvi_core.plugins.component import Component, LazyConfig
-from rtvi_core.rtvi.messages import MAX_TEXT_CHARS, JSONDepthError, decode_client_json, encode
+from rtvi_core.rtvi.messages import MAX_TEXT_CHARS, JSONBoundsError, decode_client_json, encode
 from rtvi_core.services.serializer import FrameSerializer
 
 from .protobuf import (
@@ -57,7 +57,7 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
     mono); ``transcription`` → :class:`TranscriptionFrame`; ``text`` →
     :class:`TextFrame`; ``interruption`` → :class:`InterruptionFrame`. Payloads that
     cannot be used — bad protobuf, an empty or unknown oneof, ``message`` data that
-    is not JSON or nests deeper than ``MAX_JSON_DEPTH``, audio at a rate or channel
+    is not JSON or beyond ``MAX_JSON_DEPTH``/``MAX_JSON_CONTAINERS``, audio at a rate or channel
     count a client may not send (:func:`~rtvi_core.audio.check_input_format`), text
     or a transcription longer than ``MAX_TEXT_CHARS``, text WebSocket payloads — are
     dropped and counted in
@@ -115,7 +115,7 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
                 message = decode_client_json(pb.data)
             except msgspec.DecodeError as exc:
                 return self._reject(f"message data is not JSON: {exc}")
-            except JSONDepthError as exc:
+            except JSONBoundsError as exc:
                 return self._reject(f"message data: {exc}")
             return InputTransportMessageFrame(message=message)
         if type(pb) is PbTranscriptionFrame:
