@@ -66,7 +66,15 @@ def innermost_frames(frame: FrameType | None, limit: int = 3) -> list[str]:
 
 def describe_task(task: Any) -> str:
     """An asyncio task as ``'name' at path:line function`` (where it is suspended)."""
-    where = _choose(list(reversed(task.get_stack())), 1)
+    stack: list[FrameType] = []
+    awaiting = task.get_coro()
+    while awaiting is not None:  # down the chain of awaits: outermost first
+        frame = getattr(awaiting, "cr_frame", None) or getattr(awaiting, "gi_frame", None)
+        if frame is None:
+            break
+        stack.append(frame)
+        awaiting = getattr(awaiting, "cr_await", None) or getattr(awaiting, "gi_yieldfrom", None)
+    where = _choose(stack[::-1], 1)
     return f"{task.get_name()!r} at {where[0]}" if where else repr(task.get_name())
 
 

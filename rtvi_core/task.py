@@ -327,13 +327,13 @@ class PipelineTask(EventHandlerMixin):
 
     async def _fail(self, processor: FrameProcessor | None, message: str) -> None:
         """End the run with a fatal error from ``processor``, as if it had pushed it."""
-        logger.error("%s", message)
         frame = ErrorFrame(error=message, fatal=True, processor=processor)
         origin = processor or self._sink
         deadline = anyio.current_time() + self._params.cancel_timeout_secs
         push = partial(origin.push_frame, frame, UPSTREAM)  # to the client (RTVI) and _on_upstream
         await finish_by(deadline, push, f"{self}::error", self._helpers)
-        if self._fatal_error is None:
+        if self._fatal_error is None:  # it did not get through
+            logger.error("%s: %s", self, message)
             self._fatal_error = frame
         await self.cancel(message)
 
