@@ -70,9 +70,10 @@ class Detached:
 
     def __init__(self, func: Callable[[], Awaitable[Any]], name: str, group: anyio.abc.TaskGroup | None) -> None:
         self.name = name
-        loop = _running_asyncio_loop()
+        loop = running_asyncio_loop()
         if loop is not None:
-            self._task: Any = loop.create_task(_logged(func, name), name=name)
+            self._task: Any = loop.create_task(func(), name=name)  # type: ignore[arg-type]
+            self._task.add_done_callback(_log_failure)
             self._handle: ManagedTask | None = None
         else:
             if group is None:
@@ -114,11 +115,9 @@ class Detached:
 _left_behind: set[Any] = set()
 
 
-async def _logged(func: Callable[[], Awaitable[Any]], name: str) -> None:
-    try:
-        await func()
-    except Exception:
-        logger.exception("%s failed", name)
+def _log_failure(task: Any) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("%s failed", task.get_name(), exc_info=task.exception())
 
 
 async def finish_by(
@@ -170,7 +169,7 @@ class Waiter:
             await self._event.wait()  # type: ignore[union-attr]
 
 
-def _running_asyncio_loop() -> Any:
+def running_asyncio_loop() -> Any:
     """The running asyncio loop, or None on another backend (asyncio is not imported eagerly)."""
     asyncio = sys.modules.get("asyncio")
     if asyncio is None:
@@ -223,7 +222,7 @@ class TaskRuntime:
         self.task_group = task_group
         self.observers = observers
         self._clock_start = time.monotonic_ns()
-        self._loop = _running_asyncio_loop()
+        self._loop = running_asyncio_loop()
         self._children: set[Any] = set()  # asyncio tasks started by spawn(), until done
         self._closed = False
 

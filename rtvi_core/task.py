@@ -27,7 +27,7 @@ from .observers import BaseObserver
 from .params import PipelineParams
 from .pipeline import Pipeline
 from .processor import FrameProcessor, describe_processor
-from .runtime import Detached, ObserverDispatch, TaskRuntime, finish_by
+from .runtime import Detached, ObserverDispatch, TaskRuntime, finish_by, running_asyncio_loop
 
 if TYPE_CHECKING:
     from .rtvi.observer import RTVIObserver, RTVIObserverParams
@@ -67,6 +67,22 @@ class _TaskSink(FrameProcessor):
         else:
             await super().process_frame(frame, direction)
             await self.push_frame(frame, direction)
+
+
+class _Steps:
+    """Runs ``(what, step)`` pairs in order until done or ``abandoned``; ``index`` is the current one."""
+
+    def __init__(self, steps: list[tuple[str, Callable[[], Any]]]) -> None:
+        self.steps = steps
+        self.index = 0
+        self.abandoned = False
+
+    async def run(self) -> None:
+        for index, (_what, step) in enumerate(self.steps):
+            if self.abandoned:
+                return
+            self.index = index
+            await step()
 
 
 class PipelineTask(EventHandlerMixin):
@@ -293,17 +309,22 @@ class PipelineTask(EventHandlerMixin):
         if self._finished:  # cancelled before it ran
             self._finished_event.set()
             self._ready_event.set()
-        async with anyio.create_task_group() as helpers:
-            self._helpers = helpers
-            body = Detached(self._body, f"{self}::run", helpers)
-            try:
-                await self._wait_for_start()
-                await self._finished_event.wait()
-            finally:
-                with anyio.CancelScope(shield=True):
-                    await self._shutdown(body)
+        if running_asyncio_loop() is not None:
+            await self._run()
+            return
+        async with anyio.create_task_group() as self._helpers:  # hosts the Detached tasks
+            await self._run()
 
     # -- internals --------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        body = Detached(self._body, f"{self}::run", self._helpers)
+        try:
+            await self._wait_for_start()
+            await self._finished_event.wait()  # type: ignore[union-attr]
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._shutdown(body)
 
     async def _body(self) -> None:
         """The run's task group: processors' workers and tasks, and the start."""
@@ -418,11 +439,16 @@ class PipelineTask(EventHandlerMixin):
             if stuck:
                 logger.warning("%s: task(s) did not stop within %g s; left behind: %s",
                                self, timeout, "; ".join(stuck))
-        for what, step in self._cleanup_steps():
-            left = await finish_by(deadline, step, f"{self}::{what}", self._helpers)
-            if left is not None:
-                logger.warning("%s: %s did not return within %g s; left behind: %s",
-                               self, what, timeout, left.describe())
+        steps = self._cleanup_steps()
+        while steps:  # in one task; after a step that does not return, the rest in another
+            cleanup = _Steps(steps)
+            left = await finish_by(deadline, cleanup.run, f"{self}::cleanup", self._helpers)
+            if left is None:
+                break
+            cleanup.abandoned = True
+            logger.warning("%s: %s did not return within %g s; left behind: %s",
+                           self, steps[cleanup.index][0], timeout, left.describe())
+            steps = steps[cleanup.index + 1:]
 
     def _cleanup_steps(self) -> list[tuple[str, Callable[[], Any]]]:
         """What cleaning up the run does, in order; each step logs its own failure."""
