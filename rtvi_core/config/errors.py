@@ -46,14 +46,26 @@ class BotFileError(Exception):
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 
+#: Longest key or string value an error message repeats whole.
+MAX_SHOWN = 80
+
+
+def clip(text: str, quote: bool = False) -> str:
+    """``text`` (``repr`` when ``quote``), or its start and its length when over ``MAX_SHOWN``."""
+    shown = text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 20]
+    shown = repr(shown) if quote else shown
+    return shown if len(text) <= MAX_SHOWN else f"{shown}... ({len(text)} characters)"
+
+
 def key_path(parts: Iterable[str | int]) -> str:
-    """``("actions", 0, "city")`` → ``"actions[0].city"``."""
+    """``("actions", 0, "city")`` → ``"actions[0].city"`` (each key clipped to ``MAX_SHOWN``)."""
     path = ""
     for part in parts:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
-            path += f".{part}" if path else str(part)
+            part = clip(str(part))
+            path += f".{part}" if path else part
     return path
 
 
@@ -62,7 +74,7 @@ def describe_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value)
+        return clip(value, quote=True)
     if isinstance(value, Mapping):
         return "a table"
     if isinstance(value, (list, tuple)):

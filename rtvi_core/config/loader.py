@@ -12,16 +12,18 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from ..plugins.registry import build_component
 from .env import interpolate
 from .errors import BotFileError, ConfigIssue, describe_value, key_path, readable_error
+from .strict import validate_strict
 from .model import (
     SECTION_KINDS,
     BotFile,
@@ -51,6 +53,9 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("rtvi", "observer"): RTVIObserverSection,
     ("rtvi", "pipeline"): PipelineSection,
 }
+
+#: Tables and lists nest at most this deep in a bot file.
+MAX_DEPTH = 32
 
 _TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$")
 _TOP_KEY = re.compile(r"[^.\[]*")
@@ -127,11 +132,33 @@ def load_bot_text(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BotFileError([_toml_issue(file, exc)]) from None
+    except RecursionError:  # tomllib recurses per nested array / inline table (~500 deep)
+        raise BotFileError([ConfigIssue(file, "", f"invalid TOML: arrays or inline tables nested too deep "
+                                        f"(a bot file nests at most {MAX_DEPTH} levels)")]) from None
+    except ValueError:  # an integer longer than Python converts
+        limit = sys.get_int_max_str_digits()
+        raise BotFileError([ConfigIssue(file, "", f"invalid TOML: an integer has more than {limit} digits")]) from None
+    deep = _too_deep(raw)
+    if deep is not None:
+        raise BotFileError([ConfigIssue(file, key_path(deep), f"nested more than {MAX_DEPTH} levels deep "
+                                        "(tables and lists in a bot file nest a few levels)")])
     if registry is None:
         from ..plugins import get_plugin_manager
 
         registry = get_plugin_manager().registry
     return _Validator(file, Path(base_dir), registry).validate(raw, os.environ if environ is None else environ)
+
+
+def _too_deep(data: Any) -> tuple[str | int, ...] | None:
+    """The key path of a table or list nested more than ``MAX_DEPTH`` levels deep, if any."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((item, (*path, key)) for key, item in items if isinstance(item, (dict, list)))
+    return None
 
 
 def _toml_issue(file: str, exc: tomllib.TOMLDecodeError) -> ConfigIssue:
@@ -211,12 +238,10 @@ class _Validator:
 
     def _check(self, path: tuple[str | int, ...], value: Any, model: type[_M]) -> _M | None:
         """``value`` validated by ``model``; None (and an issue per error) if invalid."""
-        try:
-            return model.model_validate(value)
-        except ValidationError as exc:
-            for error in exc.errors():
-                self._structure_issue(path, error)
-            return None
+        validated, errors = validate_strict(model, value)
+        for error in errors:
+            self._structure_issue(path, error)
+        return validated
 
     def _entries(self, data: Mapping[str, Any], key: str, model: type[_M]) -> list[tuple[str, _M]]:
         """The valid ``[[key]]`` entries with their key paths (an issue per invalid one)."""
@@ -275,12 +300,11 @@ class _Validator:
                      f"({self._installed(section, list(local))})")
             return None
         own = ["use", "position"] if isinstance(table, ProcessorTable) else ["use"]
-        try:
-            config = config_model.model_validate(table.params)
-        except ValidationError as exc:
-            allowed = [*own, *config_model.model_fields]
-            for error in exc.errors():
-                self.add(key_path((path, *error["loc"])), readable_error(error, allowed), label)
+        config, errors = validate_strict(config_model, table.params)
+        allowed = [*own, *config_model.model_fields]
+        for error in errors:
+            self.add(key_path((path, *error["loc"])), readable_error(error, allowed), label)
+        if config is None:
             return None
         return ComponentSpec(
             section=section,
