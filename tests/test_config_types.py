@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, Field
 
-from rtvi_core.config import BotFileError, load_bot_text
-from rtvi_core.config.loader import MAX_DEPTH
+from rtvi_core.config import BotFileError, load_bot_file, load_bot_text
+from rtvi_core.config.parsing import MAX_CHARS, MAX_DEPTH, MAX_VALUES
 from rtvi_core.plugins.manager import PluginManager
 from rtvi_core.plugins.registry import Registration
 from rtvi_core.processor import FrameProcessor
@@ -162,8 +162,26 @@ def test_arrays_nested_thousands_deep_are_an_error_not_a_recursion_error(registr
 
 
 def test_huge_values_are_clipped_in_messages(registry):
-    huge = "x" * 1_000_000
+    huge = "x" * 500_000
     [line] = errors(f'[bot]\nport = "{huge}"\n', registry)
-    assert line == f"bot.toml: bot.port: expected an integer, got '{'x' * 60}'... (1000000 characters)"
+    assert line == f"bot.toml: bot.port: expected an integer, got '{'x' * 60}'... (500000 characters)"
     [line] = errors("[bot]\nport = " + "9" * 5000 + "\n", registry)
     assert line == "bot.toml: invalid TOML: an integer has more than 4300 digits"
+    [line] = errors(f'[bot]\n"{"k" * 200}" = 1\n', registry)
+    assert line.startswith("bot.toml: bot." + "k" * 60 + "... (200 characters): unknown key")
+    [line] = errors('[bot]\n"a\\nb" = 1\n', registry)  # one line per issue, whatever the key holds
+    assert line.startswith('bot.toml: bot."a\\nb": unknown key')
+
+
+def test_size_and_value_count_limits(registry, tmp_path):
+    assert errors(f'[bot]\nname = "{"x" * MAX_CHARS}"\n', registry) == [
+        f"bot.toml: too big: a bot file is at most {MAX_CHARS} characters"
+    ]
+    many = ", ".join(["1"] * (MAX_VALUES + 1))
+    assert errors(f"[rtvi.pipeline]\nstart_metadata = {{ a = [{many}] }}\n", registry) == [
+        f"bot.toml: rtvi.pipeline.start_metadata.a: too many values: a bot file holds at most {MAX_VALUES}"
+    ]
+    binary = tmp_path / "bot.toml"
+    binary.write_bytes(b'[llm]\nuse = "echo\xff"\n')
+    with pytest.raises(BotFileError, match=r"bot.toml: not UTF-8 text \(byte 17 cannot be decoded\)"):
+        load_bot_file(binary, registry=registry)

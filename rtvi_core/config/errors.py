@@ -11,6 +11,7 @@ error dicts pydantic produces (``ValidationError.errors()``).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -35,7 +36,7 @@ class ConfigIssue:
         if self.plugin:
             parts.append(self.plugin)
         parts.append(self.message)
-        return ": ".join(parts)
+        return " ".join(": ".join(parts).splitlines())  # one line per issue, whatever a plugin says
 
 
 class BotFileError(Exception):
@@ -58,13 +59,16 @@ def clip(text: str, quote: bool = False) -> str:
 
 
 def key_path(parts: Iterable[str | int]) -> str:
-    """``("actions", 0, "city")`` → ``"actions[0].city"`` (each key clipped to ``MAX_SHOWN``)."""
+    """``("actions", 0, "city")`` → ``"actions[0].city"``; each key clipped to ``MAX_SHOWN``,
+    and quoted with escapes when empty or not printable."""
     path = ""
     for part in parts:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
             part = clip(str(part))
+            if not part or not part.isprintable():
+                part = json.dumps(part)
             path += f".{part}" if path else part
     return path
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence, TypeVar
@@ -23,6 +21,7 @@ from pydantic import BaseModel
 from ..plugins.registry import build_component
 from .env import interpolate
 from .errors import BotFileError, ConfigIssue, describe_value, key_path, readable_error
+from .parsing import parse_bot_text, read_bot_file
 from .strict import validate_strict
 from .model import (
     SECTION_KINDS,
@@ -54,10 +53,6 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("rtvi", "pipeline"): PipelineSection,
 }
 
-#: Tables and lists nest at most this deep in a bot file.
-MAX_DEPTH = 32
-
-_TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$")
 _TOP_KEY = re.compile(r"[^.\[]*")
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -112,10 +107,7 @@ def load_bot_file(
     problem found.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BotFileError([ConfigIssue(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
+    text = read_bot_file(path)
     return load_bot_text(text, file=str(path), base_dir=path.parent, registry=registry, environ=environ)
 
 
@@ -127,46 +119,16 @@ def load_bot_text(
     registry: Any = None,
     environ: Mapping[str, str] | None = None,
 ) -> BotConfig:
-    """Like :func:`load_bot_file` for TOML ``text``; ``file`` names it in errors."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BotFileError([_toml_issue(file, exc)]) from None
-    except RecursionError:  # tomllib recurses per nested array / inline table (~500 deep)
-        raise BotFileError([ConfigIssue(file, "", f"invalid TOML: arrays or inline tables nested too deep "
-                                        f"(a bot file nests at most {MAX_DEPTH} levels)")]) from None
-    except ValueError:  # an integer longer than Python converts
-        limit = sys.get_int_max_str_digits()
-        raise BotFileError([ConfigIssue(file, "", f"invalid TOML: an integer has more than {limit} digits")]) from None
-    deep = _too_deep(raw)
-    if deep is not None:
-        raise BotFileError([ConfigIssue(file, key_path(deep), f"nested more than {MAX_DEPTH} levels deep "
-                                        "(tables and lists in a bot file nest a few levels)")])
+    """Like :func:`load_bot_file` for TOML ``text``; ``file`` names it in errors.
+
+    The limits of :mod:`rtvi_core.config.parsing` apply (size, nesting, values).
+    """
+    raw = parse_bot_text(text, file)
     if registry is None:
         from ..plugins import get_plugin_manager
 
         registry = get_plugin_manager().registry
     return _Validator(file, Path(base_dir), registry).validate(raw, os.environ if environ is None else environ)
-
-
-def _too_deep(data: Any) -> tuple[str | int, ...] | None:
-    """The key path of a table or list nested more than ``MAX_DEPTH`` levels deep, if any."""
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
-    while stack:
-        value, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            return path
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        stack.extend((item, (*path, key)) for key, item in items if isinstance(item, (dict, list)))
-    return None
-
-
-def _toml_issue(file: str, exc: tomllib.TOMLDecodeError) -> ConfigIssue:
-    message = str(exc)
-    match = _TOML_POSITION.search(message)
-    where = match.group(1) if match else ""
-    reason = message[: match.start()] if match else message
-    return ConfigIssue(file, where, f"invalid TOML: {reason[:1].lower()}{reason[1:]}")
 
 
 class _Validator:
@@ -190,7 +152,7 @@ class _Validator:
         allowed = ", ".join(sorted(BotFile.model_fields))
         for key in data:
             if key not in BotFile.model_fields:
-                self.add(key, f"unknown top-level key; allowed keys: {allowed}")
+                self.add(key_path((key,)), f"unknown top-level key; allowed keys: {allowed}")
         bot = self._check(("bot",), data.get("bot", {}), BotSection) or BotSection()
         rtvi = self._check(("rtvi",), data.get("rtvi", {}), RTVISection) or RTVISection()
         local = self._local_actions(bot.local_actions)

@@ -38,7 +38,8 @@ def validate_strict(model: type[_M], data: Any) -> tuple[_M | None, list[dict[st
     The errors are pydantic error dicts (``type``, ``loc``, ``msg``, ``input``), in the
     order of the keys in ``data``: a boolean where a number belongs is
     ``int_type``/``float_type``, anything but ``true``/``false`` where only a boolean
-    belongs is ``bool_type``.
+    belongs is ``bool_type``, and a validator raising something pydantic does not turn
+    into an error is ``validator_error`` (at the model's own location).
     """
     errors = strict_errors(model, data)
     reported = {tuple(error["loc"]) for error in errors}
@@ -46,6 +47,10 @@ def validate_strict(model: type[_M], data: Any) -> tuple[_M | None, list[dict[st
         instance = model.model_validate(data)
     except ValidationError as exc:
         errors += [error for error in exc.errors() if tuple(error["loc"]) not in reported]
+        instance = None
+    except Exception as exc:  # a validator that raises what pydantic does not catch
+        logger.warning("a validator of %s raised", model.__name__, exc_info=True)
+        errors.append(_error("validator_error", f"its Config failed ({type(exc).__name__}: {exc})", (), None))
         instance = None
     if not errors:
         return instance, errors
