@@ -112,30 +112,28 @@ def fatal_errors(client: Any) -> list[str]:
 # -- the start -------------------------------------------------------------------------
 
 
-async def test_a_start_that_never_returns_is_a_fatal_error_naming_the_plugin_and_no_bot_ready():
-    tts = SlowStartTTS()
+async def expect_start_failure(tts: FrameProcessor, expected: str, **params: Any) -> PipelineTask:
+    """Run a bot whose ``tts`` does not start: the client gets ``expected`` as a fatal
+    error and no ``bot-ready``, the connection is closed and the run ends."""
     with anyio.fail_after(10):
-        async with bot(tts, start_timeout_secs=0.2) as (task, client):
+        async with bot(tts, **params) as (task, client):
             await client_ready(client)
             await client.wait_closed()
             await eventually(task.has_finished)
-    expected = "tts plugin 'slowstart' did not start within 0.2 s"
     assert fatal_errors(client) == [expected]
     assert client.messages_of("bot-ready") == []
     assert task.fatal_error is not None and task.fatal_error.error == expected
-    assert task.fatal_error.processor is tts
+    return task
+
+
+async def test_a_start_that_never_returns_is_a_fatal_error_naming_the_plugin_and_no_bot_ready():
+    tts = SlowStartTTS()
+    task = await expect_start_failure(tts, "tts plugin 'slowstart' did not start within 0.2 s", start_timeout_secs=0.2)
+    assert task.fatal_error.processor is tts  # type: ignore[union-attr]
 
 
 async def test_a_start_that_raises_is_a_fatal_error_naming_the_plugin_and_the_cause():
-    with anyio.fail_after(10):
-        async with bot(BrokenStartTTS()) as (task, client):
-            await client_ready(client)
-            await client.wait_closed()
-            await eventually(task.has_finished)
-    expected = "tts plugin 'brokenstart' failed to start: voice file missing"
-    assert fatal_errors(client) == [expected]
-    assert client.messages_of("bot-ready") == []
-    assert task.fatal_error is not None and task.fatal_error.error == expected
+    await expect_start_failure(BrokenStartTTS(), "tts plugin 'brokenstart' failed to start: voice file missing")
 
 
 async def test_a_processor_that_is_no_plugin_is_named_by_its_name():
