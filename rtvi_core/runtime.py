@@ -103,16 +103,29 @@ class Detached:
             self._handle.cancel()  # type: ignore[union-attr]
         elif not self._task.done():
             self._task.cancel()
-            _left_behind.add(self._task)
-            self._task.add_done_callback(_left_behind.discard)
+            _leave_behind(self._task)
 
     def describe(self) -> str:
         """Its name and, on asyncio, where it is suspended."""
         return describe_task(self._task) if self._task is not None else repr(self.name)
 
 
-#: Cancelled detached tasks that have not ended yet (a task must stay referenced).
+#: Cancelled tasks no longer waited for that have not ended yet (kept referenced).
 _left_behind: set[Any] = set()
+
+
+def _leave_behind(task: Any) -> None:
+    _left_behind.add(task)
+    task.add_done_callback(_left_behind.discard)
+
+
+def left_behind() -> list[str]:
+    """The tasks runs gave up waiting for that still have not ended, and where each is.
+
+    They ignore cancellation. asyncio's shutdown (``asyncio.run``, ``anyio.run``) waits for
+    every task, so a process that must exit anyway checks this first (and exits hard).
+    """
+    return [describe_task(task) for task in list(_left_behind) if not task.done()]
 
 
 def _log_failure(task: Any) -> None:
@@ -268,7 +281,10 @@ class TaskRuntime:
         if children:
             timeout = max(0.0, deadline - anyio.current_time())
             await sys.modules["asyncio"].wait(children, timeout=timeout)
-        return [describe_task(child) for child in children if not child.done()]
+        stuck = [child for child in children if not child.done()]
+        for child in stuck:
+            _leave_behind(child)
+        return [describe_task(child) for child in stuck]
 
     def start_task(self, func: Callable[[], Awaitable[Any]], name: str) -> ManagedTask:
         """Start ``func()`` in the task's group; returns a handle to cancel or await it."""

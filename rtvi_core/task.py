@@ -70,19 +70,24 @@ class _TaskSink(FrameProcessor):
 
 
 class _Steps:
-    """Runs ``(what, step)`` pairs in order until done or ``abandoned``; ``index`` is the current one."""
+    """Runs ``(what, step)`` pairs in order until done or ``abandoned``; ``index`` is the
+    current one. A step that raises is logged and the next one runs."""
 
-    def __init__(self, steps: list[tuple[str, Callable[[], Any]]]) -> None:
+    def __init__(self, owner: object, steps: list[tuple[str, Callable[[], Any]]]) -> None:
+        self.owner = owner
         self.steps = steps
         self.index = 0
         self.abandoned = False
 
     async def run(self) -> None:
-        for index, (_what, step) in enumerate(self.steps):
+        for index, (what, step) in enumerate(self.steps):
             if self.abandoned:
                 return
             self.index = index
-            await step()
+            try:
+                await step()
+            except Exception:
+                logger.exception("%s: %s failed", self.owner, what)
 
 
 class PipelineTask(EventHandlerMixin):
@@ -441,7 +446,7 @@ class PipelineTask(EventHandlerMixin):
                                self, timeout, "; ".join(stuck))
         steps = self._cleanup_steps()
         while steps:  # in one task; after a step that does not return, the rest in another
-            cleanup = _Steps(steps)
+            cleanup = _Steps(self, steps)
             left = await finish_by(deadline, cleanup.run, f"{self}::cleanup", self._helpers)
             if left is None:
                 break
@@ -451,26 +456,14 @@ class PipelineTask(EventHandlerMixin):
             steps = steps[cleanup.index + 1:]
 
     def _cleanup_steps(self) -> list[tuple[str, Callable[[], Any]]]:
-        """What cleaning up the run does, in order; each step logs its own failure."""
-        steps: list[tuple[str, Callable[[], Any]]] = [
-            (f"cleanup() of {p}", partial(self._logged, p.cleanup, f"cleanup of {p}"))
-            for p in self._processors
-        ]
-        steps += [
-            (f"observer {o}", partial(self._logged, o.on_pipeline_finished, f"observer {o} at finish"))
-            for o in self._observer_dispatch.observers
-        ]
+        """What cleaning up the run does, in order."""
+        steps: list[tuple[str, Callable[[], Any]]] = [(f"cleanup() of {p}", p.cleanup) for p in self._processors]
+        steps += [(f"observer {o} at finish", o.on_pipeline_finished) for o in self._observer_dispatch.observers]
         steps += [
             (f"on_pipeline_finished handler {h!r}", partial(self._run_handler, "on_pipeline_finished", h, (self._end_frame,)))
             for h in self._event_handlers["on_pipeline_finished"]
         ]
         return steps
-
-    async def _logged(self, func: Callable[[], Any], what: str) -> None:
-        try:
-            await func()
-        except Exception:
-            logger.exception("%s: %s failed", self.name, what)
 
     async def _on_downstream(self, frame: Frame) -> None:
         if isinstance(frame, (EndFrame, StopFrame, CancelFrame)):

@@ -19,6 +19,7 @@ from rtvi_core import CancelFrame, EndFrame, FrameProcessor, Pipeline, PipelineP
 from rtvi_core.builtins.echo_llm import EchoLLMService
 from rtvi_core.builtins.memory_transport import MemoryTransport
 from rtvi_core.builtins.tone_tts import ToneTTSService
+from rtvi_core.runtime import left_behind
 from rtvi_core.services.transport import TransportParams
 from rtvi_core.testing import FrameRecorder, eventually
 
@@ -306,6 +307,9 @@ async def test_cancel_when_an_event_handler_ignores_cancellation(caplog, stubbor
     await run_then_cancel(task, stubborn.entered)
     assert "task(s) did not stop within 0.3 s" in caplog.text
     assert "hold" in caplog.text
+    assert any("test_task_lifecycle.py" in where and "hold" in where for where in left_behind())
+    await stubborn.release()
+    assert left_behind() == []  # it ended once it let itself be stopped
 
 
 async def test_run_cancelled_from_outside_still_cancels_the_pipeline():
