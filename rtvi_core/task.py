@@ -160,6 +160,7 @@ class PipelineTask(EventHandlerMixin):
         self._runtime: TaskRuntime | None = None
         self._helpers: anyio.abc.TaskGroup | None = None  # hosts Detached tasks off asyncio
         self._group_scope: anyio.CancelScope | None = None
+        self._starter: Detached | None = None  # sets up and starts the processors
 
     # -- RTVI wiring ------------------------------------------------------------------
 
@@ -332,13 +333,15 @@ class PipelineTask(EventHandlerMixin):
                 await self._shutdown(body)
 
     async def _body(self) -> None:
-        """The run's task group: processors' workers and tasks, and the start."""
+        """The run's task group: the processors' workers and tasks."""
         async with anyio.create_task_group() as group:
             self._group_scope = group.cancel_scope
             runtime = self._runtime = TaskRuntime(self, group, self._observer_dispatch)
             self._event_runtime = runtime
             if not self._finished:
-                await self._start(runtime)
+                # Outside the group's cancel scope, which re-cancels what it holds on every
+                # loop iteration: a start() swallowing its cancellation would spin forever.
+                self._starter = Detached(partial(self._start, runtime), f"{self}::start", self._helpers)
                 await self._finished_event.wait()  # type: ignore[union-attr]
             group.cancel_scope.cancel()
 
@@ -432,13 +435,20 @@ class PipelineTask(EventHandlerMixin):
             self._finish(CancelFrame(reason="the run was cancelled"))
         deadline: float = self._deadline  # type: ignore[assignment]
         timeout = self._params.cancel_timeout_secs
+        starter = self._starter
+        if starter is not None:
+            starter.cancel()
         if self._group_scope is not None:
             self._group_scope.cancel()
+        stuck: list[str] = []
         if not await body.wait(deadline):
             body.cancel()
-            running = [item for p in self._processors for item in p._still_running()]
-            logger.warning("%s: did not stop within %g s; left behind: %s",
-                           self, timeout, "; ".join([*running, body.describe()]))
+            stuck += [item for p in self._processors for item in p._still_running()]
+            stuck.append(body.describe())
+        if starter is not None and not await starter.wait(deadline):
+            stuck.append(starter.describe())
+        if stuck:
+            logger.warning("%s: did not stop within %g s; left behind: %s", self, timeout, "; ".join(stuck))
         if self._runtime is not None:
             stuck = await self._runtime.close(deadline)
             if stuck:

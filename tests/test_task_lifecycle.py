@@ -32,6 +32,7 @@ class Stubborn:
         self.entered = anyio.Event()
         self.exited = anyio.Event()
         self.released = False
+        self.swallowed = 0
 
     async def hold(self) -> None:
         self.entered.set()
@@ -40,7 +41,7 @@ class Stubborn:
                 try:
                     await anyio.sleep(0.05)
                 except anyio.get_cancelled_exc_class():
-                    pass  # the bug under test: swallowing the cancellation
+                    self.swallowed += 1  # the bug under test: swallowing the cancellation
         finally:
             self.exited.set()
 
@@ -258,6 +259,9 @@ async def test_cancel_when_a_start_ignores_cancellation(caplog, stubborn):
     await run_then_cancel(task, stubborn.entered)
     assert "did not stop within 0.3 s; left behind" in caplog.text
     assert "test_task_lifecycle.py" in caplog.text and "hold" in caplog.text  # where it is stuck
+    swallowed = stubborn.swallowed
+    await anyio.sleep(0.3)  # six turns of its loop
+    assert stubborn.swallowed - swallowed <= 1  # cancelled and left, not re-cancelled on every loop turn
 
 
 async def test_a_late_start_that_ignores_cancellation_still_ends_the_run(caplog, stubborn):
