@@ -30,6 +30,7 @@ from .processor import FrameProcessor, describe_processor
 from .runtime import Detached, ObserverDispatch, TaskRuntime, finish_by, running_asyncio_loop
 
 if TYPE_CHECKING:
+    from .rtvi.messages import BotCapabilities
     from .rtvi.observer import RTVIObserver, RTVIObserverParams
     from .rtvi.processor import RTVIProcessor
 
@@ -116,6 +117,7 @@ class PipelineTask(EventHandlerMixin):
         enable_rtvi: bool = True,
         rtvi_processor: RTVIProcessor | None = None,
         rtvi_observer_params: RTVIObserverParams | None = None,
+        capabilities: BotCapabilities | None = None,
         name: str | None = None,
     ) -> None:
         super().__init__()
@@ -130,6 +132,7 @@ class PipelineTask(EventHandlerMixin):
         self.name = name or f"PipelineTask#{PipelineTask._count}"
         PipelineTask._count += 1
         self._params = params or PipelineParams()
+        self._capabilities = capabilities
         self._pipeline = pipeline
         self._observer_dispatch = ObserverDispatch(observers or ())
         self._rtvi: RTVIProcessor | None = None
@@ -203,6 +206,24 @@ class PipelineTask(EventHandlerMixin):
     def params(self) -> PipelineParams:
         """The run's settings."""
         return self._params
+
+    @property
+    def capabilities(self) -> BotCapabilities:
+        """What the bot does in this run, sent in ``bot-ready``.
+
+        Derived from the media its transports receive and send and from
+        ``params.enable_metrics``; the fields the ``capabilities`` argument knows
+        (not None) replace the derived ones.
+        """
+        from .rtvi.messages import BotCapabilities
+        from .services.input_transport import BaseInputTransport
+        from .services.output_transport import BaseOutputTransport
+
+        derived = BotCapabilities(metrics=self._params.enable_metrics)
+        for processor in self.processors:
+            if isinstance(processor, (BaseInputTransport, BaseOutputTransport)):
+                derived = derived.combine(processor.capabilities)
+        return derived if self._capabilities is None else derived.override(self._capabilities)
 
     @property
     def pipeline(self) -> FrameProcessor:

@@ -118,7 +118,7 @@ enable_metrics = 3.5
         "to 0, got -1",
         "bot.toml: rtvi.observer.bot_llm_enabled: expected true or false, got 'maybe'",
         "bot.toml: rtvi.observer.function_call_report_level.*: expected 'disabled', 'none', "
-        "'name' or 'full', got 'loud'",
+        "'name', 'arguments' or 'full', got 'loud'",
         "bot.toml: rtvi.pipeline.enable_metrics: expected true or false, got 3.5",
     ]
 

@@ -55,7 +55,7 @@ def summary(s: Session) -> list[Any]:
             progress = data.get("spoken_progress")
             out.append(
                 (
-                    data.get("spoken_status", "unspoken"),
+                    data["spoken_status"] if data["will_be_spoken"] else "unspoken",
                     data["text"],
                     progress and (progress["accumulated_text"], progress["remaining_text"]),
                 )
@@ -94,6 +94,8 @@ async def test_items43_44_45_word_timestamps_new_then_progress() -> None:
         # item 43
         assert new == {
             "text": "Hi there.",
+            "output_type": "sentence",
+            "text_type": "sentence",
             "aggregated_by": "sentence",
             "will_be_spoken": True,
             "segment_id": segment.id,
@@ -104,7 +106,8 @@ async def test_items43_44_45_word_timestamps_new_then_progress() -> None:
         # item 44: same segment, full text, no `spoken` key
         assert all(p["segment_id"] == segment.id and "spoken" not in p for p in progress)
         # item 45: no word/token bot-output for a 2.x client
-        assert all(o["aggregated_by"] not in ("word", "token") for o in outputs)
+        assert all(o["output_type"] not in ("word", "token") for o in outputs)
+        assert all(o["output_type"] == o["text_type"] == o["aggregated_by"] for o in outputs)
 
 
 async def test_progress_is_monotonic_and_tolerates_unmatched_words() -> None:
@@ -167,6 +170,7 @@ async def test_item47_sentence_mode_completed_then_tts_text() -> None:
 
 
 async def test_item48_unspoken_text_and_its_shape() -> None:
+    """Pipecat 1.14 marks unspoken text ``new`` too (2.1.0 left ``spoken_status`` out)."""
     async with observed() as s:
         code = AggregatedTextFrame(text="print(1)", aggregated_by="code", will_be_spoken=False)
         await s.queue(code)
@@ -178,13 +182,54 @@ async def test_item48_unspoken_text_and_its_shape() -> None:
                 "label": "rtvi-ai",
                 "data": {
                     "text": "print(1)",
+                    "output_type": "code",
+                    "text_type": "code",
                     "aggregated_by": "code",
-                    "will_be_spoken": False,
                     "segment_id": code.id,
                     "spoken": False,
+                    "will_be_spoken": False,
+                    "spoken_status": "new",
                 },
             }
         ]
+
+
+# -- tts-raw-text (protocol 2.2.0) -------------------------------------------------------------------
+
+
+def raw_and_tts(s: Session) -> list[Any]:
+    """bot-output statuses and the spoken text of ``tts-raw-text``/``bot-tts-text``, in order."""
+    out: list[Any] = []
+    for msg in s.events("bot-output", "tts-raw-text", "bot-tts-text"):
+        data = msg["data"]
+        out.append(data["spoken_status"] if msg["type"] == "bot-output" else (msg["type"], data["text"]))
+    return out
+
+
+@pytest.mark.parametrize("version", ["1.2.0", "2.1.0", "2.2.0"])
+async def test_tts_raw_text_goes_before_bot_tts_text_for_2_2_clients(version: str) -> None:
+    async with observed(RTVIObserverParams(tts_raw_text_enabled=True)) as s:
+        await s.ready(version)
+        _, frames = sentence_mode("Hello.")
+        await speak(s, *frames)
+        raw = [("tts-raw-text", "Hello.")] if version == "2.2.0" else []
+        assert raw_and_tts(s) == ["new", "completed", *raw, ("bot-tts-text", "Hello.")]
+
+
+async def test_tts_raw_text_per_word_precedes_progress() -> None:
+    async with observed(RTVIObserverParams(tts_raw_text_enabled=True, bot_tts_enabled=False)) as s:
+        await s.ready("2.2.0")
+        _, frames = word_mode("Hi there.", ["Hi", "there."])
+        await speak(s, *frames)
+        assert raw_and_tts(s) == ["new", ("tts-raw-text", "Hi"), "in-progress", ("tts-raw-text", "there."), "completed"]
+
+
+async def test_tts_raw_text_is_off_by_default() -> None:
+    async with observed() as s:
+        await s.ready("2.2.0")
+        _, frames = sentence_mode("Hello.")
+        await speak(s, *frames)
+        assert not s.events("tts-raw-text")
 
 
 # -- hold-back rule (§7.4, §17.1 item 5) ---------------------------------------------------------------

@@ -104,6 +104,17 @@ async def test_item51_name_level_and_lookup_order() -> None:
         ]
 
 
+async def test_arguments_level_adds_arguments_but_no_result() -> None:
+    """Pipecat 1.14's ``arguments`` level: name and arguments, never the result."""
+    async with observed(levels(star="arguments"), processors=[Emitter()]) as s:
+        name = {"function_name": "get_weather"}
+        assert await run_call(s, *tool_call("get_weather", "t1", {"temp": 20})) == [
+            (STARTED, name),
+            (IN_PROGRESS, {"tool_call_id": "t1", **name, "arguments": ARGS}),
+            (STOPPED, {"tool_call_id": "t1", "cancelled": False, **name}),
+        ]
+
+
 async def test_item52_cancelled_call() -> None:
     async with observed(levels(star="name"), processors=[Emitter()]) as s:
         events = await run_call(s, *tool_call("slow", "t9", cancel=True))
@@ -134,4 +145,4 @@ async def test_report_level_changes_at_run_time() -> None:
 
 def test_unknown_report_level_is_rejected() -> None:
     with pytest.raises(ValueError):
-        RTVIObserver(RTVIProcessor(), params=levels(star="arguments"))
+        RTVIObserver(RTVIProcessor(), params=levels(star="everything"))

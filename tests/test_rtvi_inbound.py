@@ -29,7 +29,7 @@ async def still_serving(bot: BotHarness) -> None:
     """The session answers a valid request after bad input."""
     msg_id = await bot.request("client-ready", {"version": "2.1.0", "about": {"library": "t"}})
     reply = await bot.client.wait_for_message("bot-ready", predicate=lambda m: m.get("id") == msg_id)
-    assert reply["data"]["version"] == "2.1.0"
+    assert reply["data"]["version"] == "2.2.0"
 
 
 def replies_after(bot: BotHarness, start: int) -> list[dict[str, Any]]:
@@ -110,14 +110,14 @@ async def test_item_09_10_handshake():
         await bot.request("client-ready", {"version": "2.1.0", "about": {"library": "x"}}, msg_id="r1")
         ready = await bot.client.wait_for_message("bot-ready")
         assert ready["id"] == "r1"
-        assert ready["data"]["version"] == "2.1.0"
+        assert ready["data"]["version"] == "2.2.0"
         assert isinstance(ready["data"]["about"]["library"], str)  # item 10
         assert [m["type"] for m in replies_after(bot, start)] == ["bot-ready"]
 
 
 @pytest.mark.parametrize(
     ("version", "answered"),
-    [("2.0.0", "2.1.0"), ("2.3.1", "2.1.0"), ("1.4.0", "1.4.0"), ("1.0.0", "1.0.0")],
+    [("2.0.0", "2.2.0"), ("2.1.0", "2.2.0"), ("2.3.1", "2.2.0"), ("1.4.0", "1.4.0"), ("1.0.0", "1.0.0")],
 )
 async def test_items_11_to_13_compatible_versions(version, answered):
     async with run_bot() as bot:
@@ -138,7 +138,7 @@ async def test_items_14_15_incompatible_major(version):
         assert error["type"] == "error-response" and error["id"] == "v2"
         text = error["data"]["error"]
         assert version in text and "not compatible" in text and text.endswith("Compatibility issues may occur.")
-        assert ready["id"] == "v2" and ready["data"]["version"] == "2.1.0"
+        assert ready["id"] == "v2" and ready["data"]["version"] == "2.2.0"
 
 
 @pytest.mark.parametrize("version", ["1.2", "1.2.3.0", "junk", "123", "2.1.0-beta"])
@@ -150,7 +150,7 @@ async def test_item_16_invalid_version_format(version):
         error, ready = replies_after(bot, start)
         assert error["type"] == "error-response"
         assert f"Invalid client version format ({version})." in error["data"]["error"]
-        assert ready["data"]["version"] == "2.1.0"
+        assert ready["data"]["version"] == "2.2.0"
 
 
 @pytest.mark.parametrize("data", [None, {"version": 2}, {"about": {"library": "x"}}])
@@ -161,7 +161,7 @@ async def test_item_17_unknown_version(data):
         await bot.client.wait_for_message("bot-ready")
         error, ready = replies_after(bot, start)
         assert error["data"]["error"] == "Client version unknown. Compatibility issues may occur."
-        assert ready["data"]["version"] == "2.1.0"
+        assert ready["data"]["version"] == "2.2.0"
 
 
 @pytest.mark.parametrize("about", [{}, "nope", None, {"library": 5}])

@@ -37,7 +37,8 @@ def wire(msg: m.OutboundMessage) -> dict:
 
 
 def test_constants():
-    assert m.PROTOCOL_VERSION == "2.1.0"
+    assert m.PROTOCOL_VERSION == "2.2.0"
+    assert m.PROTOCOL_VERSION_TUPLE == (2, 2, 0)
     assert m.MESSAGE_LABEL == "rtvi-ai"
 
 
@@ -109,12 +110,12 @@ def test_envelope_errors(obj, details):
 # -- version negotiation (spec §3.3, §20 items 9-17) ------------------------------------
 
 
-@pytest.mark.parametrize("v", ["2.0.0", "2.1.0", "2.3.1"])
+@pytest.mark.parametrize("v", ["2.0.0", "2.1.0", "2.2.0", "2.3.1"])
 def test_version_compatible(v):
     check = parse_client_version({"version": v})
     assert check.status is VersionStatus.COMPATIBLE
     assert check.error is None
-    assert check.bot_ready_version == "2.1.0"
+    assert check.bot_ready_version == "2.2.0"
     assert not check.is_legacy
 
 
@@ -132,10 +133,10 @@ def test_version_incompatible(v):
     check = parse_client_version({"version": v})
     assert check.status is VersionStatus.INCOMPATIBLE
     assert check.error == (
-        f"RTVI version {v} is not compatible with server protocol 2.1.0. "
+        f"RTVI version {v} is not compatible with server protocol 2.2.0. "
         "Compatibility issues may occur."
     )
-    assert check.bot_ready_version == "2.1.0"
+    assert check.bot_ready_version == "2.2.0"
 
 
 @pytest.mark.parametrize(
@@ -146,7 +147,7 @@ def test_version_invalid_format(v):
     assert check.status is VersionStatus.INVALID
     assert check.error == f"Invalid client version format ({v}). Compatibility issues may occur."
     assert check.parsed is None
-    assert check.bot_ready_version == "2.1.0"
+    assert check.bot_ready_version == "2.2.0"
 
 
 def test_version_invalid_keeps_previously_stored_legacy_version():
@@ -159,7 +160,7 @@ def test_version_invalid_keeps_previously_stored_legacy_version():
     assert m.is_legacy_version(stored)
     # a later valid 2.x version replaces it
     stored = parse_client_version({"version": "2.1.0"}).stored_version(stored)
-    assert m.bot_ready_version(stored) == "2.1.0"
+    assert m.bot_ready_version(stored) == "2.2.0"
 
 
 @pytest.mark.parametrize("data", [None, {}, {"version": 2}, {"version": None}, {"about": {}}])
@@ -167,7 +168,7 @@ def test_version_unknown(data):
     check = parse_client_version(data)
     assert check.status is VersionStatus.UNKNOWN
     assert check.error == "Client version unknown. Compatibility issues may occur."
-    assert check.bot_ready_version == "2.1.0"
+    assert check.bot_ready_version == "2.2.0"
 
 
 def test_client_ready_through_validate_data_never_raises():
@@ -361,10 +362,12 @@ def test_catalog_complete():
         "bot-output", "llm-function-call-started", "llm-function-call-in-progress",
         "llm-function-call-stopped", "llm-function-call", "user-audio-level", "bot-audio-level",
         "system-log", "ui-command", "ui-job-group", "bot-llm-search-response", "bot-tts-audio",
+        # protocol 2.2.0 (Pipecat 1.14)
+        "user-input", "stt-raw-text", "llm-raw-text", "tts-raw-text",
         *PAYLOADLESS,
     }
     assert set(m.OUTBOUND_TYPES) == expected
-    assert len(expected) == 36
+    assert len(expected) == 40
 
 
 def test_bot_ready():
@@ -376,6 +379,30 @@ def test_bot_ready():
         "data": {"version": "2.1.0", "about": {"library": "rtvi-core", "library_version": "0.1.0"}},
     }
     assert wire(m.BotReady(id="", data=m.BotReadyData("2.1.0")))["data"] == {"version": "2.1.0"}
+
+
+def test_bot_ready_capabilities_leave_unknown_fields_out():
+    caps = m.BotCapabilities(audio_in=True, audio_out=False, video_in=False, metrics=True)
+    msg = m.BotReady(id="r1", data=m.BotReadyData(version="2.2.0", about={"library": "x"}, capabilities=caps))
+    assert wire(msg)["data"] == {
+        "version": "2.2.0",
+        "about": {"library": "x"},
+        "capabilities": {"audio_in": True, "audio_out": False, "video_in": False, "metrics": True},
+    }
+    assert wire(m.BotReady(id="", data=m.BotReadyData("2.2.0", capabilities=m.BotCapabilities())))["data"] == {
+        "version": "2.2.0", "capabilities": {}
+    }
+
+
+def test_capabilities_combine_and_override():
+    left = m.BotCapabilities(audio_in=True, audio_out=False, video_in=False)
+    right = m.BotCapabilities(audio_in=False, audio_out=False, metrics=True)
+    assert left.combine(right) == m.BotCapabilities(
+        audio_in=True, audio_out=False, video_in=False, metrics=True
+    )  # True wins, then False; unknown stays None
+    assert left.override(m.BotCapabilities(audio_out=True, screen_in=True)) == m.BotCapabilities(
+        audio_in=True, audio_out=True, video_in=False, screen_in=True
+    )
 
 
 def test_error_fatal_always_present():
@@ -422,6 +449,21 @@ def test_text_events():
         assert wire(cls(data=m.TextData(" hi"))) == {"label": LABEL, "type": t, "data": {"text": " hi"}}
 
 
+def test_user_input_and_raw_text():
+    chat = m.UserInputData(text="hi", input_type="chat", timestamp="T", final=True, msg_id="s1")
+    assert wire(m.UserInput(data=chat)) == {"label": LABEL, "type": "user-input", "data": {
+        "text": "hi", "input_type": "chat", "timestamp": "T", "final": True, "msg_id": "s1"}}
+    spoken = m.UserInputData(text="he", input_type="transcription", timestamp="T", final=False, user_id="")
+    assert wire(m.UserInput(data=spoken))["data"] == {
+        "text": "he", "input_type": "transcription", "timestamp": "T", "final": False, "user_id": ""}
+    with pytest.raises(msgspec.ValidationError):
+        m.decode_outbound(b'{"type":"user-input","data":{"text":"x","input_type":"typed","timestamp":"T","final":true}}')
+    stt = m.STTRawText(data=m.UserTranscriptionData(text="he", user_id="u", timestamp="T", final=False))
+    assert wire(stt)["data"] == {"text": "he", "user_id": "u", "timestamp": "T", "final": False}
+    for cls, t in [(m.LLMRawText, "llm-raw-text"), (m.TTSRawText, "tts-raw-text")]:
+        assert wire(cls(data=m.TextData("x"))) == {"label": LABEL, "type": t, "data": {"text": "x"}}
+
+
 def test_user_transcription_and_levels():
     msg = m.UserTranscription(data=m.UserTranscriptionData(
         text="hello", user_id="", timestamp="2026-08-21T16:51:30.123+00:00", final=False))
@@ -434,21 +476,29 @@ def test_user_transcription_and_levels():
 
 def test_bot_output_kinds():
     unspoken = m.BotOutput(data=m.BotOutputData(
-        text="x", aggregated_by="code", segment_id=3, spoken=False, will_be_spoken=False))
+        text="x", output_type="code", segment_id=3, spoken=False, will_be_spoken=False, spoken_status="new"))
     assert wire(unspoken)["data"] == {
-        "text": "x", "aggregated_by": "code", "segment_id": 3, "spoken": False, "will_be_spoken": False}
+        "text": "x", "output_type": "code", "text_type": "code", "aggregated_by": "code", "segment_id": 3,
+        "spoken": False, "will_be_spoken": False, "spoken_status": "new"}
     new = m.BotOutput(data=m.BotOutputData(
-        text="Hi there.", aggregated_by="sentence", segment_id=7, spoken=False, will_be_spoken=True,
+        text="Hi there.", output_type="sentence", segment_id=7, spoken=False, will_be_spoken=True,
         spoken_status="new", spoken_progress=m.SpokenProgress("", "Hi there.")))
     assert wire(new) == {"label": LABEL, "type": "bot-output", "data": {
-        "text": "Hi there.", "aggregated_by": "sentence", "segment_id": 7, "spoken": False,
-        "will_be_spoken": True, "spoken_status": "new",
+        "text": "Hi there.", "output_type": "sentence", "text_type": "sentence", "aggregated_by": "sentence",
+        "segment_id": 7, "spoken": False, "will_be_spoken": True, "spoken_status": "new",
         "spoken_progress": {"accumulated_text": "", "remaining_text": "Hi there."}}}
     progress = m.BotOutput(data=m.BotOutputData(
-        text="Hi there.", aggregated_by="sentence", segment_id=7, will_be_spoken=True,
+        text="Hi there.", output_type="sentence", segment_id=7, will_be_spoken=True,
         spoken_status="in-progress", spoken_progress=m.SpokenProgress("Hi", " there.")))
     data = wire(progress)["data"]
     assert "spoken" not in data and data["spoken_status"] == "in-progress"
+
+
+def test_bot_output_keys_in_pipecat_order():
+    """Pipecat 1.14's key order (JSON objects are unordered; this keeps dumps comparable)."""
+    data = m.BotOutputData(text="x", output_type="word", segment_id=1, spoken=True, will_be_spoken=True)
+    assert list(wire(m.BotOutput(data=data))["data"]) == [
+        "text", "output_type", "text_type", "aggregated_by", "segment_id", "spoken", "will_be_spoken"]
 
 
 def test_function_call_events():
@@ -477,7 +527,9 @@ def test_no_id_except_responses_and_roundtrip():
         m.ErrorResponse(id="c", data=m.ErrorResponseData("e")),
         m.ErrorMessage(data=m.ErrorData("e")),
         m.BotLLMText(data=m.TextData("x")),
-        m.BotOutput(data=m.BotOutputData(text="x", aggregated_by="sentence", will_be_spoken=False)),
+        m.BotOutput(data=m.BotOutputData(text="x", output_type="sentence", will_be_spoken=False)),
+        m.BotReady(id="d", data=m.BotReadyData("2.2.0", capabilities=m.BotCapabilities(audio_in=True))),
+        m.UserInput(data=m.UserInputData(text="x", input_type="chat", timestamp="T", final=True)),
         m.BotLLMSearchResponse(data=m.BotLLMSearchResponseData(origins=[])),
         m.BotTTSAudio(data=m.AudioData("AAA=", 24000, 1)),
         *(cls() for cls in PAYLOADLESS.values()),

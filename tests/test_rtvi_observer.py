@@ -214,6 +214,37 @@ async def test_bot_llm_flag_off_sends_no_llm_events() -> None:
         assert s.types() == []
 
 
+RESPONSE = (LLMFullResponseStartFrame(), LLMTextFrame(text="Hi"), LLMTextFrame(text=" there."), LLMFullResponseEndFrame())
+
+
+@pytest.mark.parametrize(("version", "raw"), [(None, False), ("1.2.0", False), ("2.1.0", False), ("2.2.0", True)])
+async def test_llm_raw_text_only_for_2_2_clients_before_each_bot_llm_text(version, raw) -> None:
+    async with observed(RTVIObserverParams(llm_raw_text_enabled=True)) as s:
+        if version is not None:
+            await s.ready(version)
+        await s.queue(*RESPONSE)
+        await s.sync()
+        chunks = [("llm-raw-text", "Hi"), ("bot-llm-text", "Hi"), ("llm-raw-text", " there."), ("bot-llm-text", " there.")]
+        expected = [
+            ("bot-llm-started", None),
+            *(chunk for chunk in chunks if raw or chunk[0] == "bot-llm-text"),
+            ("bot-transcription", "Hi there."),
+            ("bot-llm-stopped", None),
+        ]
+        assert [(m["type"], m.get("data", {}).get("text")) for m in s.events()] == expected
+
+
+async def test_llm_raw_text_without_the_bot_llm_events() -> None:
+    async with observed(RTVIObserverParams(bot_llm_enabled=False, llm_raw_text_enabled=True)) as s:
+        await s.ready("2.2.0")
+        await s.queue(*RESPONSE)
+        await s.sync()
+        assert [(m["type"], m["data"]["text"]) for m in s.events()] == [
+            ("llm-raw-text", "Hi"),
+            ("llm-raw-text", " there."),
+        ]
+
+
 async def test_item42_tts_started_precedes_bot_started_speaking() -> None:
     async with observed() as s:
         await s.queue(TTSStartedFrame(), audio(), TTSStoppedFrame())

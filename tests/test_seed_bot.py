@@ -83,7 +83,7 @@ async def test_seed_bot_end_to_end():
             {"label": "rtvi-ai", "type": "client-ready", "id": "c0ffee01", "data": {"version": "2.1.0", "about": {"library": "@pipecat-ai/client-js"}}}
         )
         ready = await client.wait_for_message("bot-ready")
-        assert ready["id"] == "c0ffee01" and ready["data"]["version"] == "2.1.0"
+        assert ready["id"] == "c0ffee01" and ready["data"]["version"] == "2.2.0"
         initial = client.messages_of("metrics")[0]["data"]
         assert {entry["value"] for entry in initial["ttfb"] + initial["processing"]} == {0.0}
 
@@ -102,8 +102,7 @@ async def test_seed_bot_end_to_end():
         )
         await client.wait_for(lambda: True if len(client.messages_of("bot-llm-stopped")) >= 2 else None)
         turn = [m["type"] for m in client.messages[start:] if m["type"] != "metrics"]
-        assert turn[0] == "bot-interrupted"
-        assert turn[1] == "user-llm-text"
+        assert turn[:3] == ["bot-interrupted", "user-input", "user-llm-text"]  # user-input: protocol 2.2.0
         assert client.messages[start:][[m["type"] for m in client.messages[start:]].index("user-llm-text")]["data"] == {
             "text": "What's the weather?"
         }

@@ -17,7 +17,7 @@ from ..params import PipelineParams
 from ..records import MISSING
 from ..rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
 
-#: The report levels as bot-file strings: disabled, none, name, full.
+#: The report levels as bot-file strings: disabled, none, name, arguments, full.
 ReportLevel = Literal[tuple(level.value for level in FunctionCallReportLevel)]  # type: ignore[valid-type]
 ProcessorPosition = Literal["after_input", "before_llm", "after_llm", "after_tts"]
 
@@ -124,7 +124,7 @@ RTVIObserverSection = _section_from_record(
     fields={
         "audio_level_period_secs": {"gt": 0},
         "function_call_report_level": {
-            "description": 'Function name (or "*") → disabled, none, name or full.'
+            "description": 'Function name (or "*") → disabled, none, name, arguments or full.'
         },
     },
 )

@@ -112,6 +112,17 @@ class PluginManager:
         if autoload:
             self._load_installed(None if allow is None else _normalized(allow), _normalized(block))
 
+    def load_plugin(self, plugin: Any, name: str, *, distribution: str = "<in-process>", version: str = "") -> bool:
+        """Load a plugin object (a module or instance with ``rtvi_*`` hooks) that is not installed.
+
+        For applications that embed rtvi_core and for tests: the plugin is registered
+        exactly as an installed one would be (its components usable by name). False
+        (and an entry in :attr:`failures`) when it cannot be loaded.
+        """
+        failed = len(self.failures)
+        self._load(plugin, name, distribution, version)
+        return len(self.failures) == failed
+
     def _not_loaded(self) -> list[str]:
         """The names of the plugins that failed to load at all."""
         loaded = {info.name for info in self.plugins}

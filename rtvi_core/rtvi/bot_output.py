@@ -1,16 +1,19 @@
-"""``bot-output`` and ``bot-tts-text`` (spec §7): segments, speech progress, hold-back.
+"""``bot-output``, ``bot-tts-text`` and ``tts-raw-text`` (spec §7): segments, speech progress, hold-back.
 
 :class:`BotOutputReporter` turns the text frames released by the output transport
-into messages:
+into messages (``bot-output`` carries ``output_type`` and its deprecated names
+``text_type`` and ``aggregated_by``, as Pipecat 1.14 does):
 
 * ``AggregatedTextFrame(will_be_spoken=True)`` → ``bot-output`` ``new`` (segment id =
-  the frame's id); ``will_be_spoken=False`` → an unspoken ``bot-output`` (no
-  ``spoken_status``/``spoken_progress``).
+  the frame's id); ``will_be_spoken=False`` → an unspoken ``bot-output`` (``new``,
+  without ``spoken_progress``).
 * ``TTSTextFrame`` per word (``"word"``/``"token"``) → ``bot-tts-text {word}`` then a
   progress ``bot-output`` for its segment (2.x clients), or a completed-shaped
   ``bot-output`` for the word then ``bot-tts-text`` (1.x clients, no progress).
 * ``TTSTextFrame`` per sentence (or other type) → completed ``bot-output`` then
   ``bot-tts-text {text}``.
+* With ``tts_raw_text_enabled``, ``tts-raw-text {text}`` goes right before each
+  ``bot-tts-text``, to clients of protocol 2.2.0 or later.
 
 Hold-back: while the bot is not speaking every such message waits in a queue that
 is flushed, in order, right after ``bot-started-speaking``; an unspoken segment
@@ -23,12 +26,15 @@ from __future__ import annotations
 
 import inspect
 from collections import deque
-from typing import Awaitable, Callable, Mapping, NamedTuple, Required, TypedDict
+from typing import TYPE_CHECKING, Awaitable, Callable, Mapping, NamedTuple, Required, TypedDict
 
 from .._deps import rtvi_messages as m
 from ..records import record
 from ..frames import AggregatedTextFrame, TTSTextFrame
 from .observer_params import BotOutputTransform, RTVIObserverParams
+
+if TYPE_CHECKING:
+    from .processor import RTVIProcessor
 
 #: Aggregation types never reported as ``bot-output`` to 2.x clients.
 WORD_TYPES = frozenset({"word", "token"})
@@ -36,6 +42,8 @@ WORD_TYPES = frozenset({"word", "token"})
 MAX_SEGMENTS = 64
 #: Held-back messages kept at most (the oldest are dropped beyond this).
 MAX_HELD_BACK = 512
+#: First client protocol version sent ``stt-raw-text``, ``llm-raw-text`` and ``tts-raw-text``.
+RAW_TEXT_VERSION = (2, 2, 0)
 
 
 class BotOutputTransformResult(TypedDict, total=False):
@@ -135,8 +143,8 @@ class _Segment:
 class BotOutputReporter:
     """Builds ``bot-output``/``bot-tts-text`` messages and holds them back until the bot speaks.
 
-    ``send`` delivers a message to the client; ``is_legacy_client`` tells whether the
-    client speaks protocol 1.x. The observer calls :meth:`bot_started_speaking`,
+    ``send`` delivers a message to the client; ``rtvi`` tells which protocol version
+    the client speaks. The observer calls :meth:`bot_started_speaking`,
     :meth:`bot_stopped_speaking` and :meth:`interrupted` as those frames pass.
     """
 
@@ -144,11 +152,11 @@ class BotOutputReporter:
         self,
         params: RTVIObserverParams,
         send: Callable[[m.OutboundMessage], Awaitable[None]],
-        is_legacy_client: Callable[[], bool],
+        rtvi: RTVIProcessor,
     ) -> None:
         self._params = params
         self._send = send
-        self._is_legacy = is_legacy_client
+        self._rtvi = rtvi
         self.transforms = BotOutputTransforms(params.bot_output_transforms)
         self._skip = frozenset(params.skip_aggregator_types or ())
         self._segments: dict[int, _Segment] = {}
@@ -190,13 +198,13 @@ class BotOutputReporter:
             self._remember(_Segment(frame.id, frame.text, aggregated_by, skipped))
         if skipped or not self._params.bot_output_enabled:
             return
-        if aggregated_by in WORD_TYPES and not self._is_legacy():
+        if aggregated_by in WORD_TYPES and not self._rtvi.is_legacy_client:
             return
         text = await self.transforms.apply(frame.text, aggregated_by) if self.transforms else frame.text
         if frame.will_be_spoken:
             data = m.BotOutputData(
                 text=text,
-                aggregated_by=aggregated_by,
+                output_type=aggregated_by,
                 will_be_spoken=True,
                 segment_id=frame.id,
                 spoken=False,
@@ -207,10 +215,11 @@ class BotOutputReporter:
         else:
             data = m.BotOutputData(
                 text=text,
-                aggregated_by=aggregated_by,
+                output_type=aggregated_by,
                 will_be_spoken=False,
                 segment_id=frame.id,
                 spoken=False,
+                spoken_status="new",
             )
             await self._emit(m.BotOutput(data=data), hold_alone=False)
 
@@ -226,16 +235,15 @@ class BotOutputReporter:
             return
         params = self._params
         text = await self.transforms.apply(frame.text, aggregated_by) if self.transforms else frame.text
-        if per_word and not self._is_legacy():
-            if params.bot_tts_enabled:
-                await self._emit(m.BotTTSText(data=m.TextData(text=text)))
+        if per_word and not self._rtvi.is_legacy_client:
+            await self._spoken_text(text)
             if segment is not None and params.bot_output_enabled:
                 await self._emit(await self._progress(segment, frame.text))
             return
         if params.bot_output_enabled:
             data = m.BotOutputData(
                 text=text,
-                aggregated_by=aggregated_by,
+                output_type=aggregated_by,
                 will_be_spoken=True,
                 segment_id=frame.id if segment_id is None else segment_id,
                 spoken=True,
@@ -243,10 +251,17 @@ class BotOutputReporter:
                 spoken_progress=m.SpokenProgress(accumulated_text=text, remaining_text=""),
             )
             await self._emit(m.BotOutput(data=data))
-        if params.bot_tts_enabled:
-            await self._emit(m.BotTTSText(data=m.TextData(text=text)))
+        await self._spoken_text(text)
 
     # -- internals -------------------------------------------------------------------------
+
+    async def _spoken_text(self, text: str) -> None:
+        """``tts-raw-text`` (2.2.0+ clients) and ``bot-tts-text``, as enabled."""
+        params = self._params
+        if params.tts_raw_text_enabled and self._rtvi.client_at_least(RAW_TEXT_VERSION):
+            await self._emit(m.TTSRawText(data=m.TextData(text=text)))
+        if params.bot_tts_enabled:
+            await self._emit(m.BotTTSText(data=m.TextData(text=text)))
 
     async def _progress(self, segment: _Segment, word: str) -> m.BotOutput:
         accumulated, remaining = segment.advance(word)
@@ -259,7 +274,7 @@ class BotOutputReporter:
             )
         data = m.BotOutputData(
             text=text,
-            aggregated_by=segment.aggregated_by,
+            output_type=segment.aggregated_by,
             will_be_spoken=True,
             segment_id=segment.segment_id,
             spoken_status="in-progress" if remaining else "completed",

@@ -34,6 +34,19 @@ class RTVIClientMessageFrame(SystemFrame):
 
 
 @frame_dataclass
+class RTVISendTextFrame(SystemFrame):
+    """Text the client sent in a ``send-text`` (``msg_id`` is its id).
+
+    Pushed downstream by the RTVI processor right after the frame that appends the
+    text to the context; the RTVI observer acknowledges it with ``user-input``.
+    """
+
+    msg_id: str
+    text: str
+    user_id: str | None = None
+
+
+@frame_dataclass
 class RTVIServerMessageFrame(SystemFrame):
     """Pushed anywhere: the observer sends ``server-message`` with ``data``."""
 
@@ -85,5 +98,11 @@ class RTVIObserverConfigFrame(ControlFrame):
 #: neither pass them through (their ``FrameProcessor.passes_through``), so a message goes
 #: from the transport to the RTVI processor, and a reply to the output, in one hop.
 MESSAGE_FRAMES: frozenset[type[Frame]] = frozenset(
-    {InputTransportMessageFrame, OutputTransportMessageUrgentFrame, RTVIClientMessageFrame, RTVIUIMessageFrame}
+    {
+        InputTransportMessageFrame,
+        OutputTransportMessageUrgentFrame,
+        RTVIClientMessageFrame,
+        RTVISendTextFrame,
+        RTVIUIMessageFrame,
+    }
 )

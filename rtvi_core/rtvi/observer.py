@@ -55,9 +55,11 @@ from ..frames import (
 )
 from ..observers import BaseObserver, FramePushed
 from ..services.output_transport import BaseOutputTransport
-from .bot_output import BotOutputReporter, BotOutputTransform
+from ..services.stt import time_now_iso8601
+from .bot_output import RAW_TEXT_VERSION, BotOutputReporter, BotOutputTransform
 from .frames import (
     RTVIObserverConfigFrame,
+    RTVISendTextFrame,
     RTVIServerMessageFrame,
     RTVIServerResponseFrame,
     RTVIUICommandFrame,
@@ -81,6 +83,8 @@ UPSTREAM = FrameDirection.UPSTREAM
 NONE = FunctionCallReportLevel.NONE
 FULL = FunctionCallReportLevel.FULL
 DISABLED = FunctionCallReportLevel.DISABLED
+#: Levels that reveal a call's arguments.
+_WITH_ARGUMENTS = frozenset({FunctionCallReportLevel.ARGUMENTS, FULL})
 
 # Where a frame's hop is reported from.
 _ANY = 0  # either direction
@@ -110,7 +114,7 @@ class RTVIObserver(BaseObserver):
         self._ignored: set[FrameProcessor] = set(params.ignored_sources)
         self._report_levels = normalize_report_levels(params.function_call_report_level)
         self._vad_enabled = params.vad_user_speaking_enabled
-        self._output = BotOutputReporter(params, self._send, lambda: rtvi.is_legacy_client)
+        self._output = BotOutputReporter(params, self._send, rtvi)
         self._transcript: list[str] = []
         if params.user_audio_level_enabled or params.bot_audio_level_enabled:
             from .audio_level import AudioLevelMeter  # off by default: load it only when used
@@ -203,19 +207,23 @@ class RTVIObserver(BaseObserver):
         if p.user_mute_enabled:
             routes[UserMuteStartedFrame] = (self._constant(m.UserMuteStarted()), _DOWN)
             routes[UserMuteStoppedFrame] = (self._constant(m.UserMuteStopped()), _DOWN)
-        if p.user_transcription_enabled:
+        if p.user_transcription_enabled or p.user_input_enabled or p.stt_raw_text_enabled:
             routes[TranscriptionFrame] = (self._transcription, _DOWN)
             routes[InterimTranscriptionFrame] = (self._transcription, _DOWN)
+        if p.user_input_enabled:
+            routes[RTVISendTextFrame] = (self._user_text, _DOWN)
         if p.user_llm_enabled:
             routes[LLMContextFrame] = (self._user_llm_text, _DOWN)
         if p.bot_llm_enabled:
             routes[LLMFullResponseStartFrame] = (self._constant(m.BotLLMStarted()), _DOWN)
             routes[LLMFullResponseEndFrame] = (self._bot_llm_stopped, _DOWN)
             routes[LLMTextFrame] = (self._bot_llm_text, _DOWN)
+        if p.llm_raw_text_enabled:
+            routes[LLMTextFrame] = (self._llm_raw_text, _DOWN)
         if p.bot_tts_enabled:
             routes[TTSStartedFrame] = (self._constant(m.BotTTSStarted()), _DOWN)
             routes[TTSStoppedFrame] = (self._constant(m.BotTTSStopped()), _DOWN)
-        if p.bot_output_enabled or p.bot_tts_enabled:
+        if p.bot_output_enabled or p.bot_tts_enabled or p.tts_raw_text_enabled:
             routes[AggregatedTextFrame] = (self._output_segment, _OUTPUT)
             routes[TTSTextFrame] = (self._output_spoken, _OUTPUT)
         if p.metrics_enabled:
@@ -270,13 +278,40 @@ class RTVIObserver(BaseObserver):
     async def _transcription(
         self, frame: TranscriptionFrame | InterimTranscriptionFrame, timestamp: int
     ) -> None:
-        data = m.UserTranscriptionData(
+        """``user-input``, ``stt-raw-text`` (2.2.0+ clients), ``user-transcription``, as enabled."""
+        params = self._params
+        final = isinstance(frame, TranscriptionFrame)
+        if params.user_input_enabled:
+            data = m.UserInputData(
+                text=frame.text,
+                input_type="transcription",
+                timestamp=frame.timestamp,
+                final=final,
+                user_id=frame.user_id,
+            )
+            await self._send(m.UserInput(data=data))
+        raw = params.stt_raw_text_enabled and self._rtvi.client_at_least(RAW_TEXT_VERSION)
+        if raw or params.user_transcription_enabled:
+            data = m.UserTranscriptionData(
+                text=frame.text, user_id=frame.user_id, timestamp=frame.timestamp, final=final
+            )
+            if raw:
+                await self._send(m.STTRawText(data=data))
+            if params.user_transcription_enabled:
+                await self._send(m.UserTranscription(data=data))
+
+    async def _user_text(self, frame: RTVISendTextFrame, timestamp: int) -> None:
+        """``user-input`` for the text of a ``send-text`` (``chat``, final, with its id)."""
+        data = m.UserInputData(
             text=frame.text,
-            user_id=frame.user_id,
-            timestamp=frame.timestamp,
-            final=isinstance(frame, TranscriptionFrame),
+            input_type="chat",
+            timestamp=time_now_iso8601(),
+            final=True,
+            msg_id=frame.msg_id,
         )
-        await self._send(m.UserTranscription(data=data))
+        if frame.user_id is not None:
+            data.user_id = frame.user_id
+        await self._send(m.UserInput(data=data))
 
     async def _user_llm_text(self, frame: LLMContextFrame, timestamp: int) -> None:
         text = _last_user_text(frame.context.messages)
@@ -297,6 +332,13 @@ class RTVIObserver(BaseObserver):
         tail = text.rstrip().rstrip(_CLOSERS)
         if tail and tail[-1] in _SENTENCE_ENDS:
             await self._send_transcript()
+
+    async def _llm_raw_text(self, frame: LLMTextFrame, timestamp: int) -> None:
+        """``llm-raw-text`` (2.2.0+ clients), then the ``bot-llm-text`` path if enabled."""
+        if self._rtvi.client_at_least(RAW_TEXT_VERSION):
+            await self._send(m.LLMRawText(data=m.TextData(text=frame.text)))
+        if self._params.bot_llm_enabled:
+            await self._bot_llm_text(frame, timestamp)
 
     async def _bot_llm_stopped(self, frame: Frame, timestamp: int) -> None:
         if self._transcript:
@@ -351,7 +393,7 @@ class RTVIObserver(BaseObserver):
         data = m.LLMFunctionCallInProgressData(tool_call_id=frame.tool_call_id)
         if level is not NONE:
             data.function_name = frame.function_name
-        if level is FULL:
+        if level in _WITH_ARGUMENTS:
             data.arguments = frame.arguments
         await self._send(m.LLMFunctionCallInProgress(data=data))
 

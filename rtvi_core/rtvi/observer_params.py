@@ -17,6 +17,7 @@ class FunctionCallReportLevel(str, enum.Enum):
     DISABLED = "disabled"  #: no events for the function
     NONE = "none"  #: events without name, arguments or result
     NAME = "name"  #: adds ``function_name``
+    ARGUMENTS = "arguments"  #: adds ``function_name`` and ``arguments``, no result
     FULL = "full"  #: adds ``function_name``, ``arguments`` and (non-empty) ``result``
 
 
@@ -52,7 +53,11 @@ class RTVIObserverParams:
     * ``user_llm_enabled``: ``user-llm-text``; ``user_speaking_enabled``:
       ``user-started``/``-stopped-speaking``; ``vad_user_speaking_enabled``:
       ``vad-user-*`` (changeable at run time); ``user_mute_enabled``: ``user-mute-*``;
-      ``user_transcription_enabled``: ``user-transcription``.
+      ``user_transcription_enabled``: ``user-transcription``; ``user_input_enabled``:
+      ``user-input`` for each transcription (interim ones too) and ``send-text``.
+    * ``stt_raw_text_enabled`` / ``llm_raw_text_enabled`` / ``tts_raw_text_enabled`` (off):
+      ``stt-raw-text`` / ``llm-raw-text`` / ``tts-raw-text``, to clients of protocol
+      2.2.0 or later only.
     * ``metrics_enabled``: ``metrics``; ``system_logs_enabled``: ``system-log`` for every
       line logged by the ``rtvi_core`` loggers.
     * ``ignored_sources``: processors whose frames are not reported at all.
@@ -74,9 +79,13 @@ class RTVIObserverParams:
     vad_user_speaking_enabled: bool = False
     user_mute_enabled: bool = True
     user_transcription_enabled: bool = True
+    user_input_enabled: bool = True
     user_audio_level_enabled: bool = False
     metrics_enabled: bool = True
     system_logs_enabled: bool = False
+    stt_raw_text_enabled: bool = False
+    llm_raw_text_enabled: bool = False
+    tts_raw_text_enabled: bool = False
     ignored_sources: list[FrameProcessor] = field(default_factory=list)
     skip_aggregator_types: list[str] | None = None
     bot_output_transforms: list[tuple[str, BotOutputTransform]] | None = None

@@ -26,7 +26,7 @@ from ..frames import (
     StartFrame,
 )
 from ..processor import FrameProcessor
-from .frames import RTVIClientMessage, RTVIClientMessageFrame, RTVIUIMessageFrame
+from .frames import RTVIClientMessage, RTVIClientMessageFrame, RTVISendTextFrame, RTVIUIMessageFrame
 
 if TYPE_CHECKING:
     from .observer import RTVIObserver
@@ -91,6 +91,10 @@ class RTVIProcessor(FrameProcessor):
         """True when the client announced a 1.x protocol version."""
         return m.is_legacy_version(self._client_version)
 
+    def client_at_least(self, version: m.VersionTuple) -> bool:
+        """True when the client announced ``version`` (e.g. ``(2, 2, 0)``) or a later one."""
+        return (self._client_version or (0, 0, 0)) >= version
+
     @property
     def client_ready(self) -> bool:
         """True once the client sent ``client-ready``."""
@@ -110,15 +114,20 @@ class RTVIProcessor(FrameProcessor):
         await self.push_frame(frame_cls(message=message), DOWNSTREAM)
 
     async def set_bot_ready(self, about: Mapping[str, Any] | None = None) -> None:
-        """Send ``bot-ready`` for the last ``client-ready`` (id ``""`` if none came yet)."""
+        """Send ``bot-ready`` for the last ``client-ready`` (id ``""`` if none came yet).
+
+        It carries the negotiated version, ``about`` (default: this library and its
+        version) and the task's ``capabilities`` (left out when not run by a task).
+        """
         about = dict(about) if about else self._about or {
             "library": "rtvi-core",
             "library_version": __version__,
         }
         version = m.bot_ready_version(self._client_version)
-        await self.push_transport_message(
-            m.BotReady(id=self._client_ready_id, data=m.BotReadyData(version=version, about=about))
-        )
+        data = m.BotReadyData(version=version, about=about)
+        if self._runtime is not None:
+            data.capabilities = self._runtime.task.capabilities
+        await self.push_transport_message(m.BotReady(id=self._client_ready_id, data=data))
 
     async def set_client_ready(self) -> None:
         """Mark the client ready and run the ``on_client_ready`` handlers."""
@@ -258,7 +267,7 @@ class RTVIProcessor(FrameProcessor):
             )
             self._fire_event_handler("on_client_message", client_msg)
         elif msg_type == "send-text":
-            await self._on_send_text(data)
+            await self._on_send_text(envelope.id, data)
         elif msg_type == "llm-function-call-result":
             await self.push_frame(
                 FunctionCallResultFrame(
@@ -290,7 +299,7 @@ class RTVIProcessor(FrameProcessor):
         await self.push_frame(InputTransportStartAudioStreamingFrame(), DOWNSTREAM)
         await self.set_client_ready()
 
-    async def _on_send_text(self, data: m.SendTextData) -> None:
+    async def _on_send_text(self, msg_id: str, data: m.SendTextData) -> None:
         run_now = data.run_immediately
         if run_now:
             # Propagates synchronously through every processor: when this returns, the
@@ -302,6 +311,7 @@ class RTVIProcessor(FrameProcessor):
         await self.push_frame(
             LLMMessagesAppendFrame(messages=[{"role": "user", "content": data.content}], run_llm=run_now)
         )
+        await self.push_frame(RTVISendTextFrame(msg_id=msg_id, text=data.content))
         if switch_tts:
             await self.push_frame(LLMConfigureOutputFrame(skip_tts=self._skip_tts))
 

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from .._deps import rtvi_messages as m
 from ..audio.rate_converter import RateConverter
 from ..direction import FrameDirection
 from ..frames import (
@@ -63,6 +64,11 @@ class BaseInputTransport(FrameProcessor):
     def sample_rate(self) -> int:
         """The input sample rate (known once the StartFrame has arrived)."""
         return self._sample_rate
+
+    @property
+    def capabilities(self) -> m.BotCapabilities:
+        """What this transport receives from the user: ``audio_in`` as configured, no video."""
+        return m.BotCapabilities(audio_in=self._params.audio_in_enabled, video_in=False, screen_in=False)
 
     async def start(self, frame: StartFrame) -> None:
         """Fix the input rate and prepare the VAD; subclasses open their input after this."""

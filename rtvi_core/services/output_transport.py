@@ -7,6 +7,7 @@ import math
 import time
 
 from .._deps import anyio
+from .._deps import rtvi_messages as m
 from ..audio.rate_converter import RateConverter
 from ..direction import FrameDirection
 from ..frames import (
@@ -110,6 +111,11 @@ class BaseOutputTransport(FrameProcessor):
     def bot_speaking(self) -> bool:
         """True between ``BotStartedSpeakingFrame`` and ``BotStoppedSpeakingFrame``."""
         return self._bot_speaking
+
+    @property
+    def capabilities(self) -> m.BotCapabilities:
+        """What this transport sends to the user: ``audio_out`` as configured, no video."""
+        return m.BotCapabilities(audio_out=self._params.audio_out_enabled, video_out=False)
 
     # -- lifecycle --------------------------------------------------------------------
 

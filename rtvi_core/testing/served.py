@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -39,18 +39,20 @@ def served_bot(
     env: Mapping[str, str] | None = None,
     startup_timeout: float = 60.0,
     stop_timeout: float = 30.0,
+    entry: Sequence[str] = ("-m", "rtvi_core.cli"),
 ) -> Iterator[ServedBot]:
     """Run ``python -m rtvi_core.cli run ARGS --port 0`` (installed plugins loaded) for a block.
 
     Yields once the server listens (its models loaded); fails with the output so far
     if it does not within ``startup_timeout``. ``env`` adds environment variables.
     At the end a still running server gets SIGTERM (and is killed after
-    ``stop_timeout``).
+    ``stop_timeout``). ``entry`` replaces ``-m rtvi_core.cli`` (e.g. a script that
+    loads an in-process plugin, then calls ``rtvi_core.cli.main``).
     """
     environ = {k: v for k, v in os.environ.items() if k != ENV_DISABLE_AUTOLOAD}
     environ.update(env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "rtvi_core.cli", "run", *args, "--port", "0"],
+        [sys.executable, *entry, "run", *args, "--port", "0"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environ,
     )
     log: list[str] = []

@@ -7,12 +7,11 @@ through the page and reports what the page shows after each step; these tests
 assert on that. Each run leaves a screenshot in the test's tmp dir (and one of the
 failure, if any). The page is (re)built first through the package's build hook when
 its sources changed. Needs: ``apt-get install -y chromium``, node and npm (the
-playwright-core package is installed once into ``browser/node_modules``).
+playwright-core package is installed once into ``browser/node_modules``, see js_support).
 """
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
 import json
 import shutil
@@ -27,18 +26,21 @@ from typing import Any
 
 import pytest
 
+from js_support import BROWSER, browser_node
+
+from rtvi_core.builtins.tone_tts import word_tone
 from rtvi_core.testing.served import ServedBot, served_bot
 from rtvi_core.testing.speech import load_speech, silence
 
 PLUGIN = Path(__file__).parents[1]
-BROWSER = Path(__file__).parent / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
 MIC_CLIP = Path(__file__).parents[3] / "rtvi_core" / "testing" / "data" / "weather-question.wav"
 SCENARIO_TIMEOUT_SECS = 120
+#: What the test bot says when a client connects.
+GREETING = "Hello! I am the playground test bot."
 #: The page is tested against a deterministic, fast bot: the energy VAD hears the fake
 #: microphone's clip, the echo LLM answers, the tone TTS speaks in real PCM at once.
 #: (The default bot's real voices are tested end to end in tests/voice.)
-PAGE_BOT = """\
+PAGE_BOT = f"""\
 [bot]
 name = "playground-test-bot"
 
@@ -50,7 +52,7 @@ use = "energy"
 
 [llm]
 use = "echo"
-greeting = "Hello! I am the playground test bot."
+greeting = "{GREETING}"
 token_delay = 0.02
 
 [tts]
@@ -77,20 +79,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def node() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node/npm not found: the playground cannot be built or driven")
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium")
+    node = browser_node()
     hatch_build.build_playground(PLUGIN, log=lambda _line: None)
-    with open(BROWSER / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time (parallel test runs)
-        if not (BROWSER / "node_modules" / "playwright-core" / "package.json").exists():
-            done = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=BROWSER, capture_output=True, text=True, timeout=600,
-            )
-            assert done.returncode == 0, f"npm ci failed in {BROWSER}:\n{done.stdout}\n{done.stderr}"
     return node
 
 
@@ -169,6 +159,7 @@ def test_conversation_by_text_and_microphone(node: str, server: ServedBot, tmp_p
         assert kind in after_send, f"{kind} missing from the log after send-text: {after_send}"
     assert "send-text" in log_types(replied, "out")
     assert replied["botAudioFrames"] > ready["botAudioFrames"]  # the reply was spoken: 40 ms frames arrived
+    assert replied["botAudio"]["sampleRate"] == replied["botAudio"]["playerRate"] == 24000  # the default rate
 
     mic_on, mic_off = steps["mic-on"], steps["mic-off"]
     assert (mic_on["micPressed"], mic_on["micState"]) == ("true", "capturing")
@@ -212,6 +203,18 @@ def test_talking_to_the_default_voice_bot(node: str, tmp_path: Path) -> None:
     assert any(text.startswith("You said:") for text in replies), answered["transcript"]
     assert answered["botAudioFrames"] > 10  # Piper's answer arrived as audio
     assert steps["disconnected"]["state"] == "disconnected"
+
+
+def test_the_page_plays_bot_audio_at_the_rate_it_arrives(node: str, tmp_path: Path) -> None:
+    """A bot sending another rate than the stock client's 24 kHz: the page's player follows it."""
+    rate = 16000
+    bot = tmp_path / "bot.toml"
+    bot.write_text(f"{PAGE_BOT}\n[rtvi.pipeline]\naudio_out_sample_rate = {rate}\n")
+    with served_bot(str(bot)) as server:
+        spoken = drive(node, server, "bot-audio", tmp_path).steps["spoken"]["botAudio"]
+    assert (spoken["sampleRate"], spoken["playerRate"]) == (rate, rate)
+    greeting = sum(len(word_tone(word, rate)) // 2 for word in GREETING.split()) / rate
+    assert spoken["seconds"] == pytest.approx(greeting, abs=1e-6)  # all of it, counted at its rate
 
 
 def test_text_only_without_microphone_permission(node: str, server: ServedBot, tmp_path: Path) -> None:

@@ -95,9 +95,9 @@ async def test_200_connections_opened_and_dropped():
             for i in range(200):
                 sock = socket.create_connection(("127.0.0.1", port))
                 if i % 3 == 0:  # half a request head
-                    sock.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\n")
+                    sock.sendall(b"GET /ws HTTP/1.1\r\nHost: localhost\r\n")
                 elif i % 3 == 1:  # a complete upgrade, then gone
-                    sock.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    sock.sendall(b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
                 sock.close()
 

@@ -50,7 +50,11 @@ def test_stock_client_connects_talks_and_disconnects(rtvi_run) -> None:
     names = [event["event"] for event in events]
     assert names.index("botReady") < names.index("botStartedSpeaking") < names.index("botStoppedSpeaking")
     ready = next(e["data"] for e in events if e["event"] == "botReady")
-    assert ready["version"] == "2.1.0"
+    assert ready["version"] == "2.2.0"  # the stock client (2.1.0) accepts any 2.x server
+    assert ready["capabilities"] == {
+        "audio_in": True, "audio_out": True, "video_in": False, "screen_in": False, "video_out": False,
+        "metrics": False,
+    }
     assert any(e["event"] == "userTranscript" or e["event"] == "userLlmText" for e in events)
     audio = next(e["data"] for e in events if e["event"] == "audioSummary")
     assert audio["received"]["frames"] > 5 and audio["received"]["bytes"] % 2 == 0

@@ -3,39 +3,21 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import anyio
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from server_support import client, healthy_session, serving, sessions_ended
+from server_support import client, healthy_session, request, serving, sessions_ended
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
-
-
-def http(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Send ``raw`` and read the whole response (the server closes after it)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(raw)
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.split(": ", 1) for line in lines[1:])
-    return int(lines[0].split(" ")[1]), {k.lower(): v for k, v in headers.items()}, body
-
-
-async def request(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
-    return await anyio.to_thread.run_sync(http, port, raw)
 
 
 async def test_health_counts_sessions():
     async with serving(max_sessions=7) as server:
         async with client(server) as bot:
             await bot.ready()
-            status, headers, body = await request(server.port, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, headers, body = await request(server.port, b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
             assert status == 200 and headers["content-type"] == "application/json"
             assert json.loads(body) == {"status": "ok", "sessions": 1, "max_sessions": 7, "bot": "test-bot"}
 
@@ -43,17 +25,17 @@ async def test_health_counts_sessions():
 @pytest.mark.parametrize(
     ("raw", "status", "info"),
     [
-        (b"GET /nope HTTP/1.1\r\n\r\n", 404, "no such endpoint"),
-        (b"DELETE /health HTTP/1.1\r\n\r\n", 405, "DELETE is not allowed"),
-        (b"GET /start HTTP/1.1\r\n\r\n", 405, "use POST /start"),
-        (b"POST /start HTTP/1.1\r\nContent-Length: 5\r\n\r\n{nope", 400, "not JSON"),
+        (b"GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n", 404, "no such endpoint"),
+        (b"DELETE /health HTTP/1.1\r\nHost: localhost\r\n\r\n", 405, "DELETE is not allowed"),
+        (b"GET /start HTTP/1.1\r\nHost: localhost\r\n\r\n", 405, "use POST /start"),
+        (b"POST /start HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\n{nope", 400, "not JSON"),
         (b"POST /start HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "Transfer-Encoding"),
         (b"POST /start HTTP/1.1\r\nContent-Length: 999999\r\n\r\n", 413, "body larger"),
         (b"POST /start HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n{", 400, "repeated Content-Length"),
         (b"GET / HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n", 431, "head larger"),
         (b"HELLO\r\n\r\n", 400, "malformed request line"),
-        (b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n", 426, "speaks WebSocket"),
-        (b"GET /playground/../../etc/passwd HTTP/1.1\r\n\r\n", 404, "no such file"),
+        (b"GET /ws HTTP/1.1\r\nHost: localhost\r\n\r\n", 426, "speaks WebSocket"),
+        (b"GET /playground/../../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n", 404, "no such file"),
     ],
 )
 async def test_malformed_or_wrong_http_gets_a_specific_status(raw, status, info):
@@ -65,7 +47,7 @@ async def test_malformed_or_wrong_http_gets_a_specific_status(raw, status, info)
 
 async def test_playground_is_served():
     async with serving() as server:
-        status, headers, body = await request(server.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, headers, body = await request(server.port, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert status == 200 and headers["content-type"].startswith("text/html") and b"<html" in body.lower()
 
 
@@ -80,10 +62,10 @@ async def test_origins_outside_the_allow_list_are_refused_before_the_upgrade():
                 pass
         assert refused.value.response.status_code == 403
         status, _, body = await request(
-            server.port, b"POST /start HTTP/1.1\r\nOrigin: https://evil.example\r\nContent-Length: 0\r\n\r\n")
+            server.port, b"POST /start HTTP/1.1\r\nHost: localhost\r\nOrigin: https://evil.example\r\nContent-Length: 0\r\n\r\n")
         assert status == 403 and "not allowed" in json.loads(body)["info"]
         status, headers, _ = await request(
-            server.port, b"OPTIONS /start HTTP/1.1\r\nOrigin: https://app.example.com\r\n\r\n")
+            server.port, b"OPTIONS /start HTTP/1.1\r\nHost: localhost\r\nOrigin: https://app.example.com\r\n\r\n")
         assert status == 204 and headers["access-control-allow-origin"] == "https://app.example.com"
 
 
@@ -95,7 +77,7 @@ async def test_sessions_beyond_max_are_refused_with_1013_and_start_503():
             async with client(server) as three:
                 code, reason = await three.closed()
             assert (code, reason) == (1013, "the server is full (2 sessions): try again later")
-            status, headers, body = await request(server.port, b"POST /start HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+            status, headers, body = await request(server.port, b"POST /start HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
             assert status == 503 and headers["retry-after"] == "5" and "full" in json.loads(body)["info"]
         await sessions_ended(server, 10)
         await healthy_session(server)

@@ -5,8 +5,10 @@
 * :mod:`.inbound` — ``parse_envelope`` / ``validate_data`` and client payload Structs.
 * :mod:`.version` — ``client-ready`` version negotiation and ``about`` parsing.
 * :mod:`.outbound` — server → client message Structs, ``encode`` / ``to_builtins``.
+* :mod:`.capabilities` — ``BotCapabilities``, the ``bot-ready`` capabilities (2.2.0).
 """
 
+from .capabilities import BotCapabilities
 from .constants import LEGACY_MAJOR, MESSAGE_LABEL, PROTOCOL_VERSION, PROTOCOL_VERSION_TUPLE
 from .errors import (
     DroppedMessageError,
@@ -75,6 +77,7 @@ from .outbound import (
     LLMFunctionCallStartedData,
     LLMFunctionCallStopped,
     LLMFunctionCallStoppedData,
+    LLMRawText,
     Metrics,
     OutboundMessage,
     ServerMessage,
@@ -82,12 +85,17 @@ from .outbound import (
     ServerResponseData,
     SpokenProgress,
     SpokenStatus,
+    STTRawText,
     SystemLog,
     TextData,
+    TTSRawText,
     UICommand,
     UICommandData,
     UIJobGroup,
     UserAudioLevel,
+    UserInput,
+    UserInputData,
+    UserInputType,
     UserLLMText,
     UserMuteStarted,
     UserMuteStopped,
@@ -124,6 +132,7 @@ __all__ = [
     "AudioData",
     "AudioLevelData",
     "BotAudioLevel",
+    "BotCapabilities",
     "BotInterrupted",
     "BotLLMSearchResponse",
     "BotLLMSearchResponseData",
@@ -167,6 +176,7 @@ __all__ = [
     "LLMFunctionCallStartedData",
     "LLMFunctionCallStopped",
     "LLMFunctionCallStoppedData",
+    "LLMRawText",
     "MESSAGE_LABEL",
     "MessageProcessingError",
     "Metrics",
@@ -185,7 +195,9 @@ __all__ = [
     "ServerResponseData",
     "SpokenProgress",
     "SpokenStatus",
+    "STTRawText",
     "SystemLog",
+    "TTSRawText",
     "TextData",
     "UICancelJobGroupData",
     "UICommand",
@@ -197,6 +209,9 @@ __all__ = [
     "UNKNOWN_VERSION_ERROR",
     "UnsupportedTypeError",
     "UserAudioLevel",
+    "UserInput",
+    "UserInputData",
+    "UserInputType",
     "UserLLMText",
     "UserMuteStarted",
     "UserMuteStopped",

@@ -1,4 +1,4 @@
-"""Server → client messages (spec §6–§12) and their encoding.
+"""Server → client messages (spec §6–§12, plus protocol 2.2.0's) and their encoding.
 
 Every message is a tagged :class:`msgspec.Struct` (``type`` is the tag) built
 with keyword arguments, e.g.::
@@ -19,6 +19,7 @@ from typing import Any, Final, Literal, Union
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from .capabilities import BotCapabilities
 from .constants import MESSAGE_LABEL
 
 
@@ -37,16 +38,17 @@ class OutboundMessage(msgspec.Struct, tag_field="type", kw_only=True, gc=False):
 
 
 class TextData(msgspec.Struct, gc=False):
-    """``{text}`` payload (user-llm-text, bot-llm-text, bot-transcription, bot-tts-text, system-log)."""
+    """``{text}`` payload (user-llm-text, bot-llm-text, bot-transcription, bot-tts-text, system-log, llm/tts-raw-text)."""
 
     text: str
 
 
 class BotReadyData(msgspec.Struct, gc=False):
-    """``bot-ready`` payload: negotiated protocol version and server ``about``."""
+    """``bot-ready`` payload: negotiated protocol version, server ``about`` and (2.2.0) ``capabilities``."""
 
     version: str
     about: dict[str, Any] | UnsetType = UNSET
+    capabilities: BotCapabilities | UnsetType = UNSET
 
 
 class ErrorData(msgspec.Struct, gc=False):
@@ -74,12 +76,30 @@ class ServerResponseData(msgspec.Struct, gc=False):
 
 
 class UserTranscriptionData(msgspec.Struct, gc=False):
-    """``user-transcription`` payload (interim: ``final=False``)."""
+    """``user-transcription`` and ``stt-raw-text`` payload (interim: ``final=False``)."""
 
     text: str
     user_id: str
     timestamp: str
     final: bool
+
+
+UserInputType = Literal["transcription", "chat", "backchannel"]
+
+
+class UserInputData(msgspec.Struct, kw_only=True, gc=False):
+    """``user-input`` payload: what the user said (``transcription``) or typed (``chat``).
+
+    ``msg_id`` is the id of the ``send-text`` a ``chat`` input came in; ``user_id`` is
+    left out when the transport does not know the sender.
+    """
+
+    text: str
+    input_type: UserInputType
+    timestamp: str
+    final: bool
+    user_id: str | UnsetType = UNSET
+    msg_id: str | UnsetType = UNSET
 
 
 class SpokenProgress(msgspec.Struct, gc=False):
@@ -93,15 +113,28 @@ SpokenStatus = Literal["new", "in-progress", "completed"]
 
 
 class BotOutputData(msgspec.Struct, kw_only=True, gc=False):
-    """``bot-output`` payload (spec §7.1)."""
+    """``bot-output`` payload (spec §7.1).
+
+    ``output_type`` (protocol 2.2.0) is what form the text is in (``"sentence"``,
+    ``"word"``, a custom type); ``text_type`` and ``aggregated_by``, its deprecated
+    names, default to it and are sent too, as Pipecat 1.14 does.
+    """
 
     text: str
-    aggregated_by: str
-    will_be_spoken: bool
+    output_type: str
+    text_type: str | UnsetType = UNSET
+    aggregated_by: str | UnsetType = UNSET
     segment_id: int | UnsetType = UNSET
     spoken: bool | UnsetType = UNSET
+    will_be_spoken: bool
     spoken_status: SpokenStatus | UnsetType = UNSET
     spoken_progress: SpokenProgress | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.text_type is UNSET:
+            self.text_type = self.output_type
+        if self.aggregated_by is UNSET:
+            self.aggregated_by = self.output_type
 
 
 class LLMFunctionCallStartedData(msgspec.Struct, gc=False):
@@ -250,6 +283,18 @@ class UserTranscription(OutboundMessage, tag="user-transcription", kw_only=True)
     data: UserTranscriptionData
 
 
+class UserInput(OutboundMessage, tag="user-input", kw_only=True):
+    """What the user said or typed (protocol 2.2.0; sent to every client, as Pipecat 1.14 does)."""
+
+    data: UserInputData
+
+
+class STTRawText(OutboundMessage, tag="stt-raw-text", kw_only=True):
+    """A transcription as the STT produced it, interim ones included (2.2.0+ clients only)."""
+
+    data: UserTranscriptionData
+
+
 class UserLLMText(OutboundMessage, tag="user-llm-text", kw_only=True):
     """User text sent to the LLM."""
 
@@ -300,6 +345,12 @@ class BotLLMStopped(OutboundMessage, tag="bot-llm-stopped"):
     """LLM response ended."""
 
 
+class LLMRawText(OutboundMessage, tag="llm-raw-text", kw_only=True):
+    """One LLM text chunk as streamed (2.2.0+ clients only)."""
+
+    data: TextData
+
+
 class BotTranscription(OutboundMessage, tag="bot-transcription", kw_only=True):
     """Deprecated: accumulated LLM text up to a sentence end."""
 
@@ -312,6 +363,12 @@ class BotTTSStarted(OutboundMessage, tag="bot-tts-started"):
 
 class BotTTSText(OutboundMessage, tag="bot-tts-text", kw_only=True):
     """Spoken text reached the output (word or sentence)."""
+
+    data: TextData
+
+
+class TTSRawText(OutboundMessage, tag="tts-raw-text", kw_only=True):
+    """Text the TTS speaks, as it is spoken (2.2.0+ clients only)."""
 
     data: TextData
 
@@ -394,9 +451,10 @@ OUTBOUND_TYPES: Final[dict[str, type[OutboundMessage]]] = {
         BotReady, ServerResponse, ErrorResponse, ErrorMessage, ServerMessage, Metrics,
         UserStartedSpeaking, UserStoppedSpeaking, VADUserStartedSpeaking,
         VADUserStoppedSpeaking, UserMuteStarted, UserMuteStopped, UserTranscription,
-        UserLLMText, UserAudioLevel, BotStartedSpeaking, BotStoppedSpeaking, BotInterrupted,
-        BotAudioLevel, BotLLMStarted, BotLLMText, BotLLMStopped, BotTranscription,
-        BotTTSStarted, BotTTSText, BotTTSStopped, BotOutput, BotLLMSearchResponse,
+        UserInput, STTRawText, UserLLMText, UserAudioLevel, BotStartedSpeaking,
+        BotStoppedSpeaking, BotInterrupted, BotAudioLevel, BotLLMStarted, BotLLMText,
+        LLMRawText, BotLLMStopped, BotTranscription, BotTTSStarted, BotTTSText, TTSRawText,
+        BotTTSStopped, BotOutput, BotLLMSearchResponse,
         BotTTSAudio, LLMFunctionCallStarted, LLMFunctionCallInProgress,
         LLMFunctionCallStopped, LLMFunctionCall, SystemLog, UICommand, UIJobGroup,
     )

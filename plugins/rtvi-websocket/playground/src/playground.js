@@ -66,9 +66,17 @@ function renderMicState(state, text) {
   ui.micState.textContent = `mic: ${text}`;
 }
 
-function renderBotAudio(frames, seconds) {
-  ui.botAudio.dataset.frames = String(frames);
-  ui.botAudio.textContent = frames ? `bot audio: ${frames} frames, ${seconds.toFixed(2)} s` : "bot audio: none yet";
+/** Bot audio received (frames, seconds, the rate it arrives at) and the rate the player runs at (0: unknown). */
+const botAudio = { frames: 0, seconds: 0, sampleRate: 0, playerRate: 0 };
+
+function renderBotAudio(update) {
+  Object.assign(botAudio, update);
+  const { frames, seconds, sampleRate, playerRate } = botAudio;
+  for (const [key, value] of Object.entries(botAudio)) ui.botAudio.dataset[key] = String(value);
+  const player = playerRate ? `, played at ${playerRate} Hz` : "";
+  ui.botAudio.textContent = frames
+    ? `bot audio: ${frames} frames, ${seconds.toFixed(2)} s at ${sampleRate} Hz${player}`
+    : `bot audio: none yet${player}`;
 }
 
 /** Hooks of one session; events of an older session (late callbacks) are ignored. */
@@ -93,8 +101,11 @@ function hooksFor(getSession) {
       log.add("client", "socketClosed", { code, reason });
       showMessage(text, isNormalClose(code) ? "notice" : "error");
     },
-    onBotAudio(frames, seconds) {
-      if (current()) renderBotAudio(frames, seconds);
+    onBotAudio(frames, seconds, sampleRate) {
+      if (current()) renderBotAudio({ frames, seconds, sampleRate });
+    },
+    onPlayerRate(playerRate) {
+      if (current()) renderBotAudio({ playerRate });
     },
   };
 }
@@ -163,7 +174,7 @@ async function connect() {
   if (session) return;
   clearMessage();
   transcript.clear();
-  renderBotAudio(0, 0);
+  renderBotAudio({ frames: 0, seconds: 0, sampleRate: 0, playerRate: 0 });
   usesBotOutput = true;
   log.add("client", "connect", { endpoint: START_URL });
   const mine = new Session(hooksFor(() => mine), { micEnabled });
@@ -231,5 +242,5 @@ window.addEventListener("unhandledrejection", (event) => {
 });
 renderMic();
 renderMicState("off", "not started");
-renderBotAudio(0, 0);
+renderBotAudio({});
 endSession();

@@ -1,18 +1,18 @@
 // One connection of the page to the bot: the stock PipecatClient over the
-// stock WebSocketTransport, with three small subclasses that only observe
-// (every inbound and outbound RTVI message, the socket's close code and
-// reason, every bot audio frame). A new Session is built for every Connect:
-// the stock player marks its track interrupted for good on disconnect, so
-// a reused client would play no audio in its next session.
+// stock WebSocketTransport, with small subclasses that observe (every inbound
+// and outbound RTVI message, the socket's close code and reason, every bot
+// audio frame) and play bot audio at the rate it arrives at (bot-audio.js).
+// A new Session is built for every Connect: the stock player marks its track
+// interrupted for good on disconnect, so a reused client would play no audio
+// in its next session.
 
 import { PipecatClient, RTVIEvent } from "@pipecat-ai/client-js";
-import { WavMediaManager, WebSocketTransport } from "@pipecat-ai/websocket-transport";
+import { WebSocketTransport } from "@pipecat-ai/websocket-transport";
+import { RateFollowingMediaManager, RateKeepingSerializer, STOCK_PLAYER_RATE } from "./bot-audio.js";
 
 /** Microphone chunk size (bytes) and rate: what the stock Daily media manager uses (spec §15.1). */
 const RECORDER_CHUNK_BYTES = 512;
 const RECORDER_SAMPLE_RATE = 16000;
-/** The stock WavMediaManager's player rate: bot audio is always played as 24 kHz mono PCM16. */
-const PLAYER_SAMPLE_RATE = 24000;
 
 /**
  * @typedef {object} SessionHooks
@@ -20,23 +20,26 @@ const PLAYER_SAMPLE_RATE = 24000;
  *   every RTVI message received from or sent to the bot
  * @property {(event: string, data: unknown) => void} onClientEvent every client event (RTVIEvent)
  * @property {(code: number, reason: string) => void} onSocketClosed the server closed the socket
- * @property {(frames: number, seconds: number) => void} onBotAudio running totals of received bot audio
+ * @property {(frames: number, seconds: number, sampleRate: number) => void} onBotAudio
+ *   running totals of received bot audio, and the rate of the last frame
+ * @property {(sampleRate: number) => void} onPlayerRate the rate the bot audio player runs at, when it starts
  */
 
-/** Stock media manager that also counts the bot audio the transport hands it. */
-class CountingMediaManager extends WavMediaManager {
-  /** @param {SessionHooks["onBotAudio"]} onBotAudio */
-  constructor(onBotAudio) {
-    super(RECORDER_CHUNK_BYTES, RECORDER_SAMPLE_RATE);
+/** Media manager (stock, playing at the audio's rate) that also counts the bot audio the transport hands it. */
+class CountingMediaManager extends RateFollowingMediaManager {
+  /** @param {SessionHooks} hooks */
+  constructor(hooks) {
+    super(RECORDER_CHUNK_BYTES, RECORDER_SAMPLE_RATE, hooks.onPlayerRate);
     this.frames = 0;
-    this.samples = 0;
-    this.onBotAudio = onBotAudio;
+    this.seconds = 0;
+    this.onBotAudio = hooks.onBotAudio;
   }
 
   bufferBotAudio(data, id) {
+    const rate = data.sampleRate || STOCK_PLAYER_RATE;
     this.frames += 1;
-    this.samples += data.length;
-    this.onBotAudio(this.frames, this.samples / PLAYER_SAMPLE_RATE);
+    this.seconds += data.length / rate;
+    this.onBotAudio(this.frames, this.seconds, rate);
     return super.bufferBotAudio(data, id);
   }
 
@@ -55,7 +58,11 @@ class CountingMediaManager extends WavMediaManager {
 class ObservedTransport extends WebSocketTransport {
   /** @param {SessionHooks} hooks */
   constructor(hooks) {
-    super({ mediaManager: new CountingMediaManager(hooks.onBotAudio), recorderSampleRate: RECORDER_SAMPLE_RATE });
+    super({
+      mediaManager: new CountingMediaManager(hooks),
+      serializer: new RateKeepingSerializer(),
+      recorderSampleRate: RECORDER_SAMPLE_RATE,
+    });
     this.hooks = hooks;
   }
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 NORMAL = 1000
 #: The server is shutting down (drain deadline reached).
 GOING_AWAY = 1001
+#: A text message that is not valid UTF-8 (RFC 6455 §8.1).
+INVALID_DATA = 1007
 #: The client broke a rule: too many messages per second, or too many malformed frames.
 POLICY_VIOLATION = 1008
 #: A message larger than ``max_message_bytes``.
 MESSAGE_TOO_BIG = 1009
-#: The session's pipeline failed.
+#: The session's pipeline failed (a provider did not start, or the run failed), or the
+#: client left a keepalive ping unanswered.
 INTERNAL_ERROR = 1011
 #: No room: ``max_sessions`` reached, or the server is draining. Try again later.
 TRY_AGAIN_LATER = 1013

@@ -9,9 +9,14 @@ from rtvi_core.records import record
 class ServerSettings:
     """What the server allows; the ``[transport]`` keys of a websocket bot file.
 
-    ``allowed_origins``: browser origins allowed to connect (``Origin`` header);
-    empty = same origin as the server and non-browser clients (no ``Origin``);
-    ``"*"`` = any. ``auth``: require a token from ``POST /start`` (``?token=``),
+    ``allowed_origins``: browser origins allowed besides the server's own, non-browser
+    clients and (on a loopback server) loopback pages (:mod:`rtvi_websocket.origins`);
+    ``allowed_hosts``: ``Host`` names served besides IP addresses, ``localhost`` and the
+    listen/public names (:mod:`rtvi_websocket.hosts`). ``start_api_key``: ``POST /start``
+    needs ``Authorization: Bearer <key>`` (and then sessions need its token);
+    ``start_rate_limit``/``start_rate_burst``: ``POST /start`` per second per client
+    address. ``ping_interval_secs``/``ping_timeout_secs``: WebSocket keepalive pings; a
+    peer that leaves one unanswered that long is dropped. ``auth``: require a token from ``POST /start`` (``?token=``),
     signed with ``auth_secret`` (random per process when unset) and valid for
     ``token_ttl_secs``. ``max_messages_per_sec``: sustained inbound frames per
     session (audio included), with bursts of twice that; beyond it the session is
@@ -28,6 +33,12 @@ class ServerSettings:
     handshake_timeout_secs: float = 10.0
     drain_timeout_secs: float = 10.0
     allowed_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    start_api_key: str | None = None
+    start_rate_limit: float = 10.0
+    start_rate_burst: float = 20.0
+    ping_interval_secs: float = 20.0
+    ping_timeout_secs: float = 20.0
     auth: bool = False
     auth_secret: str | None = None
     token_ttl_secs: float = 300.0
@@ -54,3 +65,7 @@ class RateLimiter:
             return False
         self._tokens = tokens - 1.0
         return True
+
+    def wait_time(self) -> float:
+        """Seconds until a token is available again (as of the last :meth:`allow`)."""
+        return max(0.0, (1.0 - self._tokens) / self.rate) if self.rate > 0 else 0.0

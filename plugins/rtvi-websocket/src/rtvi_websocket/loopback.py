@@ -15,14 +15,15 @@ if TYPE_CHECKING:
 
 
 @asynccontextmanager
-async def loopback_server(sessions: SessionFactory) -> AsyncIterator[SessionServer]:
+async def loopback_server(sessions: SessionFactory, *, host: str = "127.0.0.1") -> AsyncIterator[SessionServer]:
     """Serve ``sessions`` on 127.0.0.1 (a free port: ``server.port``) until the block ends.
 
     The bot file's ``[transport]`` limits apply; signals are left alone. At the end the
-    server drains and closes the sessions still open at once.
+    server drains and closes the sessions still open at once. ``host`` binds another
+    address (``"0.0.0.0"``: a server that is not loopback-only, still reached over loopback).
     """
     _, settings = split_transport_config(sessions.config.transport.config)
-    server = SessionServer(sessions, settings, host="127.0.0.1", port=0)
+    server = SessionServer(sessions, settings, host=host, port=0)
     listening = anyio.Event()
     async with anyio.create_task_group() as group:
         group.start_soon(lambda: server.serve(on_listening=lambda h, p: listening.set(), handle_signals=False))

@@ -4,33 +4,43 @@ Routes (one port, HTTP/1.1, one request per connection):
 
 * ``POST /start`` → ``{"wsUrl": "ws://host:port/ws"}`` (+ ``"token"`` with auth on),
   what the stock client's ``startBotAndConnect({endpoint: "/start"})`` expects;
-  503 when full or draining. ``OPTIONS /start`` answers CORS preflights.
+  503 when full or draining, 429 beyond the per-address rate, 401 without the API
+  key when one is set. ``OPTIONS /start`` answers CORS preflights.
 * ``GET /health`` → ``{"status", "sessions", "max_sessions", "bot"}``.
 * ``GET /`` → the playground page; ``GET /playground/<file>`` → its assets.
 * ``GET /ws`` (WebSocket upgrade) → a new session: one pipeline per connection.
 
-Refusals: a disallowed ``Origin`` gets HTTP 403 before any upgrade; once upgraded,
-a connection with no room is closed with 1013 and one with a bad token with 4003
-(see :mod:`rtvi_websocket.close_codes`).
+Every request passes the ``Host`` rule (421 otherwise, :mod:`rtvi_websocket.hosts`),
+then the ``Origin`` rule (403, :mod:`rtvi_websocket.origins`); refusals have a JSON
+body naming the setting to change and are logged at WARNING once per origin/host per
+minute. Once upgraded, a connection with no room is closed with 1013 and one with a
+bad token with 4003 (see :mod:`rtvi_websocket.close_codes`).
+
+Shutdown (SIGTERM/SIGINT, :meth:`SessionServer.drain`): the server keeps listening, so
+``/start`` answers 503 and ``/health`` says ``draining``; sessions may finish until
+``drain_timeout_secs``, then they are closed with 1001 and cancelled; whatever still
+runs :data:`CANCEL_GRACE_SECS` later is abandoned and the server stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
+import os
 import signal
-from importlib import resources
-from typing import TYPE_CHECKING, Callable
+import sys
+from typing import TYPE_CHECKING, Any, Callable
 
-import anyio
 import msgspec
 
-from . import close_codes
+from . import close_codes, hosts, origins
 from .connection import Connection
-from .http import Request, error_response, json_response, response
+from .http import HttpError, Request, error_response, json_response, response
 from .limits import ServerSettings
+from .playground import is_playground_path, playground_response
 from .session import Session
+from .start_guard import StartGuard
+from .throttled_log import ThrottledLog
 from .tokens import TokenError, TokenSigner
 
 if TYPE_CHECKING:
@@ -38,24 +48,23 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("rtvi_websocket.server")
 
-_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
-_ASSET = re.compile(r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]*$")
-_CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".map": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-    ".json": "application/json",
-    ".wav": "audio/wav",
-}
-_NOT_BUILT = (
-    b"<!doctype html><title>rtvi playground</title><p>The playground page is not built in this "
-    b"installation. Reinstall rtvi-websocket with node and npm available "
-    b"(<code>pip install -e plugins/rtvi-websocket</code>).</p>"
-)
+#: After the drain deadline, how long cancelled sessions get to end before the server stops anyway.
+CANCEL_GRACE_SECS = 5.0
+#: Exit status of ``rtvi run`` when sessions had to be abandoned at shutdown.
+EXIT_ABANDONED = 1
+#: What a preflight may ask to send (header names only; anything else is refused).
+_HEADER_LIST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_, ")
+
+
+class StartRequest(msgspec.Struct):
+    """The optional JSON body of ``POST /start`` (the keys Pipecat's runner reads; others are ignored)."""
+
+    createDailyRoom: bool = False
+    enableDefaultIceServers: bool = False
+    body: Any = None
+
+
+_decode_start = msgspec.json.Decoder(StartRequest).decode
 
 
 class SessionServer:
@@ -66,14 +75,20 @@ class SessionServer:
         self.settings = settings
         self.host = host
         self.port = port
-        self.tokens = TokenSigner(settings.auth_secret, settings.token_ttl_secs) if settings.auth else None
-        self._live: set[Session] = set()
+        needs_tokens = settings.auth or settings.start_api_key is not None
+        self.tokens = TokenSigner(settings.auth_secret, settings.token_ttl_secs) if needs_tokens else None
+        self.hosts = hosts.HostRule(settings.allowed_hosts, listen_host=host, public_url=settings.public_url)
+        self.origins = origins.OriginRule(settings.allowed_origins, loopback_server=hosts.is_loopback(hosts.split_host(host)[0]))
+        self.start_guard = StartGuard(
+            api_key=settings.start_api_key, rate=settings.start_rate_limit, burst=settings.start_rate_burst
+        )
+        self._refusals = ThrottledLog(logger)
+        self._live: dict[Session, asyncio.Task[None]] = {}
         self._connections: set[Connection] = set()
         self._draining = False
-        self._group: anyio.abc.TaskGroup | None = None
         self._listener: asyncio.Server | None = None
         self._stopped: asyncio.Event | None = None
-        self._deadline: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -87,8 +102,19 @@ class SessionServer:
         """True once shutdown has begun."""
         return self._draining
 
-    async def serve(self, *, on_listening: Callable[[str, int], None] | None = None, handle_signals: bool = True) -> None:
-        """Listen and serve until :meth:`drain` completes (SIGTERM/SIGINT start it)."""
+    async def serve(
+        self,
+        *,
+        on_listening: Callable[[str, int], None] | None = None,
+        handle_signals: bool = True,
+        exit_if_stuck: bool = False,
+    ) -> None:
+        """Listen and serve until :meth:`drain` completes (SIGTERM/SIGINT start it).
+
+        With ``exit_if_stuck`` (``rtvi run``), sessions that ignore their cancellation
+        end the process (status :data:`EXIT_ABANDONED`) after a log line naming them,
+        since the event loop could never finish them.
+        """
         loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
         self._listener = await loop.create_server(lambda: Connection(self), self.host, self.port)
@@ -101,19 +127,17 @@ class SessionServer:
         for signum in signals:
             loop.add_signal_handler(signum, self.drain)
         try:
-            async with anyio.create_task_group() as group:
-                self._group = group
-                await self._stopped.wait()
-                group.cancel_scope.cancel()
+            await self._stopped.wait()
         finally:
             for signum in signals:
                 loop.remove_signal_handler(signum)
             self._listener.close()
             for connection in list(self._connections):
                 connection.abort()
+            await self._end_sessions(exit_if_stuck)
 
     def drain(self) -> None:
-        """Stop accepting; end when the sessions have ended or the drain deadline passes.
+        """Stop admitting sessions; end when they have ended or the drain deadline passes.
 
         A second call (a second Ctrl-C) closes the remaining sessions at once.
         """
@@ -123,24 +147,51 @@ class SessionServer:
         self._draining = True
         timeout = self.settings.drain_timeout_secs
         logger.info("shutting down: draining %d session(s), at most %.0f s", len(self._live), timeout)
-        if self._listener is not None:
-            self._listener.close()
-        self._deadline = asyncio.get_running_loop().call_later(timeout, self._close_sessions)
+        self._timer = asyncio.get_running_loop().call_later(timeout, self._close_sessions)
         self._check_stopped()
 
     def _close_sessions(self) -> None:
+        """The drain deadline: close and cancel every session, and stop after the grace period."""
         if self._live:
             logger.info("closing %d session(s)", len(self._live))
         for session in list(self._live):
             session.connection.close(close_codes.GOING_AWAY, "server shutting down")
-            if self._group is not None:
-                self._group.start_soon(session.cancel, "server shutting down")
+            session.leave("server shutting down")
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().call_later(CANCEL_GRACE_SECS, self._stop)
+        self._check_stopped()
+
+    def _stop(self) -> None:
+        if self._stopped is not None:
+            self._stopped.set()
 
     def _check_stopped(self) -> None:
-        if self._draining and not self._live and self._stopped is not None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-            self._stopped.set()
+        if self._draining and not self._live:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._stop()
+
+    async def _end_sessions(self, exit_if_stuck: bool) -> None:
+        """Cancel the session tasks still running; abandon (and maybe exit on) those that ignore it."""
+        tasks = list(self._live.values())
+        if not tasks:
+            return
+        for task in tasks:
+            task.cancel()
+        _, stuck = await asyncio.wait(tasks, timeout=1.0)
+        if not stuck:
+            return
+        names = ", ".join(sorted(task.get_name() for task in stuck))
+        logger.error(
+            "%d session(s) ignored cancellation %.0f s after the drain deadline (%s); %s",
+            len(stuck), CANCEL_GRACE_SECS, names, "exiting anyway" if exit_if_stuck else "abandoning them",
+        )
+        if exit_if_stuck:
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_ABANDONED)
 
     # -- called by connections and sessions ---------------------------------------------------
 
@@ -151,8 +202,7 @@ class SessionServer:
         self._connections.discard(connection)
 
     def session_ended(self, session: Session) -> None:
-        if session in self._live:
-            self._live.discard(session)
+        if self._live.pop(session, None) is not None:
             self.sessions.ended(session.bot)
             self._check_stopped()
 
@@ -160,72 +210,92 @@ class SessionServer:
 
     def handle_request(self, connection: Connection, request: Request) -> None:
         """Answer one HTTP request (or upgrade it to a session)."""
-        path, method = request.path, request.method
-        if not self._origin_allowed(request):
-            origin = request.headers.get("origin", "")
-            logger.info("%s: origin %r not allowed", connection.peer, origin)
-            connection.respond(error_response(403, f"origin {origin[:100]!r} is not allowed"))
-        elif path == "/ws":
+        try:
+            self._check_host_and_origin(connection, request)
+        except HttpError as exc:
+            connection.respond(exc.response())
+            return
+        path = request.path
+        if path == "/ws":
             if request.is_websocket_upgrade:
                 self._open_session(connection, request)
             else:
                 connection.respond(error_response(426, "this endpoint speaks WebSocket", {"Upgrade": "websocket"}))
         elif path == "/start":
-            self._start(connection, request)
+            connection.respond(self._start(connection, request))
         elif path == "/health":
-            self._only(connection, request, ("GET", "HEAD"), self._health)
-        elif path == "/" or path.startswith("/playground/"):
-            self._only(connection, request, ("GET", "HEAD"), self._playground)
+            connection.respond(self._only(request, ("GET", "HEAD")) or self._health())
+        elif is_playground_path(path):
+            connection.respond(self._only(request, ("GET", "HEAD")) or playground_response(path))
+        elif path == "*":
+            connection.respond(response(204, headers={"Allow": "GET, HEAD, POST, OPTIONS"}))
         else:
             connection.respond(error_response(404, f"no such endpoint: {path[:100]}"))
 
-    def _only(self, connection: Connection, request: Request, methods: tuple[str, ...], handler: Callable[[Request], bytes]) -> None:
-        if request.method not in methods:
-            connection.respond(error_response(405, f"{request.method} is not allowed here", {"Allow": ", ".join(methods)}))
-        else:
-            connection.respond(handler(request))
-
-    def _origin_allowed(self, request: Request) -> bool:
+    def _check_host_and_origin(self, connection: Connection, request: Request) -> None:
+        what = f"{request.method} {request.path[:100]} from {connection.peer_ip}"
+        if not self.hosts.allows(request.host):
+            host = request.host[:100]
+            self._refusals.warning(
+                f"host {host}", "refused host %r (%s): add it to %s to serve it", host, what, hosts.SETTING
+            )
+            raise HttpError(421, f"host {host!r} is not served here: add it to {hosts.SETTING} to allow it")
         origin = request.headers.get("origin")
-        if origin is None:
-            return True  # not a browser (browsers always send Origin on WebSocket and CORS requests)
-        allowed = self.settings.allowed_origins
-        if "*" in allowed or origin in allowed:
-            return True
-        host = request.headers.get("host", "")
-        return origin in (f"http://{host}", f"https://{host}")
+        if not self.origins.allows(origin, request.host):
+            origin = (origin or "")[:100]
+            self._refusals.warning(
+                f"origin {origin}", "refused origin %r (%s): add it to %s to allow it", origin, what, origins.SETTING
+            )
+            raise HttpError(403, f"origin {origin!r} is not allowed: add it to {origins.SETTING} to allow it")
 
-    def _cors(self, request: Request) -> dict[str, str]:
+    @staticmethod
+    def _only(request: Request, methods: tuple[str, ...]) -> bytes | None:
+        """A 405 answer unless the request uses one of ``methods``."""
+        if request.method in methods:
+            return None
+        return error_response(405, f"{request.method} is not allowed here", {"Allow": ", ".join(methods)})
+
+    def _start(self, connection: Connection, request: Request) -> bytes:
         origin = request.headers.get("origin")
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
-
-    def _start(self, connection: Connection, request: Request) -> None:
-        cors = self._cors(request)
+        cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
         if request.method == "OPTIONS":
+            asked = request.headers.get("access-control-request-headers", "Content-Type")
+            if len(asked) > 500 or not _HEADER_LIST.issuperset(asked):
+                return error_response(400, "Access-Control-Request-Headers must be a list of header names", cors)
             headers = cors | {
                 "Access-Control-Allow-Methods": "POST, OPTIONS",
-                "Access-Control-Allow-Headers": request.headers.get("access-control-request-headers", "Content-Type")[:200],
+                "Access-Control-Allow-Headers": asked,
                 "Access-Control-Max-Age": "600",
             }
-            connection.respond(response(204, headers=headers))
-            return
+            return response(204, headers=headers)
         if request.method != "POST":
-            connection.respond(error_response(405, "use POST /start", {"Allow": "POST, OPTIONS"} | cors))
-            return
-        if request.body.strip():
-            try:
-                msgspec.json.decode(request.body)
-            except msgspec.DecodeError as exc:
-                connection.respond(error_response(400, f"the request body is not JSON: {exc}", cors))
-                return
+            return error_response(405, "use POST /start", {"Allow": "POST, OPTIONS"} | cors)
+        try:
+            self.start_guard.check(connection.peer_ip, request.headers.get("authorization"), asyncio.get_running_loop().time())
+            self._start_body(request.body)
+        except HttpError as exc:
+            logger.info("%s: POST /start refused: %d %s", connection.peer, exc.status, exc.message)
+            return error_response(exc.status, exc.message, exc.headers | cors)
         refusal = self._refusal()
         if refusal is not None:
-            connection.respond(error_response(503, refusal, cors | {"Retry-After": "5"}))
-            return
+            return error_response(503, refusal, cors | {"Retry-After": "5"})
         answer: dict[str, str] = {"wsUrl": self._ws_url(request)}
         if self.tokens is not None:
             answer["token"] = self.tokens.issue()
-        connection.respond(json_response(200, answer, cors))
+        return json_response(200, answer, cors)
+
+    @staticmethod
+    def _start_body(body: bytes) -> StartRequest:
+        if not body.strip():
+            return StartRequest()
+        try:
+            return _decode_start(body)
+        except msgspec.ValidationError as exc:
+            raise HttpError(400, f"invalid request body: {exc}") from None
+        except msgspec.DecodeError as exc:
+            raise HttpError(400, f"the request body is not JSON: {exc}") from None
+        except RecursionError:
+            raise HttpError(400, "the request body is nested too deeply") from None
 
     def _refusal(self) -> str | None:
         if self._draining:
@@ -240,12 +310,10 @@ class SessionServer:
             base = public.rstrip("/")
             base = "wss" + base[5:] if base.startswith("https") else "ws" + base[4:] if base.startswith("http") else base
             return f"{base}/ws"
-        host = request.headers.get("host", "")
-        if not _HOST.match(host):
-            host = f"{self.host}:{self.port}"
+        host = request.host or f"{self.host}:{self.port}"
         return f"ws://{host}/ws"
 
-    def _health(self, request: Request) -> bytes:
+    def _health(self) -> bytes:
         payload = {
             "status": "draining" if self._draining else "ok",
             "sessions": len(self._live),
@@ -253,20 +321,6 @@ class SessionServer:
             "bot": self.sessions.config.model.bot.name,
         }
         return json_response(200, payload)
-
-    def _playground(self, request: Request) -> bytes:
-        name = "index.html" if request.path == "/" else request.path.removeprefix("/playground/")
-        head_only = request.method == "HEAD"
-        if not _ASSET.match(name):
-            return error_response(404, "no such file")
-        asset = resources.files("rtvi_websocket") / "playground" / name
-        if not asset.is_file():
-            if name == "index.html":
-                return response(200, _NOT_BUILT, _CONTENT_TYPES[".html"], head_only=head_only)
-            return error_response(404, f"no such file: {name}")
-        suffix = name[name.rfind(".") :] if "." in name else ""
-        content_type = _CONTENT_TYPES.get(suffix, "application/octet-stream")
-        return response(200, asset.read_bytes(), content_type, head_only=head_only)
 
     def _open_session(self, connection: Connection, request: Request) -> None:
         if not connection.upgrade(request):
@@ -289,6 +343,4 @@ class SessionServer:
             connection.close(close_codes.INTERNAL_ERROR, f"could not start the bot: {exc}")
             return
         session = Session(self, connection, bot)
-        self._live.add(session)
-        assert self._group is not None
-        self._group.start_soon(session.run, name=f"session {connection.peer}")
+        self._live[session] = asyncio.get_running_loop().create_task(session.run(), name=f"session {connection.peer}")

@@ -31,7 +31,9 @@ class Session:
 
     The connection's messages queue in a small inbox; when it fills up the socket
     is no longer read (TCP pushes back on the client). The pipeline is cancelled
-    when the client goes away; the connection is closed when the pipeline ends.
+    when the client goes away, whatever state it is in (even while its providers
+    are still starting); the connection is closed when the pipeline ends: 1000,
+    or 1011 when the run failed (a provider that did not start, a fatal error).
     """
 
     def __init__(self, server: SessionServer, connection: Connection, bot: Any) -> None:
@@ -43,6 +45,8 @@ class Session:
         self._wakeup: asyncio.Future[None] | None = None  # set while the pump waits
         self._reading = True
         self._gone = False
+        self._pumping = False
+        self._leaving: asyncio.Task[None] | None = None
 
     # -- ConnectionListener ---------------------------------------------------------------
 
@@ -56,6 +60,8 @@ class Session:
     def on_connection_lost(self) -> None:
         self._gone = True
         self._wake()
+        if not self._pumping:  # the pipeline has not started yet: the pump is not listening
+            self.leave("client disconnected")
 
     def _wake(self) -> None:
         wakeup, self._wakeup = self._wakeup, None
@@ -69,25 +75,37 @@ class Session:
         task = self.bot.task
         self.transport.attach(self.connection)
         self.connection.attach(self)
+        code, reason = close_codes.NORMAL, "session ended"
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(self._pump)
                 await task.run()
                 group.cancel_scope.cancel()
+            failure = getattr(task, "fatal_error", None)
+            if failure is not None:
+                code, reason = close_codes.INTERNAL_ERROR, f"the bot failed: {failure.error}"
         except Exception:
             logger.exception("session %s (%s) failed", task.name, self.connection.peer)
-            self.connection.close(close_codes.INTERNAL_ERROR, "the bot failed")
+            code, reason = close_codes.INTERNAL_ERROR, "the bot failed"
         finally:
-            self.connection.close(close_codes.NORMAL, "session ended")
+            self.connection.close(code, reason)
             self.server.session_ended(self)
 
     async def cancel(self, reason: str) -> None:
         """Cancel the pipeline (the server is shutting down, or the client left)."""
         await self.bot.task.cancel(reason)
 
+    def leave(self, reason: str) -> None:
+        """Start cancelling the pipeline in the background (once)."""
+        if self._leaving is None:
+            self._leaving = asyncio.get_running_loop().create_task(self.cancel(reason), name=f"cancel {self.connection.peer}")
+
     async def _pump(self) -> None:
         input_transport = self.transport.input()
         await input_transport.wait_started()
+        if self._gone:
+            return  # the client left while the pipeline was starting: leave() cancels it
+        self._pumping = True
         await input_transport.push_frame(ClientConnectedFrame())
         await self.transport._call_event_handler("on_client_connected", self.connection)
         inbox = self._inbox

@@ -25,20 +25,25 @@ from . import close_codes
 from .serializer import ProtobufFrameSerializer
 
 if TYPE_CHECKING:
+    from rtvi_core.config.loader import BotConfig
     from rtvi_core.serving import SessionFactory
 
     from .connection import Connection
 
 logger = logging.getLogger("rtvi_websocket.transport")
 
-#: The bot audio the stock client plays: 24 kHz mono, 40 ms chunks.
+#: Bot audio: mono, 40 ms chunks, at the run's output rate (``PipelineParams.audio_out_sample_rate``,
+#: 24 kHz by default: what the stock client plays unless told otherwise).
 DEFAULT_PARAMS = {
     "audio_in_enabled": True,
     "audio_out_enabled": True,
-    "audio_out_sample_rate": 24000,
     "audio_out_channels": 1,
     "audio_out_10ms_chunks": 4,
 }
+
+#: The output sample rates the server sends (Hz): what every browser's ``AudioContext``
+#: can play (Web Audio requires 8000 to 96000), up to 48 kHz, more than speech needs.
+MIN_OUTPUT_RATE, MAX_OUTPUT_RATE = 8000, 48000
 
 
 class WebSocketInputTransport(BaseInputTransport):
@@ -108,10 +113,12 @@ class WebSocketOutputTransport(BaseOutputTransport):
 class WebSocketTransport(BaseTransport, Component):
     """A client connected to ``rtvi run``'s WebSocket server (spec §15.1 wire format).
 
-    Bot audio leaves at 24 kHz mono in 40 ms chunks paced at real time (other rates
-    are resampled), as the stock ``@pipecat-ai/websocket-transport`` expects. A
-    malformed frame from the client is answered with an RTVI ``error`` (not fatal);
-    the session is closed with 1008 after ``max_malformed`` of them.
+    Bot audio leaves as mono PCM16 in 40 ms chunks paced at real time, at the run's
+    output rate (24 kHz unless ``[rtvi.pipeline]`` or ``[transport]
+    audio_out_sample_rate`` says otherwise; other audio is resampled); every audio
+    frame carries its rate. A malformed frame from the client is answered with an
+    RTVI ``error`` (not fatal); the session is closed with 1008 after
+    ``max_malformed`` of them.
     """
 
     PLUGIN_NAME: ClassVar[str] = "websocket"
@@ -149,8 +156,11 @@ class WebSocketTransport(BaseTransport, Component):
         from .plugin import split_transport_config
         from .server import SessionServer
 
-        _, settings = split_transport_config(sessions.config.transport.config)
-        await SessionServer(sessions, settings, host=host, port=port).serve(on_listening=on_listening)
+        audio, settings = split_transport_config(sessions.config.transport.config)
+        if audio["audio_out_sample_rate"] is None:
+            _check_run_output_rate(sessions.config)
+        server = SessionServer(sessions, settings, host=host, port=port)
+        await server.serve(on_listening=on_listening, exit_if_stuck=True)
 
     def input(self) -> WebSocketInputTransport:
         return self._input
@@ -191,3 +201,18 @@ class WebSocketTransport(BaseTransport, Component):
         connection.send(self.serializer.serialize(OutputTransportMessageUrgentFrame(message=message)) or b"")
         if self._bad_input >= self.max_malformed:
             connection.close(close_codes.POLICY_VIOLATION, f"too many malformed frames ({self._bad_input})")
+
+
+def _check_run_output_rate(config: BotConfig) -> None:
+    """Refuse a bot whose ``[rtvi.pipeline] audio_out_sample_rate`` the server would not send.
+
+    Raises :class:`~rtvi_core.config.errors.BotFileError` naming the file, the key and
+    the range (:data:`MIN_OUTPUT_RATE` to :data:`MAX_OUTPUT_RATE`).
+    """
+    from rtvi_core.config.errors import BotFileError, ConfigIssue
+
+    rate = config.model.rtvi.pipeline.audio_out_sample_rate
+    if not MIN_OUTPUT_RATE <= rate <= MAX_OUTPUT_RATE:
+        message = f"expected a sample rate from {MIN_OUTPUT_RATE} to {MAX_OUTPUT_RATE} Hz, got {rate}"
+        issue = ConfigIssue(config.file, "rtvi.pipeline.audio_out_sample_rate", message, "transport plugin 'websocket'")
+        raise BotFileError([issue])

@@ -5,8 +5,8 @@
 //
 // Usage: node drive.mjs --url http://127.0.0.1:PORT/ --scenario NAME --out DIR
 //          [--mic-wav FILE] [--timeout SECONDS] [--chromium PATH]
-// Scenarios (SCENARIOS below): conversation, no-mic-permission, start-unreachable,
-// start-errors, injected-messages, socket-closed.
+// Scenarios (SCENARIOS below): conversation, voice, bot-audio, no-mic-permission,
+// start-unreachable, start-errors, injected-messages, socket-closed.
 //
 // stdout: one JSON object per line: {"step", "snapshot"} after each step (the
 // page's visible state, see snapshot()), then {"done": {...}} or, on failure,
@@ -16,23 +16,11 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { openBrowser } from "./chromium.mjs";
+import { parseOptions } from "./options.mjs";
 
-function parseArgs(argv) {
-  const opts = { timeout: 15, chromium: "/usr/bin/chromium" };
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, "");
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`missing value for --${key}`);
-    opts[key.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = value;
-  }
-  for (const key of ["url", "scenario", "out"]) if (!opts[key]) throw new Error(`--${key} is required`);
-  opts.timeout = Number(opts.timeout) * 1000;
-  return opts;
-}
-
-const opts = parseArgs(process.argv.slice(2));
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const opts = parseOptions(process.argv.slice(2), { timeout: 15 }, ["url", "scenario", "out"]);
+opts.timeout = Number(opts.timeout) * 1000;
 const emit = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 
 /** The page's visible state: what a person sees, read from the DOM by id. */
@@ -49,6 +37,9 @@ function snapshot(page) {
       micPressed: $("mic-button").getAttribute("aria-pressed"),
       micState: $("mic-state").dataset.state,
       botAudioFrames: Number($("bot-audio").dataset.frames),
+      botAudio: Object.fromEntries(
+        ["frames", "seconds", "sampleRate", "playerRate"].map((key) => [key, Number($("bot-audio").dataset[key])]),
+      ),
       message: $("error-message").hidden ? null : { text: $("error-message").textContent, kind: $("error-message").dataset.kind },
       transcript: [...$("transcript").children].map((li) => ({
         role: li.dataset.role,
@@ -175,6 +166,24 @@ const SCENARIOS = {
     await step("disconnected");
   },
 
+  /** The bot's greeting is played: the page's player runs at the rate the audio arrives at. */
+  async "bot-audio"(page, step) {
+    await toggleMic(page); // text only
+    await connect(page);
+    await logged(page, "bot-stopped-speaking");
+    await page.waitForFunction(
+      () => {
+        const { sampleRate, playerRate } = document.getElementById("bot-audio").dataset;
+        return Number(sampleRate) > 0 && playerRate === sampleRate;
+      },
+      null,
+      { timeout: opts.timeout },
+    );
+    await step("spoken");
+    await disconnect(page);
+    await step("disconnected");
+  },
+
   /** The microphone permission is refused: connecting and text still work. */
   async "no-mic-permission"(page, step) {
     await connect(page);
@@ -243,32 +252,14 @@ async function main() {
   const scenario = SCENARIOS[opts.scenario];
   if (!scenario) throw new Error(`unknown scenario ${opts.scenario}`);
   mkdirSync(opts.out, { recursive: true });
-  const grantMic = opts.scenario !== "no-mic-permission";
-  const args = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-    "--use-fake-device-for-media-stream",
-  ];
-  if (grantMic) args.push("--use-fake-ui-for-media-stream");
-  if (opts.micWav) args.push(`--use-file-for-fake-audio-capture=${opts.micWav}`);
-  const browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args });
-  const external = [];
+  const { browser, context, external } = await openBrowser({
+    executablePath: opts.chromium,
+    micWav: opts.micWav,
+    grantMic: opts.scenario !== "no-mic-permission",
+  });
   const websockets = [];
   let page;
   try {
-    const context = await browser.newContext({ permissions: grantMic ? ["microphone"] : [] });
-    await context.route("**/*", (route) => {
-      const url = new URL(route.request().url());
-      if (LOOPBACK.has(url.hostname)) return route.fallback();
-      external.push(url.href);
-      return route.abort("blockedbyclient");
-    });
     page = await context.newPage();
     page.on("websocket", (ws) => websockets.push(ws.url()));
     const consoleErrors = [];

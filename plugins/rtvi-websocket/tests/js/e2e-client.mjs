@@ -7,30 +7,26 @@
 //   node --experimental-websocket e2e-client.mjs --start-url http://127.0.0.1:8765/start
 // Options:
 //   --scenario basic      built-in step script (see SCENARIOS; default "basic")
-//   --script <file|->     JSON array of steps instead, from a file or stdin, e.g.
-//       [{"op":"connect"},{"op":"sendText","text":"hi"},
-//        {"op":"waitFor","event":"botStoppedSpeaking"},{"op":"expectAudio","minBytes":1920},
-//        {"op":"request","t":"ping","d":{"n":1},"expect":{"pong":{"n":1}}},
-//        {"op":"disconnectBot"},{"op":"waitFor","event":"disconnected"}]
-//     ops: connect, waitFor{event}, sendText{text,options}, sendClientMessage{t,d},
-//          request{t,d,expect?}, expectAudio{minBytes}, disconnectBot, disconnect, sleep{ms}
-//     waitFor consumes events in order: it matches the first `event` logged after
-//     the event the previous waitFor matched, so nothing fired meanwhile is missed.
+//   --script <file|->     JSON array of steps instead, from a file or stdin (ops: see scenario.mjs)
 //   --timeout <seconds>   per-step timeout (default 10)
 //   --mic silence|tone|off  fake microphone signal; "off" = enableMic:false (default silence)
 //   --mic-wav <file>      fake microphone plays this 16-bit PCM WAV once (mono or first channel)
+//   --say-wav <file>      fake microphone is silent, and plays this WAV once at each "say" step
+//   --origin <origin>     send this Origin header on POST /start and the WebSocket
+//                         upgrade, as a browser page of that origin would
 //   --text <str>          text for sendText (default "hello")
 //   --log-audio           also log one line per received bot audio frame
 //
 // stdout: one JSON object per line, {"event": <name>, "data": <payload>}.
 //   Every client event (RTVIEvent names) is logged, plus harness lines:
 //   "botAudio" (per frame, with --log-audio), "audioSummary" (expectAudio),
-//   "step" (before each step), "clientRequestResult", "done" and, on failure,
-//   "harnessError".
+//   "step" (before each step), "clientRequestResult"/"clientRequestError",
+//   "done" and, on failure, "harnessError".
 // stderr: client/library logs. Exit code 0 = scenario passed, 1 = failed.
 
 import { readFileSync } from "node:fs";
 import { format } from "node:util";
+import { countingMediaManager, createScenario } from "./scenario.mjs";
 import { installShims } from "./shims.mjs";
 
 // Library logs must not pollute the JSON-lines stdout.
@@ -53,12 +49,15 @@ function parseArgs(argv) {
     else if (a === "--timeout") opts.timeout = Number(next());
     else if (a === "--mic") opts.mic = next();
     else if (a === "--mic-wav") opts.micWav = next();
+    else if (a === "--say-wav") opts.sayWav = next();
+    else if (a === "--origin") opts.origin = next();
     else if (a === "--text") opts.text = next();
     else if (a === "--log-audio") opts.logAudio = true;
     else fail(`unknown argument ${a}`);
   }
   if (!opts.wsUrl === !opts.startUrl) fail("give exactly one of --ws-url or --start-url");
   if (!["silence", "tone", "off"].includes(opts.mic)) fail(`bad --mic ${opts.mic}`);
+  if (opts.micWav && opts.sayWav) fail("give at most one of --mic-wav and --say-wav");
   return opts;
 }
 
@@ -107,9 +106,17 @@ function fail(message) {
 const opts = parseArgs(process.argv.slice(2));
 
 const played = { quanta: 0, nonSilentSamples: 0 };
+/** The fake microphone's signal (see shims.mjs): a WAV plays from its startFrame on. */
+function micSignal() {
+  if (opts.micWav) return { ...readWav(opts.micWav), startFrame: 0 };
+  if (opts.sayWav) return { ...readWav(opts.sayWav), startFrame: Infinity }; // silent until "say"
+  return opts.mic === "off" ? "silence" : opts.mic;
+}
+const mic = micSignal();
 try {
   installShims({
-    mic: opts.micWav ? readWav(opts.micWav) : opts.mic === "off" ? "silence" : opts.mic,
+    mic,
+    origin: opts.origin,
     onPlayed: (quantum) => {
       played.quanta++;
       for (let i = 0; i < quantum.length; i++) if (quantum[i] !== 0) played.nonSilentSamples++;
@@ -125,15 +132,9 @@ const { WebSocketTransport, WavMediaManager } = await import("@pipecat-ai/websoc
 const RECORDER_RATE = 16000;
 const received = { frames: 0, bytes: 0 };
 
-/** Stock WavMediaManager that also counts the bot audio the transport hands it. */
-class CountingMediaManager extends WavMediaManager {
-  bufferBotAudio(data, id) {
-    received.frames++;
-    received.bytes += data.byteLength;
-    if (opts.logAudio) emit("botAudio", { bytes: data.byteLength });
-    return super.bufferBotAudio(data, id);
-  }
-}
+const CountingMediaManager = countingMediaManager(WavMediaManager, received, (bytes) => {
+  if (opts.logAudio) emit("botAudio", { bytes });
+});
 
 const transport = new WebSocketTransport({
   // The default DailyMediaManager needs daily-js (browser call object); the
@@ -150,73 +151,23 @@ const client = new PipecatClient({
 });
 client.setLogLevel(LogLevel.WARN);
 
-// Every event is logged and kept, so `waitFor` steps never miss an event
-// that fired while an earlier step was running.
-const history = []; // {name, data}
-let cursor = 0; // history index after the event the last waitFor consumed
-const waiters = new Set(); // pending waitFor checks, re-run on every event
-for (const name of Object.values(RTVIEvent)) {
-  client.on(name, (...args) => {
-    const data = args.length <= 1 ? args[0] : args;
-    emit(name, data);
-    history.push({ name, data });
-    for (const check of waiters) check();
-  });
-}
-
-/** Resolves with the data of the first `name` event after the cursor. */
-function waitFor(name) {
-  let check;
-  const found = new Promise((resolve) => {
-    check = () => {
-      const i = history.findIndex((h, j) => j >= cursor && h.name === name);
-      if (i < 0) return;
-      waiters.delete(check);
-      cursor = i + 1;
-      resolve(history[i].data);
-    };
-    waiters.add(check);
-    check();
-  });
-  return withTimeout(found, name).finally(() => waiters.delete(check));
-}
-
-function withTimeout(promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${opts.timeout}s waiting for ${what}`)), opts.timeout * 1000);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Step operations of a scenario script; each gets the step object. */
-const ops = {
-  async connect() {
-    const connecting = opts.startUrl
-      ? client.startBotAndConnect({ endpoint: opts.startUrl, requestData: { createdBy: "e2e-client" } })
-      : client.connect({ wsUrl: opts.wsUrl });
-    connecting.catch((e) => fail(`connect failed: ${e?.message ?? e}`));
-    await waitFor(RTVIEvent.BotReady);
-    await withTimeout(connecting, "connect() to resolve");
-  },
-  waitFor: ({ event }) => waitFor(event),
-  sendText: ({ text = opts.text, options = {} }) => client.sendText(text, options),
-  sendClientMessage: ({ t, d }) => client.sendClientMessage(t, d),
-  async request({ t, d, expect }) {
-    const reply = await client.sendClientRequest(t, d, opts.timeout * 1000);
-    emit("clientRequestResult", reply);
-    if (expect !== undefined && JSON.stringify(reply) !== JSON.stringify(expect)) {
-      throw new Error(`request ${t}: expected ${JSON.stringify(expect)}, got ${JSON.stringify(reply)}`);
-    }
-  },
-  expectAudio({ minBytes = 1 }) {
-    emit("audioSummary", { received, played });
-    if (received.bytes < minBytes) throw new Error(`expected >= ${minBytes} bot audio bytes, got ${received.bytes}`);
-  },
-  disconnectBot: () => client.disconnectBot(),
-  disconnect: () => client.disconnect(),
-  sleep: ({ ms }) => new Promise((r) => setTimeout(r, ms)),
-};
+const scenario = createScenario({
+  client,
+  RTVIEvent,
+  emit,
+  timeoutSecs: opts.timeout,
+  defaultText: opts.text,
+  audio: () => ({ received, played }),
+  say: opts.sayWav ? () => (mic.startFrame = "next") : undefined,
+  connect: () =>
+    opts.startUrl
+      ? client.startBotAndConnect({
+          endpoint: opts.startUrl,
+          requestData: { createdBy: "e2e-client" },
+          headers: opts.origin ? new Headers({ Origin: opts.origin }) : undefined,
+        })
+      : client.connect({ wsUrl: opts.wsUrl }),
+});
 
 const SCENARIOS = {
   basic: [
@@ -241,14 +192,8 @@ async function loadScript() {
   return JSON.parse(text);
 }
 
-const script = await loadScript();
 try {
-  for (const [i, stepDef] of script.entries()) {
-    const run = ops[stepDef.op];
-    if (!run) throw new Error(`step ${i}: unknown op ${stepDef.op}`);
-    emit("step", { index: i, ...stepDef });
-    await run(stepDef);
-  }
+  await scenario.run(await loadScript());
 } catch (e) {
   fail(e?.message ?? String(e));
 }

@@ -12,9 +12,11 @@
 //                                 a MessageChannel, pumps process() in real time
 // WebSocket is Node's own (undici): Node 20 needs `--experimental-websocket`
 // (Node >= 22 has it by default); installShims() throws a clear error if it is
-// missing. It is only wrapped to fix one Node 20 undici bug: a failed handshake
+// missing. It is wrapped to fix one Node 20 undici bug: a failed handshake
 // (e.g. connection refused) fires `error` but never `close`, and the stock
-// ReconnectingWebSocket only rejects connect() on `close` (else it waits 150 s).
+// ReconnectingWebSocket only rejects connect() on `close` (else it waits 150 s);
+// and, given an `origin`, to send it as the upgrade's Origin header (undici's
+// `headers` option), as a browser page of that origin would.
 //
 // The worklet sources are evaluated from the packages' own blob: URLs, so the
 // stock recorder/player message protocol (receipts, offsets, interrupt, stop)
@@ -29,8 +31,9 @@ const PUMP_MS = 10;
 /**
  * Float32 samples the fake microphone produces for the render quantum that
  * starts at `frame`. `signal` is "silence", "tone" (440 Hz, -20 dBFS) or
- * {samples: Float32Array, sampleRate} (played once, then silence; linearly
- * resampled to the context rate).
+ * {samples: Float32Array, sampleRate, startFrame} (played once from frame
+ * `startFrame`, silence before and after; linearly resampled to the context
+ * rate). A startFrame of "next" starts it at the next quantum.
  */
 function micQuantum(signal, frame, sampleRate) {
   const out = new Float32Array(QUANTUM);
@@ -39,10 +42,11 @@ function micQuantum(signal, frame, sampleRate) {
       out[i] = 0.1 * Math.sin((2 * Math.PI * 440 * (frame + i)) / sampleRate);
     }
   } else if (signal?.samples) {
-    const { samples } = signal;
+    if (signal.startFrame === "next") signal.startFrame = frame;
+    const { samples, startFrame = 0 } = signal;
     const step = signal.sampleRate / sampleRate;
-    for (let i = 0; i < QUANTUM; i++) {
-      const pos = (frame + i) * step;
+    for (let i = 0; i < QUANTUM && frame >= startFrame; i++) {
+      const pos = (frame + i - startFrame) * step;
       const j = Math.floor(pos);
       if (j + 1 >= samples.length) break;
       out[i] = samples[j] + (samples[j + 1] - samples[j]) * (pos - j);
@@ -225,11 +229,11 @@ class FakeAudioWorkletNode {
   }
 }
 
-/** Node's WebSocket, plus the spec's `close` (1006) after a failed handshake. */
-function closingWebSocket(Base) {
+/** Node's WebSocket, plus the spec's `close` (1006) after a failed handshake, sending `origin` if given. */
+function closingWebSocket(Base, origin) {
   return class WebSocket extends Base {
-    constructor(...args) {
-      super(...args);
+    constructor(url, protocols) {
+      super(url, origin ? { protocols, headers: { Origin: origin } } : protocols);
       // (Node 20's socket even stays in readyState CONNECTING after this.)
       let opened = false;
       let closed = false;
@@ -290,19 +294,20 @@ class FakeAudioContext {
 
 /**
  * Installs the shims on globalThis (idempotent).
- * @param {{mic?: "silence"|"tone"|{samples: Float32Array, sampleRate: number},
- *          onPlayed?: (q: Float32Array, rate: number) => void}} opts
- *   mic: what the fake microphone captures; onPlayed: receives every rendered
- *   player quantum (128 frames, after the stock stream_processor worklet).
+ * @param {{mic?: "silence"|"tone"|{samples: Float32Array, sampleRate: number, startFrame?: number|"next"},
+ *          origin?: string, onPlayed?: (q: Float32Array, rate: number) => void}} opts
+ *   mic: what the fake microphone captures; origin: the Origin header of every
+ *   WebSocket; onPlayed: receives every rendered player quantum (128 frames,
+ *   after the stock stream_processor worklet).
  */
-export function installShims({ mic = "silence", onPlayed } = {}) {
+export function installShims({ mic = "silence", origin, onPlayed } = {}) {
   if (typeof globalThis.WebSocket !== "function") {
     throw new Error(
       "No global WebSocket: run Node 20 with --experimental-websocket (Node >= 22 has it built in)"
     );
   }
   if (!globalThis.WebSocket.__rtviShim) {
-    globalThis.WebSocket = closingWebSocket(globalThis.WebSocket);
+    globalThis.WebSocket = closingWebSocket(globalThis.WebSocket, origin);
     globalThis.WebSocket.__rtviShim = true;
   }
   if (onPlayed) playedSink = onPlayed;
