@@ -308,7 +308,8 @@ class PipelineTask(EventHandlerMixin):
             return
         self._cancelled = True
         timeout = self._params.cancel_timeout_secs
-        self._deadline = anyio.current_time() + timeout
+        if self._deadline is None:  # else a failure being reported set it
+            self._deadline = anyio.current_time() + timeout
         frame = CancelFrame(reason=reason)
         if self._set_up:
             push = partial(self._source.queue_frame, frame, DOWNSTREAM)
@@ -379,9 +380,10 @@ class PipelineTask(EventHandlerMixin):
         """End the run with a fatal error from ``processor``, as if it had pushed it."""
         frame = ErrorFrame(error=message, fatal=True, processor=processor)
         origin = processor or self._sink
-        deadline = anyio.current_time() + self._params.cancel_timeout_secs
+        if self._deadline is None:  # reporting and cancelling share the ending's deadline
+            self._deadline = anyio.current_time() + self._params.cancel_timeout_secs
         push = partial(origin.push_frame, frame, UPSTREAM)  # to the client (RTVI) and _on_upstream
-        await finish_by(deadline, push, f"{self}::error", self._helpers)
+        await finish_by(self._deadline, push, f"{self}::error", self._helpers)
         if self._fatal_error is None:  # it did not get through
             logger.error("%s: %s", self, message)
             self._fatal_error = frame
