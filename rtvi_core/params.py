@@ -14,7 +14,11 @@ class PipelineParams:
     ``allow_interruptions``: user speech and ``send-text`` interrupt the bot.
     ``enable_metrics`` / ``enable_usage_metrics``: services report timing / usage.
     ``send_initial_empty_metrics``: with metrics on, send one all-zero report at start.
-    ``cancel_timeout_secs``: how long :meth:`PipelineTask.cancel` waits for processors.
+    ``start_timeout_secs``: how long every processor's ``start()`` may take, together;
+    a start that takes longer is a fatal error naming the processor.
+    ``cancel_timeout_secs``: how long ending a run may take, from :meth:`PipelineTask.cancel`
+    (or the end of the run) to :meth:`PipelineTask.run` returning; what has not stopped
+    by then is logged and left behind.
     """
 
     allow_interruptions: bool = True
@@ -24,5 +28,6 @@ class PipelineParams:
     enable_usage_metrics: bool = False
     report_only_initial_ttfb: bool = False
     send_initial_empty_metrics: bool = True
+    start_timeout_secs: float = 10.0
     cancel_timeout_secs: float = 20.0
     start_metadata: dict[str, Any] = field(default_factory=dict)

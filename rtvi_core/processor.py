@@ -22,6 +22,7 @@ How frames move (the whole concurrency model):
 from __future__ import annotations
 
 import logging
+import sys
 from collections import deque
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Coroutine, Iterator
 
@@ -200,6 +201,11 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
 
     async def cancel(self, frame: CancelFrame) -> None:
         """Called when the CancelFrame arrives (before it is pushed on)."""
+
+    def _still_running(self) -> list[str]:
+        """What of this processor is still running (for the log of a run that did not stop)."""
+        running = [f"{self} processing {self._current.name}"] if self._current is not None else []
+        return running + [f"task {task.name}" for task in self._tasks or () if not task.done]
 
     # -- background tasks -----------------------------------------------------------
 
@@ -415,7 +421,33 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         logger.exception("%s failed processing %s", self, frame)
         if isinstance(frame, ErrorFrame):
             return  # never answer an error with an error
+        if isinstance(frame, StartFrame):  # the StartFrame goes no further: the run cannot go on
+            await self.push_error(f"{describe_processor(self)} failed to start: {exc}", exception=exc, fatal=True)
+            return
         await self.push_error(f"{self} error processing {frame.name}: {exc}", exception=exc)
+
+
+#: Service base classes (module, class) → the bot-file section of their plugins.
+_PLUGIN_KINDS = (
+    ("rtvi_core.services.stt", "STTService", "stt"),
+    ("rtvi_core.services.llm", "LLMService", "llm"),
+    ("rtvi_core.services.tts", "TTSService", "tts"),
+)
+
+
+def describe_processor(processor: FrameProcessor) -> str:
+    """How errors name a processor: ``tts plugin 'piper'`` for a plugin component (one with
+    ``PLUGIN_NAME``), else its name."""
+    plugin = getattr(processor, "PLUGIN_NAME", None)
+    if not isinstance(plugin, str) or not plugin:
+        return processor.name
+    kind = "processor"
+    for module_name, class_name, section in _PLUGIN_KINDS:
+        module = sys.modules.get(module_name)  # not imported: no instance of it either
+        if module is not None and isinstance(processor, getattr(module, class_name)):
+            kind = section
+            break
+    return f"{kind} plugin {plugin!r}"
 
 
 class _Ready:

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
 from ._deps import anyio
+from .code_location import describe_task
 
 
 if TYPE_CHECKING:
@@ -55,6 +56,98 @@ class ManagedTask:
         self._done.set()
 
 
+class Detached:
+    """``func()`` in a task of its own, outside the run's task group, so that waiting for
+    it can be bounded even when it ignores cancellation.
+
+    On asyncio it is a bare loop task: :meth:`wait` gives up at a deadline and
+    :meth:`cancel` does not wait, so nothing it does can hold its caller up. On other
+    anyio backends it runs in ``group`` (whose exit then waits for it). Exceptions of
+    ``func`` are logged.
+    """
+
+    __slots__ = ("name", "_task", "_handle")
+
+    def __init__(self, func: Callable[[], Awaitable[Any]], name: str, group: anyio.abc.TaskGroup | None) -> None:
+        self.name = name
+        loop = running_asyncio_loop()
+        if loop is not None:
+            self._task: Any = loop.create_task(func(), name=name)  # type: ignore[arg-type]
+            self._task.add_done_callback(_log_failure)
+            self._handle: ManagedTask | None = None
+        else:
+            if group is None:
+                raise RuntimeError(f"{name}: a task group is needed on this event loop")
+            self._task = None
+            self._handle = ManagedTask(name)
+            group.start_soon(self._handle._run, func, name=name)
+
+    @property
+    def done(self) -> bool:
+        """True once ``func`` has returned, failed or been cancelled."""
+        return self._task.done() if self._task is not None else self._handle.done  # type: ignore[union-attr]
+
+    async def wait(self, deadline: float) -> bool:
+        """Wait until it has finished, or until ``deadline`` (``anyio.current_time()``); True if finished."""
+        if self._task is None:
+            with anyio.move_on_at(deadline):
+                await self._handle.wait()  # type: ignore[union-attr]
+            return self.done
+        if not self._task.done():
+            await sys.modules["asyncio"].wait((self._task,), timeout=max(0.0, deadline - anyio.current_time()))
+        return self._task.done()
+
+    def cancel(self) -> None:
+        """Ask it to stop, without waiting (it is kept referenced until it ends)."""
+        if self._task is None:
+            self._handle.cancel()  # type: ignore[union-attr]
+        elif not self._task.done():
+            self._task.cancel()
+            _leave_behind(self._task)
+
+    def describe(self) -> str:
+        """Its name and, on asyncio, where it is suspended."""
+        return describe_task(self._task) if self._task is not None else repr(self.name)
+
+
+#: Cancelled tasks no longer waited for that have not ended yet (kept referenced).
+_left_behind: set[Any] = set()
+
+
+def _leave_behind(task: Any) -> None:
+    _left_behind.add(task)
+    task.add_done_callback(_left_behind.discard)
+
+
+def left_behind() -> list[str]:
+    """The tasks runs gave up waiting for that still have not ended, and where each is.
+
+    They ignore cancellation. asyncio's shutdown (``asyncio.run``, ``anyio.run``) waits for
+    every task, so a process that must exit anyway checks this first (and exits hard).
+    """
+    return [describe_task(task) for task in list(_left_behind) if not task.done()]
+
+
+def _log_failure(task: Any) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("%s failed", task.get_name(), exc_info=task.exception())
+
+
+async def finish_by(
+    deadline: float, func: Callable[[], Awaitable[Any]], name: str, group: anyio.abc.TaskGroup | None = None
+) -> Detached | None:
+    """Run ``func()`` as a :class:`Detached` task until ``deadline``.
+
+    Returns None when it finished, else the task, cancelled and left behind (its first
+    step runs even when the deadline has passed). See :class:`Detached` for ``group``.
+    """
+    task = Detached(func, name, group)
+    if await task.wait(deadline):
+        return None
+    task.cancel()
+    return task
+
+
 class Waiter:
     """A one-shot wake-up for a parked worker: ``await waiter.wait()``, ``waiter.wake()``.
 
@@ -89,7 +182,7 @@ class Waiter:
             await self._event.wait()  # type: ignore[union-attr]
 
 
-def _running_asyncio_loop() -> Any:
+def running_asyncio_loop() -> Any:
     """The running asyncio loop, or None on another backend (asyncio is not imported eagerly)."""
     asyncio = sys.modules.get("asyncio")
     if asyncio is None:
@@ -142,7 +235,7 @@ class TaskRuntime:
         self.task_group = task_group
         self.observers = observers
         self._clock_start = time.monotonic_ns()
-        self._loop = _running_asyncio_loop()
+        self._loop = running_asyncio_loop()
         self._children: set[Any] = set()  # asyncio tasks started by spawn(), until done
         self._closed = False
 
@@ -177,14 +270,21 @@ class TaskRuntime:
         if not task.cancelled() and task.exception() is not None:
             logger.error("a task of %s failed", self.task, exc_info=task.exception())
 
-    async def close(self) -> None:
-        """At the end of the run: cancel the tasks :meth:`spawn` started, and wait for them."""
+    async def close(self, deadline: float) -> list[str]:
+        """At the end of the run: cancel the tasks :meth:`spawn` started and wait for them
+        until ``deadline`` (``anyio.current_time()``); returns those still running then.
+        """
         self._closed = True
         children = list(self._children)
         for child in children:
             child.cancel()
         if children:
-            await sys.modules["asyncio"].wait(children)
+            timeout = max(0.0, deadline - anyio.current_time())
+            await sys.modules["asyncio"].wait(children, timeout=timeout)
+        stuck = [child for child in children if not child.done()]
+        for child in stuck:
+            _leave_behind(child)
+        return [describe_task(child) for child in stuck]
 
     def start_task(self, func: Callable[[], Awaitable[Any]], name: str) -> ManagedTask:
         """Start ``func()`` in the task's group; returns a handle to cancel or await it."""

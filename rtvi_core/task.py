@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from ._deps import anyio
 from .direction import FrameDirection
@@ -25,8 +26,8 @@ from .metrics import ProcessingMetricsData, TTFBMetricsData
 from .observers import BaseObserver
 from .params import PipelineParams
 from .pipeline import Pipeline
-from .processor import FrameProcessor
-from .runtime import ObserverDispatch, TaskRuntime
+from .processor import FrameProcessor, describe_processor
+from .runtime import Detached, ObserverDispatch, TaskRuntime, finish_by, running_asyncio_loop
 
 if TYPE_CHECKING:
     from .rtvi.messages import BotCapabilities
@@ -69,12 +70,35 @@ class _TaskSink(FrameProcessor):
             await self.push_frame(frame, direction)
 
 
+class _Steps:
+    """Runs ``(what, step)`` pairs in order until done or ``abandoned``; ``index`` is the
+    current one. A step that raises is logged and the next one runs."""
+
+    def __init__(self, owner: object, steps: list[tuple[str, Callable[[], Any]]]) -> None:
+        self.owner = owner
+        self.steps = steps
+        self.index = 0
+        self.abandoned = False
+
+    async def run(self) -> None:
+        for index, (what, step) in enumerate(self.steps):
+            if self.abandoned:
+                return
+            self.index = index
+            try:
+                await step()
+            except Exception:
+                logger.exception("%s: %s failed", self.owner, what)
+
+
 class PipelineTask(EventHandlerMixin):
     """Runs a pipeline once: sends the StartFrame, takes queued frames, ends it.
 
     With ``enable_rtvi=True`` (the default) an :class:`RTVIProcessor` is put at the
     head of the pipeline (``task.rtvi``) and an :class:`RTVIObserver` is registered,
-    and every ``client-ready`` is answered with ``bot-ready``.
+    and every ``client-ready`` is answered with ``bot-ready`` once the pipeline has
+    started (every processor's ``start()`` has returned); a run that fails to start
+    sends a fatal ``error`` instead.
 
     Events: ``on_pipeline_started(task, frame)``, ``on_pipeline_finished(task, frame)``,
     ``on_pipeline_error(task, error_frame)``, ``on_frame_reached_upstream(task, frame)``
@@ -124,12 +148,22 @@ class PipelineTask(EventHandlerMixin):
         self._reached_upstream: tuple[type[Frame], ...] = ()
         self._reached_downstream: tuple[type[Frame], ...] = ()
         self._pending: list[Frame] = []
+        self._ran = False
+        self._set_up = False  # the processors are set up: a CancelFrame has to cross them
+        self._start_reached_end = False  # the StartFrame reached the sink
         self._started = False
         self._finished = False
-        self._finished_event: anyio.Event | None = None  # made in run(), inside the loop
+        # Made in run(), inside the loop: the run ended; the start settled (started or ended).
+        self._finished_event: anyio.Event | None = None
+        self._ready_event: anyio.Event | None = None
         self._end_frame: Frame | None = None
+        self._fatal_error: ErrorFrame | None = None
         self._cancelled = False
+        self._deadline: float | None = None  # when ending the run must be over (anyio clock)
         self._runtime: TaskRuntime | None = None
+        self._helpers: anyio.abc.TaskGroup | None = None  # hosts Detached tasks off asyncio
+        self._group_scope: anyio.CancelScope | None = None
+        self._starter: Detached | None = None  # sets up and starts the processors
 
     # -- RTVI wiring ------------------------------------------------------------------
 
@@ -158,7 +192,11 @@ class PipelineTask(EventHandlerMixin):
 
         @rtvi.event_handler("on_client_ready")
         async def _answer_client_ready(processor: RTVIProcessor) -> None:
-            await processor.set_bot_ready()
+            # The client may talk as soon as it has bot-ready: only once every processor
+            # has started (as in Pipecat, where it queues behind the StartFrame).
+            await self._ready_event.wait()  # type: ignore[union-attr]
+            if self._started and not self._finished:
+                await processor.set_bot_ready()
 
         return leaves
 
@@ -234,6 +272,16 @@ class PipelineTask(EventHandlerMixin):
         """True once the run is over (ended, cancelled or failed)."""
         return self._finished
 
+    @property
+    def fatal_error(self) -> ErrorFrame | None:
+        """The fatal error that ended the run, or None (it ended normally or was cancelled).
+
+        A processor's fatal ``ErrorFrame``, or a start that failed or took longer than
+        ``start_timeout_secs`` (``"tts plugin 'x' did not start within 10 s"``); the
+        client got it as a fatal RTVI ``error``. A server closes such a session as failed.
+        """
+        return self._fatal_error
+
     async def queue_frame(self, frame: Frame) -> None:
         """Send ``frame`` downstream from the head of the pipeline."""
         if not self._started:
@@ -251,41 +299,113 @@ class PipelineTask(EventHandlerMixin):
         await self.queue_frame(EndFrame())
 
     async def cancel(self, reason: Any = None) -> None:
-        """Stop the run now: a CancelFrame crosses the pipeline, queued frames are dropped."""
-        if self._finished:
+        """Stop the run now: a CancelFrame crosses the pipeline, queued frames are dropped.
+
+        Also while the pipeline is still starting. Returns within ``cancel_timeout_secs``:
+        a processor whose ``cancel()`` has not returned by then is left behind (logged).
+        """
+        if self._finished or self._cancelled:
             return
         self._cancelled = True
-        if not self._started:
-            self._finish(CancelFrame(reason=reason))
-            return
-        with anyio.move_on_after(self._params.cancel_timeout_secs):
-            await self._source.queue_frame(CancelFrame(reason=reason), DOWNSTREAM)
-        self._finish(CancelFrame(reason=reason))
+        timeout = self._params.cancel_timeout_secs
+        if self._deadline is None:  # else a failure being reported set it
+            self._deadline = anyio.current_time() + timeout
+        frame = CancelFrame(reason=reason)
+        if self._set_up:
+            push = partial(self._source.queue_frame, frame, DOWNSTREAM)
+            stuck = await finish_by(self._deadline, push, f"{self}::cancel", self._helpers)
+            if stuck is not None:
+                holder = self._holder(lambda processor: processor._cancelling)
+                logger.warning("%s: the CancelFrame did not get past %s within %g s; left behind: %s",
+                               self, holder, timeout, stuck.describe())
+        self._finish(frame)
 
     async def run(self) -> None:
-        """Run the pipeline until it ends or is cancelled."""
-        if self._runtime is not None:
+        """Run the pipeline until it ends, is cancelled or fails (see :attr:`fatal_error`).
+
+        A start that fails, or takes longer than ``start_timeout_secs``, is a fatal error
+        naming the processor. Once the run has ended (or :meth:`cancel` was called) this
+        returns within ``cancel_timeout_secs``, whatever state the pipeline is in: what
+        has not stopped by then (a hung ``start()``/``stop()``/``cancel()``/``cleanup()``,
+        an event handler ignoring cancellation) is logged and left behind.
+        """
+        if self._ran:
             raise RuntimeError(f"{self.name} has already been run; create a new task")
-        try:
-            async with anyio.create_task_group() as group:
-                self._runtime = TaskRuntime(self, group, self._observer_dispatch)
-                self._event_runtime = self._runtime
-                self._finished_event = anyio.Event()
-                if not self._finished:
-                    await self._start(self._runtime)
-                    await self._finished_event.wait()
-                group.cancel_scope.cancel()
-        finally:
-            with anyio.CancelScope(shield=True):
-                if self._runtime is not None:
-                    await self._runtime.close()
-                await self._cleanup()
+        self._ran = True
+        self._finished_event = anyio.Event()
+        self._ready_event = anyio.Event()
+        if self._finished:  # cancelled before it ran
+            self._finished_event.set()
+            self._ready_event.set()
+        if running_asyncio_loop() is not None:
+            await self._run()
+            return
+        async with anyio.create_task_group() as self._helpers:  # hosts the Detached tasks
+            await self._run()
 
     # -- internals --------------------------------------------------------------------
 
+    async def _run(self) -> None:
+        body = Detached(self._body, f"{self}::run", self._helpers)
+        try:
+            await self._wait_for_start()
+            await self._finished_event.wait()  # type: ignore[union-attr]
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._shutdown(body)
+
+    async def _body(self) -> None:
+        """The run's task group: the processors' workers and tasks."""
+        async with anyio.create_task_group() as group:
+            self._group_scope = group.cancel_scope
+            runtime = self._runtime = TaskRuntime(self, group, self._observer_dispatch)
+            self._event_runtime = runtime
+            if not self._finished:
+                # Outside the group's cancel scope, which re-cancels what it holds on every
+                # loop iteration: a start() swallowing its cancellation would spin forever.
+                self._starter = Detached(partial(self._start, runtime), f"{self}::start", self._helpers)
+                await self._finished_event.wait()  # type: ignore[union-attr]
+            group.cancel_scope.cancel()
+
+    async def _wait_for_start(self) -> None:
+        timeout = self._params.start_timeout_secs
+        with anyio.move_on_after(timeout):
+            await self._ready_event.wait()  # type: ignore[union-attr]
+        if not self._ready_event.is_set():  # type: ignore[union-attr]
+            holder = self._holder(lambda processor: processor.has_started)
+            what = describe_processor(holder) if holder is not None else f"{self}: the pipeline"
+            await self._fail(holder, f"{what} did not start within {timeout:g} s")
+
+    async def _fail(self, processor: FrameProcessor | None, message: str) -> None:
+        """End the run with a fatal error from ``processor``, as if it had pushed it."""
+        frame = ErrorFrame(error=message, fatal=True, processor=processor)
+        origin = processor or self._sink
+        if self._deadline is None:  # reporting and cancelling share the ending's deadline
+            self._deadline = anyio.current_time() + self._params.cancel_timeout_secs
+        push = partial(origin.push_frame, frame, UPSTREAM)  # to the client (RTVI) and _on_upstream
+        await finish_by(self._deadline, push, f"{self}::error", self._helpers)
+        if self._fatal_error is None:  # it did not get through
+            logger.error("%s: %s", self, message)
+            self._fatal_error = frame
+        await self.cancel(message)
+
+    def _holder(self, reached: Callable[[FrameProcessor], bool]) -> FrameProcessor | None:
+        """The processor furthest down the chain that a frame ``reached``: the one holding it."""
+        found = None
+        for processor in self._processors[:-1]:
+            if reached(processor):
+                found = processor
+        return found
+
     async def _start(self, runtime: TaskRuntime) -> None:
         for processor in self._processors:
-            await processor.setup(runtime)
+            try:
+                await processor.setup(runtime)
+            except Exception as exc:
+                logger.exception("%s: setting up %s failed", self, processor)
+                await self._fail(processor, f"{describe_processor(processor)} failed to set up: {exc}")
+                return
+        self._set_up = True
         params = self._params
         start = StartFrame(
             audio_in_sample_rate=params.audio_in_sample_rate,
@@ -297,6 +417,11 @@ class PipelineTask(EventHandlerMixin):
         )
         start.metadata.update(params.start_metadata)
         await self._source.queue_frame(start, DOWNSTREAM)
+        if not self._start_reached_end:
+            if self._fatal_error is None:  # dropped without a word (a failed start() reports itself)
+                holder = self._holder(lambda processor: processor.has_started)
+                await self._fail(holder, f"{describe_processor(holder or self._source)} did not pass the StartFrame on")
+            return
         self._started = True
         if params.enable_metrics and params.send_initial_empty_metrics:
             await self._source.queue_frame(self._initial_metrics(), DOWNSTREAM)
@@ -306,6 +431,7 @@ class PipelineTask(EventHandlerMixin):
         for observer in self._observer_dispatch.observers:
             await observer.on_pipeline_started()
         self._fire_event_handler("on_pipeline_started", start)
+        self._ready_event.set()  # type: ignore[union-attr]
 
     def _initial_metrics(self) -> MetricsFrame:
         data: list[Any] = []
@@ -319,25 +445,64 @@ class PipelineTask(EventHandlerMixin):
         if not self._finished:
             self._end_frame = frame
             self._finished = True
-            if self._finished_event is not None:
-                self._finished_event.set()
+            if self._deadline is None:
+                self._deadline = anyio.current_time() + self._params.cancel_timeout_secs
+            for event in (self._finished_event, self._ready_event):
+                if event is not None:
+                    event.set()
 
-    async def _cleanup(self) -> None:
-        for processor in self._processors:
-            try:
-                await processor.cleanup()
-            except Exception:
-                logger.exception("%s: cleanup of %s failed", self.name, processor)
-        for observer in self._observer_dispatch.observers:
-            try:
-                await observer.on_pipeline_finished()
-            except Exception:
-                logger.exception("%s: observer %s failed at finish", self.name, observer)
-        await self._call_event_handler("on_pipeline_finished", self._end_frame)
+    async def _shutdown(self, body: Detached) -> None:
+        """Stop everything and clean up, by the deadline (``cancel_timeout_secs``)."""
+        if not self._finished:  # run() itself was cancelled
+            await self.cancel("the run was cancelled")
+            self._finish(CancelFrame(reason="the run was cancelled"))
+        deadline: float = self._deadline  # type: ignore[assignment]
+        timeout = self._params.cancel_timeout_secs
+        starter = self._starter
+        if starter is not None:
+            starter.cancel()
+        if self._group_scope is not None:
+            self._group_scope.cancel()
+        stuck: list[str] = []
+        if not await body.wait(deadline):
+            body.cancel()
+            stuck += [item for p in self._processors for item in p._still_running()]
+            stuck.append(body.describe())
+        if starter is not None and not await starter.wait(deadline):
+            stuck.append(starter.describe())
+        if stuck:
+            logger.warning("%s: did not stop within %g s; left behind: %s", self, timeout, "; ".join(stuck))
+        if self._runtime is not None:
+            stuck = await self._runtime.close(deadline)
+            if stuck:
+                logger.warning("%s: task(s) did not stop within %g s; left behind: %s",
+                               self, timeout, "; ".join(stuck))
+        steps = self._cleanup_steps()
+        while steps:  # in one task; after a step that does not return, the rest in another
+            cleanup = _Steps(self, steps)
+            left = await finish_by(deadline, cleanup.run, f"{self}::cleanup", self._helpers)
+            if left is None:
+                break
+            cleanup.abandoned = True
+            logger.warning("%s: %s did not return within %g s; left behind: %s",
+                           self, steps[cleanup.index][0], timeout, left.describe())
+            steps = steps[cleanup.index + 1:]
+
+    def _cleanup_steps(self) -> list[tuple[str, Callable[[], Any]]]:
+        """What cleaning up the run does, in order."""
+        steps: list[tuple[str, Callable[[], Any]]] = [(f"cleanup() of {p}", p.cleanup) for p in self._processors]
+        steps += [(f"observer {o} at finish", o.on_pipeline_finished) for o in self._observer_dispatch.observers]
+        steps += [
+            (f"on_pipeline_finished handler {h!r}", partial(self._run_handler, "on_pipeline_finished", h, (self._end_frame,)))
+            for h in self._event_handlers["on_pipeline_finished"]
+        ]
+        return steps
 
     async def _on_downstream(self, frame: Frame) -> None:
         if isinstance(frame, (EndFrame, StopFrame, CancelFrame)):
             self._finish(frame)
+        elif isinstance(frame, StartFrame):
+            self._start_reached_end = True
         if self._reached_downstream and isinstance(frame, self._reached_downstream):
             await self._call_event_handler("on_frame_reached_downstream", frame)
 
@@ -347,14 +512,20 @@ class PipelineTask(EventHandlerMixin):
         elif isinstance(frame, EndTaskFrame):
             await self.queue_frame(EndFrame(reason=frame.reason))
         elif isinstance(frame, CancelTaskFrame):
-            self._runtime.task_group.start_soon(self.cancel, frame.reason)  # type: ignore[union-attr]
+            self._cancel_soon(frame.reason)
         elif isinstance(frame, ErrorFrame):
             logger.warning("%s: %s error: %s", self.name, frame.processor, frame.error)
             self._fire_event_handler("on_pipeline_error", frame)
             if frame.fatal:
-                self._runtime.task_group.start_soon(self.cancel, frame.error)  # type: ignore[union-attr]
+                if self._fatal_error is None:
+                    self._fatal_error = frame
+                self._cancel_soon(frame.error)
         if self._reached_upstream and isinstance(frame, self._reached_upstream):
             await self._call_event_handler("on_frame_reached_upstream", frame)
+
+    def _cancel_soon(self, reason: Any) -> None:
+        if not (self._finished or self._cancelled):
+            self._runtime.spawn(self.cancel, reason)  # type: ignore[union-attr]
 
     def __str__(self) -> str:
         return self.name

@@ -69,3 +69,45 @@ def test_signals_left_alone_when_embedding(tmp_path):
     out, _ = proc.communicate(timeout=20)
     assert proc.returncode == -signal.SIGTERM
     assert "exited" not in out
+
+
+HANGING_START = textwrap.dedent(
+    """
+    import anyio
+    from rtvi_core import FrameProcessor, Pipeline, PipelineRunner, PipelineTask
+
+    class NeverStarts(FrameProcessor):
+        async def start(self, frame):
+            print("starting", flush=True)
+            await anyio.sleep_forever()
+
+    async def main():
+        task = PipelineTask(Pipeline([NeverStarts()]), enable_rtvi=False)
+
+        @task.event_handler("on_pipeline_finished")
+        async def finished(task, frame):
+            print("finished", type(frame).__name__, flush=True)
+
+        await PipelineRunner().run(task)
+        print("exited", flush=True)
+
+    anyio.run(main)
+    """
+)
+
+
+def test_sigterm_ends_a_process_whose_pipeline_never_started(tmp_path):
+    script = tmp_path / "hanging.py"
+    script.write_text(HANGING_START)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "starting"
+    proc.send_signal(signal.SIGTERM)
+    try:
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert out.split("\n")[:2] == ["finished CancelFrame", "exited"]

@@ -4,7 +4,8 @@ Any string value (at any depth) may contain references; each is replaced by the
 environment variable's value, or by the default when the variable is unset (an
 empty default is allowed: ``${env:NAME:-}``). ``$${`` writes a literal ``${``. A
 string that is exactly one reference with a default and an unset variable gets the
-default as written (a string; the plugin's Config converts it).
+default as written (a string; the plugin's Config converts it). A string made from
+references is an :class:`EnvText`, so that validation can let it spell a boolean.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from .errors import ConfigIssue, key_path
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
 _MALFORMED = re.compile(r"(?<!\$)\$\{(?!env:[A-Za-z_][A-Za-z0-9_]*(?::-.*?)?\})")
+
+
+class EnvText(str):
+    """A bot-file string with environment references substituted (``"true"`` may be a boolean)."""
+
+    __slots__ = ()
 
 
 def interpolate(
@@ -48,11 +55,14 @@ def interpolate(
             "malformed reference; write ${env:NAME} or ${env:NAME:-default} ($${ for a literal ${)"))
         return data, issues
     missing: list[str] = []
+    substituted = False
 
     def replace(match: re.Match[str]) -> str:
+        nonlocal substituted
         name, default = match.group(1), match.group(2)
         if name is None:  # "$${": an escaped "${"
             return "${"
+        substituted = True
         value = environ.get(name)
         if value is not None:
             return value
@@ -67,4 +77,6 @@ def interpolate(
             file, key_path(path),
             f"environment variable {name!r} is not set "
             f"(set it, or give a default: ${{env:{name}:-default}})"))
-    return (data if missing else text), issues
+    if missing:
+        return data, issues
+    return (EnvText(text) if substituted else text), issues

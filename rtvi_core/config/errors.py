@@ -11,6 +11,7 @@ error dicts pydantic produces (``ValidationError.errors()``).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -35,7 +36,7 @@ class ConfigIssue:
         if self.plugin:
             parts.append(self.plugin)
         parts.append(self.message)
-        return ": ".join(parts)
+        return " ".join(": ".join(parts).splitlines())  # one line per issue, whatever a plugin says
 
 
 class BotFileError(Exception):
@@ -46,14 +47,29 @@ class BotFileError(Exception):
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 
+#: Longest key or string value an error message repeats whole.
+MAX_SHOWN = 80
+
+
+def clip(text: str, quote: bool = False) -> str:
+    """``text`` (``repr`` when ``quote``), or its start and its length when over ``MAX_SHOWN``."""
+    shown = text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 20]
+    shown = repr(shown) if quote else shown
+    return shown if len(text) <= MAX_SHOWN else f"{shown}... ({len(text)} characters)"
+
+
 def key_path(parts: Iterable[str | int]) -> str:
-    """``("actions", 0, "city")`` → ``"actions[0].city"``."""
+    """``("actions", 0, "city")`` → ``"actions[0].city"``; each key clipped to ``MAX_SHOWN``,
+    and quoted with escapes when empty or not printable."""
     path = ""
     for part in parts:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
-            path += f".{part}" if path else str(part)
+            part = clip(str(part))
+            if not part or not part.isprintable():
+                part = json.dumps(part)
+            path += f".{part}" if path else part
     return path
 
 
@@ -62,7 +78,7 @@ def describe_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value)
+        return clip(value, quote=True)
     if isinstance(value, Mapping):
         return "a table"
     if isinstance(value, (list, tuple)):

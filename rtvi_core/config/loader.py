@@ -12,16 +12,17 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from ..plugins.registry import build_component
 from .env import interpolate
 from .errors import BotFileError, ConfigIssue, describe_value, key_path, readable_error
+from .parsing import parse_bot_text, read_bot_file
+from .strict import validate_strict
 from .model import (
     SECTION_KINDS,
     BotFile,
@@ -52,7 +53,6 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("rtvi", "pipeline"): PipelineSection,
 }
 
-_TOML_POSITION = re.compile(r"\s*\(at (line \d+, column \d+|end of document)\)$")
 _TOP_KEY = re.compile(r"[^.\[]*")
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -107,10 +107,7 @@ def load_bot_file(
     problem found.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BotFileError([ConfigIssue(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
+    text = read_bot_file(path)
     return load_bot_text(text, file=str(path), base_dir=path.parent, registry=registry, environ=environ)
 
 
@@ -122,24 +119,16 @@ def load_bot_text(
     registry: Any = None,
     environ: Mapping[str, str] | None = None,
 ) -> BotConfig:
-    """Like :func:`load_bot_file` for TOML ``text``; ``file`` names it in errors."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BotFileError([_toml_issue(file, exc)]) from None
+    """Like :func:`load_bot_file` for TOML ``text``; ``file`` names it in errors.
+
+    The limits of :mod:`rtvi_core.config.parsing` apply (size, nesting, values).
+    """
+    raw = parse_bot_text(text, file)
     if registry is None:
         from ..plugins import get_plugin_manager
 
         registry = get_plugin_manager().registry
     return _Validator(file, Path(base_dir), registry).validate(raw, os.environ if environ is None else environ)
-
-
-def _toml_issue(file: str, exc: tomllib.TOMLDecodeError) -> ConfigIssue:
-    message = str(exc)
-    match = _TOML_POSITION.search(message)
-    where = match.group(1) if match else ""
-    reason = message[: match.start()] if match else message
-    return ConfigIssue(file, where, f"invalid TOML: {reason[:1].lower()}{reason[1:]}")
 
 
 class _Validator:
@@ -163,7 +152,7 @@ class _Validator:
         allowed = ", ".join(sorted(BotFile.model_fields))
         for key in data:
             if key not in BotFile.model_fields:
-                self.add(key, f"unknown top-level key; allowed keys: {allowed}")
+                self.add(key_path((key,)), f"unknown top-level key; allowed keys: {allowed}")
         bot = self._check(("bot",), data.get("bot", {}), BotSection) or BotSection()
         rtvi = self._check(("rtvi",), data.get("rtvi", {}), RTVISection) or RTVISection()
         local = self._local_actions(bot.local_actions)
@@ -211,12 +200,10 @@ class _Validator:
 
     def _check(self, path: tuple[str | int, ...], value: Any, model: type[_M]) -> _M | None:
         """``value`` validated by ``model``; None (and an issue per error) if invalid."""
-        try:
-            return model.model_validate(value)
-        except ValidationError as exc:
-            for error in exc.errors():
-                self._structure_issue(path, error)
-            return None
+        validated, errors = validate_strict(model, value)
+        for error in errors:
+            self._structure_issue(path, error)
+        return validated
 
     def _entries(self, data: Mapping[str, Any], key: str, model: type[_M]) -> list[tuple[str, _M]]:
         """The valid ``[[key]]`` entries with their key paths (an issue per invalid one)."""
@@ -275,12 +262,11 @@ class _Validator:
                      f"({self._installed(section, list(local))})")
             return None
         own = ["use", "position"] if isinstance(table, ProcessorTable) else ["use"]
-        try:
-            config = config_model.model_validate(table.params)
-        except ValidationError as exc:
-            allowed = [*own, *config_model.model_fields]
-            for error in exc.errors():
-                self.add(key_path((path, *error["loc"])), readable_error(error, allowed), label)
+        config, errors = validate_strict(config_model, table.params)
+        allowed = [*own, *config_model.model_fields]
+        for error in errors:
+            self.add(key_path((path, *error["loc"])), readable_error(error, allowed), label)
+        if config is None:
             return None
         return ComponentSpec(
             section=section,

@@ -134,7 +134,7 @@ PipelineSection = _section_from_record(
     "``[rtvi.pipeline]``: settings of each session's run (PipelineParams).",
     PipelineParams,
     fields=dict.fromkeys(
-        ("audio_in_sample_rate", "audio_out_sample_rate", "cancel_timeout_secs"), {"gt": 0}
+        ("audio_in_sample_rate", "audio_out_sample_rate", "start_timeout_secs", "cancel_timeout_secs"), {"gt": 0}
     ),
 )
 
