@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import anyio
 
 from rtvi_core.actions import ActionContext, action
@@ -24,3 +26,10 @@ async def slow(ctx: ActionContext, args: dict | None) -> dict:
     """Take a while (a slow provider in one session)."""
     await anyio.sleep(float((args or {}).get("secs", 1.0)))
     return {"slept": True}
+
+
+@action("block")
+async def block(ctx: ActionContext, args: dict | None) -> dict:
+    """Block the event loop (what a careless provider does): every session waits."""
+    time.sleep(float((args or {}).get("secs", 0.3)))
+    return {"blocked": True}

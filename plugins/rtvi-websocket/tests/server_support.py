@@ -50,6 +50,9 @@ use = "boom"
 
 [[actions]]
 use = "slow"
+
+[[actions]]
+use = "block"
 """
 
 

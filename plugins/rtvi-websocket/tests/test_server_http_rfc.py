@@ -91,6 +91,8 @@ async def test_during_the_drain_start_answers_503_and_health_says_draining():
             assert status == 503 and headers["retry-after"] == "5"
             assert json.loads(body)["info"] == "the server is shutting down"
             status, _, body = await request(server.port, b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            assert json.loads(body) | {"sessions": None} == {"status": "draining", "sessions": None, "max_sessions": 100, "bot": "test-bot"}
+            assert json.loads(body) | {"sessions": None, "loop": None} == {
+                "status": "draining", "sessions": None, "max_sessions": 100, "bot": "test-bot", "loop": None
+            }
             assert (await bot.request("ping", 1))["type"] == "server-response"  # the live session goes on
         await sessions_ended(server)

@@ -19,7 +19,26 @@ async def test_health_counts_sessions():
             await bot.ready()
             status, headers, body = await request(server.port, b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
             assert status == 200 and headers["content-type"] == "application/json"
-            assert json.loads(body) == {"status": "ok", "sessions": 1, "max_sessions": 7, "bot": "test-bot"}
+            health = json.loads(body)
+            loop = health.pop("loop")
+            assert health == {"status": "ok", "sessions": 1, "max_sessions": 7, "bot": "test-bot"}
+            assert set(loop) >= {"current_ms", "p50_ms", "p99_ms", "max_ms", "stalls", "window_secs"}
+
+
+async def test_health_reports_the_event_loop_lag_and_names_what_blocked_it(caplog):
+    async with serving() as server:
+        async with client(server) as bot:
+            await bot.ready()
+            assert (await bot.request("block", {"secs": 0.3}))["type"] == "server-response"
+            with anyio.fail_after(10):
+                while True:
+                    _, _, body = await request(server.port, b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    loop = json.loads(body)["loop"]
+                    if loop["stalls"]:
+                        break
+                    await anyio.sleep(0.05)
+        assert loop["max_ms"] >= 200 and "bot_actions.py" in loop["last_stall"] and "block" in loop["last_stall"]
+        assert any("event loop blocked" in r.getMessage() and "block" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 #: The session ended normally (the bot ended it, or the client's ``disconnect-bot``).
 NORMAL = 1000
 #: The server is shutting down (drain deadline reached).
@@ -21,3 +23,15 @@ TRY_AGAIN_LATER = 1013
 FORBIDDEN = 4003
 #: The client sent nothing for ``idle_timeout_secs``.
 IDLE_TIMEOUT = 4008
+
+
+def end_of_run(task: Any) -> tuple[int, str]:
+    """The close code and reason for a session whose pipeline run (a ``PipelineTask``) ended.
+
+    1011 with the error when the run failed (``task.fatal_error``: e.g. a provider that
+    did not start), else 1000.
+    """
+    failure = task.fatal_error
+    if failure is not None:
+        return INTERNAL_ERROR, f"the bot failed: {failure.error}"
+    return NORMAL, "session ended"

@@ -6,7 +6,8 @@ Routes (one port, HTTP/1.1, one request per connection):
   what the stock client's ``startBotAndConnect({endpoint: "/start"})`` expects;
   503 when full or draining, 429 beyond the per-address rate, 401 without the API
   key when one is set. ``OPTIONS /start`` answers CORS preflights.
-* ``GET /health`` → ``{"status", "sessions", "max_sessions", "bot"}``.
+* ``GET /health`` → ``{"status", "sessions", "max_sessions", "bot", "loop"}`` (``loop``: the
+  event loop's lag, :class:`~rtvi_core.loop_monitor.LoopLag`).
 * ``GET /`` → the playground page; ``GET /playground/<file>`` → its assets.
 * ``GET /ws`` (WebSocket upgrade) → a new session: one pipeline per connection.
 
@@ -32,6 +33,8 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable
 
 import msgspec
+
+from rtvi_core.loop_monitor import LoopMonitor
 
 from . import close_codes, hosts, origins
 from .connection import Connection
@@ -83,6 +86,7 @@ class SessionServer:
             api_key=settings.start_api_key, rate=settings.start_rate_limit, burst=settings.start_rate_burst
         )
         self._refusals = ThrottledLog(logger)
+        self.loop_monitor = LoopMonitor()
         self._live: dict[Session, asyncio.Task[None]] = {}
         self._connections: set[Connection] = set()
         self._draining = False
@@ -127,7 +131,8 @@ class SessionServer:
         for signum in signals:
             loop.add_signal_handler(signum, self.drain)
         try:
-            await self._stopped.wait()
+            async with self.loop_monitor:
+                await self._stopped.wait()
         finally:
             for signum in signals:
                 loop.remove_signal_handler(signum)
@@ -173,8 +178,17 @@ class SessionServer:
             self._stop()
 
     async def _end_sessions(self, exit_if_stuck: bool) -> None:
-        """Cancel the session tasks still running; abandon (and maybe exit on) those that ignore it."""
-        tasks = list(self._live.values())
+        """Cancel what still runs; abandon (or, with ``exit_if_stuck``, exit on) what ignores it.
+
+        That is the session tasks, and with ``exit_if_stuck`` (the process is ending) every
+        other task of the loop too — e.g. a provider's ``start()`` that a session left
+        behind — since ``asyncio.run`` would wait forever for one that swallows its
+        cancellation.
+        """
+        tasks = set(self._live.values())
+        if exit_if_stuck:
+            tasks |= asyncio.all_tasks() - {asyncio.current_task()}
+        tasks = {task for task in tasks if not task.done()}
         if not tasks:
             return
         for task in tasks:
@@ -184,8 +198,8 @@ class SessionServer:
             return
         names = ", ".join(sorted(task.get_name() for task in stuck))
         logger.error(
-            "%d session(s) ignored cancellation %.0f s after the drain deadline (%s); %s",
-            len(stuck), CANCEL_GRACE_SECS, names, "exiting anyway" if exit_if_stuck else "abandoning them",
+            "%d task(s) ignored cancellation at shutdown (%s); %s",
+            len(stuck), names, "exiting anyway" if exit_if_stuck else "abandoning them",
         )
         if exit_if_stuck:
             for handler in logging.getLogger().handlers:
@@ -314,11 +328,12 @@ class SessionServer:
         return f"ws://{host}/ws"
 
     def _health(self) -> bytes:
-        payload = {
+        payload: dict[str, Any] = {
             "status": "draining" if self._draining else "ok",
             "sessions": len(self._live),
             "max_sessions": self.settings.max_sessions,
             "bot": self.sessions.config.model.bot.name,
+            "loop": self.loop_monitor.snapshot(),
         }
         return json_response(200, payload)
 

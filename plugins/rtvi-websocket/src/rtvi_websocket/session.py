@@ -81,9 +81,7 @@ class Session:
                 group.start_soon(self._pump)
                 await task.run()
                 group.cancel_scope.cancel()
-            failure = getattr(task, "fatal_error", None)
-            if failure is not None:
-                code, reason = close_codes.INTERNAL_ERROR, f"the bot failed: {failure.error}"
+            code, reason = close_codes.end_of_run(task)
         except Exception:
             logger.exception("session %s (%s) failed", task.name, self.connection.peer)
             code, reason = close_codes.INTERNAL_ERROR, "the bot failed"

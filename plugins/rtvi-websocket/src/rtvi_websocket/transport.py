@@ -107,7 +107,7 @@ class WebSocketOutputTransport(BaseOutputTransport):
         await self._transport.send(self._transport.serializer.serialize(frame))
 
     async def close(self) -> None:
-        self._transport.close(close_codes.NORMAL, "session ended")
+        self._transport.close(*close_codes.end_of_run(self.runtime.task))
 
 
 class WebSocketTransport(BaseTransport, Component):
