@@ -1,7 +1,7 @@
 """RTVI messages as binary ``pipecat.Frame`` protobuf (spec §15.1), standard library only.
 
-Only the one frame kind the load client needs: ``Frame{message{data: JSON}}``,
-i.e. ``0x22 <varint L1> 0x0A <varint L2> <JSON>``. The benchmark client must
+Only the frame kinds the load clients send: ``Frame{message{data: JSON}}``,
+i.e. ``0x22 <varint L1> 0x0A <varint L2> <JSON>``, and ``Frame{audio}`` (microphone PCM). The benchmark client must
 run in either framework's venv, so it does not import ``rtvi_websocket``.
 """
 
@@ -58,3 +58,10 @@ def rtvi(type_: str, msg_id: str, data: Any = None) -> dict[str, Any]:
     if data is not None:
         message["data"] = data
     return message
+
+
+def encode_audio(pcm: bytes, sample_rate: int, num_channels: int) -> bytes:
+    """Microphone audio as a binary ``Frame{audio{audio, sample_rate, num_channels}}`` (spec §15.1)."""
+    inner = (b"\x1a" + _varint(len(pcm)) + pcm
+             + b"\x20" + _varint(sample_rate) + b"\x28" + _varint(num_channels))
+    return b"\x12" + _varint(len(inner)) + inner
