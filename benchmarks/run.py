@@ -16,6 +16,8 @@ Standard library only; runs with any python3.
     python3 benchmarks/run.py --only rtvi_event --only cold_import
     python3 benchmarks/run.py --only ws_sessions --quick
     python3 benchmarks/run.py --only voice_latency     # rtvi_core only: the voice bot's latency
+    python3 benchmarks/run.py --only soak              # rtvi_core only, 10 min: session churn
+    python3 benchmarks/run.py --only stall             # rtvi_core only: bystander during attacks
 """
 
 from __future__ import annotations
@@ -88,7 +90,32 @@ SCENARIOS: dict[str, dict] = {
         "timeout": 900,
         "frameworks": ("rtvi_core",),
     },
+    # rtvi_core only, and only with --only (10 minutes): session churn against `rtvi run`.
+    "soak": {
+        "args": ["--minutes", "10"],
+        "quick_args": ["--quick"],
+        "reps": 1,
+        "quick_reps": 1,
+        "timeout": 3600,
+        "frameworks": ("rtvi_core",),
+        "default": False,
+    },
+    # rtvi_core only, and only with --only: a bystander's round trips during each attack of issue 17.
+    "stall": {
+        "args": [],
+        "quick_args": ["--quick"],
+        "reps": 1,
+        "quick_reps": 1,
+        "timeout": 1800,
+        "frameworks": ("rtvi_core",),
+        "default": False,
+    },
 }
+
+
+#: The stall scenario's attacks, as its JSON names them (its table rows).
+STALL_ATTACKS = ("baseline", "audio_1hz", "audio_many_rates", "send_text_one_word", "deep_json",
+                 "audio_1mib", "type_array", "hung_start")
 
 
 # One table row: (scenario, label, path in results, unit, target ratio or None).
@@ -161,6 +188,28 @@ def table_rows() -> list[dict]:
              path=("idle_server", "rss_kib"), unit="KiB", target=None),
         dict(scenario="ws_sessions", label="idle server CPU us/s",
              path=("idle_server", "cpu_us_per_s"), unit="us", target=None),
+    ]
+    soak = [
+        ("rounds done", ("summary", "rounds_done"), "n"),
+        ("rounds failed", ("summary", "rounds_failed"), "n"),
+        ("sessions ended", ("summary", "sessions_ended"), "n"),
+        ("RSS left per ended session B", ("summary", "rss_bytes_per_ended_session"), "n"),
+        ("RSS slope per session B", ("summary", "rss_slope_bytes_per_session"), "n"),
+        ("server RSS at start KiB", ("start", "rss_kib"), "KiB"),
+        ("server RSS at end KiB", ("end", "rss_kib"), "KiB"),
+        ("open fds at start", ("start", "fds"), "n"),
+        ("open fds at end", ("end", "fds"), "n"),
+        ("sessions at end (must be 0)", ("end", "sessions"), "n"),
+        ("loop lag p99 under load, worst ms", ("summary", "load_loop_p99_ms_max"), "ms"),
+        ("loop lag max under load ms", ("summary", "load_loop_max_ms"), "ms"),
+        ("loop stalls (> 100 ms)", ("summary", "stalls"), "n"),
+    ]
+    rows += [dict(scenario="soak", label=label, path=path, unit=unit, target=None, ratio=False)
+             for label, path, unit in soak]
+    rows += [
+        dict(scenario="stall", label=f"{attack}: bystander {q} ms", path=("attacks", attack, f"rtt_{q}_ms"),
+             unit="ms", target=None, ratio=False)
+        for attack in STALL_ATTACKS for q in ("p99", "max")
     ]
     rows += [
         dict(scenario="voice_latency", label=f"voice to voice {q} ms", path=("ms", "voice_to_voice", q),
@@ -322,7 +371,7 @@ def main() -> int:
     unknown = [n for n in only if n not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}")
-    names = only or list(SCENARIOS)
+    names = only or [name for name, spec in SCENARIOS.items() if spec.get("default", True)]
     frameworks = tuple(args.framework or FRAMEWORKS)
     pythons = {"pipecat": args.pipecat_python, "rtvi_core": args.rtvi_python}
     for fw in sorted({fw for name in names for fw in scenario_frameworks(name, frameworks)}):

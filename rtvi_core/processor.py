@@ -193,6 +193,19 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         for task in list(self._tasks or ()):
             task.cancel()
 
+    def _detach(self) -> None:
+        """Called by the task once the run is over: forget the neighbours and the run's services.
+
+        They are reference cycles (neighbour to neighbour, and back to the task through
+        its runtime): without them reference counting frees the run when its owner lets
+        go, instead of the cyclic GC later. A new task links and sets up the processor again.
+        """
+        self._prev = self._next = None
+        self._runtime = self._event_runtime = None
+        self._observers = self._observer_map = None
+        self._inbox = self._worker_scope = self._wakeup = self._current = None
+        self._tasks = None
+
     async def start(self, frame: StartFrame) -> None:
         """Called when the StartFrame arrives (before it is pushed on)."""
 
@@ -366,7 +379,8 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
     async def _work(self, scope: anyio.CancelScope) -> None:
         inbox = self._inbox
         assert inbox is not None  # a worker starts for a queued frame
-        runtime = self.runtime
+        # No local for the runtime: a cancelled worker's frame outlives it in the
+        # traceback of its CancelledError (a cycle in anyio), and would keep the run alive.
         with scope:
             self._worker_task_id = anyio.get_current_task().id
             while True:
@@ -387,7 +401,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
                         # downstream are then handled while still in the CPU cache.
                         budget = _FRAMES_PER_TURN
                         await anyio.sleep(0)
-                waiter = runtime.new_waiter()
+                waiter = self.runtime.new_waiter()
                 self._wakeup = waiter
                 await waiter.wait()
                 self._wakeup = None

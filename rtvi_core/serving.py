@@ -71,8 +71,11 @@ class SessionFactory:
             yield spec, time.perf_counter() - started
 
     def ended(self, session: Any) -> None:
-        """Fire ``rtvi_session_ended`` for ``session``."""
+        """Fire ``rtvi_session_ended`` for ``session``; then its action dispatcher lets go of it."""
         self._manager.session_ended(session)
+        dispatcher = getattr(session, "dispatcher", None)
+        if dispatcher is not None:
+            dispatcher.detach()
 
 
 def _loads_something(component: Any) -> bool:

@@ -45,13 +45,13 @@ class _TaskSource(FrameProcessor):
 
     def __init__(self, task: PipelineTask) -> None:
         super().__init__(name=f"{task.name}::source")
-        self._task = task
+        self._task: PipelineTask | None = task  # None once the run is over (a cycle)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         if direction is DOWNSTREAM:
             await super().process_frame(frame, direction)
             await self.push_frame(frame, direction)
-        else:
+        elif self._task is not None:
             await self._task._on_upstream(frame)
 
 
@@ -60,11 +60,12 @@ class _TaskSink(FrameProcessor):
 
     def __init__(self, task: PipelineTask) -> None:
         super().__init__(name=f"{task.name}::sink")
-        self._task = task
+        self._task: PipelineTask | None = task  # None once the run is over (a cycle)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         if direction is DOWNSTREAM:
-            await self._task._on_downstream(frame)
+            if self._task is not None:
+                await self._task._on_downstream(frame)
         else:
             await super().process_frame(frame, direction)
             await self.push_frame(frame, direction)
@@ -136,6 +137,7 @@ class PipelineTask(EventHandlerMixin):
         self._pipeline = pipeline
         self._observer_dispatch = ObserverDispatch(observers or ())
         self._rtvi: RTVIProcessor | None = None
+        self._made_rtvi = False  # this task made its RTVI processor (and so owns its handlers)
         self._rtvi_observer: RTVIObserver | None = None
         leaves = pipeline.processors_flat()
         if enable_rtvi:
@@ -180,6 +182,7 @@ class PipelineTask(EventHandlerMixin):
         if present:
             self._rtvi = present[0]
         else:
+            self._made_rtvi = rtvi_processor is None
             self._rtvi = rtvi_processor or RTVIProcessor()
             leaves = [self._rtvi, *leaves]
         existing = [o for o in self._observer_dispatch.observers if isinstance(o, RTVIObserver)]
@@ -352,7 +355,8 @@ class PipelineTask(EventHandlerMixin):
             await self._finished_event.wait()  # type: ignore[union-attr]
         finally:
             with anyio.CancelScope(shield=True):
-                await self._shutdown(body)
+                if await self._shutdown(body):
+                    self._release()
 
     async def _body(self) -> None:
         """The run's task group: the processors' workers and tasks."""
@@ -451,8 +455,11 @@ class PipelineTask(EventHandlerMixin):
                 if event is not None:
                     event.set()
 
-    async def _shutdown(self, body: Detached) -> None:
-        """Stop everything and clean up, by the deadline (``cancel_timeout_secs``)."""
+    async def _shutdown(self, body: Detached) -> bool:
+        """Stop everything and clean up, by the deadline (``cancel_timeout_secs``).
+
+        Returns False when something was left behind (it still runs).
+        """
         if not self._finished:  # run() itself was cancelled
             await self.cancel("the run was cancelled")
             self._finish(CancelFrame(reason="the run was cancelled"))
@@ -472,9 +479,11 @@ class PipelineTask(EventHandlerMixin):
             stuck.append(starter.describe())
         if stuck:
             logger.warning("%s: did not stop within %g s; left behind: %s", self, timeout, "; ".join(stuck))
+        clean = not stuck
         if self._runtime is not None:
             stuck = await self._runtime.close(deadline)
             if stuck:
+                clean = False
                 logger.warning("%s: task(s) did not stop within %g s; left behind: %s",
                                self, timeout, "; ".join(stuck))
         steps = self._cleanup_steps()
@@ -483,10 +492,30 @@ class PipelineTask(EventHandlerMixin):
             left = await finish_by(deadline, cleanup.run, f"{self}::cleanup", self._helpers)
             if left is None:
                 break
+            clean = False
             cleanup.abandoned = True
             logger.warning("%s: %s did not return within %g s; left behind: %s",
                            self, steps[cleanup.index][0], timeout, left.describe())
             steps = steps[cleanup.index + 1:]
+        return clean
+
+    def _release(self) -> None:
+        """Break the run's reference cycles once all of it has stopped.
+
+        The processors forget their neighbours and the runtime, the task's ends forget
+        the task, and the handlers of the RTVI processor this task made (they close over
+        the task: bot-ready, actions, a greeting) are dropped. Reference counting then
+        frees the run when its owner lets go of the task, rather than the cyclic GC later.
+        """
+        for processor in self._processors:
+            processor._detach()
+        self._source._task = self._sink._task = None
+        self._runtime = self._event_runtime = None
+        self._group_scope = None
+        self._starter = None
+        if self._made_rtvi and self._rtvi is not None:
+            for handlers in self._rtvi._event_handlers.values():
+                handlers.clear()
 
     def _cleanup_steps(self) -> list[tuple[str, Callable[[], Any]]]:
         """What cleaning up the run does, in order."""

@@ -264,10 +264,13 @@ async def test_fired_handlers_still_running_are_cancelled_and_awaited_when_the_r
     async with anyio.create_task_group() as group:
         group.start_soon(task.run)
         await started.wait()
+        runtime = recorder.runtime
         await task.cancel()
     assert finished == ["cleaned up"]  # task.run() returned after the handler ended
     with pytest.raises(RuntimeError, match="has finished"):
-        recorder.runtime.spawn(anyio.sleep, 0)
+        runtime.spawn(anyio.sleep, 0)
+    with pytest.raises(RuntimeError, match="not part of a running task"):
+        recorder.runtime  # the processor let go of the run
 
 
 async def test_a_spawned_task_that_fails_is_logged_and_the_run_goes_on(caplog):

@@ -87,6 +87,15 @@ class ActionDispatcher:
                 merge_tools(self._context.tools, [tool_schema(act) for act in tools])
             )
 
+    def detach(self) -> None:
+        """Forget the task and the session once the session has ended.
+
+        Both refer back to this dispatcher (reference cycles): without them reference
+        counting frees the session when its owner lets go, rather than the cyclic GC later.
+        """
+        self._task = None
+        self._session = None
+
     def _context_for(
         self,
         act: Action,

@@ -95,7 +95,7 @@ _OUTPUT = 2  # downstream hops pushed by the output transport
 _SENTENCE_ENDS = frozenset(".!?…。！？")
 _CLOSERS = "\"')]}»”’"
 
-Handler = Callable[[Any, int], Awaitable[None]]
+Handler = Callable[[Any, Any, int], Awaitable[None]]  # (observer, frame, timestamp)
 
 
 class RTVIObserver(BaseObserver):
@@ -179,59 +179,61 @@ class RTVIObserver(BaseObserver):
         # The first reportable hop decides: a frame an ignored source pushed stays unreported.
         if self._ignored and data.source in self._ignored:
             return
-        await handler(frame, data.timestamp)
+        await handler(self, frame, data.timestamp)
 
     # -- routing ----------------------------------------------------------------------
 
     def _build_routes(self) -> dict[type, tuple[Handler, int]]:
-        p = self._params
+        # Functions of the class, called with the observer: bound methods would be a
+        # reference cycle (observer -> routes -> observer) left to the cyclic GC.
+        p, cls = self._params, type(self)
         routes: dict[type, tuple[Handler, int]] = {
-            InterruptionFrame: (self._interruption, _DOWN),
-            BotStartedSpeakingFrame: (self._bot_started_speaking, _DOWN),
-            BotStoppedSpeakingFrame: (self._bot_stopped_speaking, _DOWN),
-            VADUserStartedSpeakingFrame: (self._vad(m.VADUserStartedSpeaking()), _DOWN),
-            VADUserStoppedSpeakingFrame: (self._vad(m.VADUserStoppedSpeaking()), _DOWN),
-            FunctionCallsStartedFrame: (self._function_calls_started, _DOWN),
-            FunctionCallInProgressFrame: (self._function_call_in_progress, _DOWN),
-            FunctionCallResultFrame: (self._function_call_result, _DOWN),
-            FunctionCallCancelFrame: (self._function_call_cancel, _DOWN),
-            RTVIServerMessageFrame: (self._server_message, _ANY),
-            RTVIServerResponseFrame: (self._server_response, _ANY),
-            RTVIUICommandFrame: (self._ui_command, _ANY),
-            RTVIUIJobGroupFrame: (self._ui_job_group, _ANY),
-            RTVIObserverConfigFrame: (self._configure, _ANY),
+            InterruptionFrame: (cls._interruption, _DOWN),
+            BotStartedSpeakingFrame: (cls._bot_started_speaking, _DOWN),
+            BotStoppedSpeakingFrame: (cls._bot_stopped_speaking, _DOWN),
+            VADUserStartedSpeakingFrame: (_vad(m.VADUserStartedSpeaking()), _DOWN),
+            VADUserStoppedSpeakingFrame: (_vad(m.VADUserStoppedSpeaking()), _DOWN),
+            FunctionCallsStartedFrame: (cls._function_calls_started, _DOWN),
+            FunctionCallInProgressFrame: (cls._function_call_in_progress, _DOWN),
+            FunctionCallResultFrame: (cls._function_call_result, _DOWN),
+            FunctionCallCancelFrame: (cls._function_call_cancel, _DOWN),
+            RTVIServerMessageFrame: (cls._server_message, _ANY),
+            RTVIServerResponseFrame: (cls._server_response, _ANY),
+            RTVIUICommandFrame: (cls._ui_command, _ANY),
+            RTVIUIJobGroupFrame: (cls._ui_job_group, _ANY),
+            RTVIObserverConfigFrame: (cls._configure, _ANY),
         }
         if p.user_speaking_enabled:
-            routes[UserStartedSpeakingFrame] = (self._constant(m.UserStartedSpeaking()), _DOWN)
-            routes[UserStoppedSpeakingFrame] = (self._constant(m.UserStoppedSpeaking()), _DOWN)
+            routes[UserStartedSpeakingFrame] = (_constant(m.UserStartedSpeaking()), _DOWN)
+            routes[UserStoppedSpeakingFrame] = (_constant(m.UserStoppedSpeaking()), _DOWN)
         if p.user_mute_enabled:
-            routes[UserMuteStartedFrame] = (self._constant(m.UserMuteStarted()), _DOWN)
-            routes[UserMuteStoppedFrame] = (self._constant(m.UserMuteStopped()), _DOWN)
+            routes[UserMuteStartedFrame] = (_constant(m.UserMuteStarted()), _DOWN)
+            routes[UserMuteStoppedFrame] = (_constant(m.UserMuteStopped()), _DOWN)
         if p.user_transcription_enabled or p.user_input_enabled or p.stt_raw_text_enabled:
-            routes[TranscriptionFrame] = (self._transcription, _DOWN)
-            routes[InterimTranscriptionFrame] = (self._transcription, _DOWN)
+            routes[TranscriptionFrame] = (cls._transcription, _DOWN)
+            routes[InterimTranscriptionFrame] = (cls._transcription, _DOWN)
         if p.user_input_enabled:
-            routes[RTVISendTextFrame] = (self._user_text, _DOWN)
+            routes[RTVISendTextFrame] = (cls._user_text, _DOWN)
         if p.user_llm_enabled:
-            routes[LLMContextFrame] = (self._user_llm_text, _DOWN)
+            routes[LLMContextFrame] = (cls._user_llm_text, _DOWN)
         if p.bot_llm_enabled:
-            routes[LLMFullResponseStartFrame] = (self._constant(m.BotLLMStarted()), _DOWN)
-            routes[LLMFullResponseEndFrame] = (self._bot_llm_stopped, _DOWN)
-            routes[LLMTextFrame] = (self._bot_llm_text, _DOWN)
+            routes[LLMFullResponseStartFrame] = (_constant(m.BotLLMStarted()), _DOWN)
+            routes[LLMFullResponseEndFrame] = (cls._bot_llm_stopped, _DOWN)
+            routes[LLMTextFrame] = (cls._bot_llm_text, _DOWN)
         if p.llm_raw_text_enabled:
-            routes[LLMTextFrame] = (self._llm_raw_text, _DOWN)
+            routes[LLMTextFrame] = (cls._llm_raw_text, _DOWN)
         if p.bot_tts_enabled:
-            routes[TTSStartedFrame] = (self._constant(m.BotTTSStarted()), _DOWN)
-            routes[TTSStoppedFrame] = (self._constant(m.BotTTSStopped()), _DOWN)
+            routes[TTSStartedFrame] = (_constant(m.BotTTSStarted()), _DOWN)
+            routes[TTSStoppedFrame] = (_constant(m.BotTTSStopped()), _DOWN)
         if p.bot_output_enabled or p.bot_tts_enabled or p.tts_raw_text_enabled:
-            routes[AggregatedTextFrame] = (self._output_segment, _OUTPUT)
-            routes[TTSTextFrame] = (self._output_spoken, _OUTPUT)
+            routes[AggregatedTextFrame] = (cls._output_segment, _OUTPUT)
+            routes[TTSTextFrame] = (cls._output_spoken, _OUTPUT)
         if p.metrics_enabled:
-            routes[MetricsFrame] = (self._metrics, _ANY)
+            routes[MetricsFrame] = (cls._metrics, _ANY)
         if p.user_audio_level_enabled:
-            routes[InputAudioRawFrame] = (self._user_audio, _DOWN)
+            routes[InputAudioRawFrame] = (cls._user_audio, _DOWN)
         if p.bot_audio_level_enabled:
-            routes[TTSAudioRawFrame] = (self._bot_audio, _DOWN)
+            routes[TTSAudioRawFrame] = (cls._bot_audio, _DOWN)
         return routes
 
     def _resolve(self, frame_type: type) -> tuple[Handler, int]:
@@ -241,19 +243,6 @@ class RTVIObserver(BaseObserver):
                 self._routes[frame_type] = route
                 return route
         raise TypeError(f"{self}: no route for {frame_type.__name__}")  # frame_types prevents it
-
-    def _constant(self, message: m.OutboundMessage) -> Handler:
-        async def send(frame: Frame, timestamp: int) -> None:
-            await self._send(message)
-
-        return send
-
-    def _vad(self, message: m.OutboundMessage) -> Handler:
-        async def send(frame: Frame, timestamp: int) -> None:
-            if self._vad_enabled:
-                await self._send(message)
-
-        return send
 
     # -- speaking state and interruptions ---------------------------------------------------
 
@@ -462,3 +451,22 @@ def _last_user_text(messages: list[Any]) -> str | None:
     return " ".join(
         part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)
     )
+
+
+def _constant(message: m.OutboundMessage) -> Handler:
+    """A route sending the same ``message`` for every frame."""
+
+    async def send(observer: RTVIObserver, frame: Frame, timestamp: int) -> None:
+        await observer._send(message)
+
+    return send
+
+
+def _vad(message: m.OutboundMessage) -> Handler:
+    """A route sending ``message`` when VAD events are on (clients 2.0.0+)."""
+
+    async def send(observer: RTVIObserver, frame: Frame, timestamp: int) -> None:
+        if observer._vad_enabled:
+            await observer._send(message)
+
+    return send

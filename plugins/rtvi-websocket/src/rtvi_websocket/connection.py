@@ -141,6 +141,7 @@ class Connection(asyncio.BufferedProtocol):
                 timer.cancel()
         if self._keepalive is not None:
             self._keepalive.stop()
+            self._keepalive = None  # it holds this connection's methods: a reference cycle
         if self._writable is not None and not self._writable.done():
             self._writable.set_result(None)
         listener, self._listener = self._listener, None
