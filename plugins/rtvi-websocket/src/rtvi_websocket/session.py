@@ -88,6 +88,9 @@ class Session:
         finally:
             self.connection.close(code, reason)
             self.server.session_ended(self)
+            # The transport and its processors refer to each other (a cycle the cyclic GC
+            # frees): keep the connection, its buffers and protocol state, out of it.
+            self.transport.attach(None)
 
     async def cancel(self, reason: str) -> None:
         """Cancel the pipeline (the server is shutting down, or the client left)."""

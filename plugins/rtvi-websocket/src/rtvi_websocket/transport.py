@@ -173,8 +173,8 @@ class WebSocketTransport(BaseTransport, Component):
         """The client's connection (None until the server attaches one)."""
         return self._connection
 
-    def attach(self, connection: Connection) -> None:
-        """Bind this transport to a client's connection (done by the server)."""
+    def attach(self, connection: Connection | None) -> None:
+        """Bind this transport to a client's connection (done by the server; None once the session is over)."""
         self._connection = connection
 
     async def send(self, payload: bytes | None) -> None:
