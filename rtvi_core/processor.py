@@ -379,32 +379,37 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
     async def _work(self, scope: anyio.CancelScope) -> None:
         inbox = self._inbox
         assert inbox is not None  # a worker starts for a queued frame
-        # No local for the runtime: a cancelled worker's frame outlives it in the
-        # traceback of its CancelledError (a cycle in anyio), and would keep the run alive.
-        with scope:
-            self._worker_task_id = anyio.get_current_task().id
-            while True:
-                budget = _FRAMES_PER_TURN
-                # The scope check stops a worker replaced after an interruption even if
-                # the cancelled processing swallowed the cancellation.
-                while inbox and self._worker_scope is scope:
-                    frame, direction = inbox.popleft()
-                    self._current = frame
-                    try:
-                        await self.process_frame(frame, direction)
-                    except Exception as exc:
-                        await self._report_failure(frame, exc)
-                    self._current = None
-                    budget -= 1
-                    if not budget:
-                        # Let other processors and sessions run; the frames just pushed
-                        # downstream are then handled while still in the CPU cache.
-                        budget = _FRAMES_PER_TURN
-                        await anyio.sleep(0)
-                waiter = self.runtime.new_waiter()
-                self._wakeup = waiter
-                await waiter.wait()
-                self._wakeup = None
+        try:
+            with scope:
+                self._worker_task_id = anyio.get_current_task().id
+                while True:
+                    budget = _FRAMES_PER_TURN
+                    # The scope check stops a worker replaced after an interruption even if
+                    # the cancelled processing swallowed the cancellation.
+                    while inbox and self._worker_scope is scope:
+                        frame, direction = inbox.popleft()
+                        self._current = frame
+                        try:
+                            await self.process_frame(frame, direction)
+                        except Exception as exc:
+                            await self._report_failure(frame, exc)
+                        self._current = None
+                        budget -= 1
+                        if not budget:
+                            # Let other processors and sessions run; the frames just pushed
+                            # downstream are then handled while still in the CPU cache.
+                            budget = _FRAMES_PER_TURN
+                            await anyio.sleep(0)
+                    waiter = self.runtime.new_waiter()
+                    self._wakeup = waiter
+                    await waiter.wait()
+                    self._wakeup = None
+        except BaseException:
+            # The end of the run cancels the worker: the CancelledError's traceback keeps
+            # this frame, and anyio's task group keeps the error in a reference cycle (left
+            # to the cyclic GC). Keep neither the processor nor its frames in that frame.
+            self = inbox = frame = direction = waiter = None  # type: ignore[assignment]
+            raise
         # Cancelled (interruption or end of run); a fresh worker takes over what is left.
         if self._worker_scope is scope:
             self._worker_scope = None
