@@ -36,7 +36,11 @@ def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
 
 def encode_message(message: dict[str, Any]) -> bytes:
     """One RTVI message as a binary ``Frame``."""
-    data = json.dumps(message, separators=(",", ":")).encode()
+    return encode_json(json.dumps(message, separators=(",", ":")).encode())
+
+
+def encode_json(data: bytes) -> bytes:
+    """JSON text, as it is (even what ``json`` could not build), as a binary message ``Frame``."""
     inner = bytes([_DATA_TAG]) + _varint(len(data)) + data
     return bytes([_MESSAGE_TAG]) + _varint(len(inner)) + inner
 
