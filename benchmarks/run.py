@@ -373,7 +373,8 @@ def main() -> int:
         parser.error(f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}")
     names = only or [name for name, spec in SCENARIOS.items() if spec.get("default", True)]
     frameworks = tuple(args.framework or FRAMEWORKS)
-    pythons = {"pipecat": args.pipecat_python, "rtvi_core": args.rtvi_python}
+    # Absolute (scenarios run in scenarios/), not resolved (a venv's python is a symlink).
+    pythons = {"pipecat": os.path.abspath(args.pipecat_python), "rtvi_core": os.path.abspath(args.rtvi_python)}
     for fw in sorted({fw for name in names for fw in scenario_frameworks(name, frameworks)}):
         if not Path(pythons[fw]).exists():
             print(f"missing interpreter for {fw}: {pythons[fw]}\n"
