@@ -18,7 +18,7 @@ sends ``client-message`` pings one after the other for the whole run while an
 
 The attacker then sends a ping and waits for its answer (or for the server to close
 it): the server has handled everything by then. Reported per attack: the bystander's
-round trips during the attack window (from the first attack byte to 0.5 s after the
+round trips during the attack window (from the first attack byte to 2 s after the
 attacker is done): count, p50, p99, max; the server's ``/health`` loop lag at the end
 (``max_ms`` covers the last 60 s: warm-up included; ``stalls`` counted during the
 attack) when the server has a loop monitor; how the attacker ended (answered, error
@@ -54,6 +54,7 @@ FAULTY = ROOT / "tests" / "hostile" / "run_with_faulty_providers.py"
 MAX_TEXT_CHARS = 16_384
 ATTACK_TIMEOUT = 60.0
 PING_EVERY = 0.01
+TAIL = 2.0  # the window goes on this long after the attacker's answer
 HUNG_TIMEOUT = 30.0  # the start deadline (start_timeout_secs) is 10 s
 
 
@@ -169,9 +170,12 @@ async def attack_outcome(attacker: VoiceSession, name: str) -> dict:
         else:
             if attack is not None:
                 await attack(attacker)
-            reply, _ = await asyncio.wait_for(
-                attacker.request("client-message", {"t": "ping", "d": "after"}), ATTACK_TIMEOUT)
-            outcome["answered"] = reply.get("type")
+            ping = asyncio.ensure_future(attacker.request("client-message", {"t": "ping", "d": "after"}))
+            await asyncio.wait([ping, attacker.closed], timeout=ATTACK_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+            if not ping.done():
+                ping.cancel()
+                raise ServerError("closed by the server" if attacker.closed.done() else "no answer")
+            outcome["answered"] = ping.result()[0].get("type")
     except (ServerError, asyncio.TimeoutError) as exc:
         outcome["answered"] = f"{type(exc).__name__}: {str(exc)[:160]}"
     outcome["errors"] = attacker.other_messages.get("error", 0)
@@ -188,6 +192,8 @@ async def one_attack(name: str, cmd: list[str], settle: float) -> dict:
             hung = asyncio.ensure_future(attack_outcome(attacker, name))
         warm = await VoiceSession.connect(server.host, server.port)
         await warm.ready()
+        for rate in (8000, 16000, 48000):  # the first resampling loads soxr: not the attack's cost
+            warm.send_audio(bytes(rate // 50 * 2), sample_rate=rate)
         await warm.request("client-message", {"t": "ping", "d": 0})
         await warm.close()
         if name != "hung_start":
@@ -202,7 +208,7 @@ async def one_attack(name: str, cmd: list[str], settle: float) -> dict:
         start = time.perf_counter()
         outcome = await (hung if name == "hung_start" else attack_outcome(attacker, name))
         done = time.perf_counter()
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(TAIL)
         end = time.perf_counter()
         after = await loop_state(server)
         pinging.cancel()
@@ -253,27 +259,33 @@ async def sessions_left(server: Server, timeout: float = 20.0) -> int:
         await asyncio.sleep(0.1)
 
 
-def hang_bot(bot_file: Path, directory: Path) -> Path:
-    """The bot file with the ``hang-once`` TTS (its first session never starts), next to it."""
+def hang_bot(bot_file: Path) -> Path:
+    """The bot file with the ``hang-once`` TTS (its first session never starts), beside it
+    (its ``local_actions`` are found there); the caller removes it."""
     text = bot_file.read_text().replace('[tts]\nuse = "tone"', '[tts]\nuse = "hang-once"')
-    path = directory / "stall-hang.toml"
-    path.write_text(text)
-    return path
+    fd, name = tempfile.mkstemp(prefix=".stall-hang-", suffix=".toml", dir=bot_file.parent)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    return Path(name)
 
 
 async def run(args: Any) -> dict:
     bot_file = Path(args.bot_file)
     names = [n for n in args.attacks.split(",") if n]
     results: dict[str, Any] = {"loadavg_start": os.getloadavg(), "attacks": {}}
-    with tempfile.TemporaryDirectory(dir=WS_DIR) as tmp:
-        for name in names:
-            if name == "hung_start":
-                cmd = [sys.executable, str(FAULTY), "run", str(hang_bot(bot_file, Path(tmp))), "--port", "0"]
+    for name in names:
+        hung_bot = hang_bot(bot_file) if name == "hung_start" else None
+        try:
+            if hung_bot is not None:
+                cmd = [sys.executable, str(FAULTY), "run", str(hung_bot), "--port", "0"]
             else:
                 cmd = server_command("rtvi_core", bot_file, "")
             print(f"[stall] {name} ...", file=sys.stderr, flush=True)
             results["attacks"][name] = await one_attack(name, cmd, args.settle)
-            print(f"[stall] {name}: {json.dumps(results['attacks'][name])[:300]}", file=sys.stderr, flush=True)
+        finally:
+            if hung_bot is not None:
+                hung_bot.unlink()
+        print(f"[stall] {name}: {json.dumps(results['attacks'][name])[:300]}", file=sys.stderr, flush=True)
     results["loadavg_end"] = os.getloadavg()
     return results
 
