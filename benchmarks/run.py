@@ -104,7 +104,7 @@ SCENARIOS: dict[str, dict] = {
     "stall": {
         "args": [],
         "quick_args": ["--quick"],
-        "reps": 1,
+        "reps": 3,
         "quick_reps": 1,
         "timeout": 1800,
         "frameworks": ("rtvi_core",),
