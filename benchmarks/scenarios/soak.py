@@ -51,7 +51,7 @@ from client import ServerError, http_request  # noqa: E402
 from procstat import rss_kib  # noqa: E402
 from voice_session import VoiceSession, silence, tone  # noqa: E402
 from wire import encode_message, rtvi  # noqa: E402
-from ws_sessions import Server, server_command  # noqa: E402
+from ws_sessions import Server, run_against, server_command  # noqa: E402
 
 ROUND_TIMEOUT = 30.0
 TURN_TIMEOUT = 10.0
@@ -273,18 +273,8 @@ def main() -> None:
         _common.emit("soak", args.framework, {"skipped": "rtvi_core only"})
         return
     server = Server(server_command("rtvi_core", Path(args.bot_file), ""), WS_DIR)
-    try:
-        try:
-            results = asyncio.run(run(args, server))
-        except Exception as exc:
-            sys.stderr.write(f"--- server log tail ---\n{server.log_tail()}\n")
-            raise SystemExit(f"soak failed: {type(exc).__name__}: {exc}") from exc
-        results["shutdown"] = server.stop(args.stop_timeout)
-        log = server.log_text()
-        results["server_log_lines"] = log.count("\n")
-        results["server_warnings"] = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line][:20]
-    finally:
-        server.cleanup()
+    results, log = run_against(server, "soak", lambda s: run(args, s), args.stop_timeout)
+    results["server_warnings"] = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line][:20]
     _common.emit("soak", args.framework, results,
                  params={k: v for k, v in vars(args).items() if k != "framework"})
 

@@ -44,6 +44,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Awaitable, Callable
 
 import _common
 
@@ -112,6 +113,24 @@ class Server:
             self.proc.wait()
         self.log.close()
         os.unlink(self.log.name)
+
+
+def run_against(server: Server, scenario: str, load: Callable[[Server], Awaitable[dict]],
+                stop_timeout: float) -> tuple[dict, str]:
+    """``load(server)``, then SIGTERM: its results (plus ``shutdown`` and ``server_log_lines``)
+    and the server's log. A failure prints the log's tail and exits naming ``scenario``."""
+    try:
+        try:
+            results = asyncio.run(load(server))
+        except Exception as exc:
+            sys.stderr.write(f"--- server log tail ---\n{server.log_tail()}\n")
+            raise SystemExit(f"{scenario} failed: {type(exc).__name__}: {exc}") from exc
+        results["shutdown"] = server.stop(stop_timeout)
+        log = server.log_text()
+        results["server_log_lines"] = log.count("\n")
+    finally:
+        server.cleanup()
+    return results, log
 
 
 def server_command(framework: str, bot_file: Path, pipecat_log_level: str) -> list[str]:
@@ -320,17 +339,7 @@ def main() -> None:
     args = parser.parse_args()
 
     server = Server(server_command(args.framework, Path(args.bot_file), args.pipecat_log_level), WS_DIR)
-    try:
-        try:
-            results = asyncio.run(run(args, server))
-        except Exception as exc:
-            sys.stderr.write(f"--- server log tail ---\n{server.log_tail()}\n")
-            raise SystemExit(f"ws_sessions failed: {type(exc).__name__}: {exc}") from exc
-        results["shutdown"] = server.stop(args.stop_timeout)
-        log = server.log_text()
-        results["server_log_lines"] = log.count("\n")
-    finally:
-        server.cleanup()
+    results, _ = run_against(server, "ws_sessions", lambda s: run(args, s), args.stop_timeout)
     _common.emit("ws_sessions", args.framework, results, server_cmd=server.cmd,
                  params={k: v for k, v in vars(args).items() if k != "framework"})
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import weakref
-from typing import Any, Iterator
+from typing import Any, Awaitable, Callable, Iterator
 
 import anyio
 import pytest
-from server_support import client, serving, sessions_ended
+from server_support import Client, client, serving, sessions_ended
 
 from rtvi_websocket.server import SessionServer
 
@@ -58,27 +58,31 @@ async def gone(refs: list[weakref.ref[Any]]) -> list[str]:
     return alive
 
 
-@pytest.mark.usefixtures("no_cyclic_gc")
-async def test_a_session_that_ends_normally_is_freed_without_the_cyclic_gc():
+async def alive_after(talk: Callable[[Client], Awaitable[None]]) -> list[str]:
+    """Serve the test bot, run one session doing ``talk`` then leaving; what of it is still alive."""
     async with serving() as server:
         refs = watch_sessions(server)
         async with client(server) as bot:
             await bot.ready()
-            assert (await bot.request("ping", 1))["type"] == "server-response"
-            await bot.send("send-text", {"content": "hello there"})
-            await bot.wait_for("bot-stopped-speaking", timeout=15)
+            await talk(bot)
         await sessions_ended(server)
-        assert refs and await gone(refs) == []
+        assert refs
+        return await gone(refs)
+
+
+async def ping_and_hear_an_answer(bot: Client) -> None:
+    assert (await bot.request("ping", 1))["type"] == "server-response"
+    await bot.send("send-text", {"content": "hello there"})
+    await bot.wait_for("bot-stopped-speaking", timeout=15)
+
+
+async def vanish_while_the_bot_speaks(bot: Client) -> None:
+    await bot.send("send-text", {"content": "a long answer " * 5})
+    await bot.wait_for("bot-started-speaking", timeout=15)
+    bot.ws.transport.abort()  # no close handshake
 
 
 @pytest.mark.usefixtures("no_cyclic_gc")
-async def test_a_session_whose_client_vanishes_mid_turn_is_freed_without_the_cyclic_gc():
-    async with serving() as server:
-        refs = watch_sessions(server)
-        async with client(server) as bot:
-            await bot.ready()
-            await bot.send("send-text", {"content": "a long answer " * 5})
-            await bot.wait_for("bot-started-speaking", timeout=15)
-            bot.ws.transport.abort()  # no close handshake
-        await sessions_ended(server)
-        assert refs and await gone(refs) == []
+@pytest.mark.parametrize("talk", [ping_and_hear_an_answer, vanish_while_the_bot_speaks])
+async def test_an_ended_session_is_freed_without_the_cyclic_gc(talk):
+    assert await alive_after(talk) == []
