@@ -40,6 +40,17 @@ class Component:
         missing. Default: nothing to load.
         """
 
+    @classmethod
+    def missing(cls) -> str | None:
+        """What the component lacks to run with its default parameters, or None.
+
+        An optional package or a model that is not installed, said in one sentence with
+        the command that installs it (``rtvi plugins`` shows it beside the component's
+        name). It must be cheap: look for modules and files, load nothing. Default:
+        nothing is missing.
+        """
+        return None
+
 
 class LazyConfig:
     """A ``Config`` class attribute resolved on first access, from ``"module:Name"``.

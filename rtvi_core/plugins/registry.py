@@ -96,6 +96,20 @@ class Registration:
         """The component's one-line ``DESCRIPTION`` (may be empty)."""
         return getattr(self.obj, "DESCRIPTION", "") or ""
 
+    def missing(self) -> str | None:
+        """What the component lacks to run with its defaults (see ``Component.missing``).
+
+        None when nothing is missing or the component does not say; a ``missing()``
+        that raises is reported as its exception.
+        """
+        missing = getattr(self.obj, "missing", None)
+        if not callable(missing):
+            return None
+        try:
+            return missing()
+        except Exception as exc:  # a plugin's check must not break a listing
+            return f"cannot tell what it needs: {type(exc).__name__}: {exc}"
+
     def validate(self, params: Mapping[str, Any] | None = None) -> BaseModel:
         """``params`` checked against the component's ``Config`` (pydantic ``ValidationError``)."""
         if self.config_model is None:

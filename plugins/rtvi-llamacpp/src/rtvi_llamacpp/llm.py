@@ -9,7 +9,7 @@ import anyio
 from rtvi_core.plugins import LazyConfig
 from rtvi_openai import OpenAILLMService
 
-from . import logger
+from .log import logger
 from .server import LlamaCppUnavailable, ServerSettings, shared_server_url
 
 

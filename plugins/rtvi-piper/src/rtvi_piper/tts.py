@@ -8,10 +8,10 @@ import anyio.to_thread
 
 from rtvi_core.audio import StreamResampler
 from rtvi_core.frames import StartFrame
-from rtvi_core.plugins.component import Component, LazyConfig
+from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.services.tts import TTSService, WordTimestamp
 
-from . import logger
+from .log import logger
 from .voices import Voice, VoiceError, load_voice, resolve_speaker, resolve_voice, synthesis_config
 from .words import assign_words, phoneme_words, word_start_samples
 
@@ -69,6 +69,15 @@ class PiperTTSService(TTSService, Component):
     def preload(self) -> None:
         """Load the voice into the process-wide cache (blocking), before any session."""
         self._load()
+
+    @classmethod
+    def missing(cls) -> str | None:
+        """The bot-file default voice, when it is not installed (with its install command)."""
+        try:
+            resolve_voice(cls.Config.model_fields["voice"].default)
+        except VoiceError as exc:
+            return str(exc)
+        return None
 
     def _load(self) -> tuple[Voice, Any]:
         files = resolve_voice(self.voice_name)

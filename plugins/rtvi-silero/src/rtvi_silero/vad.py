@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rtvi_core.plugins.component import LazyConfig
+from rtvi_core.plugins import LazyConfig
 from rtvi_core.services.vad import VADParams, VADState
 
-from . import logger
+from .log import logger
 from .model import SileroModelError, SileroStream, load_model, resolve_model_path
 from .analyzer_base import PluginVADAnalyzer
 from .windows import ResampledWindows
@@ -92,6 +92,15 @@ class SileroVADAnalyzer(PluginVADAnalyzer):
     def preload(self) -> None:
         """Load the shared model (once per process), before any session."""
         load_model(self._model_path)
+
+    @classmethod
+    def missing(cls) -> str | None:
+        """onnxruntime or the default model, when not installed (with the install command)."""
+        try:
+            resolve_model_path(None)
+        except SileroModelError as exc:
+            return str(exc)
+        return None
 
     def num_frames_required(self) -> int:
         """32 ms of audio at the stream's rate (512 samples at 16 kHz, 256 at 8 kHz)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from rtvi_core.plugins.component import LazyConfig
+from rtvi_core.plugins import LazyConfig
 from rtvi_core.services.vad import VADParams
 
 from .analyzer_base import PluginVADAnalyzer
@@ -54,6 +54,15 @@ class WebRTCVADAnalyzer(PluginVADAnalyzer):
         self._rate = 0
         self._windows: ResampledWindows | None = None
         self._speech = False
+
+    @classmethod
+    def missing(cls) -> str | None:
+        """The webrtcvad module, when not installed (with the install command)."""
+        try:
+            check_webrtcvad()
+        except ImportError as exc:
+            return str(exc)
+        return None
 
     def num_frames_required(self) -> int:
         """``frame_ms`` of audio at the stream's rate."""

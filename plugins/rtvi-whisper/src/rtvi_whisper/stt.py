@@ -11,8 +11,9 @@ from rtvi_core.frames import Frame, StartFrame, TranscriptionFrame
 from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.services.stt import SegmentedSTTService
 
-from .loader import ModelKey, cached_model, load_model, logger
+from .loader import ModelKey, cached_model, load_model
 from .locate import WhisperModelError, locate_model
+from .log import logger
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -91,6 +92,15 @@ class WhisperSTTService(SegmentedSTTService, Component):
     def preload(self) -> None:
         """Load the model into the process-wide cache (blocking), before any session."""
         load_model(self._key)
+
+    @classmethod
+    def missing(cls) -> str | None:
+        """The bot-file default model, when it is not installed (with its install command)."""
+        try:
+            locate_model(cls.Config.model_fields["model"].default)
+        except WhisperModelError as exc:
+            return str(exc)
+        return None
 
     async def _load(self) -> WhisperModel:
         model = cached_model(self._key)
