@@ -27,7 +27,7 @@ from websockets.asyncio.client import connect
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # schedstat CPU and VmRSS of the server process: shared with benchmarks/scenarios/ws_sessions.py
-sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "benchmarks", "ws"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "ws"))
 from procstat import TICKS_PER_SECOND as TICK, cpu_ns, cpu_ticks, rss_kib  # noqa: E402
 
 KINDS = ["fastapi", "raw", "wssansio", "wssansio-anyio", "websockets", "h11wsproto", "aiohttp", "uvicorn-sansio", "uvicorn-websockets", "uvicorn-wsproto"]
