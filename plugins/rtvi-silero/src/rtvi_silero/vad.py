@@ -34,8 +34,9 @@ class SileroVADAnalyzer(PluginVADAnalyzer):
     rate when it is one of those, else 16000; other stream rates are resampled with
     soxr). Used as the stream's rate when no transport sets one.
     ``model_path``: a Silero ``.onnx`` file (None: the ``silero-vad`` wheel's model,
-    else faster-whisper's). The model is loaded once per process, when the first
-    analyzer using it gets its stream's rate (at the transport's start), and shared;
+    else faster-whisper's). The model is loaded once per process — by :meth:`preload`
+    (``rtvi run``, before it listens), else when the first analyzer using it gets its
+    stream's rate (at the transport's start) — and shared;
     each analyzer keeps its own recurrent state, reset at the end of every turn and
     after ``reset_after_secs`` of quiet.
     """

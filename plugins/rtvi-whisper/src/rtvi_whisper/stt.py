@@ -30,8 +30,9 @@ class WhisperSTTService(SegmentedSTTService, Component):
     The model is resolved when the service is built (:func:`~rtvi_whisper.locate.locate_model`:
     ``model`` is a packaged model name such as ``"tiny.en"``, a CTranslate2 model
     directory, or with ``download=True`` a faster-whisper name fetched from the hub)
-    and loaded at the StartFrame, once per process for all sessions with the same
-    settings. Transcription runs in a worker thread; sessions share the model, and
+    and loaded once per process for all sessions with the same settings: by
+    :meth:`preload` (``rtvi run``, before it listens), else at the first StartFrame.
+    Transcription runs in a worker thread; sessions share the model, and
     CTranslate2 runs up to ``num_workers`` transcriptions at once.
 
     ``language``: a language code, or ``None``/``"auto"`` to detect it (multilingual models).
