@@ -30,7 +30,7 @@ DEFAULT_VOICE_STACK: dict[str, tuple[str, ...]] = {
 #: What the default bot requires for its best choices, as a package lists its
 #: dependencies: the distribution providing each, with the extras its default model
 #: needs. Only the bot that wants a plugin can name it while it is not installed; an
-#: installed plugin says itself what else a component lacks (``Component.missing``).
+#: installed plugin says itself what else a component lacks (``Component.check_installed``).
 DEFAULT_VOICE_REQUIREMENTS = {
     "silero": "rtvi-silero",
     "whisper": "rtvi-whisper[tiny-en]",

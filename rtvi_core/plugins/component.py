@@ -41,15 +41,13 @@ class Component:
         """
 
     @classmethod
-    def missing(cls) -> str | None:
-        """What the component lacks to run with its default parameters, or None.
+    def check_installed(cls) -> None:
+        """Raise when what the component needs to run with its default parameters (an
+        optional package, a model) is not installed, saying what to install.
 
-        An optional package or a model that is not installed, said in one sentence with
-        the command that installs it (``rtvi plugins`` shows it beside the component's
-        name). It must be cheap: look for modules and files, load nothing. Default:
-        nothing is missing.
+        ``rtvi plugins`` shows the exception's message under the component's name. It
+        must be cheap: look for modules and files, load nothing. Default: nothing to check.
         """
-        return None
 
 
 class LazyConfig:

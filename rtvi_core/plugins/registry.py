@@ -97,18 +97,17 @@ class Registration:
         return getattr(self.obj, "DESCRIPTION", "") or ""
 
     def missing(self) -> str | None:
-        """What the component lacks to run with its defaults (see ``Component.missing``).
-
-        None when nothing is missing or the component does not say; a ``missing()``
-        that raises is reported as its exception.
-        """
-        missing = getattr(self.obj, "missing", None)
-        if not callable(missing):
+        """What the component lacks to run with its defaults: the message of its
+        ``check_installed()`` (see :class:`~rtvi_core.plugins.Component`); None when
+        the check passes or the component has none."""
+        check = getattr(self.obj, "check_installed", None)
+        if not callable(check):
             return None
         try:
-            return missing()
-        except Exception as exc:  # a plugin's check must not break a listing
-            return f"cannot tell what it needs: {type(exc).__name__}: {exc}"
+            check()
+        except Exception as exc:  # whatever a plugin's check raises is what it lacks
+            return str(exc) or type(exc).__name__
+        return None
 
     def validate(self, params: Mapping[str, Any] | None = None) -> BaseModel:
         """``params`` checked against the component's ``Config`` (pydantic ``ValidationError``)."""

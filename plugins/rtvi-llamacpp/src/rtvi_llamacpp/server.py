@@ -61,18 +61,12 @@ def shared_server_url(settings: ServerSettings) -> str:
         return server.listening_address
 
 
-def missing_default() -> str | None:
-    """What the default setup (xllamacpp, SmolLM2) lacks, with the install command; None: nothing.
-
-    Looks for the packages without importing them.
-    """
+def check_default_installed() -> None:
+    """Raise :class:`LlamaCppUnavailable` naming the install command unless xllamacpp and
+    the default model (SmolLM2) are installed. Looks for them without importing them."""
     if importlib.util.find_spec("xllamacpp") is None:
-        return f"xllamacpp is not installed: {INSTALL_XLLAMACPP}"
-    try:
-        smollm2_path()
-    except LlamaCppUnavailable as exc:
-        return str(exc)
-    return None
+        raise LlamaCppUnavailable(f"xllamacpp is not installed: {INSTALL_XLLAMACPP}")
+    smollm2_path()
 
 
 def smollm2_path() -> Path:

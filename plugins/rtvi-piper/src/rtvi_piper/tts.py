@@ -71,13 +71,10 @@ class PiperTTSService(TTSService, Component):
         self._load()
 
     @classmethod
-    def missing(cls) -> str | None:
-        """The bot-file default voice, when it is not installed (with its install command)."""
-        try:
-            resolve_voice(cls.Config.model_fields["voice"].default)
-        except VoiceError as exc:
-            return str(exc)
-        return None
+    def check_installed(cls) -> None:
+        """Raise :class:`VoiceError` naming the install command unless the bot-file
+        default voice is installed."""
+        resolve_voice(cls.Config.model_fields["voice"].default)
 
     def _load(self) -> tuple[Voice, Any]:
         files = resolve_voice(self.voice_name)

@@ -95,13 +95,10 @@ class SileroVADAnalyzer(PluginVADAnalyzer):
         load_model(self._model_path)
 
     @classmethod
-    def missing(cls) -> str | None:
-        """onnxruntime or the default model, when not installed (with the install command)."""
-        try:
-            resolve_model_path(None)
-        except SileroModelError as exc:
-            return str(exc)
-        return None
+    def check_installed(cls) -> None:
+        """Raise :class:`SileroModelError` naming the install command unless onnxruntime
+        and the default model are installed."""
+        resolve_model_path(None)
 
     def num_frames_required(self) -> int:
         """32 ms of audio at the stream's rate (512 samples at 16 kHz, 256 at 8 kHz)."""

@@ -56,13 +56,9 @@ class WebRTCVADAnalyzer(PluginVADAnalyzer):
         self._speech = False
 
     @classmethod
-    def missing(cls) -> str | None:
-        """The webrtcvad module, when not installed (with the install command)."""
-        try:
-            check_webrtcvad()
-        except ImportError as exc:
-            return str(exc)
-        return None
+    def check_installed(cls) -> None:
+        """Raise ``ImportError`` naming the install command unless webrtcvad is installed."""
+        check_webrtcvad()
 
     def num_frames_required(self) -> int:
         """``frame_ms`` of audio at the stream's rate."""

@@ -95,13 +95,10 @@ class WhisperSTTService(SegmentedSTTService, Component):
         load_model(self._key)
 
     @classmethod
-    def missing(cls) -> str | None:
-        """The bot-file default model, when it is not installed (with its install command)."""
-        try:
-            locate_model(cls.Config.model_fields["model"].default)
-        except WhisperModelError as exc:
-            return str(exc)
-        return None
+    def check_installed(cls) -> None:
+        """Raise :class:`WhisperModelError` naming the install command unless the bot-file
+        default model is installed."""
+        locate_model(cls.Config.model_fields["model"].default)
 
     async def _load(self) -> WhisperModel:
         model = cached_model(self._key)
