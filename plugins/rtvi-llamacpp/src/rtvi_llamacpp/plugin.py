@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rtvi_core.plugins import hookimpl
+from rtvi_core.hookspecs import hookimpl
 
 from .llm import LlamaCppLLMService
 

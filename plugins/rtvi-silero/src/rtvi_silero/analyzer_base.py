@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rtvi_core.plugins import Component
+from rtvi_core.plugins.component import Component
 from rtvi_core.services.vad import VADAnalyzer, VADParams
 
 if TYPE_CHECKING:

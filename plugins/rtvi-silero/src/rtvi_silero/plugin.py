@@ -6,7 +6,7 @@ from typing import Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rtvi_core.plugins import hookimpl
+from rtvi_core.hookspecs import hookimpl
 
 from .model import SileroModelError, resolve_model_path
 from .vad import SileroVADAnalyzer
