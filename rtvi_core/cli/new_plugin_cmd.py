@@ -104,7 +104,7 @@ def scaffold_plugin(name: str, kind: str, directory: str | Path = ".", *, descri
     target = Path(directory) / f"rtvi-{name}"
     if target.exists():
         raise CommandError(f"rtvi new-plugin: {target} already exists")
-    package = target / tokens["__PACKAGE__"]
+    package = target / "src" / tokens["__PACKAGE__"]
     outputs: list[tuple[str, Path]] = [  # template (under templates/plugin/) -> file written
         ("pyproject.toml", target / "pyproject.toml"),
         ("README.md", target / "README.md"),
