@@ -67,6 +67,7 @@ def test_listing_shows_good_plugins_and_isolates_the_bad_ones(plugin_python: Pat
         "name": "good", "distribution": "rtvi-test-good", "version": "1.0.0",
         "registered": {"llm": ["shout"], "processors": ["upper-text"],
                        "cli_commands": ["good-hello"]},
+        "missing": {},
     }
     # the imposter keeps its free name; the two taken ones are refused, naming their owners
     assert plugins["imposter"]["registered"] == {"tts": ["whisper"]}

@@ -40,6 +40,15 @@ class Component:
         missing. Default: nothing to load.
         """
 
+    @classmethod
+    def check_installed(cls) -> None:
+        """Raise when what the component needs to run with its default parameters (an
+        optional package, a model) is not installed, saying what to install.
+
+        ``rtvi plugins`` shows the exception's message under the component's name. It
+        must be cheap: look for modules and files, load nothing. Default: nothing to check.
+        """
+
 
 class LazyConfig:
     """A ``Config`` class attribute resolved on first access, from ``"module:Name"``.

@@ -9,8 +9,8 @@ import anyio
 from rtvi_core.plugins import LazyConfig
 from rtvi_openai import OpenAILLMService
 
-from . import logger
-from .server import LlamaCppUnavailable, ServerSettings, shared_server_url
+from .log import logger
+from .server import LlamaCppUnavailable, ServerSettings, check_default_installed, shared_server_url
 
 
 class LlamaCppLLMService(OpenAILLMService):
@@ -60,6 +60,11 @@ class LlamaCppLLMService(OpenAILLMService):
             parallel=fields.pop("parallel"),
         )
         return cls(server=server, **fields)
+
+    @classmethod
+    def check_installed(cls) -> None:
+        """Raise :class:`LlamaCppUnavailable` unless xllamacpp and SmolLM2 are installed."""
+        check_default_installed()
 
     async def prepare(self) -> str | None:
         """Start (or join) the shared server and point the requests at it."""

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import logger
+from .log import logger
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_XLLAMACPP = "pip install xllamacpp"
@@ -59,6 +59,14 @@ def shared_server_url(settings: ServerSettings) -> str:
         if server is None:
             server = _servers[settings] = _start(settings)
         return server.listening_address
+
+
+def check_default_installed() -> None:
+    """Raise :class:`LlamaCppUnavailable` naming the install command unless xllamacpp and
+    the default model (SmolLM2) are installed. Looks for them without importing them."""
+    if importlib.util.find_spec("xllamacpp") is None:
+        raise LlamaCppUnavailable(f"xllamacpp is not installed: {INSTALL_XLLAMACPP}")
+    smollm2_path()
 
 
 def smollm2_path() -> Path:

@@ -26,30 +26,13 @@ import time
 from websockets.asyncio.client import connect
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# schedstat CPU and VmRSS of the server process: shared with benchmarks/scenarios/ws_sessions.py
-sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "benchmarks", "ws"))
+# schedstat CPU, VmRSS and the RTVI frame: shared with benchmarks/scenarios/ws_sessions.py
+sys.path.insert(0, os.path.join(HERE, "..", "..", "ws"))
 from procstat import TICKS_PER_SECOND as TICK, cpu_ns, cpu_ticks, rss_kib  # noqa: E402
+from wire import encode_message, rtvi  # noqa: E402  (the RTVI frame ws_sessions sends too)
 
 KINDS = ["fastapi", "raw", "wssansio", "wssansio-anyio", "websockets", "h11wsproto", "aiohttp", "uvicorn-sansio", "uvicorn-websockets", "uvicorn-wsproto"]
-
-
-def rtvi_frame() -> bytes:
-    js = json.dumps({"label": "rtvi-ai", "type": "client-message", "id": "c0ffee12",
-                     "data": {"t": "get-weather", "d": {"city": "Paris", "units": "metric"}}}).encode()
-
-    def varint(n):
-        out = bytearray()
-        while n >= 0x80:
-            out.append(n & 0x7F | 0x80)
-            n >>= 7
-        out.append(n)
-        return bytes(out)
-
-    inner = b"\x0a" + varint(len(js)) + js
-    return b"\x22" + varint(len(inner)) + inner
-
-
-PAYLOAD = rtvi_frame()
+PAYLOAD = encode_message(rtvi("client-message", "c0ffee12", {"t": "get-weather", "d": {"city": "Paris", "units": "metric"}}))
 
 
 async def http(port: int, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
