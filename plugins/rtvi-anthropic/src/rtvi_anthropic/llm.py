@@ -1,0 +1,214 @@
+"""``AnthropicLLMService``: Claude through the streaming Messages API."""
+
+from __future__ import annotations
+
+import os
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any, AsyncIterator, Mapping
+from urllib.parse import urlsplit
+
+from rtvi_core.frames import EndFrame, StartFrame
+from rtvi_core.plugins import Component, LazyConfig
+from rtvi_core.services.llm import LLMOutput, LLMService
+from rtvi_core.services.llm_context import LLMContext
+from rtvi_openai.llm import is_loopback_url
+
+from . import logger
+from .errors import AnthropicRequestError
+from .reply import ReplyReader
+from .request import cached, convert_messages, convert_tools
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+DEFAULT_MODEL = "claude-haiku-4-5"
+DEFAULT_API_KEY_ENV = "ANTHROPIC_API_KEY"
+#: The ``anthropic-version`` header sent (``extra_headers`` may override it).
+API_VERSION = "2023-06-01"
+
+
+class AnthropicLLMService(LLMService, Component):
+    """An LLM answering through ``POST <base_url>/v1/messages`` with ``stream: true``.
+
+    The context's system messages become the ``system`` prompt, its turns the
+    ``messages`` (tool calls as ``tool_use`` blocks, their results as ``tool_result``
+    blocks, images as ``image`` blocks), its tools Anthropic tools; with
+    ``prompt_caching`` the system prompt and tools are marked for caching. Text
+    deltas become the reply, ``tool_use`` blocks tool calls, and the usage (cache
+    counts included) usage metrics. The API key is ``api_key`` or, read at start,
+    the environment variable ``api_key_env``; a server on the loopback interface
+    needs none. Every failure is a non-fatal error saying what to do; the next turn
+    tries again. An interruption closes the HTTP response at once.
+    """
+
+    PLUGIN_NAME = "anthropic"
+    DESCRIPTION = "Anthropic Claude through the streaming Messages API, with tool use and prompt caching"
+    Config = LazyConfig("rtvi_anthropic.plugin:AnthropicLLMConfig")
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        model: str = DEFAULT_MODEL,
+        api_key: str | None = None,
+        api_key_env: str | None = DEFAULT_API_KEY_ENV,
+        temperature: float | None = None,
+        max_tokens: int = 1024,
+        prompt_caching: bool = False,
+        timeout_secs: float = 30.0,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(model=model, name=name)
+        self.base_url = check_base_url(base_url)
+        self.url = f"{self.base_url}/v1/messages"
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.prompt_caching = prompt_caching
+        self.timeout_secs = timeout_secs
+        self._api_key = api_key
+        self._api_key_env = api_key_env
+        self._extra_headers = dict(extra_headers or {})
+        self._extra_body = dict(extra_body or {})
+        self._headers: dict[str, str] | None = None
+        self._unavailable: str | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    @classmethod
+    def from_config(cls, config: Any) -> AnthropicLLMService:
+        """Build from an ``AnthropicLLMConfig`` (its ``api_key`` is a pydantic ``SecretStr``)."""
+        fields = dict(config)
+        if fields.get("api_key") is not None:
+            fields["api_key"] = fields["api_key"].get_secret_value()
+        return cls(**fields)
+
+    @property
+    def key_source(self) -> str:
+        """Where the API key comes from, for messages."""
+        if self._api_key or not self._api_key_env:
+            return "the [llm] api_key setting"
+        return f"the environment variable {self._api_key_env} (or [llm] api_key)"
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def start(self, frame: StartFrame) -> None:
+        """Read the API key; a missing one is reported at each inference."""
+        await super().start(frame)
+        self._unavailable = self._prepare()
+
+    def _prepare(self) -> str | None:
+        key = self._api_key or (os.environ.get(self._api_key_env) if self._api_key_env else None)
+        headers = {
+            "Accept": "text/event-stream",
+            "Content-Type": "application/json",
+            "anthropic-version": API_VERSION,
+        }
+        if key:
+            headers["x-api-key"] = key
+        self._headers = headers | self._extra_headers
+        if key or not self._api_key_env or is_loopback_url(self.base_url):
+            return None
+        problem = f"Anthropic: no API key for {self.base_url}: set {self.key_source}"
+        logger.error("%s: %s", self, problem)
+        return problem
+
+    async def stop(self, frame: EndFrame) -> None:
+        await super().stop(frame)
+        await self._close_client()
+
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        await self._close_client()
+
+    def _http_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout_secs))
+        return self._client
+
+    async def _close_client(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    # -- inference --------------------------------------------------------------------
+
+    def request_body(self, context: LLMContext) -> dict[str, Any]:
+        """The JSON body of the request for ``context`` (``extra_body`` applied last).
+
+        ``ValueError`` says what in the context cannot be sent.
+        """
+        system, messages = convert_messages(context.messages)
+        if not messages:
+            raise ValueError("the context has no message to answer")
+        tools = convert_tools(context.tools)
+        body: dict[str, Any] = {
+            "model": self.model_name,
+            "max_tokens": self.max_tokens,
+            "messages": messages,
+            "stream": True,
+        }
+        if self.prompt_caching:
+            system_blocks, tools = cached(system, tools)
+            if system_blocks:
+                body["system"] = system_blocks
+        elif system:
+            body["system"] = system
+        if tools:
+            body["tools"] = tools
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        return body | self._extra_body
+
+    async def generate(self, context: LLMContext) -> AsyncIterator[LLMOutput]:
+        if self._headers is None:
+            self._unavailable = self._prepare()  # used outside a pipeline: no StartFrame
+        if self._unavailable:
+            await self.push_error(self._unavailable)
+            return
+        try:
+            body = self.request_body(context)
+        except ValueError as exc:
+            await self._report(AnthropicRequestError(f"Anthropic: cannot send this context: {exc}"))
+            return
+        from .stream import stream_events
+
+        reader = ReplyReader()
+        events = stream_events(self._http_client(), self.url, self._headers or {}, body, self.key_source)
+        try:
+            async with aclosing(events):
+                async for event in events:
+                    text = reader.read(event)
+                    if text:
+                        yield text
+        except ValueError as exc:  # the events are well-formed JSON but make no sense
+            await self._report(AnthropicRequestError(f"Anthropic sent an unusable answer: {exc}"))
+            return
+        except AnthropicRequestError as exc:
+            await self._report(exc)
+            return
+        if reader.stop_reason == "refusal":
+            logger.info("%s: the model declined to answer (stop_reason refusal)", self)
+        for call in reader.calls:
+            yield call
+        usage = reader.usage()
+        if usage is not None:
+            yield usage
+
+    async def _report(self, error: AnthropicRequestError) -> None:
+        logger.debug("%s: %s", self, error)  # the task logs the ErrorFrame
+        await self.push_error(str(error), exception=error)
+
+
+def check_base_url(base_url: str) -> str:
+    """``base_url`` without a trailing slash; ``ValueError`` unless it is an http(s) URL."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL} (the API root, "
+            f"without /v1), not {base_url!r}"
+        )
+    return base_url.rstrip("/")

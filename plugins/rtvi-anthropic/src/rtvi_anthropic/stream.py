@@ -1,0 +1,76 @@
+"""``stream_events``: one streamed ``POST /v1/messages``, event by event.
+
+This module imports httpx; the service imports it on first use.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, AsyncIterator, Mapping
+
+import httpx
+from rtvi_openai.chat_stream import transport_error
+from rtvi_openai.json_object import parse_json_object
+from rtvi_openai.sse import sse_data
+
+from .errors import AnthropicRequestError, event_error, status_error
+
+
+async def stream_events(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: Mapping[str, str],
+    body: dict[str, Any],
+    key_source: str,
+) -> AsyncIterator[dict[str, Any]]:
+    """POST ``body`` to ``url`` and yield each event of the answer up to ``message_stop``.
+
+    ``ping`` events are skipped. Every failure — unreachable server, timeout, an HTTP
+    error, an ``error`` event, a stream that is not SSE of JSON objects or that ends
+    before ``message_stop`` — raises :class:`AnthropicRequestError`. Iterate it inside
+    ``contextlib.aclosing`` so that stopping early closes the response.
+    """
+    try:
+        content = json.dumps(body).encode()
+    except (TypeError, ValueError) as exc:
+        raise AnthropicRequestError(f"Anthropic: cannot encode the request: {exc}") from exc
+    try:
+        async with client.stream("POST", url, content=content, headers=headers) as response:
+            if response.status_code != 200:
+                answer = await response.aread()
+                raise status_error(response.status_code, response.headers, answer, key_source)
+            async for event in _events(url, response, key_source):
+                yield event
+    except httpx.HTTPError as exc:
+        error = transport_error(url, exc, client.timeout.read)
+        raise AnthropicRequestError(f"Anthropic: {error}") from exc
+
+
+async def _events(
+    url: str, response: httpx.Response, key_source: str
+) -> AsyncIterator[dict[str, Any]]:
+    received = False
+    async for data in sse_data(response.aiter_lines()):
+        try:
+            event = parse_json_object(data, "an event")
+        except ValueError as exc:
+            raise AnthropicRequestError(f"Anthropic sent a malformed stream from {url}: {exc}") from None
+        received = True
+        kind = event.get("type")
+        if kind == "error":
+            raise event_error(event, key_source)
+        if kind == "ping":
+            continue
+        yield event
+        if kind == "message_stop":
+            return
+    if not received:
+        content_type = response.headers.get("content-type") or "no content type"
+        raise AnthropicRequestError(
+            f"Anthropic sent a malformed stream from {url}: expected server-sent events "
+            f"of JSON objects, got {content_type}"
+        )
+    raise AnthropicRequestError(
+        f"Anthropic's stream from {url} ended before message_stop (the connection "
+        "dropped); the reply is cut short, try again"
+    )
