@@ -322,6 +322,17 @@ def stall(count: int) -> Fault:
     return after(count, lambda reply: reply.wait_gone())
 
 
+def pings(count: int, every: float) -> Fault:
+    """``count`` events, then a ``ping`` every ``every`` seconds until the client hangs up."""
+
+    async def forever(reply: HTTPReply) -> None:
+        while True:
+            await anyio.sleep(every)
+            await reply.event({"type": "ping"}, "ping")
+
+    return after(count, forever)
+
+
 def silent() -> Fault:
     """Never answer; the reply's ``gone`` is set when the client hangs up."""
 

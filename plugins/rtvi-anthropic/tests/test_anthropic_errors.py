@@ -10,7 +10,7 @@ import socket
 
 import anyio
 import pytest
-from anthropic_fake import FakeAnthropic, after, error_event, fake_anthropic, malformed, raw, silent, stall, status
+from anthropic_fake import FakeAnthropic, after, error_event, fake_anthropic, malformed, pings, raw, silent, stall, status
 
 from rtvi_anthropic import AnthropicLLMService
 from rtvi_core.services.llm_context import LLMContext
@@ -147,6 +147,17 @@ async def test_stalled_stream_times_out(fake: FakeAnthropic) -> None:
         f"Anthropic: {fake.url}/v1/messages did not answer within 0.3 s (timeout_secs)"
     ]
     assert replies.texts == ["Hello! How ", HELLO]
+
+
+async def test_pings_without_progress_time_out(fake: FakeAnthropic) -> None:
+    fake.fail(pings(4, every=0.05))
+    replies = await turns(AnthropicLLMService(base_url=fake.url, timeout_secs=0.3), user(), user())
+    assert [e.error for e in replies.errors] == [
+        f"Anthropic: {fake.url}/v1/messages sent nothing but pings for 0.3 s (timeout_secs)"
+    ]
+    assert replies.texts == ["Hello! ", HELLO]
+    with anyio.fail_after(2):
+        await fake.replies[0].gone.wait()
 
 
 async def test_wrong_key_against_a_server_that_checks_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from anthropic_fake import FakeAnthropic
 
 from rtvi_anthropic import AnthropicLLMService
-from rtvi_core.config import BotFileError, load_bot_text
+from rtvi_core.config import BotFileError, load_bot_file, load_bot_text
 from rtvi_core.plugins import PluginManager
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing.contracts.llm import LLMContract
@@ -80,3 +81,13 @@ async def test_bot_file_key_from_the_environment_is_sent_and_not_shown(registry,
     replies = await LLMContract().infer(llm, LLMContext([{"role": "user", "content": "Hi"}]))
     assert replies.texts == ["Hello! How can I help you today?"]
     assert fake.requests[0].headers["x-api-key"] == "sk-ant-secret"
+
+
+def test_the_example_bot_file_is_valid() -> None:
+    example = Path(__file__).parents[3] / "examples" / "anthropic-bot.toml"
+    needed = {"anthropic", "websocket", "silero", "whisper", "piper"}
+    manager = PluginManager(allow=sorted(needed))
+    if needed - {plugin.name for plugin in manager.plugins}:
+        pytest.skip("the example's other plugins are not all installed (pip install -r requirements/test.txt)")
+    config = load_bot_file(example, registry=manager.registry, environ={})
+    assert config.llm.config.prompt_caching is True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from rtvi_openai.errors import server_message
+from rtvi_openai.errors import error_text, server_message
 
 #: Error type by HTTP status, for answers whose body names none (a proxy's, say).
 _TYPE_BY_STATUS = {
@@ -58,7 +58,7 @@ def event_error(event: Mapping[str, Any], key_source: str) -> AnthropicRequestEr
     error = event.get("error")
     kind = error.get("type") if isinstance(error, dict) else None
     kind = kind if isinstance(kind, str) and kind else "api_error"
-    detail = server_message(json.dumps(event).encode()) or kind
+    detail = (error_text(event) or kind)[:300]
     return described_error(kind, f"{kind} mid-stream", detail, key_source)
 
 

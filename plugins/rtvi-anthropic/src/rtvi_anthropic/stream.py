@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, AsyncIterator, Mapping
 
+import anyio
 import httpx
 from rtvi_openai.chat_stream import transport_error
 from rtvi_openai.json_object import parse_json_object
@@ -39,7 +40,7 @@ async def stream_events(
             if response.status_code != 200:
                 answer = await response.aread()
                 raise status_error(response.status_code, response.headers, answer, key_source)
-            async for event in _events(url, response, key_source):
+            async for event in _events(url, response, key_source, client.timeout.read):
                 yield event
     except httpx.HTTPError as exc:
         error = transport_error(url, exc, client.timeout.read)
@@ -47,9 +48,10 @@ async def stream_events(
 
 
 async def _events(
-    url: str, response: httpx.Response, key_source: str
+    url: str, response: httpx.Response, key_source: str, timeout: float | None
 ) -> AsyncIterator[dict[str, Any]]:
     received = False
+    progress = anyio.current_time()  # of the last event that was not a ping
     async for data in sse_data(response.aiter_lines()):
         try:
             event = parse_json_object(data, "an event")
@@ -60,7 +62,12 @@ async def _events(
         if kind == "error":
             raise event_error(event, key_source)
         if kind == "ping":
+            if timeout is not None and anyio.current_time() - progress > timeout:
+                raise AnthropicRequestError(
+                    f"Anthropic: {url} sent nothing but pings for {timeout:g} s (timeout_secs)"
+                )
             continue
+        progress = anyio.current_time()
         yield event
         if kind == "message_stop":
             return
