@@ -4,31 +4,28 @@ from __future__ import annotations
 
 import os
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, AsyncIterator, Mapping
+from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
 
-from rtvi_core.frames import EndFrame, StartFrame
-from rtvi_core.plugins import Component, LazyConfig
-from rtvi_core.services.llm import LLMOutput, LLMService
+from rtvi_core.plugins import LazyConfig
+from rtvi_core.services.llm import LLMOutput
 from rtvi_core.services.llm_context import LLMContext
+from rtvi_openai import OpenAILLMService
 from rtvi_openai.llm import is_loopback_url
 
 from . import logger
 from .errors import AnthropicRequestError
-from .reply import ReplyReader
 from .request import cached, convert_messages, convert_tools
-
-if TYPE_CHECKING:
-    import httpx
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MODEL = "claude-haiku-4-5"
 DEFAULT_API_KEY_ENV = "ANTHROPIC_API_KEY"
+DEFAULT_MAX_TOKENS = 1024
 #: The ``anthropic-version`` header sent (``extra_headers`` may override it).
 API_VERSION = "2023-06-01"
 
 
-class AnthropicLLMService(LLMService, Component):
+class AnthropicLLMService(OpenAILLMService):
     """An LLM answering through ``POST <base_url>/v1/messages`` with ``stream: true``.
 
     The context's system messages become the ``system`` prompt, its turns the
@@ -40,6 +37,9 @@ class AnthropicLLMService(LLMService, Component):
     the environment variable ``api_key_env``; a server on the loopback interface
     needs none. Every failure is a non-fatal error saying what to do; the next turn
     tries again. An interruption closes the HTTP response at once.
+
+    The HTTP client's lifecycle, the key settings and ``extra_headers``/``extra_body``
+    are :class:`~rtvi_openai.OpenAILLMService`'s; the protocol is Anthropic's.
     """
 
     PLUGIN_NAME = "anthropic"
@@ -51,38 +51,20 @@ class AnthropicLLMService(LLMService, Component):
         *,
         base_url: str = DEFAULT_BASE_URL,
         model: str = DEFAULT_MODEL,
-        api_key: str | None = None,
         api_key_env: str | None = DEFAULT_API_KEY_ENV,
-        temperature: float | None = None,
-        max_tokens: int = 1024,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
         prompt_caching: bool = False,
-        timeout_secs: float = 30.0,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        name: str | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(model=model, name=name)
+        super().__init__(
+            base_url=base_url, model=model, api_key_env=api_key_env, max_tokens=max_tokens, **options
+        )
+        self.prompt_caching = prompt_caching
+
+    def set_base_url(self, base_url: str) -> None:
+        """Point the service at another API root (``ValueError`` unless an http(s) URL)."""
         self.base_url = check_base_url(base_url)
         self.url = f"{self.base_url}/v1/messages"
-        self.temperature = temperature
-        self.max_tokens = max_tokens
-        self.prompt_caching = prompt_caching
-        self.timeout_secs = timeout_secs
-        self._api_key = api_key
-        self._api_key_env = api_key_env
-        self._extra_headers = dict(extra_headers or {})
-        self._extra_body = dict(extra_body or {})
-        self._headers: dict[str, str] | None = None
-        self._unavailable: str | None = None
-        self._client: httpx.AsyncClient | None = None
-
-    @classmethod
-    def from_config(cls, config: Any) -> AnthropicLLMService:
-        """Build from an ``AnthropicLLMConfig`` (its ``api_key`` is a pydantic ``SecretStr``)."""
-        fields = dict(config)
-        if fields.get("api_key") is not None:
-            fields["api_key"] = fields["api_key"].get_secret_value()
-        return cls(**fields)
 
     @property
     def key_source(self) -> str:
@@ -91,14 +73,8 @@ class AnthropicLLMService(LLMService, Component):
             return "the [llm] api_key setting"
         return f"the environment variable {self._api_key_env} (or [llm] api_key)"
 
-    # -- lifecycle --------------------------------------------------------------------
-
-    async def start(self, frame: StartFrame) -> None:
-        """Read the API key; a missing one is reported at each inference."""
-        await super().start(frame)
-        self._unavailable = self._prepare()
-
-    def _prepare(self) -> str | None:
+    async def prepare(self) -> str | None:
+        """Read the API key and build the headers; return why no request can be made, or None."""
         key = self._api_key or (os.environ.get(self._api_key_env) if self._api_key_env else None)
         headers = {
             "Accept": "text/event-stream",
@@ -113,26 +89,6 @@ class AnthropicLLMService(LLMService, Component):
         problem = f"Anthropic: no API key for {self.base_url}: set {self.key_source}"
         logger.error("%s: %s", self, problem)
         return problem
-
-    async def stop(self, frame: EndFrame) -> None:
-        await super().stop(frame)
-        await self._close_client()
-
-    async def cleanup(self) -> None:
-        await super().cleanup()
-        await self._close_client()
-
-    def _http_client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            import httpx
-
-            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout_secs))
-        return self._client
-
-    async def _close_client(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
 
     # -- inference --------------------------------------------------------------------
 
@@ -165,7 +121,7 @@ class AnthropicLLMService(LLMService, Component):
 
     async def generate(self, context: LLMContext) -> AsyncIterator[LLMOutput]:
         if self._headers is None:
-            self._unavailable = self._prepare()  # used outside a pipeline: no StartFrame
+            self._unavailable = await self.prepare()  # used outside a pipeline: no StartFrame
         if self._unavailable:
             await self.push_error(self._unavailable)
             return
@@ -174,31 +130,17 @@ class AnthropicLLMService(LLMService, Component):
         except ValueError as exc:
             await self._report(AnthropicRequestError(f"Anthropic: cannot send this context: {exc}"))
             return
-        from .stream import stream_events
+        from .stream import stream_reply
 
-        reader = ReplyReader()
-        events = stream_events(self._http_client(), self.url, self._headers or {}, body, self.key_source)
+        outputs = stream_reply(self._http_client(), self.url, self._headers or {}, body, self.key_source)
         try:
-            async with aclosing(events):
-                async for event in events:
-                    text = reader.read(event)
-                    if text:
-                        yield text
-        except ValueError as exc:  # the events are well-formed JSON but make no sense
-            await self._report(AnthropicRequestError(f"Anthropic sent an unusable answer: {exc}"))
-            return
+            async with aclosing(outputs):
+                async for output in outputs:
+                    yield output
         except AnthropicRequestError as exc:
             await self._report(exc)
-            return
-        if reader.stop_reason == "refusal":
-            logger.info("%s: the model declined to answer (stop_reason refusal)", self)
-        for call in reader.calls:
-            yield call
-        usage = reader.usage()
-        if usage is not None:
-            yield usage
 
-    async def _report(self, error: AnthropicRequestError) -> None:
+    async def _report(self, error: Exception) -> None:
         logger.debug("%s: %s", self, error)  # the task logs the ErrorFrame
         await self.push_error(str(error), exception=error)
 

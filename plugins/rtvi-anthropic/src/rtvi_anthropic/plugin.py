@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, field_validator
+from rtvi_openai.plugin import OpenAILLMConfig
 
 from rtvi_core.hookspecs import hookimpl
 
 from .llm import (
     DEFAULT_API_KEY_ENV,
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_TOKENS,
     DEFAULT_MODEL,
     AnthropicLLMService,
     check_base_url,
 )
 
 
-class AnthropicLLMConfig(BaseModel):
-    """Bot-file parameters of :class:`~rtvi_anthropic.llm.AnthropicLLMService`."""
+class AnthropicLLMConfig(OpenAILLMConfig):
+    """Bot-file parameters of :class:`~rtvi_anthropic.llm.AnthropicLLMService`.
 
-    model_config = ConfigDict(extra="forbid")
+    ``api_key``, ``timeout_secs`` and ``extra_headers`` are ``rtvi-openai``'s.
+    """
 
     base_url: str = Field(
         DEFAULT_BASE_URL,
@@ -28,28 +31,19 @@ class AnthropicLLMConfig(BaseModel):
         "a proxy or gateway, or a local test server",
     )
     model: str = Field(DEFAULT_MODEL, description="the Claude model, e.g. claude-sonnet-4-5")
-    api_key: SecretStr | None = Field(
-        None, description='the API key itself, e.g. "${env:MY_CLAUDE_KEY}"; overrides api_key_env'
-    )
     api_key_env: str | None = Field(
         DEFAULT_API_KEY_ENV,
         description="environment variable holding the API key, read at start "
         "(not needed for a server on localhost); empty: never send a key",
     )
     temperature: float | None = Field(None, ge=0, le=1, description="sampling temperature")
-    max_tokens: int = Field(1024, gt=0, description="longest reply, in tokens (the API needs one)")
+    max_tokens: int = Field(
+        DEFAULT_MAX_TOKENS, gt=0, description="longest reply, in tokens (the API needs one)"
+    )
     prompt_caching: bool = Field(
         False,
         description="mark the system prompt and the tools for Anthropic's prompt cache "
         "(cheaper, faster repeated turns; prompts under the model's minimum are not cached)",
-    )
-    timeout_secs: float = Field(
-        30.0,
-        gt=0,
-        description="limit for connecting and for each wait for data, the first token included",
-    )
-    extra_headers: dict[str, str] = Field(
-        default_factory=dict, description='added to each request, e.g. {anthropic-beta = "..."}'
     )
     extra_body: dict[str, Any] = Field(
         default_factory=dict,

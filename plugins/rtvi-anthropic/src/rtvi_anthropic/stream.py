@@ -1,4 +1,4 @@
-"""``stream_events``: one streamed ``POST /v1/messages``, event by event.
+"""``stream_reply``: one streamed ``POST /v1/messages``, as the service's outputs.
 
 This module imports httpx; the service imports it on first use.
 """
@@ -6,6 +6,7 @@ This module imports httpx; the service imports it on first use.
 from __future__ import annotations
 
 import json
+from contextlib import aclosing
 from typing import Any, AsyncIterator, Mapping
 
 import anyio
@@ -14,7 +15,42 @@ from rtvi_openai.chat_stream import transport_error
 from rtvi_openai.json_object import parse_json_object
 from rtvi_openai.sse import sse_data
 
+from rtvi_core.services.llm import LLMOutput
+
+from . import logger
 from .errors import AnthropicRequestError, event_error, status_error
+from .reply import ReplyReader
+
+
+async def stream_reply(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: Mapping[str, str],
+    body: dict[str, Any],
+    key_source: str,
+) -> AsyncIterator[LLMOutput]:
+    """POST ``body`` and yield the reply's text as it streams, then its tool calls and usage.
+
+    Tool calls come only once the message is complete (a failed stream runs none).
+    Every failure raises :class:`AnthropicRequestError` (see :func:`stream_events`).
+    """
+    reader = ReplyReader()
+    events = stream_events(client, url, headers, body, key_source)
+    async with aclosing(events):
+        async for event in events:
+            try:
+                text = reader.read(event)
+            except ValueError as exc:  # well-formed JSON that makes no sense
+                raise AnthropicRequestError(f"Anthropic sent an unusable answer: {exc}") from None
+            if text:
+                yield text
+    if reader.stop_reason == "refusal":
+        logger.info("Anthropic declined to answer (stop_reason refusal)")
+    for call in reader.calls:
+        yield call
+    usage = reader.usage()
+    if usage is not None:
+        yield usage
 
 
 async def stream_events(
