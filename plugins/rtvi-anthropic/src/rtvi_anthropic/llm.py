@@ -101,22 +101,21 @@ class AnthropicLLMService(OpenAILLMService):
         if not messages:
             raise ValueError("the context has no message to answer")
         tools = convert_tools(context.tools)
-        body: dict[str, Any] = {
+        system_prompt: str | list[dict[str, Any]] = system
+        if self.prompt_caching:
+            system_prompt, tools = cached(system, tools)
+        body = {
             "model": self.model_name,
             "max_tokens": self.max_tokens,
             "messages": messages,
             "stream": True,
         }
-        if self.prompt_caching:
-            system_blocks, tools = cached(system, tools)
-            if system_blocks:
-                body["system"] = system_blocks
-        elif system:
-            body["system"] = system
-        if tools:
-            body["tools"] = tools
-        if self.temperature is not None:
-            body["temperature"] = self.temperature
+        optional = {
+            "system": system_prompt,
+            "tools": tools,
+            "temperature": self.temperature,
+        }
+        body |= {key: value for key, value in optional.items() if value not in (None, "", [])}
         return body | self._extra_body
 
     async def generate(self, context: LLMContext) -> AsyncIterator[LLMOutput]:

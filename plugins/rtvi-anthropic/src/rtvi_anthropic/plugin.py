@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from pydantic import Field, field_validator
 from rtvi_openai.plugin import OpenAILLMConfig
@@ -22,7 +22,7 @@ from .llm import (
 class AnthropicLLMConfig(OpenAILLMConfig):
     """Bot-file parameters of :class:`~rtvi_anthropic.llm.AnthropicLLMService`.
 
-    ``api_key``, ``timeout_secs`` and ``extra_headers`` are ``rtvi-openai``'s.
+    ``api_key``, ``timeout_secs``, ``extra_headers`` and ``extra_body`` are ``rtvi-openai``'s.
     """
 
     base_url: str = Field(
@@ -44,10 +44,6 @@ class AnthropicLLMConfig(OpenAILLMConfig):
         False,
         description="mark the system prompt and the tools for Anthropic's prompt cache "
         "(cheaper, faster repeated turns; prompts under the model's minimum are not cached)",
-    )
-    extra_body: dict[str, Any] = Field(
-        default_factory=dict,
-        description='merged into each request body last, e.g. {tool_choice = {type = "any"}}',
     )
 
     @field_validator("base_url")
