@@ -1,17 +1,25 @@
 """A loopback HTTP/1.1 server for provider fakes: the plumbing, not the provider.
 
 A provider plugin's tests run its client against a fake of the provider that speaks
-the provider's real wire protocol on 127.0.0.1. This module does the HTTP part: it
-reads each request (one per connection; every answer closes it) and hands it to the
-fake's handler with an :class:`HTTPReply` to answer through — a JSON status, a stream
-of server-sent events, raw bytes, or nothing at all::
+the provider's real wire protocol on 127.0.0.1. This module does the part every such
+fake shares:
 
-    async def handler(request: HTTPRequest, reply: HTTPReply) -> None:
-        await reply.start_events()
-        await reply.event({"text": "hi"})
+* :func:`loopback_http_server` reads each request (one per connection; every answer
+  closes it) and hands it to a handler with an :class:`HTTPReply` to answer through —
+  a JSON status, a stream of server-sent events, raw bytes, or nothing at all;
+* :class:`StreamingFake` is the base of a fake whose answers are SSE streams: it records
+  the requests, streams the events its :meth:`~StreamingFake.answer` makes (paced, one
+  token every ``token_delay`` seconds), refuses a request with :class:`HTTPFailure`, and
+  replaces the next answers with queued faults (:func:`after`, :func:`stall`,
+  :func:`silent`, :func:`raw`, or the fake's own)::
 
-    async with loopback_http_server(handler) as url:   # "http://127.0.0.1:<port>"
-        ...
+    class FakeProvider(StreamingFake):
+        def answer(self, request: HTTPRequest) -> list[Event]:
+            return [(None, {"text": "Hello"}), (None, {"text": " there", "done": True})]
+
+    async with serve(FakeProvider(token_delay=0)) as fake:
+        fake.fail(after(1))                 # the next answer: one event, then hang up
+        ...                                 # point the client at fake.url
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from __future__ import annotations
 import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import anyio
@@ -143,3 +151,117 @@ async def loopback_http_server(handler: Handler) -> AsyncIterator[str]:
             yield f"http://127.0.0.1:{port}"
         finally:
             group.cancel_scope.cancel()
+
+
+#: One server-sent event: its ``event:`` name (or None) and its data.
+Event = tuple[str | None, Any]
+#: An answer in place of the fake's own: gets the reply and the events the fake would send.
+Fault = Callable[[HTTPReply, list[Event]], Awaitable[None]]
+
+
+class HTTPFailure(Exception):
+    """Raised by :meth:`StreamingFake.answer`: answer ``status`` with the JSON ``body``."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+        self.headers = headers
+
+
+class StreamingFake:
+    """Base of a provider fake that answers with a stream of server-sent events.
+
+    Subclasses implement :meth:`answer` (check the request, make the events) and may
+    override :meth:`paced` (which events wait ``token_delay`` first: by default all).
+    """
+
+    def __init__(self, *, token_delay: float = 0.02) -> None:
+        #: The root URL once served (see :func:`serve`).
+        self.url = ""
+        self.token_delay = token_delay
+        self.requests: list[HTTPRequest] = []
+        #: The answer to each request (``gone`` tells whether the client hung up early).
+        self.replies: list[HTTPReply] = []
+        self._faults: list[Fault] = []
+
+    def fail(self, *faults: Fault) -> None:
+        """Answer the next requests with these faults, in order."""
+        self._faults.extend(faults)
+
+    def bodies(self) -> list[Any]:
+        """The JSON bodies of the requests received."""
+        return [request.json() for request in self.requests]
+
+    def answer(self, request: HTTPRequest) -> list[Event]:
+        """The events answering ``request``; raise :class:`HTTPFailure` to refuse it."""
+        raise NotImplementedError
+
+    def paced(self, event: Event) -> bool:
+        """Whether ``token_delay`` passes before ``event`` is sent."""
+        return True
+
+    async def handle(self, request: HTTPRequest, reply: HTTPReply) -> None:
+        """Answer one request (the :func:`loopback_http_server` handler)."""
+        self.requests.append(request)
+        self.replies.append(reply)
+        try:
+            events = self.answer(request)
+        except HTTPFailure as failure:
+            await reply.json(failure.status, failure.body, failure.headers)
+            return
+        if self._faults:
+            await self._faults.pop(0)(reply, events)
+            return
+        await reply.start_events()
+        for event in events:
+            if self.token_delay and self.paced(event):
+                await anyio.sleep(self.token_delay)
+            await reply.event(event[1], event[0])
+
+
+Fake = TypeVar("Fake", bound=StreamingFake)
+
+
+@asynccontextmanager
+async def serve(fake: Fake) -> AsyncIterator[Fake]:
+    """Serve ``fake`` on a free port of 127.0.0.1 for the block (its ``url`` set)."""
+    async with loopback_http_server(fake.handle) as url:
+        fake.url = url
+        yield fake
+
+
+def after(count: int, then: Callable[[HTTPReply], Awaitable[None]] | None = None) -> Fault:
+    """Stream the first ``count`` events, then run ``then`` (none: hang up)."""
+
+    async def fault(reply: HTTPReply, events: list[Event]) -> None:
+        await reply.start_events()
+        for name, data in events[:count]:
+            await reply.event(data, name)
+        if then is not None:
+            await then(reply)
+
+    return fault
+
+
+def stall(count: int) -> Fault:
+    """``count`` events, then silence until the client hangs up."""
+    return after(count, lambda reply: reply.wait_gone())
+
+
+def silent() -> Fault:
+    """Never answer; the reply's ``gone`` is set when the client hangs up."""
+
+    async def fault(reply: HTTPReply, events: list[Event]) -> None:
+        await reply.wait_gone()
+
+    return fault
+
+
+def raw(data: bytes) -> Fault:
+    """Send ``data`` as the whole answer, HTTP or not."""
+
+    async def fault(reply: HTTPReply, events: list[Event]) -> None:
+        await reply.send(data)
+
+    return fault

@@ -12,7 +12,8 @@ the weather with a ``get_weather`` tool offered, it calls the tool (city: the
 capitalised word after "in"); asked for a long story, it tells 300 words; otherwise it
 greets. Prompt caching is modelled: a prefix marked with ``cache_control`` is written
 on first sight and read afterwards. Faults (:func:`status`, :func:`error_event`,
-:func:`drop`, ...) queued with :meth:`FakeAnthropic.fail` replace the next answers.
+:func:`pings`, and the kit's :func:`~rtvi_core.testing.http_fake.after`, ``stall``,
+``silent``, ``raw``) queued with ``fail`` replace the next answers.
 """
 
 from __future__ import annotations
@@ -21,14 +22,20 @@ import json
 import re
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator
 
 import anyio
 
-from rtvi_core.testing.http_fake import HTTPReply, HTTPRequest, loopback_http_server
-
-#: A scripted answer in place of the model's: gets the reply and the model's events.
-Fault = Callable[[HTTPReply, list[tuple[str, dict[str, Any]]]], Awaitable[None]]
+from rtvi_core.testing.http_fake import (
+    Event,
+    Fault,
+    HTTPFailure,
+    HTTPReply,
+    HTTPRequest,
+    StreamingFake,
+    after,
+    serve,
+)
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 STORY = " ".join(f"word{n}" for n in range(300))
@@ -43,55 +50,31 @@ def error_body(kind: str, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"type": kind, "message": message}}
 
 
-class FakeAnthropic:
+class FakeAnthropic(StreamingFake):
     """The fake; ``url`` is its API root (what ``base_url`` takes)."""
 
     def __init__(self, *, token_delay: float = 0.02, api_key: str | None = None) -> None:
-        self.url = ""
-        self.token_delay = token_delay
+        super().__init__(token_delay=token_delay)
         self.api_key = api_key
-        self.requests: list[HTTPRequest] = []
-        #: The answer to each request (``gone`` tells whether the client hung up early).
-        self.replies: list[HTTPReply] = []
-        self._faults: list[Fault] = []
         self._cache: set[str] = set()
 
-    def fail(self, *faults: Fault) -> None:
-        """Answer the next requests with these faults, in order."""
-        self._faults.extend(faults)
-
-    def bodies(self) -> list[dict[str, Any]]:
-        """The JSON bodies of the requests received."""
-        return [request.json() for request in self.requests]
-
-    async def handle(self, request: HTTPRequest, reply: HTTPReply) -> None:
-        self.requests.append(request)
-        self.replies.append(reply)
+    def answer(self, request: HTTPRequest) -> list[Event]:
         if (request.method, request.path) != ("POST", "/v1/messages"):
-            await reply.json(404, error_body("not_found_error", f"Not found: {request.method} {request.path}"))
-            return
+            raise HTTPFailure(404, error_body("not_found_error", f"Not found: {request.method} {request.path}"))
         if self.api_key is not None and request.headers.get("x-api-key") != self.api_key:
-            await reply.json(401, error_body("authentication_error", "invalid x-api-key"))
-            return
+            raise HTTPFailure(401, error_body("authentication_error", "invalid x-api-key"))
         try:
             body = check_request(request)
         except InvalidRequest as exc:
-            await reply.json(400, error_body("invalid_request_error", str(exc)))
-            return
-        events = self._events(body)
-        fault = self._faults.pop(0) if self._faults else None
-        if fault is not None:
-            await fault(reply, events)
-            return
-        await reply.start_events({"request-id": f"req_{uuid.uuid4().hex[:24]}"})
-        for name, data in events:
-            if name == "content_block_delta" and self.token_delay:
-                await anyio.sleep(self.token_delay)
-            await reply.event(data, name)
+            raise HTTPFailure(400, error_body("invalid_request_error", str(exc))) from None
+        return self._events(body)
+
+    def paced(self, event: Event) -> bool:
+        return event[0] == "content_block_delta"
 
     # -- the model --------------------------------------------------------------------
 
-    def _events(self, body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    def _events(self, body: dict[str, Any]) -> list[Event]:
         blocks, stop_reason = answer(body)
         usage = self._usage(body)
         message = {
@@ -99,7 +82,7 @@ class FakeAnthropic:
             "content": [], "model": body["model"], "stop_reason": None, "stop_sequence": None,
             "usage": usage | {"output_tokens": 1},
         }
-        events = [("message_start", {"type": "message_start", "message": message}), ("ping", {"type": "ping"})]
+        events: list[Event] = [("message_start", {"type": "message_start", "message": message}), ("ping", {"type": "ping"})]
         tokens = 0
         for index, block in enumerate(blocks):
             if block["type"] == "text":
@@ -279,30 +262,8 @@ def _check_text(where: str, text: Any) -> None:
 def status(code: int, kind: str, message: str, headers: dict[str, str] | None = None) -> Fault:
     """Answer HTTP ``code`` with Anthropic's error body."""
 
-    async def fault(reply: HTTPReply, events: list[tuple[str, dict[str, Any]]]) -> None:
+    async def fault(reply: HTTPReply, events: list[Event]) -> None:
         await reply.json(code, error_body(kind, message), headers)
-
-    return fault
-
-
-def raw(data: bytes) -> Fault:
-    """Send ``data`` as the whole answer, HTTP or not."""
-
-    async def fault(reply: HTTPReply, events: list[tuple[str, dict[str, Any]]]) -> None:
-        await reply.send(data)
-
-    return fault
-
-
-def after(count: int, then: Callable[[HTTPReply], Awaitable[None]] | None = None) -> Fault:
-    """Stream the model's first ``count`` events, then run ``then`` (none: hang up)."""
-
-    async def fault(reply: HTTPReply, events: list[tuple[str, dict[str, Any]]]) -> None:
-        await reply.start_events()
-        for name, data in events[:count]:
-            await reply.event(data, name)
-        if then is not None:
-            await then(reply)
 
     return fault
 
@@ -317,11 +278,6 @@ def malformed(count: int, data: str) -> Fault:
     return after(count, lambda reply: reply.event(data, "content_block_delta"))
 
 
-def stall(count: int) -> Fault:
-    """``count`` events, then silence until the client hangs up."""
-    return after(count, lambda reply: reply.wait_gone())
-
-
 def pings(count: int, every: float) -> Fault:
     """``count`` events, then a ``ping`` every ``every`` seconds until the client hangs up."""
 
@@ -333,19 +289,8 @@ def pings(count: int, every: float) -> Fault:
     return after(count, forever)
 
 
-def silent() -> Fault:
-    """Never answer; the reply's ``gone`` is set when the client hangs up."""
-
-    async def fault(reply: HTTPReply, events: list[tuple[str, dict[str, Any]]]) -> None:
-        await reply.wait_gone()
-
-    return fault
-
-
 @asynccontextmanager
 async def fake_anthropic(**options: Any) -> AsyncIterator[FakeAnthropic]:
     """Run a :class:`FakeAnthropic` on a free port for the block."""
-    fake = FakeAnthropic(**options)
-    async with loopback_http_server(fake.handle) as url:
-        fake.url = url
+    async with serve(FakeAnthropic(**options)) as fake:
         yield fake

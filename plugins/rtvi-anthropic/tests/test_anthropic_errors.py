@@ -10,11 +10,12 @@ import socket
 
 import anyio
 import pytest
-from anthropic_fake import FakeAnthropic, after, error_event, fake_anthropic, malformed, pings, raw, silent, stall, status
+from anthropic_fake import FakeAnthropic, error_event, fake_anthropic, malformed, pings, status
 
 from rtvi_anthropic import AnthropicLLMService
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing.contracts.llm import LLMContract, Replies
+from rtvi_core.testing.http_fake import after, raw, silent, stall
 
 pytestmark = pytest.mark.anyio
 
