@@ -25,6 +25,7 @@ fake shares:
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
@@ -33,6 +34,8 @@ from urllib.parse import parse_qsl, urlsplit
 import anyio
 from anyio.abc import SocketAttribute, SocketStream
 from anyio.streams.buffered import BufferedByteReceiveStream
+
+logger = logging.getLogger("rtvi_core.testing.http_fake")
 
 #: Failures of a write to, or a read from, a client that has gone.
 _GONE = (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream, ConnectionError)
@@ -138,10 +141,17 @@ async def loopback_http_server(handler: Handler) -> AsyncIterator[str]:
                 request = await _read_request(stream)
             except (*_GONE, anyio.IncompleteRead, anyio.DelimiterNotFound, ValueError):
                 return
+            reply = HTTPReply(stream)
             try:
-                await handler(request, HTTPReply(stream))
+                await handler(request, reply)
             except _GONE:
                 pass
+            except Exception as exc:  # a bug in the fake: say so, keep serving
+                logger.exception("the fake's handler failed on %s %s", request.method, request.path)
+                try:
+                    await reply.json(500, {"error": f"the fake failed: {exc!r}"})
+                except _GONE:
+                    pass
 
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
     port = listener.extra(SocketAttribute.local_port)

@@ -7,10 +7,7 @@ answers with a scripted "model" streamed as the real API streams: ``message_star
 ``input_json_delta``) / ``content_block_stop``, ``message_delta`` (``stop_reason``,
 usage), ``message_stop`` — one token every ``token_delay`` seconds (50/s by default).
 
-The model: after a ``tool_result`` it reports the weather from the result; asked about
-the weather with a ``get_weather`` tool offered, it calls the tool (city: the
-capitalised word after "in"); asked for a long story, it tells 300 words; otherwise it
-greets. Prompt caching is modelled: a prefix marked with ``cache_control`` is written
+The model is the test kit's scripted one (``rtvi_core.testing.scripted_model``). Prompt caching is modelled: a prefix marked with ``cache_control`` is written
 on first sight and read afterwards. Faults (:func:`status`, :func:`error_event`,
 :func:`pings`, and the kit's :func:`~rtvi_core.testing.http_fake.after`, ``stall``,
 ``silent``, ``raw``) queued with ``fail`` replace the next answers.
@@ -19,7 +16,6 @@ on first sight and read afterwards. Faults (:func:`status`, :func:`error_event`,
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
@@ -36,9 +32,9 @@ from rtvi_core.testing.http_fake import (
     after,
     serve,
 )
+from rtvi_core.testing.scripted_model import scripted_answer, tokens
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-STORY = " ".join(f"word{n}" for n in range(300))
 
 
 class InvalidRequest(Exception):
@@ -83,21 +79,21 @@ class FakeAnthropic(StreamingFake):
             "usage": usage | {"output_tokens": 1},
         }
         events: list[Event] = [("message_start", {"type": "message_start", "message": message}), ("ping", {"type": "ping"})]
-        tokens = 0
+        produced = 0
         for index, block in enumerate(blocks):
             if block["type"] == "text":
                 start = {"type": "text", "text": ""}
-                deltas = [{"type": "text_delta", "text": t} for t in re.findall(r"\S+\s*|\s+", block["text"])]
+                deltas = [{"type": "text_delta", "text": t} for t in tokens(block["text"])]
             else:
                 start = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
                 text = json.dumps(block["input"])
                 deltas = [{"type": "input_json_delta", "partial_json": text[i:i + 7]} for i in range(0, len(text), 7)]
-            tokens += len(deltas)
+            produced += len(deltas)
             events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": start}))
             events += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas]
             events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
         events.append(("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                                         "usage": {"output_tokens": tokens}}))
+                                         "usage": {"output_tokens": produced}}))
         events.append(("message_stop", {"type": "message_stop"}))
         return events
 
@@ -126,24 +122,16 @@ def answer(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     """The scripted model's content blocks and stop reason for a request."""
     last = body["messages"][-1]
     content = last["content"] if isinstance(last["content"], list) else [{"type": "text", "text": last["content"]}]
-    results = [b for b in content if b.get("type") == "tool_result"]
-    if results:
-        try:
-            weather = json.loads(results[0].get("content") or "{}")
-        except ValueError:
-            weather = {}
-        text = f"It is {weather.get('sky', 'fine')} and {weather.get('temperature_c', 20)} degrees in {weather.get('city', 'town')}."
-        return [{"type": "text", "text": text}], "end_turn"
+    results = [b.get("content") or "{}" for b in content if b.get("type") == "tool_result"]
     said = " ".join(b.get("text", "") for b in content if b.get("type") == "text")
     tools = {tool.get("name") for tool in body.get("tools") or ()}
-    if "get_weather" in tools and "weather" in said.lower():
-        city = re.search(r"\bin ([A-Z]\w+)", said)
-        call = {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:24]}", "name": "get_weather",
-                "input": {"city": city[1] if city else "Paris"}}
-        return [{"type": "text", "text": "Let me check the weather."}, call], "tool_use"
-    if "long story" in said.lower():
-        return [{"type": "text", "text": STORY}], "end_turn"
-    return [{"type": "text", "text": "Hello! How can I help you today?"}], "end_turn"
+    scripted = scripted_answer(said, tools, results[0] if results else None)
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": scripted.text}]
+    if scripted.call_arguments is None:
+        return blocks, "end_turn"
+    call = {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:24]}", "name": "get_weather",
+            "input": scripted.call_arguments}
+    return [*blocks, call], "tool_use"
 
 
 # -- request checks, as the real API makes them ------------------------------------------
