@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from rtvi_core.services.llm_turns import (
-    SYSTEM_ROLES,
-    data_url,
+    ContentItem,
+    content_items,
+    function_tools,
     has_text,
-    merge_turns,
     split_system,
+    to_turns,
     tool_call_arguments,
+    tool_calls,
 )
 
 #: The ``cache_control`` that marks the end of a cached prompt prefix.
@@ -33,27 +35,17 @@ def convert_messages(messages: Iterable[dict[str, Any]]) -> tuple[str, list[dict
     consecutive turns of one role are joined.
     """
     system, rest = split_system(messages)
-    turns: list[tuple[str, list[Block]]] = []
-    for message in rest:
-        role = message.get("role")
-        if role == "assistant":
-            turns.append(("assistant", [*_content_blocks(message), *_tool_uses(message)]))
-        elif role == "tool":
-            turns.append(("user", [_tool_result(message)]))
-        elif role == "user" or role in SYSTEM_ROLES:
-            turns.append(("user", _content_blocks(message)))
-        else:
-            raise ValueError(f"a message has the role {role!r}, which the Messages API does not take")
-    return system, [{"role": role, "content": blocks} for role, blocks in merge_turns(turns)]
+    turns = to_turns(
+        rest, user=_blocks, assistant=_assistant_blocks, tool=_tool_result,
+        model_role="assistant", provider="Anthropic",
+    )
+    return system, [{"role": role, "content": blocks} for role, blocks in turns]
 
 
 def convert_tools(tools: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Anthropic tools for the context's OpenAI function tools."""
     converted = []
-    for tool in tools:
-        function = tool.get("function") if isinstance(tool, dict) else None
-        if not isinstance(function, dict) or not function.get("name"):
-            raise ValueError(f"a tool is not an OpenAI function tool: {tool!r:.120}")
+    for function in function_tools(tools):
         entry: dict[str, Any] = {
             "name": function["name"],
             "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
@@ -72,46 +64,27 @@ def cached(system: str, tools: list[dict[str, Any]]) -> tuple[list[Block], list[
     return blocks, tools
 
 
-def _content_blocks(message: dict[str, Any]) -> list[Block]:
-    content = message.get("content")
-    if isinstance(content, str) or content is None:
-        return [{"type": "text", "text": content}] if has_text(content) else []
-    if not isinstance(content, list):
-        raise ValueError(f"a {message.get('role')} message's content is neither text nor a list")
-    blocks = []
-    for part in content:
-        kind = part.get("type") if isinstance(part, dict) else None
-        if kind == "text":
-            if has_text(part.get("text")):
-                blocks.append({"type": "text", "text": part["text"]})
-        elif kind == "image_url":
-            blocks.append(_image(part.get("image_url")))
-        else:
-            raise ValueError(f"a content part of type {kind!r} cannot be sent to Anthropic")
-    return blocks
+def _blocks(message: dict[str, Any]) -> list[Block]:
+    return [_block(item) for item in content_items(message, "Anthropic")]
 
 
-def _image(image_url: Any) -> Block:
-    url = image_url.get("url") if isinstance(image_url, dict) else image_url
-    if not isinstance(url, str):
-        raise ValueError("an image_url part has no url")
-    inline = data_url(url)
-    if inline is not None:
-        media_type, data = inline
+def _block(item: ContentItem) -> Block:
+    kind, value = item
+    if kind == "text":
+        return {"type": "text", "text": value}
+    if kind == "inline":
+        media_type, data = value
         return {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}
-    if url.startswith(("https://", "http://")):
-        return {"type": "image", "source": {"type": "url", "url": url}}
-    raise ValueError(f"an image URL is neither a data: URL nor http(s): {url[:60]!r}")
+    return {"type": "image", "source": {"type": "url", "url": value}}
 
 
-def _tool_uses(message: dict[str, Any]) -> list[Block]:
-    uses = []
-    for call in message.get("tool_calls") or ():
-        if not isinstance(call, dict) or not call.get("id"):
-            raise ValueError(f"a tool call in the context has no id: {call!r:.120}")
-        name = (call.get("function") or {}).get("name")
-        uses.append({"type": "tool_use", "id": call["id"], "name": name, "input": tool_call_arguments(call)})
-    return uses
+def _assistant_blocks(message: dict[str, Any]) -> list[Block]:
+    uses = [
+        {"type": "tool_use", "id": call["id"], "name": (call.get("function") or {}).get("name"),
+         "input": tool_call_arguments(call)}
+        for call in tool_calls(message)
+    ]
+    return [*_blocks(message), *uses]
 
 
 def _tool_result(message: dict[str, Any]) -> Block:
@@ -119,7 +92,7 @@ def _tool_result(message: dict[str, Any]) -> Block:
         raise ValueError("a tool message in the context has no tool_call_id")
     result: Block = {"type": "tool_result", "tool_use_id": message["tool_call_id"]}
     content = message.get("content")
-    text = content if isinstance(content, str) else " ".join(b["text"] for b in _content_blocks(message))
+    text = content if isinstance(content, str) else " ".join(b["text"] for b in _blocks(message) if "text" in b)
     if has_text(text):
         result["content"] = text
     return result

@@ -107,8 +107,8 @@ async def _events(
         yield event
         if kind == "message_stop":
             return
-    if not received:
-        content_type = response.headers.get("content-type") or "no content type"
+    content_type = response.headers.get("content-type") or "no content type"
+    if not received and "event-stream" not in content_type:
         raise AnthropicRequestError(
             f"Anthropic sent a malformed stream from {url}: expected server-sent events "
             f"of JSON objects, got {content_type}"
