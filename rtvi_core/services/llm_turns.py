@@ -14,6 +14,10 @@ from typing import Any, Callable, Iterable, TypeVar, Union
 
 from .llm_context import message_text
 
+#: The user turn put before a conversation that the bot opened (Anthropic refuses a
+#: first turn that is not the user's): a greeting spoken first, then the user's reply.
+OPENING_USER_TURN = "(The call begins.)"
+
 #: The roles whose leading messages make the system prompt.
 SYSTEM_ROLES = frozenset({"system", "developer"})
 
@@ -59,7 +63,8 @@ def to_turns(
     ``user`` converts a user message (and a system message in the middle of the
     conversation, which becomes a user turn), ``assistant`` an assistant message (its
     role becomes ``model_role``), ``tool`` a tool result (one part of a user turn).
-    Another role raises ``ValueError`` naming ``provider``.
+    Another role raises ``ValueError`` naming ``provider``. When the first turn is not
+    the user's, :data:`OPENING_USER_TURN` is put before it.
     """
     turns: list[tuple[str, list[Part]]] = []
     for message in messages:
@@ -72,7 +77,10 @@ def to_turns(
             turns.append(("user", user(message)))
         else:
             raise ValueError(f"a message has the role {role!r}, which {provider} does not take")
-    return merge_turns(turns)
+    merged = merge_turns(turns)
+    if merged and merged[0][0] != "user":
+        merged.insert(0, ("user", user({"role": "user", "content": OPENING_USER_TURN})))
+    return merged
 
 
 def merge_turns(turns: Iterable[tuple[str, list[Part]]]) -> list[tuple[str, list[Part]]]:

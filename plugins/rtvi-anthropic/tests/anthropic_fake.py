@@ -179,6 +179,8 @@ def _check_system(system: Any) -> None:
 def _check_messages(messages: Any) -> None:
     if not isinstance(messages, list) or not messages:
         raise InvalidRequest("messages: at least one message is required")
+    if messages[0].get("role") != "user":
+        raise InvalidRequest('messages: first message must use the "user" role')
     pending: set[str] = set()
     for i, message in enumerate(messages):
         if message.get("role") not in ("user", "assistant"):

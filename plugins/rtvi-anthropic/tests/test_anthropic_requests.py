@@ -16,6 +16,7 @@ from rtvi_core.actions import ActionContext, ActionDispatcher, action
 from rtvi_core.frames import FunctionCallInProgressFrame, InterruptionFrame, LLMContextFrame, LLMTextFrame, MetricsFrame
 from rtvi_core.metrics import LLMUsageMetricsData
 from rtvi_core.services.llm_context import LLMContext
+from rtvi_core.services.llm_turns import OPENING_USER_TURN
 from rtvi_core.testing import run_bot, running
 from rtvi_core.testing.contracts.llm import WEATHER_TOOL, LLMContract, Replies
 
@@ -130,6 +131,22 @@ async def test_a_context_with_only_a_system_prompt_is_answered(fake: FakeAnthrop
     body = fake.bodies()[0]
     assert "system" not in body
     assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Greet the caller."}]}]
+
+
+async def test_a_conversation_the_bot_opened_starts_with_a_user_turn(fake: FakeAnthropic) -> None:
+    """A bot that speaks first: its greeting is the first turn, which the API refuses."""
+    context = LLMContext([
+        {"role": "system", "content": "Greet the caller."},
+        {"role": "assistant", "content": "Hello, this is the front desk."},
+        {"role": "user", "content": "Hi, a room for tonight?"},
+    ])
+    replies = await LLMContract().infer(AnthropicLLMService(base_url=fake.url), context)
+    assert not replies.errors
+    assert fake.bodies()[0]["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": OPENING_USER_TURN}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Hello, this is the front desk."}]},
+        {"role": "user", "content": [{"type": "text", "text": "Hi, a room for tonight?"}]},
+    ]
 
 
 async def test_prompt_caching_marks_system_and_tools_and_usage_reports_the_cache(fake: FakeAnthropic) -> None:

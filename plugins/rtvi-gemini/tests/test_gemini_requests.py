@@ -13,6 +13,7 @@ from rtvi_core.actions import ActionContext, ActionDispatcher, action
 from rtvi_core.frames import FunctionCallInProgressFrame, InterruptionFrame, LLMContextFrame, LLMTextFrame, MetricsFrame
 from rtvi_core.metrics import LLMUsageMetricsData
 from rtvi_core.services.llm_context import LLMContext
+from rtvi_core.services.llm_turns import OPENING_USER_TURN
 from rtvi_core.testing import run_bot, running
 from rtvi_core.testing.contracts.llm import WEATHER_TOOL, LLMContract, Replies
 from rtvi_core.testing.scripted_model import GREETING
@@ -139,6 +140,21 @@ async def test_a_context_with_only_a_system_prompt_is_answered(fake: FakeGemini)
     body = fake.bodies()[0]
     assert "systemInstruction" not in body
     assert body["contents"] == [{"role": "user", "parts": [{"text": "Greet the caller."}]}]
+
+
+async def test_a_conversation_the_bot_opened_starts_with_a_user_turn(fake: FakeGemini) -> None:
+    context = LLMContext([
+        {"role": "system", "content": "Greet the caller."},
+        {"role": "assistant", "content": "Hello, this is the front desk."},
+        {"role": "user", "content": "Hi, a room for tonight?"},
+    ])
+    replies = await LLMContract().infer(GeminiLLMService(base_url=fake.url), context)
+    assert not replies.errors
+    assert fake.bodies()[0]["contents"] == [
+        {"role": "user", "parts": [{"text": OPENING_USER_TURN}]},
+        {"role": "model", "parts": [{"text": "Hello, this is the front desk."}]},
+        {"role": "user", "parts": [{"text": "Hi, a room for tonight?"}]},
+    ]
 
 
 async def test_streamed_text_function_call_and_usage(fake: FakeGemini) -> None:
