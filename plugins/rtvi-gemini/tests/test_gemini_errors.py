@@ -84,10 +84,10 @@ FAULTS = {
         "Gemini's stream from {url} ended before the reply did (no finishReason: the connection dropped); the "
         "reply is cut short, try again",
     ),
-    "not JSON": (malformed(2, "{not json"), "Gemini sent a malformed stream from {url}: a chunk is not JSON: '{not json'"),
+    "not JSON": (malformed(2, "{not json"), "Gemini sent a malformed stream from {url}: an event is not JSON: '{not json'"),
     "JSON but no object": (
         malformed(2, "[1, 2]"),
-        "Gemini sent a malformed stream from {url}: a chunk is not a JSON object: '[1, 2]'",
+        "Gemini sent a malformed stream from {url}: an event is not a JSON object: '[1, 2]'",
     ),
     "html instead of SSE": (
         raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>hello</html>"),

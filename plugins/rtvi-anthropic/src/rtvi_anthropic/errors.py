@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from rtvi_openai.cloud_llm import CloudRequestError
 from rtvi_openai.errors import error_text, server_message
 
 #: Error type by HTTP status, for answers whose body names none (a proxy's, say).
@@ -36,7 +37,7 @@ _WORDING = {
 }
 
 
-class AnthropicRequestError(Exception):
+class AnthropicRequestError(CloudRequestError):
     """A Messages API request failed; ``str(error)`` is the message for the client."""
 
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
-from contextlib import aclosing
-from typing import Any, AsyncIterator
-from urllib.parse import urlsplit
+from typing import Any, AsyncIterator, Mapping, Sequence
 
 from rtvi_core.plugins import LazyConfig
 from rtvi_core.services.llm import LLMOutput
 from rtvi_core.services.llm_context import LLMContext
-from rtvi_openai import OpenAILLMService
-from rtvi_openai.llm import is_loopback_url
+from rtvi_openai.cloud_llm import CloudLLMService, CloudRequestError
 
-from . import logger
-from .errors import AnthropicRequestError
+from .errors import status_error
+from .log import logger
 from .request import cached, convert_messages, convert_tools
+from .stream import read_events
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -25,7 +22,7 @@ DEFAULT_MAX_TOKENS = 1024
 API_VERSION = "2023-06-01"
 
 
-class AnthropicLLMService(OpenAILLMService):
+class AnthropicLLMService(CloudLLMService):
     """An LLM answering through ``POST <base_url>/v1/messages`` with ``stream: true``.
 
     The context's system messages become the ``system`` prompt, its turns the
@@ -37,21 +34,22 @@ class AnthropicLLMService(OpenAILLMService):
     the environment variable ``api_key_env``; a server on the loopback interface
     needs none. Every failure is a non-fatal error saying what to do; the next turn
     tries again. An interruption closes the HTTP response at once.
-
-    The HTTP client's lifecycle, the key settings and ``extra_headers``/``extra_body``
-    are :class:`~rtvi_openai.OpenAILLMService`'s; the protocol is Anthropic's.
     """
 
     PLUGIN_NAME = "anthropic"
     DESCRIPTION = "Anthropic Claude through the streaming Messages API, with tool use and prompt caching"
     Config = LazyConfig("rtvi_anthropic.plugin:AnthropicLLMConfig")
+    PROVIDER = "Anthropic"
+    DEFAULT_BASE_URL = DEFAULT_BASE_URL
+    BASE_URL_NOTE = "without /v1"
+    LOGGER = logger
 
     def __init__(
         self,
         *,
         base_url: str = DEFAULT_BASE_URL,
         model: str = DEFAULT_MODEL,
-        api_key_env: str | None = DEFAULT_API_KEY_ENV,
+        api_key_env: str | Sequence[str] | None = DEFAULT_API_KEY_ENV,
         max_tokens: int = DEFAULT_MAX_TOKENS,
         prompt_caching: bool = False,
         **options: Any,
@@ -61,36 +59,11 @@ class AnthropicLLMService(OpenAILLMService):
         )
         self.prompt_caching = prompt_caching
 
-    def set_base_url(self, base_url: str) -> None:
-        """Point the service at another API root (``ValueError`` unless an http(s) URL)."""
-        self.base_url = check_base_url(base_url)
-        self.url = f"{self.base_url}/v1/messages"
+    def endpoint(self) -> str:
+        return f"{self.base_url}/v1/messages"
 
-    @property
-    def key_source(self) -> str:
-        """Where the API key comes from, for messages."""
-        if self._api_key or not self._api_key_env:
-            return "the [llm] api_key setting"
-        return f"the environment variable {self._api_key_env} (or [llm] api_key)"
-
-    async def prepare(self) -> str | None:
-        """Read the API key and build the headers; return why no request can be made, or None."""
-        key = self._api_key or (os.environ.get(self._api_key_env) if self._api_key_env else None)
-        headers = {
-            "Accept": "text/event-stream",
-            "Content-Type": "application/json",
-            "anthropic-version": API_VERSION,
-        }
-        if key:
-            headers["x-api-key"] = key
-        self._headers = headers | self._extra_headers
-        if key or not self._api_key_env or is_loopback_url(self.base_url):
-            return None
-        problem = f"Anthropic: no API key for {self.base_url}: set {self.key_source}"
-        logger.error("%s: %s", self, problem)
-        return problem
-
-    # -- inference --------------------------------------------------------------------
+    def auth_headers(self, key: str) -> dict[str, str]:
+        return {"x-api-key": key}
 
     def request_body(self, context: LLMContext) -> dict[str, Any]:
         """The JSON body of the request for ``context`` (``extra_body`` applied last).
@@ -110,46 +83,18 @@ class AnthropicLLMService(OpenAILLMService):
             "messages": messages,
             "stream": True,
         }
-        optional = {
-            "system": system_prompt,
-            "tools": tools,
-            "temperature": self.temperature,
-        }
+        optional = {"system": system_prompt, "tools": tools, "temperature": self.temperature}
         body |= {key: value for key, value in optional.items() if value not in (None, "", [])}
         return body | self._extra_body
 
-    async def generate(self, context: LLMContext) -> AsyncIterator[LLMOutput]:
-        if self._headers is None:
-            self._unavailable = await self.prepare()  # used outside a pipeline: no StartFrame
-        if self._unavailable:
-            await self.push_error(self._unavailable)
-            return
-        try:
-            body = self.request_body(context)
-        except ValueError as exc:
-            await self._report(AnthropicRequestError(f"Anthropic: cannot send this context: {exc}"))
-            return
-        from .stream import stream_reply
+    async def prepare(self) -> str | None:
+        """Read the API key; send ``anthropic-version`` with every request."""
+        problem = await super().prepare()
+        self._headers = {"anthropic-version": API_VERSION} | (self._headers or {})
+        return problem
 
-        outputs = stream_reply(self._http_client(), self.url, self._headers or {}, body, self.key_source)
-        try:
-            async with aclosing(outputs):
-                async for output in outputs:
-                    yield output
-        except AnthropicRequestError as exc:
-            await self._report(exc)
+    def read_stream(self, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[LLMOutput]:
+        return read_events(events, self.url, self.key_source, self.timeout_secs)
 
-    async def _report(self, error: Exception) -> None:
-        logger.debug("%s: %s", self, error)  # the task logs the ErrorFrame
-        await self.push_error(str(error), exception=error)
-
-
-def check_base_url(base_url: str) -> str:
-    """``base_url`` without a trailing slash; ``ValueError`` unless it is an http(s) URL."""
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL} (the API root, "
-            f"without /v1), not {base_url!r}"
-        )
-    return base_url.rstrip("/")
+    def status_error(self, status: int, headers: Mapping[str, str], body: bytes) -> CloudRequestError:
+        return status_error(status, headers, body, self.key_source)

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from typing import Callable
 
-from pydantic import Field, field_validator
-from rtvi_openai.plugin import OpenAILLMConfig
+from pydantic import Field
+from rtvi_openai.cloud_config import CloudLLMConfig, api_key_env_field
 
-from rtvi_core.hookspecs import hookimpl
+from rtvi_core.plugins import hookimpl
 
-from .llm import (
-    DEFAULT_API_KEY_ENV,
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_MODEL,
-    AnthropicLLMService,
-    check_base_url,
-)
+from .llm import DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL, DEFAULT_MAX_TOKENS, DEFAULT_MODEL, AnthropicLLMService
 
 
-class AnthropicLLMConfig(OpenAILLMConfig):
+class AnthropicLLMConfig(CloudLLMConfig):
     """Bot-file parameters of :class:`~rtvi_anthropic.llm.AnthropicLLMService`.
 
-    ``api_key``, ``timeout_secs``, ``extra_headers`` and ``extra_body`` are ``rtvi-openai``'s.
+    ``api_key``, ``timeout_secs``, ``extra_headers`` and ``extra_body`` are the base's.
     """
+
+    SERVICE = AnthropicLLMService
 
     base_url: str = Field(
         DEFAULT_BASE_URL,
@@ -31,11 +26,7 @@ class AnthropicLLMConfig(OpenAILLMConfig):
         "a proxy or gateway, or a local test server",
     )
     model: str = Field(DEFAULT_MODEL, description="the Claude model, e.g. claude-sonnet-4-5")
-    api_key_env: str | None = Field(
-        DEFAULT_API_KEY_ENV,
-        description="environment variable holding the API key, read at start "
-        "(not needed for a server on localhost); empty: never send a key",
-    )
+    api_key_env: str | list[str] | None = api_key_env_field(DEFAULT_API_KEY_ENV)
     temperature: float | None = Field(None, ge=0, le=1, description="sampling temperature")
     max_tokens: int = Field(
         DEFAULT_MAX_TOKENS, gt=0, description="longest reply, in tokens (the API needs one)"
@@ -45,11 +36,6 @@ class AnthropicLLMConfig(OpenAILLMConfig):
         description="mark the system prompt and the tools for Anthropic's prompt cache "
         "(cheaper, faster repeated turns; prompts under the model's minimum are not cached)",
     )
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        return check_base_url(value)
 
 
 @hookimpl

@@ -2,17 +2,14 @@
 
 :class:`GeminiLLMService` streams ``models/<model>:streamGenerateContent`` (the Gemini
 API); it is registered as the ``gemini`` LLM through the ``rtvi`` entry point
-``gemini`` (:mod:`rtvi_gemini.plugin`).
+``gemini`` (:mod:`rtvi_gemini.plugin`). Request failures are logged on ``rtvi.gemini``
+(:data:`logger`).
 """
 
-import logging
+from .errors import GeminiRequestError
+from .llm import GeminiLLMService
+from .log import logger
 
 __version__ = "0.1.0"
-
-#: The plugin's logger: request failures, stopped replies.
-logger = logging.getLogger("rtvi.gemini")
-
-from .errors import GeminiRequestError  # noqa: E402  (after the logger the modules use)
-from .llm import GeminiLLMService  # noqa: E402
 
 __all__ = ["GeminiLLMService", "GeminiRequestError", "__version__", "logger"]

@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any, Mapping
 
+from rtvi_openai.cloud_llm import CloudRequestError
 from rtvi_openai.errors import server_message
 
 #: ``google.rpc`` status by HTTP status, for answers whose body names none (a proxy's).
@@ -60,7 +61,7 @@ _FINISH_WORDING = {
 FINISHED = frozenset({"STOP", "MAX_TOKENS"})
 
 
-class GeminiRequestError(Exception):
+class GeminiRequestError(CloudRequestError):
     """A ``generateContent`` request failed; ``str(error)`` is the message for the client."""
 
 

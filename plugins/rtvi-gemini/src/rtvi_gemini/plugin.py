@@ -4,27 +4,22 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from pydantic import Field, field_validator
-from rtvi_openai.plugin import OpenAILLMConfig
+from pydantic import Field
+from rtvi_openai.cloud_config import CloudLLMConfig, api_key_env_field
 
-from rtvi_core.hookspecs import hookimpl
+from rtvi_core.plugins import hookimpl
 
-from .llm import (
-    DEFAULT_API_KEY_ENV,
-    DEFAULT_API_VERSION,
-    DEFAULT_BASE_URL,
-    DEFAULT_MODEL,
-    GeminiLLMService,
-    check_base_url,
-)
+from .llm import DEFAULT_API_KEY_ENV, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_MODEL, GeminiLLMService
 
 
-class GeminiLLMConfig(OpenAILLMConfig):
+class GeminiLLMConfig(CloudLLMConfig):
     """Bot-file parameters of :class:`~rtvi_gemini.llm.GeminiLLMService`.
 
     ``api_key``, ``temperature``, ``max_tokens``, ``timeout_secs`` and ``extra_headers``
-    are ``rtvi-openai``'s.
+    are the base's.
     """
+
+    SERVICE = GeminiLLMService
 
     base_url: str = Field(
         DEFAULT_BASE_URL,
@@ -35,11 +30,7 @@ class GeminiLLMConfig(OpenAILLMConfig):
         DEFAULT_API_VERSION, pattern=r"^v\w+$", description="the API version in the path (v1beta, v1)"
     )
     model: str = Field(DEFAULT_MODEL, description="the Gemini model, e.g. gemini-2.5-flash-lite")
-    api_key_env: str | list[str] | None = Field(
-        list(DEFAULT_API_KEY_ENV),
-        description="environment variable(s) holding the API key, read at start, the first "
-        "set one wins (not needed for a server on localhost); empty: never send a key",
-    )
+    api_key_env: str | list[str] | None = api_key_env_field(list(DEFAULT_API_KEY_ENV))
     thinking_budget: int | None = Field(
         None,
         ge=-1,
@@ -51,11 +42,6 @@ class GeminiLLMConfig(OpenAILLMConfig):
         description="merged into each request body last, object into object, "
         "e.g. {generationConfig = {topP = 0.9}, safetySettings = [...]}",
     )
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        return check_base_url(value)
 
 
 @hookimpl
