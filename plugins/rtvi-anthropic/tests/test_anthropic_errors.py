@@ -1,12 +1,14 @@
 """Every provider failure is a clear, non-fatal error and the next turn is answered.
 
 The server is the fake Anthropic API on 127.0.0.1 with a fault queued for the first
-request (see ``anthropic_fake``), or a port where nothing listens.
+request (see ``anthropic_fake``). The failures of the connection itself (nothing
+listening, timeouts, a stalled, dropped or garbled stream, interruption, the RTVI
+client's view) are the core's ``HTTPLLMContract``, run here against the fake.
 """
 
 from __future__ import annotations
 
-import socket
+from typing import AsyncIterator, Callable
 
 import anyio
 import pytest
@@ -15,12 +17,27 @@ from anthropic_fake import FakeAnthropic, error_event, fake_anthropic, malformed
 from rtvi_anthropic import AnthropicLLMService
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing.contracts.llm import LLMContract, Replies
-from rtvi_core.testing.http_fake import after, raw, silent, stall
+from rtvi_core.testing.contracts.http_llm import HTTPLLMContract
+from rtvi_core.testing.http_fake import after, raw
 
 pytestmark = pytest.mark.anyio
 
 HELLO = "Hello! How can I help you today?"
 KEY_HINT = "set a valid key in the environment variable ANTHROPIC_API_KEY (or [llm] api_key)"
+
+
+class TestAnthropicTransport(HTTPLLMContract):
+    provider = "Anthropic"
+    drop_after = 6  # message_start, ping, the text block's start, three words
+
+    @pytest.fixture
+    async def fake(self) -> AsyncIterator[FakeAnthropic]:
+        async with fake_anthropic(token_delay=0.02) as server:
+            yield server
+
+    @pytest.fixture
+    def make_llm(self) -> Callable[..., AnthropicLLMService]:
+        return lambda url, **options: AnthropicLLMService(base_url=url, **options)
 
 
 def user(text: str = "Hi") -> LLMContext:
@@ -77,18 +94,6 @@ FAULTS = {
         malformed(4, "[1, 2]"),
         "Anthropic sent a malformed stream from {url}: an event is not a JSON object: '[1, 2]'",
     ),
-    "html instead of SSE": (
-        raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>hello</html>"),
-        "Anthropic sent a malformed stream from {url}: expected server-sent events of JSON objects, got text/html",
-    ),
-    "not HTTP": (
-        raw(b"SSH-2.0-OpenSSH_9.6\r\n\r\n"),
-        "Anthropic: malformed answer from {url}: illegal status line: bytearray(b'SSH-2.0-OpenSSH_9.6')",
-    ),
-    "closed without answer": (
-        raw(b""),
-        "Anthropic: malformed answer from {url}: Server disconnected without sending a response.",
-    ),
     "delta for no block": (
         malformed(2, '{"type": "content_block_delta", "index": 7, "delta": {"type": "input_json_delta", "partial_json": "{"}}'),
         "Anthropic sent an unusable answer: input_json_delta for block 7, which is no tool_use",
@@ -118,36 +123,6 @@ async def test_connection_dropped_mid_stream(fake: FakeAnthropic) -> None:
     )
     assert [(e.error, e.fatal) for e in replies.errors] == [(message, False)]
     assert replies.texts == ["Hello! How can ", HELLO]
-
-
-async def test_connection_refused() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    replies = await turns(AnthropicLLMService(base_url=url), user(), user())
-    message = f"Anthropic: cannot reach {url}/v1/messages: connection refused"
-    assert [(e.error, e.fatal) for e in replies.errors] == [(message, False)] * 2
-    assert replies.framing() == ["start", "end", "start", "end"]
-
-
-async def test_no_answer_in_time_closes_the_connection(fake: FakeAnthropic) -> None:
-    fake.fail(silent())
-    replies = await turns(AnthropicLLMService(base_url=fake.url, timeout_secs=0.3), user(), user())
-    assert [e.error for e in replies.errors] == [
-        f"Anthropic: {fake.url}/v1/messages did not answer within 0.3 s (timeout_secs)"
-    ]
-    assert replies.texts[-1] == HELLO
-    with anyio.fail_after(2):
-        await fake.replies[0].gone.wait()
-
-
-async def test_stalled_stream_times_out(fake: FakeAnthropic) -> None:
-    fake.fail(stall(5))
-    replies = await turns(AnthropicLLMService(base_url=fake.url, timeout_secs=0.3), user(), user())
-    assert [e.error for e in replies.errors] == [
-        f"Anthropic: {fake.url}/v1/messages did not answer within 0.3 s (timeout_secs)"
-    ]
-    assert replies.texts == ["Hello! How ", HELLO]
 
 
 async def test_pings_without_progress_time_out(fake: FakeAnthropic) -> None:

@@ -1,23 +1,21 @@
 """What the service sends (context with history, tools, tool results, images, caching)
-and how it reads the stream, against the fake Anthropic API; actions as tools; the RTVI
-client's view of an error; interruption."""
+and how it reads the stream, against the fake Anthropic API; actions as tools."""
 
 from __future__ import annotations
 
 import json
 
-import anyio
 import pytest
-from anthropic_fake import FakeAnthropic, status
+from anthropic_fake import FakeAnthropic
 from pydantic import BaseModel, Field
 
 from rtvi_anthropic import AnthropicLLMService
 from rtvi_core.actions import ActionContext, ActionDispatcher, action
-from rtvi_core.frames import FunctionCallInProgressFrame, InterruptionFrame, LLMContextFrame, LLMTextFrame, MetricsFrame
+from rtvi_core.frames import FunctionCallInProgressFrame, LLMTextFrame, MetricsFrame
 from rtvi_core.metrics import LLMUsageMetricsData
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.services.llm_turns import OPENING_USER_TURN
-from rtvi_core.testing import run_bot, running
+from rtvi_core.testing import run_bot
 from rtvi_core.testing.contracts.llm import WEATHER_TOOL, LLMContract, Replies
 
 pytestmark = pytest.mark.anyio
@@ -179,39 +177,6 @@ async def test_streamed_text_tool_call_and_usage(fake: FakeAnthropic) -> None:
     assert call.tool_call_id.startswith("toolu_")
     ((prompt, completion, total, created, read),) = usage_of(replies)
     assert prompt > 0 and completion > 5 and total == prompt + completion and (created, read) == (0, 0)
-
-
-async def test_interruption_closes_the_http_stream(paced: FakeAnthropic) -> None:
-    llm = AnthropicLLMService(base_url=paced.url)
-    task, recorder, errors = LLMContract().task_for(llm)
-    async with running(task):
-        await task.queue_frame(LLMContextFrame(context=user("Tell me a long story")))
-        await recorder.wait_for(lambda: recorder.of(LLMTextFrame), 5)
-        await task.queue_frame(InterruptionFrame())
-        with anyio.fail_after(5):
-            await paced.replies[0].gone.wait()  # the fake's next write failed: we hung up
-    replies = Replies(recorder, errors)
-    assert not replies.errors
-    assert replies.framing() == ["start", "text", "end"]
-    assert len(recorder.of(LLMTextFrame)) < 300
-
-
-async def test_rtvi_client_gets_the_error_and_the_next_turn_is_answered(fake: FakeAnthropic) -> None:
-    fake.fail(status(529, "overloaded_error", "Overloaded"))
-    async with run_bot(llm=AnthropicLLMService(base_url=fake.url), with_tts=False) as bot:
-        await bot.ready()
-        await bot.request("send-text", {"content": "Hello?"})
-        error = await bot.client.wait_for_message("error")
-        await bot.client.wait_for_message("bot-llm-stopped")
-        await bot.request("send-text", {"content": "Hello again?"})
-        await bot.client.wait_for(lambda: len(bot.client.messages_of("bot-llm-stopped")) >= 2 or None)
-        assert not bot.client.closed and not bot.task.has_finished()
-    message = "Anthropic is overloaded (HTTP 529 overloaded_error): Overloaded; try again in a moment"
-    assert error["data"] == {"error": message, "fatal": False}
-    assert "".join(m["data"]["text"] for m in bot.client.messages_of("bot-llm-text")) == "Hello! How can I help you today?"
-    # The second request carries the whole conversation, both user turns in one.
-    (turn,) = fake.bodies()[1]["messages"]
-    assert turn == {"role": "user", "content": [{"type": "text", "text": "Hello?"}, {"type": "text", "text": "Hello again?"}]}
 
 
 class WeatherArgs(BaseModel):

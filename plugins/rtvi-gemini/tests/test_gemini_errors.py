@@ -1,20 +1,22 @@
 """Every provider failure is a clear, non-fatal error and the next turn is answered.
 
 The server is the fake Gemini API on 127.0.0.1 with a fault queued for the first
-request (see ``gemini_fake``), or a port where nothing listens.
+request (see ``gemini_fake``). The failures of the connection itself (nothing
+listening, timeouts, a stalled, dropped or garbled stream, interruption, the RTVI
+client's view) are the core's ``HTTPLLMContract``, run here against the fake.
 """
 
 from __future__ import annotations
 
-import socket
+from typing import AsyncIterator, Callable
 
-import anyio
 import pytest
 from gemini_fake import FakeGemini, blocked, error_chunk, fake_gemini, finish, malformed, status
 
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing.contracts.llm import LLMContract, Replies
-from rtvi_core.testing.http_fake import after, raw, silent, stall
+from rtvi_core.testing.contracts.http_llm import HTTPLLMContract
+from rtvi_core.testing.http_fake import after, raw
 from rtvi_core.testing.scripted_model import GREETING
 from rtvi_gemini import GeminiLLMService
 
@@ -23,6 +25,19 @@ pytestmark = pytest.mark.anyio
 KEY_HINT = "set a valid key in the environment variable GEMINI_API_KEY or GOOGLE_API_KEY (or [llm] api_key)"
 RETRY_INFO = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "37s"}
 QUOTA = "You exceeded your current quota, please check your plan and billing details."
+
+
+class TestGeminiTransport(HTTPLLMContract):
+    provider = "Gemini"
+
+    @pytest.fixture
+    async def fake(self) -> AsyncIterator[FakeGemini]:
+        async with fake_gemini(token_delay=0.02) as server:
+            yield server
+
+    @pytest.fixture
+    def make_llm(self) -> Callable[..., GeminiLLMService]:
+        return lambda url, **options: GeminiLLMService(base_url=url, **options)
 
 
 def user(text: str = "Hi") -> LLMContext:
@@ -79,25 +94,11 @@ FAULTS = {
         error_chunk(3, 503, "The model is overloaded."),
         "Gemini is overloaded or unavailable (UNAVAILABLE mid-stream): The model is overloaded.; try again in a moment",
     ),
-    "dropped mid-stream": (
-        after(3),
-        "Gemini's stream from {url} ended before the reply did (no finishReason: the connection dropped); the "
-        "reply is cut short, try again",
-    ),
     "not JSON": (malformed(2, "{not json"), "Gemini sent a malformed stream from {url}: an event is not JSON: '{not json'"),
     "JSON but no object": (
         malformed(2, "[1, 2]"),
         "Gemini sent a malformed stream from {url}: an event is not a JSON object: '[1, 2]'",
     ),
-    "html instead of SSE": (
-        raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>hello</html>"),
-        "Gemini sent a malformed stream from {url}: expected server-sent events of JSON objects, got text/html",
-    ),
-    "not HTTP": (
-        raw(b"SSH-2.0-OpenSSH_9.6\r\n\r\n"),
-        "Gemini: malformed answer from {url}: illegal status line: bytearray(b'SSH-2.0-OpenSSH_9.6')",
-    ),
-    "closed without answer": (raw(b""), "Gemini: malformed answer from {url}: Server disconnected without sending a response."),
     "parts not a list": (
         malformed(1, '{"candidates": [{"content": {"parts": "x"}, "index": 0}]}'),
         "Gemini sent an unusable answer: a candidate's content has no list of parts: {'parts': 'x'}",
@@ -135,35 +136,6 @@ async def test_text_before_a_dropped_connection_is_kept(fake: FakeGemini) -> Non
     fake.fail(after(3))
     replies = await turns(GeminiLLMService(base_url=fake.url), user())
     assert replies.texts == ["Hello! How can "]
-
-
-async def test_connection_refused() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    llm = GeminiLLMService(base_url=url)
-    replies = await turns(llm, user(), user())
-    message = f"Gemini: cannot reach {llm.url}: connection refused"
-    assert [(e.error, e.fatal) for e in replies.errors] == [(message, False)] * 2
-    assert replies.framing() == ["start", "end", "start", "end"]
-
-
-async def test_no_answer_in_time_closes_the_connection(fake: FakeGemini) -> None:
-    fake.fail(silent())
-    llm = GeminiLLMService(base_url=fake.url, timeout_secs=0.3)
-    replies = await turns(llm, user(), user())
-    assert [e.error for e in replies.errors] == [f"Gemini: {llm.url} did not answer within 0.3 s (timeout_secs)"]
-    assert replies.texts[-1] == GREETING
-    with anyio.fail_after(2):
-        await fake.replies[0].gone.wait()
-
-
-async def test_stalled_stream_times_out(fake: FakeGemini) -> None:
-    fake.fail(stall(2))
-    llm = GeminiLLMService(base_url=fake.url, timeout_secs=0.3)
-    replies = await turns(llm, user(), user())
-    assert [e.error for e in replies.errors] == [f"Gemini: {llm.url} did not answer within 0.3 s (timeout_secs)"]
-    assert replies.texts == ["Hello! How ", GREETING]
 
 
 async def test_wrong_key_against_a_server_that_checks_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,20 +1,18 @@
 """What the service sends (context with history, tools, tool results, images) and how it
-reads the stream, against the fake Gemini API; actions as tools with thought signatures;
-the RTVI client's view of an error; interruption."""
+reads the stream, against the fake Gemini API; actions as tools with thought signatures."""
 
 from __future__ import annotations
 
-import anyio
 import pytest
-from gemini_fake import FakeGemini, fake_gemini, status
+from gemini_fake import FakeGemini, fake_gemini
 from pydantic import BaseModel, Field
 
 from rtvi_core.actions import ActionContext, ActionDispatcher, action
-from rtvi_core.frames import FunctionCallInProgressFrame, InterruptionFrame, LLMContextFrame, LLMTextFrame, MetricsFrame
+from rtvi_core.frames import FunctionCallInProgressFrame, LLMTextFrame, MetricsFrame
 from rtvi_core.metrics import LLMUsageMetricsData
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.services.llm_turns import OPENING_USER_TURN
-from rtvi_core.testing import run_bot, running
+from rtvi_core.testing import run_bot
 from rtvi_core.testing.contracts.llm import WEATHER_TOOL, LLMContract, Replies
 from rtvi_core.testing.scripted_model import GREETING
 from rtvi_gemini import GeminiLLMService
@@ -175,41 +173,6 @@ async def test_no_thinking_with_a_zero_budget(fake: FakeGemini) -> None:
     replies = await LLMContract().infer(GeminiLLMService(base_url=fake.url, thinking_budget=0), user(), usage=True)
     ((prompt, completion, total, thoughts),) = usage_of(replies)
     assert thoughts is None and completion == 7 and total == prompt + completion  # the greeting's seven words
-
-
-async def test_interruption_closes_the_http_stream(paced: FakeGemini) -> None:
-    llm = GeminiLLMService(base_url=paced.url)
-    task, recorder, errors = LLMContract().task_for(llm)
-    async with running(task):
-        await task.queue_frame(LLMContextFrame(context=user("Tell me a long story")))
-        await recorder.wait_for(lambda: recorder.of(LLMTextFrame), 5)
-        await task.queue_frame(InterruptionFrame())
-        with anyio.fail_after(5):
-            await paced.replies[0].gone.wait()  # the fake's next write failed: we hung up
-    replies = Replies(recorder, errors)
-    assert not replies.errors
-    assert replies.framing() == ["start", "text", "end"]
-    assert len(recorder.of(LLMTextFrame)) < 300
-
-
-async def test_rtvi_client_gets_the_error_and_the_next_turn_is_answered(fake: FakeGemini) -> None:
-    fake.fail(status(503, "The model is overloaded. Please try again later."))
-    async with run_bot(llm=GeminiLLMService(base_url=fake.url), with_tts=False) as bot:
-        await bot.ready()
-        await bot.request("send-text", {"content": "Hello?"})
-        error = await bot.client.wait_for_message("error")
-        await bot.client.wait_for_message("bot-llm-stopped")
-        await bot.request("send-text", {"content": "Hello again?"})
-        await bot.client.wait_for(lambda: len(bot.client.messages_of("bot-llm-stopped")) >= 2 or None)
-        assert not bot.client.closed and not bot.task.has_finished()
-    message = (
-        "Gemini is overloaded or unavailable (HTTP 503 UNAVAILABLE): The model is overloaded. Please try again "
-        "later.; try again in a moment"
-    )
-    assert error["data"] == {"error": message, "fatal": False}
-    assert "".join(m["data"]["text"] for m in bot.client.messages_of("bot-llm-text")) == GREETING
-    (turn,) = fake.bodies()[1]["contents"]
-    assert turn == {"role": "user", "parts": [{"text": "Hello?"}, {"text": "Hello again?"}]}
 
 
 class WeatherArgs(BaseModel):

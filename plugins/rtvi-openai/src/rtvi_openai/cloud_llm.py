@@ -19,12 +19,11 @@ import logging
 import os
 from contextlib import aclosing
 from typing import Any, AsyncIterator, ClassVar, Mapping, Sequence
-from urllib.parse import urlsplit
 
 from rtvi_core.services.llm import LLMOutput
 from rtvi_core.services.llm_context import LLMContext
 
-from .llm import OpenAILLMService, is_loopback_url
+from .llm import OpenAILLMService, check_base_url, is_loopback_url
 
 
 class CloudRequestError(Exception):
@@ -57,13 +56,13 @@ class CloudLLMService(OpenAILLMService):
     @classmethod
     def check_base_url(cls, base_url: str) -> str:
         """``base_url`` without a trailing slash; ``ValueError`` unless it is an http(s) URL."""
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            return check_base_url(base_url)
+        except ValueError:
             raise ValueError(
                 f"base_url must be an http(s) URL such as {cls.DEFAULT_BASE_URL} (the API root, "
                 f"{cls.BASE_URL_NOTE}), not {base_url!r}"
-            )
-        return base_url.rstrip("/")
+            ) from None
 
     def set_base_url(self, base_url: str) -> None:
         """Point the service at another API root (``ValueError`` unless an http(s) URL)."""
