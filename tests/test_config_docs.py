@@ -6,6 +6,7 @@ names a key the model has, so the reference and the schema cannot drift apart.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -65,6 +66,19 @@ def test_every_parameter_of_the_built_in_plugins_is_documented(kind):
     for registration in get_plugin_manager(autoload=False).registry.registrations(kind):
         heading = f'`[{section}] use = "{registration.name}"`'
         assert documented_keys(heading) == list(registration.config_model.model_fields)
+
+
+
+@pytest.mark.parametrize("kind", ["transports", "vad", "llm", "tts"])
+def test_the_documented_defaults_of_the_built_in_plugins_are_theirs(kind):
+    section = next(s for s, k in SECTION_KINDS.items() if k == kind)
+    for registration in get_plugin_manager(autoload=False).registry.registrations(kind):
+        heading = f'`[{section}] use = "{registration.name}"`'
+        match = re.search(rf"^#+ {re.escape(heading)}\n(.*?)(?=^#+ |\Z)", DOC, re.M | re.S)
+        rows = re.findall(r"^\| `([a-z_0-9]+)` \| [^|]* \| ([^|]*) \|", match.group(1), re.M)
+        config = registration.config_model()
+        documented = {key: None if cell.strip() == "none" else json.loads(cell.strip().strip("`")) for key, cell in rows}
+        assert documented == config.model_dump(), heading
 
 
 PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
