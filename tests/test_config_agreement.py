@@ -39,9 +39,7 @@ DELIBERATE = {
 #: Keys for which no other valid value can be made up here: (kind, name, key) → why.
 NO_OTHER_VALUE = {
     ("stt", "whisper", "model"): "another model must be installed",
-    ("stt", "whisper", "download"): "true needs the Hugging Face hub",
     ("tts", "piper", "voice"): "another voice package must be installed",
-    ("tts", "piper", "speaker"): "the installed voice has one speaker",
     ("tts", "espeak", "library"): "the path of another libespeak-ng",
     ("vad", "silero", "model_path"): "the path of another Silero model",
     ("llm", "llamacpp", "model_path"): "the path of another GGUF file",
