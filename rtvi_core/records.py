@@ -200,12 +200,35 @@ def _record_eq(self: Any, other: Any) -> bool:
     return all(getattr(self, f.name) == getattr(other, f.name) for f in self.__record_fields__)
 
 
-def split_record(cls: type[_T], values: Mapping[str, Any]) -> tuple[_T, dict[str, Any]]:
-    """``cls`` built from the entries of ``values`` named like its fields, and the other entries.
+def settings_fields(cls: type) -> tuple[FieldSpec, ...]:
+    """The fields of a ``@record`` class or a dataclass (whose ``field(metadata=...)`` may hold
+    a ``description`` and the limits :func:`setting` takes), in declaration order."""
+    record_fields = getattr(cls, "__record_fields__", None)
+    if record_fields is not None:
+        return record_fields  # type: ignore[no-any-return]
+    if not hasattr(cls, "__dataclass_fields__"):
+        raise TypeError(f"{cls.__name__} is neither a @record class nor a dataclass")
+    dataclasses = sys.modules["dataclasses"]  # loaded: cls is a dataclass
 
-    What a component's ``from_config`` uses to hand a record its share of flat bot-file
-    settings (``TransportParams``, ``VADParams``) and keep the rest as keywords.
+    def plain(value: Any) -> Any:
+        return MISSING if value is dataclasses.MISSING else value
+
+    def meta(field: Any) -> Mapping[str, Any]:
+        return {key: value for key, value in field.metadata.items() if key == "description" or key in SETTING_LIMITS}
+
+    return tuple(
+        FieldSpec(f.name, plain(f.default), plain(f.default_factory), f.init, f.repr, meta(f))
+        for f in dataclasses.fields(cls)
+    )
+
+
+def split_record(cls: type[_T], values: Mapping[str, Any]) -> tuple[_T, dict[str, Any]]:
+    """``cls`` (a ``@record`` class or a dataclass) built from the entries of ``values`` named
+    like its fields, and the other entries.
+
+    What a component's ``from_config`` uses to hand a settings object its share of flat
+    bot-file settings (``TransportParams``, ``VADParams``) and keep the rest as keywords.
     """
-    names = {spec.name for spec in cls.__record_fields__ if spec.init}  # type: ignore[attr-defined]
+    names = {spec.name for spec in settings_fields(cls) if spec.init}
     own = {key: value for key, value in values.items() if key in names}
     return cls(**own), {key: value for key, value in values.items() if key not in names}

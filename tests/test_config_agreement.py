@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 from typing import Any
@@ -223,3 +224,17 @@ def test_a_setting_declares_description_and_limits_once():
         setting(1, maximum=2)
     knobs, rest = split_record(Knobs, {"level": 0.1, "other": 2})
     assert (knobs.level, knobs.name, rest) == (0.1, "a", {"other": 2})
+
+
+def test_a_dataclass_field_declares_them_in_its_metadata():
+    @dataclasses.dataclass(frozen=True)
+    class Server:
+        threads: int = dataclasses.field(default=2, metadata={"description": "CPU threads", "ge": 1, "other": 0})
+        name: str = "x"
+
+    model = model_from_record(Server, "ServerConfig", "Server.")
+    assert model.model_fields["threads"].description == "CPU threads"
+    with pytest.raises(ValidationError):
+        model.model_validate({"threads": 0})
+    server, rest = split_record(Server, dict(model(threads=4)) | {"timeout": 1})
+    assert (server, rest) == (Server(threads=4), {"timeout": 1})

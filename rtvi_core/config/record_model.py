@@ -14,7 +14,7 @@ from typing import Any, Collection, Mapping, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ..records import MISSING
+from ..records import MISSING, settings_fields
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -35,18 +35,19 @@ def model_from_record(
     types: Mapping[str, Any] | None = None,
     fields: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> type[_M]:
-    """A pydantic model named ``name`` with ``base``'s fields, then those of the record ``source``.
+    """A pydantic model named ``name`` with ``base``'s fields, then those of ``source`` (a
+    ``@record`` class or a dataclass).
 
     Each record field becomes a key with the record's default (validated as a bot-file
     value) and the ``description`` and limits its :func:`~rtvi_core.records.setting`
-    declares. ``exclude`` names fields that are not bot-file keys (Python objects such
+    (a dataclass field: its ``metadata``) declares. ``exclude`` names fields that are not bot-file keys (Python objects such
     as processors or callables); ``types`` gives a field the bot file's own type (else
     the record's annotation); ``fields`` adds or overrides ``Field`` arguments of a
     field: limits and descriptions of records declared without
     :func:`~rtvi_core.records.setting`, or another default for this table.
     """
     table: dict[str, Any] = {}
-    for spec in source.__record_fields__:  # type: ignore[attr-defined]
+    for spec in settings_fields(source):
         if spec.name in exclude or not spec.init:
             continue
         annotation = (types or {}).get(spec.name)
