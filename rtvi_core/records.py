@@ -77,7 +77,8 @@ def _as_field(value: Any) -> Field | None:
         def plain(v: Any) -> Any:
             return MISSING if v is dataclasses.MISSING else v
 
-        return Field(plain(value.default), plain(value.default_factory), value.init, value.repr)
+        meta = {key: item for key, item in value.metadata.items() if key == "description" or key in SETTING_LIMITS}
+        return Field(plain(value.default), plain(value.default_factory), value.init, value.repr, meta)
     return None
 
 
@@ -92,6 +93,10 @@ class FieldSpec:
     ) -> None:
         self.name, self.default, self.factory, self.init, self.repr = name, default, factory, init, repr
         self.meta = meta
+
+
+def _spec(name: str, declared: Field) -> FieldSpec:
+    return FieldSpec(name, declared.default, declared.default_factory, declared.init, declared.repr, declared.meta)
 
 
 def record(cls: type[_T] | None = None, *, eq: bool = False) -> Any:
@@ -121,9 +126,7 @@ def _collect_fields(cls: type) -> tuple[FieldSpec, ...]:
         value = cls.__dict__.get(name, _MISSING)
         declared = _as_field(value)
         if declared is not None:
-            spec = FieldSpec(
-                name, declared.default, declared.default_factory, declared.init, declared.repr, declared.meta
-            )
+            spec = _spec(name, declared)
             if declared.default is _MISSING:
                 delattr(cls, name)
             else:
@@ -209,17 +212,7 @@ def settings_fields(cls: type) -> tuple[FieldSpec, ...]:
     if not hasattr(cls, "__dataclass_fields__"):
         raise TypeError(f"{cls.__name__} is neither a @record class nor a dataclass")
     dataclasses = sys.modules["dataclasses"]  # loaded: cls is a dataclass
-
-    def plain(value: Any) -> Any:
-        return MISSING if value is dataclasses.MISSING else value
-
-    def meta(field: Any) -> Mapping[str, Any]:
-        return {key: value for key, value in field.metadata.items() if key == "description" or key in SETTING_LIMITS}
-
-    return tuple(
-        FieldSpec(f.name, plain(f.default), plain(f.default_factory), f.init, f.repr, meta(f))
-        for f in dataclasses.fields(cls)
-    )
+    return tuple(_spec(f.name, _as_field(f)) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 def split_record(cls: type[_T], values: Mapping[str, Any]) -> tuple[_T, dict[str, Any]]:
