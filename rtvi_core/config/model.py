@@ -94,9 +94,10 @@ PipelineSection = model_from_record(
     PipelineParams,
     "PipelineSection",
     "``[rtvi.pipeline]``: settings of each session's run (PipelineParams).",
-    fields=dict.fromkeys(
-        ("audio_in_sample_rate", "audio_out_sample_rate", "start_timeout_secs", "cancel_timeout_secs"), {"gt": 0}
-    ),
+    fields={
+        **dict.fromkeys(("audio_in_sample_rate", "audio_out_sample_rate"), {"ge": 8000, "le": 48000}),
+        **dict.fromkeys(("start_timeout_secs", "cancel_timeout_secs"), {"gt": 0}),
+    },
 )
 
 
