@@ -27,10 +27,10 @@ _EXPORTS: dict[str, str] = {
     "RTVIObserver": "rtvi_core.rtvi.observer",
     "RTVIObserverParams": "rtvi_core.rtvi.observer_params",
     "FunctionCallReportLevel": "rtvi_core.rtvi.observer_params",
-    "RTVIClientMessage": "rtvi_core.rtvi.frames",
-    "RTVIServerMessageFrame": "rtvi_core.rtvi.frames",
-    "RTVIServerResponseFrame": "rtvi_core.rtvi.frames",
-    "RTVIClientMessageFrame": "rtvi_core.rtvi.frames",
+    "RTVIClientMessage": "rtvi_core.frames.rtvi",
+    "RTVIServerMessageFrame": "rtvi_core.frames.rtvi",
+    "RTVIServerResponseFrame": "rtvi_core.frames.rtvi",
+    "RTVIClientMessageFrame": "rtvi_core.frames.rtvi",
     "LLMContext": "rtvi_core.services.llm_context",
     "LLMContextAggregatorPair": "rtvi_core.services.llm_aggregators",
     "TransportParams": "rtvi_core.services.transport_params",
@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from .params import PipelineParams
     from .pipeline import Pipeline
     from .processor import FrameProcessor
-    from .rtvi.frames import (
+    from .frames.rtvi import (
         RTVIClientMessage,
         RTVIClientMessageFrame,
         RTVIServerMessageFrame,

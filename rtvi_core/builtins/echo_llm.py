@@ -17,7 +17,7 @@ import anyio
 
 from ..frames import FunctionCallFromLLM
 from ..metrics import LLMTokenUsage
-from ..plugins.component import Component, LazyConfig
+from ..component import Component, LazyConfig
 from ..services.llm import LLMOutput, LLMService
 from ..services.llm_context import LLMContext, message_text
 

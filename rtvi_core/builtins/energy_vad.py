@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..plugins.component import Component, LazyConfig
+from ..component import Component, LazyConfig
 from ..services.vad import VADAnalyzer, VADParams
 
 _VAD_PARAMS = ("confidence", "start_secs", "stop_secs", "min_volume")

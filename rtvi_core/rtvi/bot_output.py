@@ -28,7 +28,7 @@ import inspect
 from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable, Mapping, NamedTuple, Required, TypedDict
 
-from .._deps import rtvi_messages as m
+from ._deps import rtvi_messages as m
 from ..records import record
 from ..frames import AggregatedTextFrame, TTSTextFrame
 from .observer_params import BotOutputTransform, RTVIObserverParams

@@ -7,7 +7,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .. import __version__
-from .._deps import rtvi_messages as m
+from ._deps import rtvi_messages as m
 from ..direction import FrameDirection
 from ..frames import (
     EndTaskFrame,
@@ -26,7 +26,7 @@ from ..frames import (
     StartFrame,
 )
 from ..processor import FrameProcessor
-from .frames import RTVIClientMessage, RTVIClientMessageFrame, RTVISendTextFrame, RTVIUIMessageFrame
+from ..frames.rtvi import RTVIClientMessage, RTVIClientMessageFrame, RTVISendTextFrame, RTVIUIMessageFrame
 
 if TYPE_CHECKING:
     from .observer import RTVIObserver

@@ -48,7 +48,7 @@ from ..frames import (
     UserStoppedSpeakingFrame,
 )
 from ..processor import FrameProcessor
-from ..rtvi.frames import MESSAGE_FRAMES
+from ..frames.rtvi import MESSAGE_FRAMES
 from ..runtime import ManagedTask
 from .llm_context import LLMContext
 
