@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..frames import Frame
     from ..frames.rtvi import RTVIClientMessage
     from ..services.function_calls import FunctionCallParams
-    from ..services.llm_context import LLMContext
+    from ..llm_context import LLMContext
     from ..task import PipelineTask
 
 

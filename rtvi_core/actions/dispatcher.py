@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..rtvi.processor import RTVIProcessor
     from ..services.function_calls import FunctionCallParams
     from ..services.llm import LLMService
-    from ..services.llm_context import LLMContext
+    from ..llm_context import LLMContext
     from ..task import PipelineTask
 
 

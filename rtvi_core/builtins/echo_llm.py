@@ -19,7 +19,7 @@ from ..frames import FunctionCallFromLLM
 from ..metrics import LLMTokenUsage
 from ..component import Component, LazyConfig
 from ..services.llm import LLMOutput, LLMService
-from ..services.llm_context import LLMContext, message_text
+from ..llm_context import LLMContext, message_text
 
 _WORDS = re.compile(r"\s*\S+")
 

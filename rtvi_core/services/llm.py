@@ -49,9 +49,10 @@ from ..frames import (
     LLMFullResponseStartFrame,
     LLMTextFrame,
 )
+from ..frames.rtvi import MESSAGE_FRAMES
+from ..llm_context import LLMContext
 from ..metrics import LLMTokenUsage
 from ..processor import FrameProcessor
-from ..frames.rtvi import MESSAGE_FRAMES
 from ..runtime import ManagedTask
 from .function_calls import (
     FunctionCallHandler,
@@ -59,7 +60,6 @@ from .function_calls import (
     FunctionCallRegistryItem,
     FunctionCallResultCallback,
 )
-from .llm_context import LLMContext
 
 logger = logging.getLogger("rtvi_core.services.llm")
 

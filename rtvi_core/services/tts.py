@@ -37,8 +37,8 @@ from ..frames import (
     TTSStoppedFrame,
     TTSTextFrame,
 )
-from ..processor import FrameProcessor
 from ..frames.rtvi import MESSAGE_FRAMES
+from ..processor import FrameProcessor
 from .text_aggregator import SentenceAggregator
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
