@@ -8,14 +8,19 @@ through :meth:`RTVIProcessor.push_transport_message` (the urgent path). Rules:
   reported from their downstream copy only; app frames (``RTVIServerMessageFrame``,
   ``RTVIServerResponseFrame``, UI frames) and metrics from either direction;
 * text segments (``AggregatedTextFrame``/``TTSTextFrame``) only when pushed by the
-  output transport (an :class:`~rtvi_core.transport_roles.OutputTransportRole`), so they are
-  in step with playback — see :mod:`.bot_output`;
+  output transport (an :class:`~rtvi_core.transport_roles.OutputTransportRole`), so
+  they are in step with playback — see :mod:`.bot_output`;
 * frames pushed by an ignored source are not reported.
+
+The observer keeps the route table (frame class → handler, and from which hops) and
+the simple events; three families have parts of their own: tool calls
+(:mod:`.function_call_reports`), the LLM's text (:mod:`.bot_llm_text`) and the text
+the bot speaks (:mod:`.bot_output`).
 
 Only the frame classes the enabled features need are observed (``frame_types``), so
 other frames cost nothing. Params are read when the observer is made, except
 ``vad_user_speaking_enabled`` and ``function_call_report_level``, which an
-:class:`~rtvi_core.rtvi.frames.RTVIObserverConfigFrame` changes at run time.
+:class:`~rtvi_core.frames.rtvi.RTVIObserverConfigFrame` changes at run time.
 """
 
 from __future__ import annotations
