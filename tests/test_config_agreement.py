@@ -20,7 +20,7 @@ import pytest
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from rtvi_core.config.model import PipelineSection, RTVIObserverSection
-from rtvi_core.config.record_model import model_from_record
+from rtvi_core.record_model import model_from_record
 from rtvi_core.params import PipelineParams
 from rtvi_core.plugins import get_plugin_manager
 from rtvi_core.records import record, setting, split_record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..plugins.component import Component, LazyConfig
+from ..component import Component, LazyConfig
 from ..records import split_record
 from ..services.vad import VADAnalyzer, VADParams
 

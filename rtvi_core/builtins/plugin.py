@@ -12,7 +12,7 @@ from typing import Callable
 
 from pydantic import Field, model_validator
 
-from ..config.record_model import StrictModel, model_from_record
+from ..record_model import StrictModel, model_from_record
 from ..hookspecs import hookimpl
 from ..services.transport_params import TransportParams
 from ..services.vad import VADParams

@@ -25,8 +25,8 @@ _EXPORTS = {
     "BotSession": ".builder",
     "build_session": ".builder",
     "build_schema": ".schema",
-    "StrictModel": ".record_model",
-    "model_from_record": ".record_model",
+    "StrictModel": "..record_model",
+    "model_from_record": "..record_model",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
@@ -36,5 +36,5 @@ if TYPE_CHECKING:
     from .errors import BotFileError, ConfigIssue
     from .loader import BotConfig, ComponentSpec, load_bot_file, load_bot_text
     from .model import BotFile
-    from .record_model import StrictModel, model_from_record
+    from ..record_model import StrictModel, model_from_record
     from .schema import build_schema

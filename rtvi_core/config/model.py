@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from ..params import PipelineParams
 from ..rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
-from .record_model import StrictModel, model_from_record
+from ..record_model import StrictModel, model_from_record
 
 #: The report levels as bot-file strings: disabled, none, name, arguments, full.
 ReportLevel = Literal[tuple(level.value for level in FunctionCallReportLevel)]  # type: ignore[valid-type]

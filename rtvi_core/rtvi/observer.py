@@ -8,21 +8,25 @@ through :meth:`RTVIProcessor.push_transport_message` (the urgent path). Rules:
   reported from their downstream copy only; app frames (``RTVIServerMessageFrame``,
   ``RTVIServerResponseFrame``, UI frames) and metrics from either direction;
 * text segments (``AggregatedTextFrame``/``TTSTextFrame``) only when pushed by the
-  output transport (a :class:`~rtvi_core.services.BaseOutputTransport`), so they are
-  in step with playback — see :mod:`.bot_output`;
+  output transport (an :class:`~rtvi_core.transport_roles.OutputTransportRole`), so
+  they are in step with playback — see :mod:`.bot_output`;
 * frames pushed by an ignored source are not reported.
+
+The observer keeps the route table (frame class → handler, and from which hops) and
+the simple events; three families have parts of their own: tool calls
+(:mod:`.function_call_reports`), the LLM's text (:mod:`.bot_llm_text`) and the text
+the bot speaks (:mod:`.bot_output`).
 
 Only the frame classes the enabled features need are observed (``frame_types``), so
 other frames cost nothing. Params are read when the observer is made, except
 ``vad_user_speaking_enabled`` and ``function_call_report_level``, which an
-:class:`~rtvi_core.rtvi.frames.RTVIObserverConfigFrame` changes at run time.
+:class:`~rtvi_core.frames.rtvi.RTVIObserverConfigFrame` changes at run time.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from .._deps import rtvi_messages as m
 from ..direction import FrameDirection
 from ..frames import (
     AggregatedTextFrame,
@@ -53,11 +57,7 @@ from ..frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
-from ..observers import BaseObserver, FramePushed
-from ..services.output_transport import BaseOutputTransport
-from ..services.stt import time_now_iso8601
-from .bot_output import RAW_TEXT_VERSION, BotOutputReporter, BotOutputTransform
-from .frames import (
+from ..frames.rtvi import (
     RTVIObserverConfigFrame,
     RTVISendTextFrame,
     RTVIServerMessageFrame,
@@ -65,12 +65,15 @@ from .frames import (
     RTVIUICommandFrame,
     RTVIUIJobGroupFrame,
 )
+from ..frames.text import time_now_iso8601
+from ..observers import BaseObserver, FramePushed
+from ..transport_roles import OutputTransportRole
+from ._deps import rtvi_messages as m
+from .bot_llm_text import BotLLMTextReporter
+from .bot_output import RAW_TEXT_VERSION, BotOutputReporter, BotOutputTransform
+from .function_call_reports import FunctionCallReporter
 from .metrics_payload import metrics_payload
-from .observer_params import (
-    FunctionCallReportLevel,
-    RTVIObserverParams,
-    normalize_report_levels,
-)
+from .observer_params import FunctionCallReportLevel, RTVIObserverParams
 from .system_log import forward_system_logs
 
 if TYPE_CHECKING:
@@ -80,20 +83,11 @@ if TYPE_CHECKING:
 __all__ = ["RTVIObserver", "RTVIObserverParams", "FunctionCallReportLevel"]
 
 UPSTREAM = FrameDirection.UPSTREAM
-NONE = FunctionCallReportLevel.NONE
-FULL = FunctionCallReportLevel.FULL
-DISABLED = FunctionCallReportLevel.DISABLED
-#: Levels that reveal a call's arguments.
-_WITH_ARGUMENTS = frozenset({FunctionCallReportLevel.ARGUMENTS, FULL})
 
 # Where a frame's hop is reported from.
 _ANY = 0  # either direction
 _DOWN = 1  # downstream hops only
 _OUTPUT = 2  # downstream hops pushed by the output transport
-
-#: Last characters (before closing quotes/brackets) that end a sentence.
-_SENTENCE_ENDS = frozenset(".!?…。！？")
-_CLOSERS = "\"')]}»”’"
 
 Handler = Callable[[Any, int], Awaitable[None]]
 
@@ -112,10 +106,10 @@ class RTVIObserver(BaseObserver):
         self._seen_key = f"_rtvi_seen_{id(self)}"
         self.seen_key = self._seen_key  # lets the runtime skip hops of reported frames
         self._ignored: set[FrameProcessor] = set(params.ignored_sources)
-        self._report_levels = normalize_report_levels(params.function_call_report_level)
+        self._calls = FunctionCallReporter(params.function_call_report_level, self._send)
         self._vad_enabled = params.vad_user_speaking_enabled
         self._output = BotOutputReporter(params, self._send, rtvi)
-        self._transcript: list[str] = []
+        self._llm_text = BotLLMTextReporter(self._send)
         if params.user_audio_level_enabled or params.bot_audio_level_enabled:
             from .audio_level import AudioLevelMeter  # off by default: load it only when used
 
@@ -172,7 +166,7 @@ class RTVIObserver(BaseObserver):
         handler, where = self._routes.get(type(frame)) or self._resolve(type(frame))
         if where and (
             data.direction is UPSTREAM
-            or (where == _OUTPUT and not isinstance(data.source, BaseOutputTransport))
+            or (where == _OUTPUT and not isinstance(data.source, OutputTransportRole))
         ):
             return
         marks[key] = True
@@ -191,10 +185,10 @@ class RTVIObserver(BaseObserver):
             BotStoppedSpeakingFrame: (self._bot_stopped_speaking, _DOWN),
             VADUserStartedSpeakingFrame: (self._vad(m.VADUserStartedSpeaking()), _DOWN),
             VADUserStoppedSpeakingFrame: (self._vad(m.VADUserStoppedSpeaking()), _DOWN),
-            FunctionCallsStartedFrame: (self._function_calls_started, _DOWN),
-            FunctionCallInProgressFrame: (self._function_call_in_progress, _DOWN),
-            FunctionCallResultFrame: (self._function_call_result, _DOWN),
-            FunctionCallCancelFrame: (self._function_call_cancel, _DOWN),
+            FunctionCallsStartedFrame: (self._calls.started, _DOWN),
+            FunctionCallInProgressFrame: (self._calls.in_progress, _DOWN),
+            FunctionCallResultFrame: (self._calls.result, _DOWN),
+            FunctionCallCancelFrame: (self._calls.cancel, _DOWN),
             RTVIServerMessageFrame: (self._server_message, _ANY),
             RTVIServerResponseFrame: (self._server_response, _ANY),
             RTVIUICommandFrame: (self._ui_command, _ANY),
@@ -216,8 +210,8 @@ class RTVIObserver(BaseObserver):
             routes[LLMContextFrame] = (self._user_llm_text, _DOWN)
         if p.bot_llm_enabled:
             routes[LLMFullResponseStartFrame] = (self._constant(m.BotLLMStarted()), _DOWN)
-            routes[LLMFullResponseEndFrame] = (self._bot_llm_stopped, _DOWN)
-            routes[LLMTextFrame] = (self._bot_llm_text, _DOWN)
+            routes[LLMFullResponseEndFrame] = (self._llm_text.stopped, _DOWN)
+            routes[LLMTextFrame] = (self._llm_text.text, _DOWN)
         if p.llm_raw_text_enabled:
             routes[LLMTextFrame] = (self._llm_raw_text, _DOWN)
         if p.bot_tts_enabled:
@@ -259,7 +253,7 @@ class RTVIObserver(BaseObserver):
 
     async def _interruption(self, frame: InterruptionFrame, timestamp: int) -> None:
         self._output.interrupted()
-        self._transcript.clear()
+        self._llm_text.interrupted()
         if self._params.bot_speaking_enabled:
             await self._send(m.BotInterrupted())
 
@@ -325,32 +319,12 @@ class RTVIObserver(BaseObserver):
 
     # -- bot --------------------------------------------------------------------------
 
-    async def _bot_llm_text(self, frame: LLMTextFrame, timestamp: int) -> None:
-        text = frame.text  # the hot path: one event per LLM token
-        await self._send(m.BotLLMText(data=m.TextData(text=text)))
-        self._transcript.append(text)
-        tail = text.rstrip().rstrip(_CLOSERS)
-        if tail and tail[-1] in _SENTENCE_ENDS:
-            await self._send_transcript()
-
     async def _llm_raw_text(self, frame: LLMTextFrame, timestamp: int) -> None:
         """``llm-raw-text`` (2.2.0+ clients), then the ``bot-llm-text`` path if enabled."""
         if self._rtvi.client_at_least(RAW_TEXT_VERSION):
             await self._send(m.LLMRawText(data=m.TextData(text=frame.text)))
         if self._params.bot_llm_enabled:
-            await self._bot_llm_text(frame, timestamp)
-
-    async def _bot_llm_stopped(self, frame: Frame, timestamp: int) -> None:
-        if self._transcript:
-            await self._send_transcript()
-        await self._send(m.BotLLMStopped())
-
-    async def _send_transcript(self) -> None:
-        """Deprecated ``bot-transcription``: the LLM text gathered up to a sentence end."""
-        text = "".join(self._transcript)
-        self._transcript.clear()
-        if text.strip():
-            await self._send(m.BotTranscription(data=m.TextData(text=text)))
+            await self._llm_text.text(frame, timestamp)
 
     async def _output_segment(self, frame: AggregatedTextFrame, timestamp: int) -> None:
         await self._output.segment(frame)
@@ -367,54 +341,6 @@ class RTVIObserver(BaseObserver):
 
     async def _metrics(self, frame: MetricsFrame, timestamp: int) -> None:
         await self._send(m.Metrics(data=metrics_payload(frame.data)))
-
-    # -- function calls ------------------------------------------------------------------
-
-    def _report_level(self, function_name: str) -> FunctionCallReportLevel:
-        levels = self._report_levels
-        return levels.get(function_name) or levels.get("*") or NONE
-
-    async def _function_calls_started(self, frame: FunctionCallsStartedFrame, timestamp: int) -> None:
-        for call in frame.function_calls:
-            level = self._report_level(call.function_name)
-            if level is DISABLED:
-                continue
-            data = m.LLMFunctionCallStartedData()
-            if level is not NONE:
-                data.function_name = call.function_name
-            await self._send(m.LLMFunctionCallStarted(data=data))
-
-    async def _function_call_in_progress(
-        self, frame: FunctionCallInProgressFrame, timestamp: int
-    ) -> None:
-        level = self._report_level(frame.function_name)
-        if level is DISABLED:
-            return
-        data = m.LLMFunctionCallInProgressData(tool_call_id=frame.tool_call_id)
-        if level is not NONE:
-            data.function_name = frame.function_name
-        if level in _WITH_ARGUMENTS:
-            data.arguments = frame.arguments
-        await self._send(m.LLMFunctionCallInProgress(data=data))
-
-    async def _function_call_result(self, frame: FunctionCallResultFrame, timestamp: int) -> None:
-        await self._function_call_stopped(frame.function_name, frame.tool_call_id, False, frame.result)
-
-    async def _function_call_cancel(self, frame: FunctionCallCancelFrame, timestamp: int) -> None:
-        await self._function_call_stopped(frame.function_name, frame.tool_call_id, True, None)
-
-    async def _function_call_stopped(
-        self, function_name: str, tool_call_id: str, cancelled: bool, result: Any
-    ) -> None:
-        level = self._report_level(function_name)
-        if level is DISABLED:
-            return
-        data = m.LLMFunctionCallStoppedData(tool_call_id=tool_call_id, cancelled=cancelled)
-        if level is not NONE:
-            data.function_name = function_name
-        if level is FULL and result:
-            data.result = result
-        await self._send(m.LLMFunctionCallStopped(data=data))
 
     # -- app and UI frames, configuration ---------------------------------------------------
 
@@ -437,8 +363,8 @@ class RTVIObserver(BaseObserver):
 
     async def _configure(self, frame: RTVIObserverConfigFrame, timestamp: int) -> None:
         if frame.function_call_report_level is not None:
-            self._report_levels = normalize_report_levels(frame.function_call_report_level)
-            self._params.function_call_report_level = self._report_levels
+            self._calls.set_levels(frame.function_call_report_level)
+            self._params.function_call_report_level = self._calls.levels
         if frame.vad_user_speaking_enabled is not None:
             self._vad_enabled = self._params.vad_user_speaking_enabled = frame.vad_user_speaking_enabled
 

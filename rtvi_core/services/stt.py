@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from contextlib import aclosing
 from collections import deque
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, ClassVar
 
 from .._deps import anyio
 from ..direction import FrameDirection
@@ -28,18 +27,14 @@ from ..frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from ..frames.rtvi import MESSAGE_FRAMES
+from ..frames.text import time_now_iso8601
 from ..processor import FrameProcessor
-from ..rtvi.frames import MESSAGE_FRAMES
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 
 #: How long an EndFrame waits for queued audio to be transcribed.
 _DRAIN_TIMEOUT_SECS = 10.0
-
-
-def time_now_iso8601() -> str:
-    """The current UTC time as ISO-8601 with milliseconds (transcription timestamps)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class STTService(FrameProcessor):
@@ -61,6 +56,8 @@ class STTService(FrameProcessor):
     transcription.
     """
 
+    #: The bot-file section of this service's plugins: errors name one ``stt plugin '<name>'``.
+    PLUGIN_KIND: ClassVar[str] = "stt"
     passes_through = MESSAGE_FRAMES
 
     def __init__(

@@ -56,13 +56,13 @@ from ...frames import (
     LLMTextFrame,
     MetricsFrame,
 )
+from ...llm_context import LLMContext
 from ...metrics import LLMUsageMetricsData
 from ...params import PipelineParams
 from ...pipeline import Pipeline
 from ...services.function_calls import FunctionCallParams
 from ...services.llm import LLMService
 from ...services.llm_aggregators import LLMContextAggregatorPair
-from ...services.llm_context import LLMContext
 from ...task import PipelineTask
 from ..harness import run_bot
 from ..recorder import FrameRecorder

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from pydantic import Field, field_validator
 
-from rtvi_core.config.record_model import model_from_record
+from rtvi_core.record_model import model_from_record
 from rtvi_core.plugins import hookimpl
 
 from .llm import LlamaCppLLMService

@@ -6,7 +6,7 @@ from typing import Callable, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from rtvi_core.config.record_model import model_from_record
+from rtvi_core.record_model import model_from_record
 from rtvi_core.plugins import hookimpl
 from rtvi_core.services.vad import VADParams
 

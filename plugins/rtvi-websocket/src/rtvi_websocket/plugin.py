@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rtvi_core.config.record_model import model_from_record
+from rtvi_core.record_model import model_from_record
 from rtvi_core.plugins import hookimpl
 from rtvi_core.records import split_record
 from rtvi_core.services.transport_params import TransportParams

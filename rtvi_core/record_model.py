@@ -14,7 +14,7 @@ from typing import Any, Collection, Mapping, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ..records import MISSING, settings_fields
+from .records import MISSING, settings_fields
 
 _M = TypeVar("_M", bound=BaseModel)
 
