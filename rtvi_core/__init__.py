@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_exports
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
@@ -27,11 +26,11 @@ _EXPORTS: dict[str, str] = {
     "RTVIObserver": "rtvi_core.rtvi.observer",
     "RTVIObserverParams": "rtvi_core.rtvi.observer_params",
     "FunctionCallReportLevel": "rtvi_core.rtvi.observer_params",
-    "RTVIClientMessage": "rtvi_core.rtvi.frames",
-    "RTVIServerMessageFrame": "rtvi_core.rtvi.frames",
-    "RTVIServerResponseFrame": "rtvi_core.rtvi.frames",
-    "RTVIClientMessageFrame": "rtvi_core.rtvi.frames",
-    "LLMContext": "rtvi_core.services.llm_context",
+    "RTVIClientMessage": "rtvi_core.frames.rtvi",
+    "RTVIServerMessageFrame": "rtvi_core.frames.rtvi",
+    "RTVIServerResponseFrame": "rtvi_core.frames.rtvi",
+    "RTVIClientMessageFrame": "rtvi_core.frames.rtvi",
+    "LLMContext": "rtvi_core.llm_context",
     "LLMContextAggregatorPair": "rtvi_core.services.llm_aggregators",
     "TransportParams": "rtvi_core.services.transport_params",
 }
@@ -69,7 +68,7 @@ if TYPE_CHECKING:
     from .params import PipelineParams
     from .pipeline import Pipeline
     from .processor import FrameProcessor
-    from .rtvi.frames import (
+    from .frames.rtvi import (
         RTVIClientMessage,
         RTVIClientMessageFrame,
         RTVIServerMessageFrame,
@@ -80,6 +79,6 @@ if TYPE_CHECKING:
     from .rtvi.processor import RTVIProcessor
     from .runner import PipelineRunner
     from .services.llm_aggregators import LLMContextAggregatorPair
-    from .services.llm_context import LLMContext
+    from .llm_context import LLMContext
     from .services.transport_params import TransportParams
     from .task import PipelineTask

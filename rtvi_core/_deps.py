@@ -1,7 +1,7 @@
 """Modules the runtime loads on first use rather than at ``import rtvi_core``.
 
-``anyio`` is needed once a pipeline runs; the RTVI message model (and with it msgspec)
-once a session exchanges RTVI messages. Import them from here in runtime modules.
+``anyio`` is needed once a pipeline runs; import it from here in runtime modules.
+(The RTVI message model, loaded the same way, is in :mod:`rtvi_core.rtvi._deps`.)
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ from ._lazy import LazyModule
 
 if TYPE_CHECKING:
     import anyio
-
-    from .rtvi import messages as rtvi_messages
 else:
     anyio = LazyModule("anyio")
-    rtvi_messages = LazyModule("rtvi_core.rtvi.messages")
 
-__all__ = ["anyio", "rtvi_messages"]
+__all__ = ["anyio"]

@@ -34,7 +34,7 @@ hookimpl = pluggy.HookimplMarker("rtvi")
 
 @hookspec
 def rtvi_register_transports(register: Callable[[type[BaseTransport]], None]) -> None:
-    """On load: register transport classes (``[transport] type = "<name>"``)."""
+    """On load: register transport classes (``[transport] use = "<name>"``)."""
 
 
 @hookspec

@@ -22,9 +22,7 @@ How frames move (the whole concurrency model):
 from __future__ import annotations
 
 import logging
-import sys
-from collections import deque
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Coroutine, Iterator
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Coroutine
 
 from ._deps import anyio
 from .direction import FrameDirection
@@ -40,9 +38,12 @@ from .frames import (
 )
 from .metrics_reporting import MetricsReporting
 from .observers import FramePushed
+from .processor_inbox import FrameInbox
+from .processor_names import describe_processor
+from .ready import READY
 
 if TYPE_CHECKING:
-    from .runtime import ManagedTask, TaskRuntime, Waiter
+    from .runtime import ManagedTask, TaskRuntime
 
 logger = logging.getLogger("rtvi_core.processor")
 
@@ -51,9 +52,6 @@ UPSTREAM = FrameDirection.UPSTREAM
 
 #: System frames the base ``process_frame`` acts on (all others cost nothing there).
 _LIFECYCLE_FRAMES = (InterruptionFrame, StartFrame, CancelFrame)
-
-#: A worker yields to the event loop after this many frames in a row.
-_FRAMES_PER_TURN = 32
 
 _instance_counts: dict[str, int] = {}
 
@@ -78,7 +76,7 @@ def _default_name(obj: object) -> str:
     return f"{cls}#{count}"
 
 
-class FrameProcessor(EventHandlerMixin, MetricsReporting):
+class FrameProcessor(EventHandlerMixin, MetricsReporting, FrameInbox):
     """Receives frames in either direction and pushes frames on in either direction.
 
     Subclass it and override :meth:`process_frame`; call
@@ -103,11 +101,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._runtime: TaskRuntime | None = None
         self._observers: Any = None
         self._observer_map: dict[type, tuple[Any, ...]] | None = None
-        self._inbox: deque[tuple[Frame, FrameDirection]] | None = None  # made on first use
-        self._worker_scope: anyio.CancelScope | None = None
-        self._worker_task_id: int | None = None
-        self._wakeup: Waiter | None = None
-        self._current: Frame | None = None
+        self._reset_inbox()
         self._started = False
         self._cancelling = False
         self._allow_interruptions = True
@@ -171,11 +165,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         A processor may run in several tasks one after another: the state of the
         previous run (queued frames, worker, flags) is dropped here.
         """
-        self._inbox = None
-        self._worker_scope = None
-        self._worker_task_id = None
-        self._wakeup = None
-        self._current = None
+        self._reset_inbox()
         self._started = False
         self._cancelling = False
         self._tasks = None
@@ -203,7 +193,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         self._prev = self._next = None
         self._runtime = self._event_runtime = None
         self._observers = self._observer_map = None
-        self._inbox = self._worker_scope = self._wakeup = self._current = None
+        self._reset_inbox()
         self._tasks = None
 
     async def start(self, frame: StartFrame) -> None:
@@ -351,91 +341,6 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
         except Exception as exc:  # a processor bug must not take the pipeline down
             await self._report_failure(frame, exc)
 
-    # -- internals: queued path -------------------------------------------------------
-
-    def _enqueue(self, frame: Frame, direction: FrameDirection) -> None:
-        if self._cancelling:
-            return
-        inbox = self._inbox
-        if inbox is None:
-            inbox = self._inbox = deque()
-        inbox.append((frame, direction))
-        if self._worker_scope is None:
-            self._start_worker()
-        else:
-            wakeup = self._wakeup
-            if wakeup is not None:
-                self._wakeup = None
-                wakeup.wake()
-
-    def _start_worker(self) -> None:
-        runtime = self._runtime
-        if runtime is None:
-            raise RuntimeError(f"{self} received {self._inbox[0][0]} outside a running task")  # type: ignore[index]
-        scope = anyio.CancelScope()
-        self._worker_scope = scope
-        runtime.task_group.start_soon(self._work, scope, name=f"{self}::worker")
-
-    async def _work(self, scope: anyio.CancelScope) -> None:
-        inbox = self._inbox
-        assert inbox is not None  # a worker starts for a queued frame
-        try:
-            with scope:
-                self._worker_task_id = anyio.get_current_task().id
-                while True:
-                    budget = _FRAMES_PER_TURN
-                    # The scope check stops a worker replaced after an interruption even if
-                    # the cancelled processing swallowed the cancellation.
-                    while inbox and self._worker_scope is scope:
-                        frame, direction = inbox.popleft()
-                        self._current = frame
-                        try:
-                            await self.process_frame(frame, direction)
-                        except Exception as exc:
-                            await self._report_failure(frame, exc)
-                        self._current = None
-                        budget -= 1
-                        if not budget:
-                            # Let other processors and sessions run; the frames just pushed
-                            # downstream are then handled while still in the CPU cache.
-                            budget = _FRAMES_PER_TURN
-                            await anyio.sleep(0)
-                    waiter = self.runtime.new_waiter()
-                    self._wakeup = waiter
-                    await waiter.wait()
-                    self._wakeup = None
-        except BaseException:
-            # The end of the run cancels the worker: the CancelledError's traceback keeps
-            # this frame, and anyio's task group keeps the error in a reference cycle (left
-            # to the cyclic GC). Keep neither the processor nor its frames in that frame.
-            self = inbox = frame = direction = waiter = None  # type: ignore[assignment]
-            raise
-        # Cancelled (interruption or end of run); a fresh worker takes over what is left.
-        if self._worker_scope is scope:
-            self._worker_scope = None
-            self._current = None
-
-    def _start_interruption(self) -> None:
-        inbox = self._inbox
-        if inbox:
-            kept = [item for item in inbox if not item[0].interruptible]
-            inbox.clear()
-            inbox.extend(kept)
-        scope = self._worker_scope
-        current = self._current
-        if (
-            scope is not None
-            and current is not None
-            and current.interruptible
-            and anyio.get_current_task().id != self._worker_task_id
-        ):
-            scope.cancel()
-            self._worker_scope = None
-            self._wakeup = None
-            self._current = None
-            if inbox:
-                self._start_worker()
-
     async def _report_failure(self, frame: Frame, exc: Exception) -> None:
         logger.exception("%s failed processing %s", self, frame)
         if isinstance(frame, ErrorFrame):
@@ -444,43 +349,6 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting):
             await self.push_error(f"{describe_processor(self)} failed to start: {exc}", exception=exc, fatal=True)
             return
         await self.push_error(f"{self} error processing {frame.name}: {exc}", exception=exc)
-
-
-#: Service base classes (module, class) → the bot-file section of their plugins.
-_PLUGIN_KINDS = (
-    ("rtvi_core.services.stt", "STTService", "stt"),
-    ("rtvi_core.services.llm", "LLMService", "llm"),
-    ("rtvi_core.services.tts", "TTSService", "tts"),
-)
-
-
-def describe_processor(processor: FrameProcessor) -> str:
-    """How errors name a processor: ``tts plugin 'piper'`` for a plugin component (one with
-    ``PLUGIN_NAME``), else its name."""
-    plugin = getattr(processor, "PLUGIN_NAME", None)
-    if not isinstance(plugin, str) or not plugin:
-        return processor.name
-    kind = "processor"
-    for module_name, class_name, section in _PLUGIN_KINDS:
-        module = sys.modules.get(module_name)  # not imported: no instance of it either
-        if module is not None and isinstance(processor, getattr(module, class_name)):
-            kind = section
-            break
-    return f"{kind} plugin {plugin!r}"
-
-
-class _Ready:
-    """An awaitable that is already complete (no coroutine, no allocation)."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Iterator[None]:
-        return _EXHAUSTED
-
-
-_EXHAUSTED: Iterator[None] = iter(())
-#: Returned by ``push_frame``/``process_frame`` when there is nothing to wait for.
-READY: Awaitable[None] = _Ready()
 
 
 def _once(coroutine: Coroutine[Any, Any, Any]) -> Callable[[], Awaitable[Any]]:

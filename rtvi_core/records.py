@@ -2,6 +2,7 @@
 
 It reads annotated fields (bases first), defaults and :func:`field` (``default``,
 ``default_factory``, ``init=False``, ``repr=False``; ``dataclasses.field`` works too)
+or :func:`setting` (a field that is also a bot-file key: its description and limits),
 and calls ``__post_init__`` like ``@dataclass`` does, but compiles each class's
 ``__init__`` on its first instantiation and never imports :mod:`dataclasses` (which
 imports :mod:`inspect`). With about seventy frame classes, most never built by a given
@@ -12,7 +13,8 @@ A ``@dataclass`` subclass of a record (e.g. a user's own frame) works as usual.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, TypeVar
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, TypeVar
 
 _T = TypeVar("_T")
 
@@ -29,13 +31,21 @@ MISSING: Any = _Missing()
 _MISSING = MISSING
 
 
+#: The limits a :func:`setting` may declare (pydantic ``Field`` arguments of the same names).
+SETTING_LIMITS = frozenset({"gt", "ge", "lt", "le", "min_length", "max_length", "pattern"})
+_NO_META: Mapping[str, Any] = MappingProxyType({})
+
+
 class Field:
-    """A field declared with :func:`field`."""
+    """A field declared with :func:`field` or :func:`setting`."""
 
-    __slots__ = ("default", "default_factory", "init", "repr")
+    __slots__ = ("default", "default_factory", "init", "repr", "meta")
 
-    def __init__(self, default: Any, default_factory: Any, init: bool, repr: bool) -> None:
+    def __init__(
+        self, default: Any, default_factory: Any, init: bool, repr: bool, meta: Mapping[str, Any] = _NO_META
+    ) -> None:
         self.default, self.default_factory, self.init, self.repr = default, default_factory, init, repr
+        self.meta = meta
 
 
 def field(
@@ -43,6 +53,20 @@ def field(
 ) -> Any:
     """Declare a record field with a default factory, or one left out of ``__init__``/repr."""
     return Field(default, default_factory, init, repr)
+
+
+def setting(default: Any = MISSING, description: str = "", *, default_factory: Any = MISSING, **limits: Any) -> Any:
+    """Declare a record field that is also a bot-file key: its default, its description and its
+    limits (``gt``, ``ge``, ``lt``, ``le``, ``min_length``, ``max_length``, ``pattern``).
+
+    The record stays a plain class; :func:`rtvi_core.config.model_from_record` turns the
+    description and limits into the bot-file model's, so each is written once, here.
+    """
+    unknown = sorted(set(limits) - SETTING_LIMITS)
+    if unknown:
+        raise TypeError(f"setting(): unknown limit {', '.join(unknown)} (expected {', '.join(sorted(SETTING_LIMITS))})")
+    meta = {"description": description, **limits} if description else dict(limits)
+    return Field(default, default_factory, True, True, MappingProxyType(meta))
 
 
 def _as_field(value: Any) -> Field | None:
@@ -53,17 +77,26 @@ def _as_field(value: Any) -> Field | None:
         def plain(v: Any) -> Any:
             return MISSING if v is dataclasses.MISSING else v
 
-        return Field(plain(value.default), plain(value.default_factory), value.init, value.repr)
+        meta = {key: item for key, item in value.metadata.items() if key == "description" or key in SETTING_LIMITS}
+        return Field(plain(value.default), plain(value.default_factory), value.init, value.repr, meta)
     return None
 
 
 class FieldSpec:
-    """One field: name, default (or factory), whether ``__init__`` takes it, whether shown."""
+    """One field: name, default (or factory), whether ``__init__`` takes it, whether shown, and
+    what :func:`setting` declared about it (``description`` and limits; empty otherwise)."""
 
-    __slots__ = ("name", "default", "factory", "init", "repr")
+    __slots__ = ("name", "default", "factory", "init", "repr", "meta")
 
-    def __init__(self, name: str, default: Any, factory: Any, init: bool, repr: bool) -> None:
+    def __init__(
+        self, name: str, default: Any, factory: Any, init: bool, repr: bool, meta: Mapping[str, Any] = _NO_META
+    ) -> None:
         self.name, self.default, self.factory, self.init, self.repr = name, default, factory, init, repr
+        self.meta = meta
+
+
+def _spec(name: str, declared: Field) -> FieldSpec:
+    return FieldSpec(name, declared.default, declared.default_factory, declared.init, declared.repr, declared.meta)
 
 
 def record(cls: type[_T] | None = None, *, eq: bool = False) -> Any:
@@ -93,7 +126,7 @@ def _collect_fields(cls: type) -> tuple[FieldSpec, ...]:
         value = cls.__dict__.get(name, _MISSING)
         declared = _as_field(value)
         if declared is not None:
-            spec = FieldSpec(name, declared.default, declared.default_factory, declared.init, declared.repr)
+            spec = _spec(name, declared)
             if declared.default is _MISSING:
                 delattr(cls, name)
             else:
@@ -168,3 +201,27 @@ def _record_eq(self: Any, other: Any) -> bool:
     if type(other) is not type(self):
         return NotImplemented
     return all(getattr(self, f.name) == getattr(other, f.name) for f in self.__record_fields__)
+
+
+def settings_fields(cls: type) -> tuple[FieldSpec, ...]:
+    """The fields of a ``@record`` class or a dataclass (whose ``field(metadata=...)`` may hold
+    a ``description`` and the limits :func:`setting` takes), in declaration order."""
+    record_fields = getattr(cls, "__record_fields__", None)
+    if record_fields is not None:
+        return record_fields  # type: ignore[no-any-return]
+    if not hasattr(cls, "__dataclass_fields__"):
+        raise TypeError(f"{cls.__name__} is neither a @record class nor a dataclass")
+    dataclasses = sys.modules["dataclasses"]  # loaded: cls is a dataclass
+    return tuple(_spec(f.name, _as_field(f)) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+
+def split_record(cls: type[_T], values: Mapping[str, Any]) -> tuple[_T, dict[str, Any]]:
+    """``cls`` (a ``@record`` class or a dataclass) built from the entries of ``values`` named
+    like its fields, and the other entries.
+
+    What a component's ``from_config`` uses to hand a settings object its share of flat
+    bot-file settings (``TransportParams``, ``VADParams``) and keep the rest as keywords.
+    """
+    names = {spec.name for spec in settings_fields(cls) if spec.init}
+    own = {key: value for key, value in values.items() if key in names}
+    return cls(**own), {key: value for key, value in values.items() if key not in names}

@@ -80,7 +80,7 @@ class SessionFactory:
 
 def _loads_something(component: Any) -> bool:
     """True when the component overrides ``Component.preload`` (or defines its own)."""
-    from .plugins.component import Component
+    from .component import Component
 
     preload = getattr(type(component), "preload", None)
     return callable(preload) and preload is not Component.preload

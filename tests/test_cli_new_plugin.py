@@ -27,7 +27,7 @@ def test_each_kind_scaffolds_a_plugin_whose_tests_pass(kind, tmp_path, capsys):
     assert project["name"] == f"rtvi-{name}"
     assert project["entry-points"]["rtvi"] == {name: f"{package}.plugin"}
     assert (root / "README.md").read_text().startswith(f"# rtvi-{name}\n")
-    assert {p.name for p in (root / package).iterdir()} >= {
+    assert {p.name for p in (root / "src" / package).iterdir()} >= {
         "__init__.py", "log.py", "plugin.py", f"{KINDS[kind].module}.py"}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(REPO)])}
     result = subprocess.run(

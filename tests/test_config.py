@@ -104,6 +104,8 @@ bot_llm_enabled = "maybe"
 function_call_report_level = { "*" = "loud" }
 [rtvi.pipeline]
 enable_metrics = 3.5
+audio_in_sample_rate = 1
+audio_out_sample_rate = 96000
 """
     assert errors(text, registry) == [
         "bot.toml: colour: unknown top-level key; allowed keys: "
@@ -120,6 +122,8 @@ enable_metrics = 3.5
         "bot.toml: rtvi.observer.function_call_report_level.*: expected 'disabled', 'none', "
         "'name', 'arguments' or 'full', got 'loud'",
         "bot.toml: rtvi.pipeline.enable_metrics: expected true or false, got 3.5",
+        "bot.toml: rtvi.pipeline.audio_in_sample_rate: expected a value greater than or equal to 8000, got 1",
+        "bot.toml: rtvi.pipeline.audio_out_sample_rate: expected a value less than or equal to 48000, got 96000",
     ]
 
 

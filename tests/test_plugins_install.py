@@ -67,6 +67,7 @@ def test_listing_shows_good_plugins_and_isolates_the_bad_ones(plugin_python: Pat
         "name": "good", "distribution": "rtvi-test-good", "version": "1.0.0",
         "registered": {"llm": ["shout"], "processors": ["upper-text"],
                        "cli_commands": ["good-hello"]},
+        "missing": {},
     }
     # the imposter keeps its free name; the two taken ones are refused, naming their owners
     assert plugins["imposter"]["registered"] == {"tts": ["whisper"]}
@@ -190,9 +191,9 @@ def test_registered_components_build_from_parameters_and_run(plugin_python: Path
     assert result["upper"] == ["UpperTextProcessor", "> "]
     assert result["unknown_key"] == "ValidationError"  # extra="forbid" is enforced
     assert result["whisper"] == ["imposter", "rtvi-test-imposter", "2.0.0"]
-    # the environment's own LLM plugins (openai, llamacpp) may follow "echo, shout"
+    # the environment's own LLM plugins (anthropic, gemini, openai...) stand around "shout"
     assert re.fullmatch(
-        r"unknown LLM service 'widget-llm'; installed: echo, shout(, [a-z]+)* "
+        r"unknown LLM service 'widget-llm'; installed: echo(, [a-z]+)*, shout(, [a-z]+)* "
         r"\(plugins that failed to load: broken, raises, widgets; see `rtvi plugins`\)",
         result["missing"]), result["missing"]
     assert result["events"] == [["started", "session-1"], ["ended", "session-1"]]

@@ -178,6 +178,18 @@ async def test_segmented_stt_ignores_audio_without_speech_and_mute_drops_segment
     assert recorder.of(TranscriptionFrame) == []
 
 
+async def test_speech_longer_than_max_segment_secs_is_transcribed_in_pieces():
+    stt = SegmentSTT(pre_roll_secs=0.04, max_segment_secs=0.1)  # 5 chunks a piece
+    recorder = FrameRecorder()
+    task = make_task(stt, recorder)
+    await run_to_end(task, speech(pre=2, spoken=10))
+    # Pre-roll 0-1, then 2-11: a piece as soon as 5 chunks are buffered, the rest at the stop.
+    assert [f.text for f in recorder.of(TranscriptionFrame)] == ["0 1 2 3 4", "5 6 7 8 9", "10 11"]
+    for wrong in (0, 61):
+        with pytest.raises(ValueError, match="max_segment_secs must be > 0 and at most max_pending_secs"):
+            SegmentSTT(max_segment_secs=wrong)
+
+
 async def test_end_frame_waits_for_the_segment_in_transcription():
     stt = SegmentSTT(delay=0.1)
     recorder = FrameRecorder()
@@ -205,3 +217,43 @@ async def test_a_failing_transcription_is_reported_and_the_next_one_runs():
     await run_to_end(task, [audio_frame(0), audio_frame(1)])
     assert [f.text for f in recorder.of(TranscriptionFrame)] == ["ok"]
     assert errors and "model crashed" in errors[0].error
+
+
+async def test_audio_beyond_max_pending_secs_is_dropped_with_one_error_until_the_stt_catches_up():
+    class StuckSTT(STTService):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.entered, self.gate, self.seen = anyio.Event(), anyio.Event(), []
+
+        async def run_stt(self, audio: bytes) -> AsyncIterator[Frame]:
+            self.entered.set()
+            await self.gate.wait()
+            self.seen.append(audio[0])
+            yield InterimTranscriptionFrame(text=str(audio[0]))
+
+    stt = StuckSTT(max_pending_secs=0.05)  # 800 samples: two 20 ms chunks may wait
+    recorder = FrameRecorder()
+    task = make_task(stt, recorder)
+    errors: list[Any] = []
+
+    @task.event_handler("on_pipeline_error")
+    async def on_error(task, frame):
+        errors.append(frame)
+
+    async with running(task):
+        await task.queue_frame(audio_frame(0))
+        with anyio.fail_after(5):
+            await stt.entered.wait()  # chunk 0 is in run_stt: the queue is empty
+        for i in range(1, 5):  # 1 and 2 wait, 3 and 4 are dropped
+            await task.queue_frame(audio_frame(i))
+        await recorder.wait_for(lambda: len(recorder.of(InputAudioRawFrame)) == 5)
+        with anyio.fail_after(5):
+            while not errors:  # the error goes upstream, to the task
+                await anyio.sleep(0.01)
+        stt.gate.set()
+        await recorder.wait_for(lambda: stt.seen == [0, 1, 2])
+        await task.queue_frame(audio_frame(5))  # caught up: taken again
+        await recorder.wait_for(lambda: stt.seen == [0, 1, 2, 5])
+    assert len(errors) == 1 and not errors[0].fatal
+    assert errors[0].error.endswith("is over 0.05 s behind the audio; audio is dropped until it catches up")
+    assert len(recorder.of(InputAudioRawFrame)) == 6  # audio is passed on all the same

@@ -9,9 +9,9 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from ..frames import Frame
-    from ..rtvi.frames import RTVIClientMessage
+    from ..frames.rtvi import RTVIClientMessage
     from ..services.function_calls import FunctionCallParams
-    from ..services.llm_context import LLMContext
+    from ..llm_context import LLMContext
     from ..task import PipelineTask
 
 

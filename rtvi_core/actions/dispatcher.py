@@ -12,11 +12,11 @@ from .tools import merge_tools, tool_handler, tool_schema
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from ..rtvi.frames import RTVIClientMessage
+    from ..frames.rtvi import RTVIClientMessage
     from ..rtvi.processor import RTVIProcessor
     from ..services.function_calls import FunctionCallParams
     from ..services.llm import LLMService
-    from ..services.llm_context import LLMContext
+    from ..llm_context import LLMContext
     from ..task import PipelineTask
 
 

@@ -17,9 +17,9 @@ import anyio
 
 from ..frames import FunctionCallFromLLM
 from ..metrics import LLMTokenUsage
-from ..plugins.component import Component, LazyConfig
+from ..component import Component, LazyConfig
 from ..services.llm import LLMOutput, LLMService
-from ..services.llm_context import LLMContext, message_text
+from ..llm_context import LLMContext, message_text
 
 _WORDS = re.compile(r"\s*\S+")
 

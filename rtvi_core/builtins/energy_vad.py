@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..plugins.component import Component, LazyConfig
+from ..component import Component, LazyConfig
+from ..records import split_record
 from ..services.vad import VADAnalyzer, VADParams
-
-_VAD_PARAMS = ("confidence", "start_secs", "stop_secs", "min_volume")
 
 
 class EnergyVADAnalyzer(VADAnalyzer, Component):
@@ -25,9 +24,8 @@ class EnergyVADAnalyzer(VADAnalyzer, Component):
     @classmethod
     def from_config(cls, config: Any) -> EnergyVADAnalyzer:
         """An analyzer from flat settings: its own levels plus the ``VADParams`` fields."""
-        settings = dict(config)
-        params = VADParams(**{name: settings.pop(name) for name in _VAD_PARAMS})
-        return cls(params=params, **settings)
+        params, own = split_record(VADParams, dict(config))
+        return cls(params=params, **own)
 
     def __init__(
         self,

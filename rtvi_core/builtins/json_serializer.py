@@ -12,7 +12,7 @@ from ..frames import (
     OutputTransportMessageFrame,
     OutputTransportMessageUrgentFrame,
 )
-from ..plugins.component import Component, LazyConfig
+from ..component import Component, LazyConfig
 from ..rtvi.messages import JSONBoundsError, decode_client_json, encode
 from ..services.serializer import FrameSerializer
 

@@ -26,7 +26,7 @@ from ..frames import (
     StartFrame,
     TranscriptionFrame,
 )
-from ..plugins.component import Component, LazyConfig
+from ..component import Component, LazyConfig
 from ..services.input_transport import BaseInputTransport
 from ..services.output_transport import BaseOutputTransport
 from ..services.serializer import FrameSerializer

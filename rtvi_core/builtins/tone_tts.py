@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator
 
 import anyio
 
-from ..plugins.component import Component, LazyConfig
+from ..component import Component, LazyConfig
 from ..services.tts import TTSService, WordTimestamp
 
 #: Tone length: a base plus a step per letter or digit of the word, counting at most

@@ -2,10 +2,12 @@
 
 Templates live in ``templates/plugin/`` (``*.tmpl``, with ``__NAME__``-style tokens).
 The scaffold is a complete distribution whose tests pass as generated: a
-``pyproject.toml`` with the ``rtvi`` entry point, a package with ``__version__``,
-a logger and one provider module (a placeholder implementation of the kind's base
-class with ``PLUGIN_NAME`` and ``Config``), ``plugin.py`` registering it, a README
-and tests driven through the ``rtvi_core.testing`` kit.
+``pyproject.toml`` with the ``rtvi`` entry point and the package in the layout of
+``docs/writing-a-plugin.md``: ``__init__.py`` (``__version__``, the public names),
+``log.py`` (the logger ``rtvi.NAME``), one provider module (a placeholder
+implementation of the kind's base class with ``PLUGIN_NAME``, and ``Config`` through
+``LazyConfig``) and ``plugin.py`` (that ``Config`` model and the hook registering the
+component); then a README and tests driven through the ``rtvi_core.testing`` kit.
 """
 
 from __future__ import annotations
@@ -82,7 +84,9 @@ def scaffold_plugin(name: str, kind: str, directory: str | Path = ".", *, descri
     camel = "".join(part.capitalize() for part in re.split(r"[-_]", name))
     export = snake if kind == "action" else camel + spec.suffix
     env = f"{snake.upper()}_API_KEY"
-    tokens = {
+    root = files(__package__).joinpath("templates", "plugin")
+    tokens = {  # in order: the first ones bring in text with the later ones
+        **_plugin_module_tokens(root, kind),
         "__DIST__": f"rtvi-{name}",
         "__PACKAGE__": f"rtvi_{snake}",
         "__NAME__": name,
@@ -100,8 +104,7 @@ def scaffold_plugin(name: str, kind: str, directory: str | Path = ".", *, descri
     target = Path(directory) / f"rtvi-{name}"
     if target.exists():
         raise CommandError(f"rtvi new-plugin: {target} already exists")
-    root = files(__package__).joinpath("templates", "plugin")
-    package = target / tokens["__PACKAGE__"]
+    package = target / "src" / tokens["__PACKAGE__"]
     outputs: list[tuple[str, Path]] = [  # template (under templates/plugin/) -> file written
         ("pyproject.toml", target / "pyproject.toml"),
         ("README.md", target / "README.md"),
@@ -113,9 +116,29 @@ def scaffold_plugin(name: str, kind: str, directory: str | Path = ".", *, descri
         (f"kinds/test_{kind}.py", target / "tests" / f"test_{snake}.py"),
     ]
     for template, destination in outputs:
-        text = root.joinpath(*f"{template}.tmpl".split("/")).read_text(encoding="utf-8")
+        text = _template(root, template)
         for token, value in tokens.items():
             text = text.replace(token, value)
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(text, encoding="utf-8")
     return target
+
+
+def _template(root: Any, template: str) -> str:
+    """The text of ``templates/plugin/<template>.tmpl``."""
+    return root.joinpath(*f"{template}.tmpl".split("/")).read_text(encoding="utf-8")
+
+
+def _plugin_module_tokens(root: Any, kind: str) -> dict[str, str]:
+    """What ``plugin.py`` holds besides the hook: the component's bot-file ``Config``
+    (``kinds/<kind>_config.py.tmpl``, which the component names through ``LazyConfig``);
+    an action keeps its models beside its handler, for ``@action`` takes them."""
+    if kind == "action":
+        return {"__PLUGIN_HOLDS__": "registers the action", "__CONFIG_MODULE__": "__MODULE__",
+                "__CONFIG_IMPORTS__": "", "__CONFIG_MODEL__": ""}
+    return {
+        "__PLUGIN_HOLDS__": "the __TITLE__'s parameters and registration",
+        "__CONFIG_MODULE__": "plugin",
+        "__CONFIG_IMPORTS__": "\nfrom pydantic import BaseModel, ConfigDict, Field\n",
+        "__CONFIG_MODEL__": "\n\n" + _template(root, f"kinds/{kind}_config.py"),
+    }

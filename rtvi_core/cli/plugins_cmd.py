@@ -1,7 +1,8 @@
 """``rtvi plugins``: every plugin, what it registered per kind, and the ones that failed.
 
 ``--json`` prints one object: ``autoload``, ``plugins`` (``name``, ``distribution``,
-``version``, ``registered`` {kind: [names]}), ``failures`` (``name``,
+``version``, ``registered`` {kind: [names]}, ``missing`` {kind: {name: what that
+component lacks to run with its defaults, as its plugin says}}), ``failures`` (``name``,
 ``distribution``, ``version``, ``error``, ``collisions`` [{``kind``, ``name``,
 ``owner``, ``owner_distribution``}]) and ``skipped`` (``name``, ``distribution``,
 ``version``, ``reason``). The exit code is 0 even when plugins failed.
@@ -21,7 +22,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "plugins", help="list the installed plugins and what they register",
         description="List every plugin (built-ins first): its distribution, version and "
-                    "what it registered per kind; then the plugins that failed, with their error.")
+                    "what it registered per kind, and what a component still needs to run (an "
+                    "optional package or model to install); then the plugins that failed, with their error.")
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
     return parser
 
@@ -29,15 +31,30 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from ..plugins import get_plugin_manager
 
-    manager = get_plugin_manager()
-    report = {
+    report = build_report(get_plugin_manager())
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return EXIT_OK
+
+
+def build_report(manager: Any) -> dict[str, Any]:
+    """The ``--json`` report of a :class:`~rtvi_core.plugins.PluginManager`."""
+    return {
         "autoload": manager.autoload,
-        "plugins": [asdict(info) for info in manager.plugins],
+        "plugins": [{**asdict(info), "missing": _missing(manager.registry, info)} for info in manager.plugins],
         "failures": [asdict(failure) for failure in manager.failures],
         "skipped": [asdict(skipped) for skipped in manager.skipped],
     }
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
-    return EXIT_OK
+
+
+def _missing(registry: Any, info: Any) -> dict[str, dict[str, str]]:
+    """What each component of the plugin ``info`` lacks, by kind then name (none: left out)."""
+    found: dict[str, dict[str, str]] = {}
+    for kind, names in info.registered.items():
+        for name in names:
+            hint = registry.get(kind, name).missing()
+            if hint:
+                found.setdefault(kind, {})[name] = hint
+    return found
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -47,6 +64,7 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"  {plugin['name']}  ({plugin['distribution']} {plugin['version']})")
         for kind, names in plugin["registered"].items():
             lines.append(f"    {kind}: {', '.join(names)}")
+            lines += [f"      {name}: {hint}" for name, hint in plugin["missing"].get(kind, {}).items()]
         if not plugin["registered"]:
             lines.append("    (registered nothing)")
     if report["failures"]:

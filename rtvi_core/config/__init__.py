@@ -2,7 +2,8 @@
 
 * :func:`load_bot_file` → :class:`BotConfig` (or :class:`BotFileError` with every problem);
 * :func:`build_session` → :class:`BotSession`, one pipeline per session;
-* :func:`build_schema` → the JSON Schema of bot files for the installed plugins.
+* :func:`build_schema` → the JSON Schema of bot files for the installed plugins;
+* :func:`model_from_record` → the bot-file model of a runtime ``@record`` settings class.
 
 See ``docs/bot-file.md`` for the file format. Names load on first use.
 """
@@ -24,6 +25,8 @@ _EXPORTS = {
     "BotSession": ".builder",
     "build_session": ".builder",
     "build_schema": ".schema",
+    "StrictModel": "..record_model",
+    "model_from_record": "..record_model",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
@@ -33,4 +36,5 @@ if TYPE_CHECKING:
     from .errors import BotFileError, ConfigIssue
     from .loader import BotConfig, ComponentSpec, load_bot_file, load_bot_text
     from .model import BotFile
+    from ..record_model import StrictModel, model_from_record
     from .schema import build_schema

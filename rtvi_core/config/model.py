@@ -8,14 +8,13 @@ checked against the plugin's ``Config`` by :mod:`rtvi_core.config.loader`.
 
 from __future__ import annotations
 
-import sys
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import Field, model_validator
 
 from ..params import PipelineParams
-from ..records import MISSING
 from ..rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
+from ..record_model import StrictModel, model_from_record
 
 #: The report levels as bot-file strings: disabled, none, name, arguments, full.
 ReportLevel = Literal[tuple(level.value for level in FunctionCallReportLevel)]  # type: ignore[valid-type]
@@ -33,11 +32,7 @@ SECTION_KINDS: dict[str, str] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class BotSection(_Strict):
+class BotSection(StrictModel):
     """``[bot]``: the bot as a whole."""
 
     name: str = Field("rtvi-bot", description="The bot's name: names its pipeline task in logs.")
@@ -52,7 +47,7 @@ class BotSection(_Strict):
     )
 
 
-class ComponentTable(_Strict):
+class ComponentTable(StrictModel):
     """A component table: ``use`` (the plugin name) and the plugin's parameters."""
 
     use: str = Field(description="The plugin name.")
@@ -81,45 +76,11 @@ class ProcessorTable(ComponentTable):
     )
 
 
-def _section_from_record(
-    name: str,
-    doc: str,
-    source: type,
-    *,
-    code_only: frozenset[str] = frozenset(),
-    types: Mapping[str, Any] | None = None,
-    fields: Mapping[str, dict[str, Any]] | None = None,
-) -> type[_Strict]:
-    """A table model with the fields of the ``@record`` class ``source``, in its order and
-    with its defaults (validated as bot-file values), so a new setting there is a new
-    bot-file key at once.
-
-    ``code_only`` names fields that hold Python objects (left out); ``types`` gives a
-    field the bot file's own type, ``fields`` extra ``Field`` arguments (constraints,
-    description).
-    """
-    namespace = vars(sys.modules[source.__module__])
-    table: dict[str, Any] = {}
-    for spec in source.__record_fields__:  # type: ignore[attr-defined]
-        if spec.name in code_only:
-            continue
-        annotation = (types or {}).get(spec.name)
-        if annotation is None:  # our own annotation, a string under PEP 563
-            annotation = eval(source.__annotations__[spec.name], namespace)  # noqa: S307
-        extra = dict((fields or {}).get(spec.name, {}))
-        if spec.factory is not MISSING:
-            extra["default_factory"] = spec.factory
-        elif spec.default is not MISSING:
-            extra["default"] = spec.default
-        table[spec.name] = (annotation, Field(validate_default=True, **extra))
-    return create_model(name, __base__=_Strict, __doc__=doc, __module__=__name__, **table)
-
-
-RTVIObserverSection = _section_from_record(
+RTVIObserverSection = model_from_record(
+    RTVIObserverParams,
     "RTVIObserverSection",
     "``[rtvi.observer]``: which RTVI events are sent (RTVIObserverParams).",
-    RTVIObserverParams,
-    code_only=frozenset({"ignored_sources", "bot_output_transforms"}),  # processors, callables
+    exclude=("ignored_sources", "bot_output_transforms"),  # processors, callables
     types={"function_call_report_level": dict[str, ReportLevel]},
     fields={
         "audio_level_period_secs": {"gt": 0},
@@ -129,24 +90,25 @@ RTVIObserverSection = _section_from_record(
     },
 )
 
-PipelineSection = _section_from_record(
+PipelineSection = model_from_record(
+    PipelineParams,
     "PipelineSection",
     "``[rtvi.pipeline]``: settings of each session's run (PipelineParams).",
-    PipelineParams,
-    fields=dict.fromkeys(
-        ("audio_in_sample_rate", "audio_out_sample_rate", "start_timeout_secs", "cancel_timeout_secs"), {"gt": 0}
-    ),
+    fields={
+        **dict.fromkeys(("audio_in_sample_rate", "audio_out_sample_rate"), {"ge": 8000, "le": 48000}),
+        **dict.fromkeys(("start_timeout_secs", "cancel_timeout_secs"), {"gt": 0}),
+    },
 )
 
 
-class RTVISection(_Strict):
+class RTVISection(StrictModel):
     """``[rtvi]``: the RTVI observer and the pipeline settings."""
 
     observer: RTVIObserverSection = Field(default_factory=RTVIObserverSection)
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
 
 
-class BotFile(_Strict):
+class BotFile(StrictModel):
     """A whole bot file. Only ``[llm]`` is required; ``[transport]`` defaults to ``memory``."""
 
     bot: BotSection = Field(default_factory=BotSection)

@@ -8,7 +8,7 @@ from ..records import field, record
 from .base import ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame, frame_dataclass
 
 if TYPE_CHECKING:
-    from ..services.llm_context import LLMContext
+    from ..llm_context import LLMContext
 
 
 @frame_dataclass

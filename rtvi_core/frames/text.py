@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from .base import DataFrame, frame_dataclass
+
+
+def time_now_iso8601() -> str:
+    """The current UTC time as ISO-8601 with milliseconds: the format of transcription timestamps."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 @frame_dataclass

@@ -26,7 +26,8 @@ from typing import Any, Iterable
 import pluggy
 from pydantic import BaseModel, ConfigDict
 
-from .. import __version__, hookspecs
+from .. import hookspecs
+from .._version import __version__
 from .registry import KIND_LABELS, KINDS, NoConfig, Registration, Registry
 
 logger = logging.getLogger("rtvi_core.plugins")

@@ -96,6 +96,19 @@ class Registration:
         """The component's one-line ``DESCRIPTION`` (may be empty)."""
         return getattr(self.obj, "DESCRIPTION", "") or ""
 
+    def missing(self) -> str | None:
+        """What the component lacks to run with its defaults: the message of its
+        ``check_installed()`` (see :class:`~rtvi_core.plugins.Component`); None when
+        the check passes or the component has none."""
+        check = getattr(self.obj, "check_installed", None)
+        if not callable(check):
+            return None
+        try:
+            check()
+        except Exception as exc:  # whatever a plugin's check raises is what it lacks
+            return str(exc) or type(exc).__name__
+        return None
+
     def validate(self, params: Mapping[str, Any] | None = None) -> BaseModel:
         """``params`` checked against the component's ``Config`` (pydantic ``ValidationError``)."""
         if self.config_model is None:

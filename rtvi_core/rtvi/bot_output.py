@@ -28,9 +28,9 @@ import inspect
 from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable, Mapping, NamedTuple, Required, TypedDict
 
-from .._deps import rtvi_messages as m
-from ..records import record
 from ..frames import AggregatedTextFrame, TTSTextFrame
+from ..records import record
+from ._deps import rtvi_messages as m
 from .observer_params import BotOutputTransform, RTVIObserverParams
 
 if TYPE_CHECKING:

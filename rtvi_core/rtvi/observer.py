@@ -8,21 +8,25 @@ through :meth:`RTVIProcessor.push_transport_message` (the urgent path). Rules:
   reported from their downstream copy only; app frames (``RTVIServerMessageFrame``,
   ``RTVIServerResponseFrame``, UI frames) and metrics from either direction;
 * text segments (``AggregatedTextFrame``/``TTSTextFrame``) only when pushed by the
-  output transport (a :class:`~rtvi_core.services.BaseOutputTransport`), so they are
-  in step with playback — see :mod:`.bot_output`;
+  output transport (an :class:`~rtvi_core.transport_roles.OutputTransportRole`), so
+  they are in step with playback — see :mod:`.bot_output`;
 * frames pushed by an ignored source are not reported.
+
+The observer keeps the route table (frame class → handler, and from which hops) and
+the simple events; three families have parts of their own: tool calls
+(:mod:`.function_call_reports`), the LLM's text (:mod:`.bot_llm_text`) and the text
+the bot speaks (:mod:`.bot_output`).
 
 Only the frame classes the enabled features need are observed (``frame_types``), so
 other frames cost nothing. Params are read when the observer is made, except
 ``vad_user_speaking_enabled`` and ``function_call_report_level``, which an
-:class:`~rtvi_core.rtvi.frames.RTVIObserverConfigFrame` changes at run time.
+:class:`~rtvi_core.frames.rtvi.RTVIObserverConfigFrame` changes at run time.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from .._deps import rtvi_messages as m
 from ..direction import FrameDirection
 from ..frames import (
     AggregatedTextFrame,
@@ -53,11 +57,7 @@ from ..frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
-from ..observers import BaseObserver, FramePushed
-from ..services.output_transport import BaseOutputTransport
-from ..services.stt import time_now_iso8601
-from .bot_output import RAW_TEXT_VERSION, BotOutputReporter, BotOutputTransform
-from .frames import (
+from ..frames.rtvi import (
     RTVIObserverConfigFrame,
     RTVISendTextFrame,
     RTVIServerMessageFrame,
@@ -65,12 +65,15 @@ from .frames import (
     RTVIUICommandFrame,
     RTVIUIJobGroupFrame,
 )
+from ..frames.text import time_now_iso8601
+from ..observers import BaseObserver, FramePushed
+from ..transport_roles import OutputTransportRole
+from ._deps import rtvi_messages as m
+from .bot_llm_text import BotLLMTextReporter
+from .bot_output import RAW_TEXT_VERSION, BotOutputReporter, BotOutputTransform
+from .function_call_reports import FunctionCallReporter
 from .metrics_payload import metrics_payload
-from .observer_params import (
-    FunctionCallReportLevel,
-    RTVIObserverParams,
-    normalize_report_levels,
-)
+from .observer_params import FunctionCallReportLevel, RTVIObserverParams
 from .system_log import forward_system_logs
 
 if TYPE_CHECKING:
@@ -80,22 +83,17 @@ if TYPE_CHECKING:
 __all__ = ["RTVIObserver", "RTVIObserverParams", "FunctionCallReportLevel"]
 
 UPSTREAM = FrameDirection.UPSTREAM
-NONE = FunctionCallReportLevel.NONE
-FULL = FunctionCallReportLevel.FULL
-DISABLED = FunctionCallReportLevel.DISABLED
-#: Levels that reveal a call's arguments.
-_WITH_ARGUMENTS = frozenset({FunctionCallReportLevel.ARGUMENTS, FULL})
 
 # Where a frame's hop is reported from.
 _ANY = 0  # either direction
 _DOWN = 1  # downstream hops only
 _OUTPUT = 2  # downstream hops pushed by the output transport
 
-#: Last characters (before closing quotes/brackets) that end a sentence.
-_SENTENCE_ENDS = frozenset(".!?…。！？")
-_CLOSERS = "\"')]}»”’"
-
-Handler = Callable[[Any, Any, int], Awaitable[None]]  # (observer, frame, timestamp)
+#: A route's function, called with the route's receiver (the observer, or one of its
+#: reporters), the frame and its timestamp.
+Handler = Callable[[Any, Any, int], Awaitable[None]]
+#: Frame class -> (function, where it is reported from, receiver; None: the observer).
+Route = tuple[Handler, int, Any]
 
 
 class RTVIObserver(BaseObserver):
@@ -112,10 +110,10 @@ class RTVIObserver(BaseObserver):
         self._seen_key = f"_rtvi_seen_{id(self)}"
         self.seen_key = self._seen_key  # lets the runtime skip hops of reported frames
         self._ignored: set[FrameProcessor] = set(params.ignored_sources)
-        self._report_levels = normalize_report_levels(params.function_call_report_level)
+        self._calls = FunctionCallReporter(params.function_call_report_level, self._send)
         self._vad_enabled = params.vad_user_speaking_enabled
         self._output = BotOutputReporter(params, self._send, rtvi)
-        self._transcript: list[str] = []
+        self._llm_text = BotLLMTextReporter(self._send)
         if params.user_audio_level_enabled or params.bot_audio_level_enabled:
             from .audio_level import AudioLevelMeter  # off by default: load it only when used
 
@@ -123,7 +121,7 @@ class RTVIObserver(BaseObserver):
             self._bot_level = AudioLevelMeter(params.audio_level_period_secs)
         self._stop_system_logs: Callable[[], None] | None = None
         #: Frame class -> route: the classes handled, then subclasses as they are resolved.
-        self._routes: dict[type, tuple[Handler, int]] = self._build_routes()
+        self._routes: dict[type, Route] = self._build_routes()
         #: Exactly the frame classes handled (subclasses included).
         self.frame_types = tuple(self._routes)  # type: ignore[misc]
 
@@ -169,74 +167,75 @@ class RTVIObserver(BaseObserver):
         key = self._seen_key
         if key in marks:  # already reported (most hops end here)
             return
-        handler, where = self._routes.get(type(frame)) or self._resolve(type(frame))
+        handler, where, receiver = self._routes.get(type(frame)) or self._resolve(type(frame))
         if where and (
             data.direction is UPSTREAM
-            or (where == _OUTPUT and not isinstance(data.source, BaseOutputTransport))
+            or (where == _OUTPUT and not isinstance(data.source, OutputTransportRole))
         ):
             return
         marks[key] = True
         # The first reportable hop decides: a frame an ignored source pushed stays unreported.
         if self._ignored and data.source in self._ignored:
             return
-        await handler(self, frame, data.timestamp)
+        await handler(self if receiver is None else receiver, frame, data.timestamp)
 
     # -- routing ----------------------------------------------------------------------
 
-    def _build_routes(self) -> dict[type, tuple[Handler, int]]:
-        # Functions of the class, called with the observer: bound methods would be a
-        # reference cycle (observer -> routes -> observer) left to the cyclic GC.
+    def _build_routes(self) -> dict[type, Route]:
+        # Functions of the classes, called with their receiver: bound methods of the
+        # observer would be a reference cycle (observer -> routes -> observer).
         p, cls = self._params, type(self)
-        routes: dict[type, tuple[Handler, int]] = {
-            InterruptionFrame: (cls._interruption, _DOWN),
-            BotStartedSpeakingFrame: (cls._bot_started_speaking, _DOWN),
-            BotStoppedSpeakingFrame: (cls._bot_stopped_speaking, _DOWN),
-            VADUserStartedSpeakingFrame: (_vad(m.VADUserStartedSpeaking()), _DOWN),
-            VADUserStoppedSpeakingFrame: (_vad(m.VADUserStoppedSpeaking()), _DOWN),
-            FunctionCallsStartedFrame: (cls._function_calls_started, _DOWN),
-            FunctionCallInProgressFrame: (cls._function_call_in_progress, _DOWN),
-            FunctionCallResultFrame: (cls._function_call_result, _DOWN),
-            FunctionCallCancelFrame: (cls._function_call_cancel, _DOWN),
-            RTVIServerMessageFrame: (cls._server_message, _ANY),
-            RTVIServerResponseFrame: (cls._server_response, _ANY),
-            RTVIUICommandFrame: (cls._ui_command, _ANY),
-            RTVIUIJobGroupFrame: (cls._ui_job_group, _ANY),
-            RTVIObserverConfigFrame: (cls._configure, _ANY),
+        calls, llm_text = type(self._calls), type(self._llm_text)
+        routes: dict[type, Route] = {
+            InterruptionFrame: (cls._interruption, _DOWN, None),
+            BotStartedSpeakingFrame: (cls._bot_started_speaking, _DOWN, None),
+            BotStoppedSpeakingFrame: (cls._bot_stopped_speaking, _DOWN, None),
+            VADUserStartedSpeakingFrame: (_vad(m.VADUserStartedSpeaking()), _DOWN, None),
+            VADUserStoppedSpeakingFrame: (_vad(m.VADUserStoppedSpeaking()), _DOWN, None),
+            FunctionCallsStartedFrame: (calls.started, _DOWN, self._calls),
+            FunctionCallInProgressFrame: (calls.in_progress, _DOWN, self._calls),
+            FunctionCallResultFrame: (calls.result, _DOWN, self._calls),
+            FunctionCallCancelFrame: (calls.cancel, _DOWN, self._calls),
+            RTVIServerMessageFrame: (cls._server_message, _ANY, None),
+            RTVIServerResponseFrame: (cls._server_response, _ANY, None),
+            RTVIUICommandFrame: (cls._ui_command, _ANY, None),
+            RTVIUIJobGroupFrame: (cls._ui_job_group, _ANY, None),
+            RTVIObserverConfigFrame: (cls._configure, _ANY, None),
         }
         if p.user_speaking_enabled:
-            routes[UserStartedSpeakingFrame] = (_constant(m.UserStartedSpeaking()), _DOWN)
-            routes[UserStoppedSpeakingFrame] = (_constant(m.UserStoppedSpeaking()), _DOWN)
+            routes[UserStartedSpeakingFrame] = (_constant(m.UserStartedSpeaking()), _DOWN, None)
+            routes[UserStoppedSpeakingFrame] = (_constant(m.UserStoppedSpeaking()), _DOWN, None)
         if p.user_mute_enabled:
-            routes[UserMuteStartedFrame] = (_constant(m.UserMuteStarted()), _DOWN)
-            routes[UserMuteStoppedFrame] = (_constant(m.UserMuteStopped()), _DOWN)
+            routes[UserMuteStartedFrame] = (_constant(m.UserMuteStarted()), _DOWN, None)
+            routes[UserMuteStoppedFrame] = (_constant(m.UserMuteStopped()), _DOWN, None)
         if p.user_transcription_enabled or p.user_input_enabled or p.stt_raw_text_enabled:
-            routes[TranscriptionFrame] = (cls._transcription, _DOWN)
-            routes[InterimTranscriptionFrame] = (cls._transcription, _DOWN)
+            routes[TranscriptionFrame] = (cls._transcription, _DOWN, None)
+            routes[InterimTranscriptionFrame] = (cls._transcription, _DOWN, None)
         if p.user_input_enabled:
-            routes[RTVISendTextFrame] = (cls._user_text, _DOWN)
+            routes[RTVISendTextFrame] = (cls._user_text, _DOWN, None)
         if p.user_llm_enabled:
-            routes[LLMContextFrame] = (cls._user_llm_text, _DOWN)
+            routes[LLMContextFrame] = (cls._user_llm_text, _DOWN, None)
         if p.bot_llm_enabled:
-            routes[LLMFullResponseStartFrame] = (_constant(m.BotLLMStarted()), _DOWN)
-            routes[LLMFullResponseEndFrame] = (cls._bot_llm_stopped, _DOWN)
-            routes[LLMTextFrame] = (cls._bot_llm_text, _DOWN)
+            routes[LLMFullResponseStartFrame] = (_constant(m.BotLLMStarted()), _DOWN, None)
+            routes[LLMFullResponseEndFrame] = (llm_text.stopped, _DOWN, self._llm_text)
+            routes[LLMTextFrame] = (llm_text.text, _DOWN, self._llm_text)
         if p.llm_raw_text_enabled:
-            routes[LLMTextFrame] = (cls._llm_raw_text, _DOWN)
+            routes[LLMTextFrame] = (cls._llm_raw_text, _DOWN, None)
         if p.bot_tts_enabled:
-            routes[TTSStartedFrame] = (_constant(m.BotTTSStarted()), _DOWN)
-            routes[TTSStoppedFrame] = (_constant(m.BotTTSStopped()), _DOWN)
+            routes[TTSStartedFrame] = (_constant(m.BotTTSStarted()), _DOWN, None)
+            routes[TTSStoppedFrame] = (_constant(m.BotTTSStopped()), _DOWN, None)
         if p.bot_output_enabled or p.bot_tts_enabled or p.tts_raw_text_enabled:
-            routes[AggregatedTextFrame] = (cls._output_segment, _OUTPUT)
-            routes[TTSTextFrame] = (cls._output_spoken, _OUTPUT)
+            routes[AggregatedTextFrame] = (cls._output_segment, _OUTPUT, None)
+            routes[TTSTextFrame] = (cls._output_spoken, _OUTPUT, None)
         if p.metrics_enabled:
-            routes[MetricsFrame] = (cls._metrics, _ANY)
+            routes[MetricsFrame] = (cls._metrics, _ANY, None)
         if p.user_audio_level_enabled:
-            routes[InputAudioRawFrame] = (cls._user_audio, _DOWN)
+            routes[InputAudioRawFrame] = (cls._user_audio, _DOWN, None)
         if p.bot_audio_level_enabled:
-            routes[TTSAudioRawFrame] = (cls._bot_audio, _DOWN)
+            routes[TTSAudioRawFrame] = (cls._bot_audio, _DOWN, None)
         return routes
 
-    def _resolve(self, frame_type: type) -> tuple[Handler, int]:
+    def _resolve(self, frame_type: type) -> Route:
         for base in frame_type.__mro__:
             route = self._routes.get(base)
             if route is not None:
@@ -248,7 +247,7 @@ class RTVIObserver(BaseObserver):
 
     async def _interruption(self, frame: InterruptionFrame, timestamp: int) -> None:
         self._output.interrupted()
-        self._transcript.clear()
+        self._llm_text.interrupted()
         if self._params.bot_speaking_enabled:
             await self._send(m.BotInterrupted())
 
@@ -314,32 +313,12 @@ class RTVIObserver(BaseObserver):
 
     # -- bot --------------------------------------------------------------------------
 
-    async def _bot_llm_text(self, frame: LLMTextFrame, timestamp: int) -> None:
-        text = frame.text  # the hot path: one event per LLM token
-        await self._send(m.BotLLMText(data=m.TextData(text=text)))
-        self._transcript.append(text)
-        tail = text.rstrip().rstrip(_CLOSERS)
-        if tail and tail[-1] in _SENTENCE_ENDS:
-            await self._send_transcript()
-
     async def _llm_raw_text(self, frame: LLMTextFrame, timestamp: int) -> None:
         """``llm-raw-text`` (2.2.0+ clients), then the ``bot-llm-text`` path if enabled."""
         if self._rtvi.client_at_least(RAW_TEXT_VERSION):
             await self._send(m.LLMRawText(data=m.TextData(text=frame.text)))
         if self._params.bot_llm_enabled:
-            await self._bot_llm_text(frame, timestamp)
-
-    async def _bot_llm_stopped(self, frame: Frame, timestamp: int) -> None:
-        if self._transcript:
-            await self._send_transcript()
-        await self._send(m.BotLLMStopped())
-
-    async def _send_transcript(self) -> None:
-        """Deprecated ``bot-transcription``: the LLM text gathered up to a sentence end."""
-        text = "".join(self._transcript)
-        self._transcript.clear()
-        if text.strip():
-            await self._send(m.BotTranscription(data=m.TextData(text=text)))
+            await self._llm_text.text(frame, timestamp)
 
     async def _output_segment(self, frame: AggregatedTextFrame, timestamp: int) -> None:
         await self._output.segment(frame)
@@ -356,54 +335,6 @@ class RTVIObserver(BaseObserver):
 
     async def _metrics(self, frame: MetricsFrame, timestamp: int) -> None:
         await self._send(m.Metrics(data=metrics_payload(frame.data)))
-
-    # -- function calls ------------------------------------------------------------------
-
-    def _report_level(self, function_name: str) -> FunctionCallReportLevel:
-        levels = self._report_levels
-        return levels.get(function_name) or levels.get("*") or NONE
-
-    async def _function_calls_started(self, frame: FunctionCallsStartedFrame, timestamp: int) -> None:
-        for call in frame.function_calls:
-            level = self._report_level(call.function_name)
-            if level is DISABLED:
-                continue
-            data = m.LLMFunctionCallStartedData()
-            if level is not NONE:
-                data.function_name = call.function_name
-            await self._send(m.LLMFunctionCallStarted(data=data))
-
-    async def _function_call_in_progress(
-        self, frame: FunctionCallInProgressFrame, timestamp: int
-    ) -> None:
-        level = self._report_level(frame.function_name)
-        if level is DISABLED:
-            return
-        data = m.LLMFunctionCallInProgressData(tool_call_id=frame.tool_call_id)
-        if level is not NONE:
-            data.function_name = frame.function_name
-        if level in _WITH_ARGUMENTS:
-            data.arguments = frame.arguments
-        await self._send(m.LLMFunctionCallInProgress(data=data))
-
-    async def _function_call_result(self, frame: FunctionCallResultFrame, timestamp: int) -> None:
-        await self._function_call_stopped(frame.function_name, frame.tool_call_id, False, frame.result)
-
-    async def _function_call_cancel(self, frame: FunctionCallCancelFrame, timestamp: int) -> None:
-        await self._function_call_stopped(frame.function_name, frame.tool_call_id, True, None)
-
-    async def _function_call_stopped(
-        self, function_name: str, tool_call_id: str, cancelled: bool, result: Any
-    ) -> None:
-        level = self._report_level(function_name)
-        if level is DISABLED:
-            return
-        data = m.LLMFunctionCallStoppedData(tool_call_id=tool_call_id, cancelled=cancelled)
-        if level is not NONE:
-            data.function_name = function_name
-        if level is FULL and result:
-            data.result = result
-        await self._send(m.LLMFunctionCallStopped(data=data))
 
     # -- app and UI frames, configuration ---------------------------------------------------
 
@@ -426,8 +357,8 @@ class RTVIObserver(BaseObserver):
 
     async def _configure(self, frame: RTVIObserverConfigFrame, timestamp: int) -> None:
         if frame.function_call_report_level is not None:
-            self._report_levels = normalize_report_levels(frame.function_call_report_level)
-            self._params.function_call_report_level = self._report_levels
+            self._calls.set_levels(frame.function_call_report_level)
+            self._params.function_call_report_level = self._calls.levels
         if frame.vad_user_speaking_enabled is not None:
             self._vad_enabled = self._params.vad_user_speaking_enabled = frame.vad_user_speaking_enabled
 

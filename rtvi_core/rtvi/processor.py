@@ -6,8 +6,7 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .. import __version__
-from .._deps import rtvi_messages as m
+from .._version import __version__
 from ..direction import FrameDirection
 from ..frames import (
     EndTaskFrame,
@@ -25,8 +24,9 @@ from ..frames import (
     OutputTransportMessageUrgentFrame,
     StartFrame,
 )
+from ..frames.rtvi import RTVIClientMessage, RTVIClientMessageFrame, RTVISendTextFrame, RTVIUIMessageFrame
 from ..processor import FrameProcessor
-from .frames import RTVIClientMessage, RTVIClientMessageFrame, RTVISendTextFrame, RTVIUIMessageFrame
+from ._deps import rtvi_messages as m
 
 if TYPE_CHECKING:
     from .observer import RTVIObserver

@@ -9,7 +9,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 from .._deps import anyio
-from .._deps import rtvi_messages as m
+from ._deps import rtvi_messages as m
 
 if TYPE_CHECKING:
     from ..runtime import ManagedTask

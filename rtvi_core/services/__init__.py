@@ -18,7 +18,7 @@ _EXPORTS = {
     "LLMContextAggregatorPair": ".llm_aggregators",
     "LLMUserAggregator": ".llm_aggregators",
     "LLMUserAggregatorParams": ".llm_aggregators",
-    "LLMContext": ".llm_context",
+    "LLMContext": "rtvi_core.llm_context",
     "BaseOutputTransport": ".output_transport",
     "FrameSerializer": ".serializer",
     "SegmentedSTTService": ".stt",
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         LLMUserAggregator,
         LLMUserAggregatorParams,
     )
-    from .llm_context import LLMContext
+    from ..llm_context import LLMContext
     from .output_transport import BaseOutputTransport
     from .serializer import FrameSerializer
     from .stt import SegmentedSTTService, STTService

@@ -9,7 +9,7 @@ from ..frames import FunctionCallResultProperties
 
 if TYPE_CHECKING:
     from .llm import LLMService
-    from .llm_context import LLMContext
+    from ..llm_context import LLMContext
 
 
 class FunctionCallResultCallback(Protocol):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._deps import anyio
-from .._deps import rtvi_messages as m
 from ..audio.input_format import AudioFormatError, check_input_format
 from ..audio.rate_converter import RateConverter
 from ..audio.realtime_budget import RealtimeBudget
@@ -25,10 +24,13 @@ from ..frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from ..frames.rtvi import MESSAGE_FRAMES
 from ..processor import FrameProcessor
-from ..rtvi.frames import MESSAGE_FRAMES
 from .transport_params import TransportParams
 from .vad import VADState
+
+if TYPE_CHECKING:
+    from ..capabilities import BotCapabilities
 
 logger = logging.getLogger("rtvi_core.input_transport")
 
@@ -82,9 +84,11 @@ class BaseInputTransport(FrameProcessor):
         return self._sample_rate
 
     @property
-    def capabilities(self) -> m.BotCapabilities:
+    def capabilities(self) -> BotCapabilities:
         """What this transport receives from the user: ``audio_in`` as configured, no video."""
-        return m.BotCapabilities(audio_in=self._params.audio_in_enabled, video_in=False, screen_in=False)
+        from ..capabilities import BotCapabilities  # msgspec: loaded once a session is ready
+
+        return BotCapabilities(audio_in=self._params.audio_in_enabled, video_in=False, screen_in=False)
 
     async def start(self, frame: StartFrame) -> None:
         """Fix the input rate and prepare the VAD; subclasses open their input after this."""

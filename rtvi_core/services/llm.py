@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import aclosing
-from typing import Any, AsyncIterator, Union
+from typing import Any, AsyncIterator, ClassVar, Union
 
 from .._deps import anyio
 from ..direction import FrameDirection
@@ -49,9 +49,10 @@ from ..frames import (
     LLMFullResponseStartFrame,
     LLMTextFrame,
 )
+from ..frames.rtvi import MESSAGE_FRAMES
+from ..llm_context import LLMContext
 from ..metrics import LLMTokenUsage
 from ..processor import FrameProcessor
-from ..rtvi.frames import MESSAGE_FRAMES
 from ..runtime import ManagedTask
 from .function_calls import (
     FunctionCallHandler,
@@ -59,7 +60,6 @@ from .function_calls import (
     FunctionCallRegistryItem,
     FunctionCallResultCallback,
 )
-from .llm_context import LLMContext
 
 logger = logging.getLogger("rtvi_core.services.llm")
 
@@ -91,6 +91,8 @@ class LLMService(FrameProcessor):
     when they arrive.
     """
 
+    #: The bot-file section of this service's plugins: errors name one ``llm plugin '<name>'``.
+    PLUGIN_KIND: ClassVar[str] = "llm"
     passes_through = MESSAGE_FRAMES
 
     def __init__(self, *, model: str | None = None, name: str | None = None, **kwargs: Any) -> None:

@@ -47,10 +47,10 @@ from ..frames import (
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
+from ..frames.rtvi import MESSAGE_FRAMES
+from ..llm_context import LLMContext
 from ..processor import FrameProcessor
-from ..rtvi.frames import MESSAGE_FRAMES
 from ..runtime import ManagedTask
-from .llm_context import LLMContext
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 UPSTREAM = FrameDirection.UPSTREAM

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import TYPE_CHECKING
 
 from .._deps import anyio
-from .._deps import rtvi_messages as m
 from ..audio.rate_converter import RateConverter
 from ..direction import FrameDirection
 from ..frames import (
@@ -24,10 +24,14 @@ from ..frames import (
     StartFrame,
     TTSStoppedFrame,
 )
+from ..frames.rtvi import MESSAGE_FRAMES
 from ..processor import FrameProcessor
-from ..rtvi.frames import MESSAGE_FRAMES
 from ..runtime import ManagedTask
+from ..transport_roles import OutputTransportRole
 from .transport_params import TransportParams
+
+if TYPE_CHECKING:
+    from ..capabilities import BotCapabilities
 
 logger = logging.getLogger("rtvi_core.services.output_transport")
 
@@ -38,7 +42,7 @@ UPSTREAM = FrameDirection.UPSTREAM
 _MIN_WATCH_SECS = 0.005
 
 
-class BaseOutputTransport(FrameProcessor):
+class BaseOutputTransport(FrameProcessor, OutputTransportRole):
     """Plays the bot to the client, in order, and tracks whether the bot is speaking.
 
     Queued frames are handled in order. Audio is written in chunks of
@@ -113,9 +117,11 @@ class BaseOutputTransport(FrameProcessor):
         return self._bot_speaking
 
     @property
-    def capabilities(self) -> m.BotCapabilities:
+    def capabilities(self) -> BotCapabilities:
         """What this transport sends to the user: ``audio_out`` as configured, no video."""
-        return m.BotCapabilities(audio_out=self._params.audio_out_enabled, video_out=False)
+        from ..capabilities import BotCapabilities  # msgspec: loaded once a session is ready
+
+        return BotCapabilities(audio_out=self._params.audio_out_enabled, video_out=False)
 
     # -- lifecycle --------------------------------------------------------------------
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from contextlib import aclosing
 from collections import deque
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, ClassVar
 
 from .._deps import anyio
 from ..direction import FrameDirection
@@ -28,18 +27,14 @@ from ..frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from ..frames.rtvi import MESSAGE_FRAMES
+from ..frames.text import time_now_iso8601
 from ..processor import FrameProcessor
-from ..rtvi.frames import MESSAGE_FRAMES
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 
 #: How long an EndFrame waits for queued audio to be transcribed.
 _DRAIN_TIMEOUT_SECS = 10.0
-
-
-def time_now_iso8601() -> str:
-    """The current UTC time as ISO-8601 with milliseconds (transcription timestamps)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class STTService(FrameProcessor):
@@ -53,11 +48,16 @@ class STTService(FrameProcessor):
 
     ``sample_rate``: input rate (None: the run's ``audio_in_sample_rate``).
     ``audio_passthrough``: push input audio frames on downstream.
+    ``max_pending_secs``: at most this much audio waits for :meth:`run_stt` (a slow
+    or stuck provider); audio beyond it is dropped, with one non-fatal RTVI ``error``
+    each time dropping starts, until the provider catches up.
 
     Metrics: usage (audio seconds since the last report) with each final
     transcription.
     """
 
+    #: The bot-file section of this service's plugins: errors name one ``stt plugin '<name>'``.
+    PLUGIN_KIND: ClassVar[str] = "stt"
     passes_through = MESSAGE_FRAMES
 
     def __init__(
@@ -65,10 +65,17 @@ class STTService(FrameProcessor):
         *,
         sample_rate: int | None = None,
         audio_passthrough: bool = True,
+        max_pending_secs: float = 60.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if max_pending_secs <= 0:
+            raise ValueError(f"max_pending_secs must be > 0, got {max_pending_secs}")
         self._init_sample_rate = sample_rate
+        self._max_pending_secs = max_pending_secs
+        self._pending = 0  # bytes queued for run_stt
+        self._dropping = False  # audio is being dropped (the queue is full)
+        self._drop_unreported = False
         self._sample_rate = sample_rate or 0
         self._audio_passthrough = audio_passthrough
         self._muted = False
@@ -82,6 +89,7 @@ class STTService(FrameProcessor):
             math.inf
         )
         self._ending = False
+        self._pending = 0
 
     @property
     def sample_rate(self) -> int:
@@ -143,6 +151,7 @@ class STTService(FrameProcessor):
                 if isinstance(frame, UserAudioRawFrame):
                     self._user_id = frame.user_id
                 self.process_audio_frame(frame)
+                await self._report_drop()
             if self._audio_passthrough:
                 await self.push_frame(frame, direction)
             return
@@ -152,6 +161,7 @@ class STTService(FrameProcessor):
             await self.on_user_started_speaking()
         elif isinstance(frame, VADUserStoppedSpeakingFrame) and not self._muted:
             await self.on_user_stopped_speaking()
+            await self._report_drop()
         await self.push_frame(frame, direction)
 
     def process_audio_frame(self, frame: InputAudioRawFrame) -> None:
@@ -165,14 +175,36 @@ class STTService(FrameProcessor):
         """Called inline when VAD detects the end of speech, unless muted (never block)."""
 
     def transcribe(self, audio: bytes) -> None:
-        """Queue ``audio`` for :meth:`run_stt` in the background task (never blocks)."""
-        if not self._ending:
-            self._send.send_nowait((audio, self._user_id))
+        """Queue ``audio`` for :meth:`run_stt` in the background task (never blocks).
+
+        Dropped when ``max_pending_secs`` of audio already wait (reported by the caller's
+        frame handling, see :meth:`_report_drop`).
+        """
+        if self._ending:
+            return
+        limit = int(self._max_pending_secs * self._sample_rate) * 2
+        if self._sample_rate and self._pending + len(audio) > limit:
+            if not self._dropping:
+                self._dropping = self._drop_unreported = True
+            return
+        self._dropping = False
+        self._pending += len(audio)
+        self._send.send_nowait((audio, self._user_id))
+
+    async def _report_drop(self) -> None:
+        """Report, once per episode, that audio was dropped because transcription is behind."""
+        if self._drop_unreported:
+            self._drop_unreported = False
+            await self.push_error(
+                f"{self} is over {self._max_pending_secs:g} s behind the audio; "
+                "audio is dropped until it catches up"
+            )
 
     # -- background transcription -----------------------------------------------------
 
     async def _transcribe_loop(self) -> None:
         async for audio, user_id in self._receive:
+            self._pending -= len(audio)
             try:
                 await self._run(audio, user_id)
             except Exception as exc:
@@ -207,25 +239,46 @@ class SegmentedSTTService(STTService):
     ``VADUserStoppedSpeakingFrame``; then :meth:`run_stt` gets the whole segment as
     one PCM16 buffer at the audio's rate. Also reports, per segment, ttfb (from the
     ``VADUserStoppedSpeakingFrame`` to its final transcription) and processing time.
+
+    Speech longer than ``max_segment_secs`` (default 30 s, Whisper's window) is
+    transcribed in pieces of that length as it comes: one client talking (or sending
+    noise) without a pause neither grows a buffer without end nor holds a shared model
+    for one unbounded transcription.
     """
 
     passes_through = MESSAGE_FRAMES
 
-    def __init__(self, *, pre_roll_secs: float = 0.3, **kwargs: Any) -> None:
+    def __init__(self, *, pre_roll_secs: float = 0.3, max_segment_secs: float = 30.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if not 0 < max_segment_secs <= self._max_pending_secs:
+            raise ValueError(
+                f"max_segment_secs must be > 0 and at most max_pending_secs ({self._max_pending_secs:g}), "
+                f"got {max_segment_secs}"
+            )
         self._pre_roll_secs = pre_roll_secs
+        self._max_segment_secs = max_segment_secs
         self._chunks: deque[bytes] = deque()
         self._buffered = 0  # bytes in ``_chunks``
         self._pre_roll_bytes = 0
+        self._max_segment_bytes = 0
         self._speaking = False
 
     def process_audio_frame(self, frame: InputAudioRawFrame) -> None:
-        """Buffer the audio: all of it while speaking, else only the pre-roll."""
+        """Buffer the audio: all of it while speaking (in pieces of ``max_segment_secs``), else only the pre-roll."""
         audio = frame.audio
         chunks = self._chunks
         chunks.append(audio)
         self._buffered += len(audio)
         if self._speaking:
+            limit = self._max_segment_bytes
+            if not limit:
+                limit = self._max_segment_bytes = (
+                    int(self._max_segment_secs * frame.sample_rate) * 2 * frame.num_channels
+                )
+            if self._buffered >= limit:
+                self.transcribe(b"".join(chunks))
+                chunks.clear()
+                self._buffered = 0
             return
         limit = self._pre_roll_bytes
         if not limit:

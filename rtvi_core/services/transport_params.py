@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..records import record
+from ..records import record, setting
 
 if TYPE_CHECKING:
     from .vad import VADAnalyzer
@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 @record(eq=True)
 class TransportParams:
-    """Audio settings shared by a transport's input and output.
+    """Audio settings shared by a transport's input and output; each but ``vad_analyzer`` is
+    also a ``[transport]`` bot-file key (its description and limits are declared here).
 
     Sample rates left as None take the run's rates from the StartFrame.
     ``audio_in_stream_on_start`` false holds client audio back until an
@@ -29,17 +30,19 @@ class TransportParams:
     into user speaking events.
     """
 
-    audio_in_enabled: bool = False
-    audio_in_sample_rate: int | None = None
-    audio_in_channels: int = 1
-    audio_in_stream_on_start: bool = True
-    audio_in_burst_secs: float = 20.0
-    audio_in_max_speed: float = 1.5
-    audio_out_enabled: bool = False
-    audio_out_sample_rate: int | None = None
-    audio_out_channels: int = 1
-    audio_out_10ms_chunks: int = 4
-    audio_out_realtime: bool = True
-    bot_silence_timeout_secs: float = 0.35
-    bot_speaking_interval_secs: float = 0.2
+    audio_in_enabled: bool = setting(False, "accept microphone audio from the client")
+    audio_in_sample_rate: int | None = setting(None, "None: the run's input rate", gt=0)
+    audio_in_channels: int = setting(1, ge=1)
+    audio_in_stream_on_start: bool = setting(True, "pass client audio from the start")
+    audio_in_burst_secs: float = setting(20.0, "seconds of client audio accepted at once, ahead of real time", gt=0)
+    audio_in_max_speed: float = setting(
+        1.5, "sustained client audio, × real time, beyond the burst (0 = no bound)", ge=0
+    )
+    audio_out_enabled: bool = setting(False, "send the bot's audio to the client")
+    audio_out_sample_rate: int | None = setting(None, "None: the run's output rate", gt=0)
+    audio_out_channels: int = setting(1, ge=1)
+    audio_out_10ms_chunks: int = setting(4, "output chunk length, in 10 ms", ge=1)
+    audio_out_realtime: bool = setting(True, "pace output audio at playback speed")
+    bot_silence_timeout_secs: float = setting(0.35, "silence that ends bot speech", gt=0)
+    bot_speaking_interval_secs: float = setting(0.2, gt=0)
     vad_analyzer: VADAnalyzer | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import aclosing
-from typing import Any, AsyncIterator, NamedTuple
+from typing import Any, AsyncIterator, ClassVar, NamedTuple
 
 import anyio.lowlevel
 
@@ -37,8 +37,8 @@ from ..frames import (
     TTSStoppedFrame,
     TTSTextFrame,
 )
+from ..frames.rtvi import MESSAGE_FRAMES
 from ..processor import FrameProcessor
-from ..rtvi.frames import MESSAGE_FRAMES
 from .text_aggregator import SentenceAggregator
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
@@ -73,6 +73,8 @@ class TTSService(FrameProcessor):
     ``push_text_frames``: push ``TTSTextFrame``s (words or sentences) with the audio.
     """
 
+    #: The bot-file section of this service's plugins: errors name one ``tts plugin '<name>'``.
+    PLUGIN_KIND: ClassVar[str] = "tts"
     passes_through = MESSAGE_FRAMES
 
     def __init__(

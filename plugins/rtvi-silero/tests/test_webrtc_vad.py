@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from rtvi_core.cli.plugins_cmd import build_report
 from rtvi_core.plugins import PluginManager
 from rtvi_core.services import VADParams
 from rtvi_core.testing.contracts.vad import VADContract, sine, trace, white_noise
@@ -55,3 +56,15 @@ def test_missing_webrtcvad_says_what_to_install(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "webrtcvad", None)
     with pytest.raises(ImportError, match=r"pip install 'rtvi-silero\[webrtc\]'"):
         WebRTCVADAnalyzer()
+
+
+@pytest.mark.rtvi_plugins
+def test_rtvi_plugins_shows_what_to_install_for_webrtc(monkeypatch: pytest.MonkeyPatch):
+    manager = PluginManager(allow=["silero"])  # through the real entry point
+    silero = next(p for p in build_report(manager)["plugins"] if p["name"] == "silero")
+    assert silero["registered"] == {"vad": ["silero", "webrtc"]} and silero["missing"] == {}
+    monkeypatch.setitem(sys.modules, "webrtcvad", None)
+    silero = next(p for p in build_report(manager)["plugins"] if p["name"] == "silero")
+    assert silero["missing"] == {"vad": {"webrtc": (
+        "the webrtc VAD needs the webrtcvad module: pip install 'rtvi-silero[webrtc]'  "
+        "(or: pip install webrtcvad-wheels)")}}

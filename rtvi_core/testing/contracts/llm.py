@@ -56,13 +56,13 @@ from ...frames import (
     LLMTextFrame,
     MetricsFrame,
 )
+from ...llm_context import LLMContext
 from ...metrics import LLMUsageMetricsData
 from ...params import PipelineParams
 from ...pipeline import Pipeline
 from ...services.function_calls import FunctionCallParams
 from ...services.llm import LLMService
 from ...services.llm_aggregators import LLMContextAggregatorPair
-from ...services.llm_context import LLMContext
 from ...task import PipelineTask
 from ..harness import run_bot
 from ..recorder import FrameRecorder
@@ -320,8 +320,8 @@ class LLMContract:
     async def test_reusable_across_runs(self, llm: LLMService) -> None:
         first = await self.infer(llm, LLMContext(self.messages(self.prompt)))
         self.assert_answered(first)
-        # The service is warm by now: a stuck second run shows within seconds.
-        with anyio.fail_after(min(self.timeout, 5.0)):
+        # A stuck second run fails at the suite's timeout (no speed is asserted: shared machines).
+        with anyio.fail_after(self.timeout):
             second = await self.infer(llm, LLMContext(self.messages(self.follow_up)))
         self.assert_answered(second)
 

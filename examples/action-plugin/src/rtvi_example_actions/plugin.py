@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from rtvi_core.hookspecs import hookimpl
+from rtvi_core.plugins import hookimpl
 
 from .actions import ACTIONS
 

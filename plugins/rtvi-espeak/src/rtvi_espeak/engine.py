@@ -10,7 +10,6 @@ skipped if still waiting, and aborts at its next audio buffer if running.
 from __future__ import annotations
 
 import difflib
-import logging
 import threading
 import time
 from collections import deque
@@ -20,8 +19,7 @@ from typing import NamedTuple
 import anyio.to_thread
 
 from .library import EspeakLibrary, VoiceInfo, WordEvent, load, locate
-
-logger = logging.getLogger("rtvi.espeak")
+from .log import logger
 
 
 class VoiceSettings(NamedTuple):

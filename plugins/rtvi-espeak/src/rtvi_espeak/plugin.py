@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from rtvi_core.hookspecs import hookimpl
+from rtvi_core.plugins import hookimpl
 
 from .tts import EspeakTTSService
 

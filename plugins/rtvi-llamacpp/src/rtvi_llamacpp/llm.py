@@ -7,10 +7,11 @@ from typing import Any, Mapping
 import anyio
 
 from rtvi_core.plugins import LazyConfig
+from rtvi_core.records import split_record
 from rtvi_openai import OpenAILLMService
 
-from . import logger
-from .server import LlamaCppUnavailable, ServerSettings, shared_server_url
+from .log import logger
+from .server import LlamaCppUnavailable, ServerSettings, check_default_installed, shared_server_url
 
 
 class LlamaCppLLMService(OpenAILLMService):
@@ -51,15 +52,13 @@ class LlamaCppLLMService(OpenAILLMService):
     @classmethod
     def from_config(cls, config: Any) -> LlamaCppLLMService:
         """Build from a ``LlamaCppLLMConfig``: its server fields become :class:`ServerSettings`."""
-        fields = dict(config)
-        server = ServerSettings(
-            model_path=fields.pop("model_path"),
-            chat_template=fields.pop("chat_template"),
-            n_ctx=fields.pop("n_ctx"),
-            threads=fields.pop("threads"),
-            parallel=fields.pop("parallel"),
-        )
-        return cls(server=server, **fields)
+        server, rest = split_record(ServerSettings, dict(config))
+        return cls(server=server, **rest)
+
+    @classmethod
+    def check_installed(cls) -> None:
+        """Raise :class:`LlamaCppUnavailable` unless xllamacpp and SmolLM2 are installed."""
+        check_default_installed()
 
     async def prepare(self) -> str | None:
         """Start (or join) the shared server and point the requests at it."""

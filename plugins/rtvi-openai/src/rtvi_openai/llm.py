@@ -14,7 +14,7 @@ from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.services.llm import LLMOutput, LLMService
 from rtvi_core.services.llm_context import LLMContext
 
-from . import logger
+from .log import logger
 from .errors import OpenAIRequestError
 from .tool_calls import ToolCallAssembler
 

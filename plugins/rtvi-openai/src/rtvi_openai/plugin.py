@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from rtvi_core.hookspecs import hookimpl
+from rtvi_core.plugins import hookimpl
 
 from .llm import (
     DEFAULT_API_KEY_ENV,

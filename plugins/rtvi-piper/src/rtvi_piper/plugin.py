@@ -6,7 +6,7 @@ from typing import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from rtvi_core.hookspecs import hookimpl
+from rtvi_core.plugins import hookimpl
 
 from .tts import PiperTTSService
 from .voices import resolve_speaker, resolve_voice

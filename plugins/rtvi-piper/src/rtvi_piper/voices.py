@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import logger
+from .log import logger
 
 if TYPE_CHECKING:
     from piper import PiperVoice, SynthesisConfig

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rtvi_core.plugins.component import Component
+from rtvi_core.records import split_record
 from rtvi_core.services.vad import VADAnalyzer, VADParams
 
 if TYPE_CHECKING:
     from typing import Self
-
-_VAD_PARAMS = ("confidence", "start_secs", "stop_secs", "min_volume")
 
 
 class PluginVADAnalyzer(VADAnalyzer, Component):
@@ -19,6 +18,5 @@ class PluginVADAnalyzer(VADAnalyzer, Component):
     @classmethod
     def from_config(cls, config: Any) -> Self:
         """An analyzer from flat settings: ``params=VADParams(...)`` plus its own keywords."""
-        settings = dict(config)
-        params = VADParams(**{name: settings.pop(name) for name in _VAD_PARAMS})
-        return cls(params=params, **settings)
+        params, own = split_record(VADParams, dict(config))
+        return cls(params=params, **own)

@@ -24,7 +24,7 @@ import threading
 import time
 from typing import Any
 
-from . import logger
+from .log import logger
 
 #: Samples per window at each rate the model supports (32 ms).
 WINDOW_SAMPLES = {16000: 512, 8000: 256}

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from typing import Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from rtvi_core.hookspecs import hookimpl
+from rtvi_core.record_model import model_from_record
+from rtvi_core.plugins import hookimpl
+from rtvi_core.services.vad import VADParams
 
 from .model import SileroModelError, resolve_model_path
 from .vad import SileroVADAnalyzer
 from .webrtc import WebRTCVADAnalyzer, check_webrtcvad
 
 
-class _TurnConfig(BaseModel):
-    """The turn timing both analyzers take (``VADParams.start_secs``/``stop_secs``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    start_secs: float = Field(0.2, ge=0, description="speech needed to start a turn")
-    stop_secs: float = Field(0.8, ge=0, description="non-speech needed to end a turn")
+#: The turn timing both analyzers take, as ``VADParams`` declares it (``start_secs``, ``stop_secs``).
+_TurnConfig = model_from_record(
+    VADParams,
+    "_TurnConfig",
+    "The turn timing both analyzers take (``VADParams.start_secs``/``stop_secs``).",
+    exclude=("confidence", "min_volume"),  # each analyzer's own default and wording, below
+)
 
 
 class SileroVADConfig(_TurnConfig):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rtvi_core.plugins.component import LazyConfig
+from rtvi_core.plugins import LazyConfig
 from rtvi_core.services.vad import VADParams, VADState
 
-from . import logger
+from .log import logger
 from .model import SileroModelError, SileroStream, load_model, resolve_model_path
 from .analyzer_base import PluginVADAnalyzer
 from .windows import ResampledWindows
@@ -34,8 +34,9 @@ class SileroVADAnalyzer(PluginVADAnalyzer):
     rate when it is one of those, else 16000; other stream rates are resampled with
     soxr). Used as the stream's rate when no transport sets one.
     ``model_path``: a Silero ``.onnx`` file (None: the ``silero-vad`` wheel's model,
-    else faster-whisper's). The model is loaded once per process, when the first
-    analyzer using it gets its stream's rate (at the transport's start), and shared;
+    else faster-whisper's). The model is loaded once per process — by :meth:`preload`
+    (``rtvi run``, before it listens), else when the first analyzer using it gets its
+    stream's rate (at the transport's start) — and shared;
     each analyzer keeps its own recurrent state, reset at the end of every turn and
     after ``reset_after_secs`` of quiet.
     """
@@ -92,6 +93,12 @@ class SileroVADAnalyzer(PluginVADAnalyzer):
     def preload(self) -> None:
         """Load the shared model (once per process), before any session."""
         load_model(self._model_path)
+
+    @classmethod
+    def check_installed(cls) -> None:
+        """Raise :class:`SileroModelError` naming the install command unless onnxruntime
+        and the default model are installed."""
+        resolve_model_path(None)
 
     def num_frames_required(self) -> int:
         """32 ms of audio at the stream's rate (512 samples at 16 kHz, 256 at 8 kHz)."""

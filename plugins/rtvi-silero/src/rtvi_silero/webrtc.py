@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from rtvi_core.plugins.component import LazyConfig
+from rtvi_core.plugins import LazyConfig
 from rtvi_core.services.vad import VADParams
 
 from .analyzer_base import PluginVADAnalyzer
@@ -54,6 +54,11 @@ class WebRTCVADAnalyzer(PluginVADAnalyzer):
         self._rate = 0
         self._windows: ResampledWindows | None = None
         self._speech = False
+
+    @classmethod
+    def check_installed(cls) -> None:
+        """Raise ``ImportError`` naming the install command unless webrtcvad is installed."""
+        check_webrtcvad()
 
     def num_frames_required(self) -> int:
         """``frame_ms`` of audio at the stream's rate."""

@@ -1,17 +1,18 @@
-"""rtvi-websocket: the WebSocket wire format of Pipecat's stock JS client, for rtvi_core.
+"""rtvi-websocket: serves bots to Pipecat's stock JS client over WebSocket, for rtvi_core.
 
-So far: :mod:`rtvi_websocket.protobuf`, a dependency-free codec for ``pipecat.Frame``,
-and :class:`ProtobufFrameSerializer`, registered as the ``protobuf`` serializer through
-the ``rtvi`` entry point ``websocket`` (:mod:`rtvi_websocket.plugin`).
+Registered through the ``rtvi`` entry point ``websocket`` (:mod:`rtvi_websocket.plugin`):
+the ``websocket`` transport (:class:`~rtvi_websocket.transport.WebSocketTransport`, a
+server hosting one session per client, with ``POST /start``, ``GET /health`` and the
+playground page) and the ``protobuf`` serializer (:class:`ProtobufFrameSerializer`,
+``pipecat.Frame`` on the wire through the dependency-free codec of
+:mod:`rtvi_websocket.protobuf`). Everything is logged on ``rtvi.websocket`` and its
+children (:data:`logger`).
 """
 
-import logging
-
+from .log import logger
 from .protobuf import ProtobufDecodeError
 from .serializer import ProtobufFrameSerializer
 
 __version__ = "0.1.0"
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["ProtobufDecodeError", "ProtobufFrameSerializer", "__version__", "logger"]

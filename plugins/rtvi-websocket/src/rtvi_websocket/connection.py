@@ -15,14 +15,13 @@ the bot's output pile up) the socket is not read either, and after
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TYPE_CHECKING, Protocol
 
 from websockets.frames import Opcode
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-from . import close_codes
+from . import close_codes, log
 from .http import HttpError, Request, error_response, parse_request, without_body
 from .keepalive import Keepalive
 from .limits import RateLimiter
@@ -30,7 +29,7 @@ from .limits import RateLimiter
 if TYPE_CHECKING:
     from .server import SessionServer
 
-logger = logging.getLogger("rtvi_websocket.connection")
+logger = log.logger.getChild("connection")
 
 #: Seconds to wait for the client's half of the close handshake before dropping TCP.
 CLOSE_TIMEOUT_SECS = 2.0

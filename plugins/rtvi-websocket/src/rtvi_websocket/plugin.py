@@ -7,12 +7,14 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rtvi_core.builtins.plugin import TransportAudioConfig
-from rtvi_core.hookspecs import hookimpl
+from rtvi_core.record_model import model_from_record
+from rtvi_core.plugins import hookimpl
+from rtvi_core.records import split_record
+from rtvi_core.services.transport_params import TransportParams
 
 from .limits import ServerSettings
 from .serializer import ProtobufFrameSerializer
-from .transport import MAX_OUTPUT_RATE, MIN_OUTPUT_RATE, WebSocketTransport
+from .transport import DEFAULT_PARAMS, MAX_OUTPUT_RATE, MIN_OUTPUT_RATE, WebSocketTransport
 
 
 _HOST_NAME = re.compile(r"^(\*|(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)$")
@@ -29,61 +31,34 @@ class ProtobufSerializerConfig(BaseModel):
     )
 
 
-class WebSocketTransportConfig(TransportAudioConfig):
+#: The keys of ``TransportParams`` (with the transport's own defaults), then those of
+#: ``ServerSettings``, as those records declare them.
+_WebSocketKeys = model_from_record(
+    ServerSettings,
+    "_WebSocketKeys",
+    "The transport's audio settings and the server's settings.",
+    base=model_from_record(
+        TransportParams,
+        "_WebSocketAudio",
+        "The transport's audio settings (``TransportParams`` without the VAD).",
+        exclude=("vad_analyzer",),
+        fields={name: {"default": value} for name, value in DEFAULT_PARAMS.items()},
+    ),
+)
+
+
+class WebSocketTransportConfig(_WebSocketKeys):
     """``[transport] use = "websocket"``: audio settings of each session and the server's limits."""
 
-    audio_in_enabled: bool = Field(True, description="accept microphone audio from the client")
-    audio_out_enabled: bool = Field(True, description="send the bot's audio to the client")
     audio_out_sample_rate: int | None = Field(
         None, ge=MIN_OUTPUT_RATE, le=MAX_OUTPUT_RATE,
         description="None: the run's [rtvi.pipeline] audio_out_sample_rate (24000 by default); "
         "the stock client plays 24000 Hz unless configured (see the plugin README); other audio is resampled",
     )
-    max_sessions: int = Field(100, ge=1, description="concurrent sessions; more are refused (503 / close 1013)")
-    max_message_bytes: int = Field(
-        1024 * 1024 + 1024, ge=1024, description="largest client message (close 1009 beyond)"
-    )
-    max_messages_per_sec: float = Field(
-        200.0, ge=0, description="sustained client messages per second, audio included (close 1008 beyond); 0 = no limit"
-    )
-    max_malformed: int = Field(20, ge=1, description="malformed frames answered with an RTVI error before close 1008")
-    idle_timeout_secs: float = Field(300.0, ge=0, description="close a client silent this long (4008); 0 = never")
-    handshake_timeout_secs: float = Field(10.0, gt=0, description="time allowed for the HTTP request")
-    drain_timeout_secs: float = Field(10.0, ge=0, description="on SIGTERM, how long sessions may go on")
-    allowed_origins: list[str] = Field(
-        default_factory=list,
-        description="browser origins allowed besides the server's own (and loopback pages when it listens on "
-        'loopback): exact ("https://app.example.com"), wildcard ("https://*.example.com", ":*" = any port) or "*"',
-    )
-    allowed_hosts: list[str] = Field(
-        default_factory=list,
-        description="Host names served besides IP addresses, localhost and the listen/public_url names "
-        '(DNS-rebinding guard): exact ("bot.example.com"), wildcard ("*.example.com") or "*" (no check)',
-    )
-    start_api_key: str | None = Field(
-        None, description='POST /start requires "Authorization: Bearer <key>" (e.g. "${env:RTVI_START_KEY}"); '
-        "sessions then need the token it issues"
-    )
-    start_rate_limit: float = Field(10.0, ge=0, description="POST /start per second per client address (429 beyond); 0 = no limit")
-    start_rate_burst: float = Field(20.0, ge=1, description="POST /start burst per client address")
-    ping_interval_secs: float = Field(
-        20.0, ge=0, description="seconds between WebSocket keepalive pings; 0 = no pings"
-    )
-    ping_timeout_secs: float = Field(
-        20.0, gt=0, description="a peer leaving a ping unanswered this long is dropped (its session ends)"
-    )
-    auth: bool = Field(False, description="require a signed, expiring token from POST /start (?token=)")
-    auth_secret: str | None = Field(
-        None, description='token signing secret (>= 16 chars; e.g. "${env:RTVI_AUTH_SECRET}"); unset = random per process'
-    )
-    token_ttl_secs: float = Field(300.0, gt=0, description="how long a token stays valid")
-    public_url: str | None = Field(
-        None, description="the server's public base URL (behind a proxy): wsUrl becomes <public_url>/ws"
-    )
 
     @field_validator("allowed_origins")
     @classmethod
-    def _origins_are_urls(cls, origins: list[str]) -> list[str]:
+    def _origins_are_urls(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
         for origin in origins:
             if origin != "*" and not origin.startswith(("http://", "https://")):
                 raise ValueError(f"origin {origin!r} must be '*' or start with http:// or https://")
@@ -95,7 +70,7 @@ class WebSocketTransportConfig(TransportAudioConfig):
 
     @field_validator("allowed_hosts")
     @classmethod
-    def _hosts_are_names(cls, names: list[str]) -> list[str]:
+    def _hosts_are_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
         for name in names:
             if not _HOST_NAME.match(name):
                 raise ValueError(f"host {name!r} must be a host name (no scheme, port or path), '*.domain' or '*'")
@@ -121,11 +96,8 @@ def split_transport_config(config: Any) -> tuple[dict[str, Any], ServerSettings]
     """The transport's audio parameters and the server's settings, from its ``Config``."""
     if not isinstance(config, WebSocketTransportConfig):
         config = WebSocketTransportConfig.model_validate(config)
-    values = config.model_dump()
-    audio = {name: values.pop(name) for name in TransportAudioConfig.model_fields}
-    values["allowed_origins"] = tuple(values["allowed_origins"])
-    values["allowed_hosts"] = tuple(values["allowed_hosts"])
-    return audio, ServerSettings(**values)
+    settings, audio = split_record(ServerSettings, dict(config))
+    return audio, settings
 
 
 @hookimpl

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 
 import msgspec
 
@@ -19,10 +18,11 @@ from rtvi_core.frames import (
     TextFrame,
     TranscriptionFrame,
 )
-from rtvi_core.plugins.component import Component, LazyConfig
+from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.rtvi.messages import MAX_TEXT_CHARS, JSONBoundsError, decode_client_json, encode
 from rtvi_core.services.serializer import FrameSerializer
 
+from . import log
 from .protobuf import (
     PbAudioRawFrame,
     PbInterruptionFrame,
@@ -36,7 +36,7 @@ from .protobuf import (
     encode_message,
 )
 
-logger = logging.getLogger(__name__)
+logger = log.logger.getChild("serializer")
 
 _encode_json = msgspec.json.Encoder().encode
 _INTERRUPTION = encode_frame(PbInterruptionFrame())

@@ -36,7 +36,7 @@ import msgspec
 
 from rtvi_core.loop_monitor import LoopMonitor
 
-from . import close_codes, hosts, origins
+from . import close_codes, hosts, log, origins
 from .connection import Connection
 from .http import HttpError, Request, error_response, json_response, response
 from .limits import ServerSettings
@@ -49,7 +49,7 @@ from .tokens import TokenError, TokenSigner
 if TYPE_CHECKING:
     from rtvi_core.serving import SessionFactory
 
-logger = logging.getLogger("rtvi_websocket.server")
+logger = log.logger.getChild("server")
 
 #: After the drain deadline, how long cancelled sessions get to end before the server stops anyway.
 CANCEL_GRACE_SECS = 5.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -11,14 +10,14 @@ import anyio
 
 from rtvi_core.frames import ClientConnectedFrame
 
-from . import close_codes
+from . import close_codes, log
 
 if TYPE_CHECKING:
     from .connection import Connection
     from .server import SessionServer
     from .transport import WebSocketTransport
 
-logger = logging.getLogger("rtvi_websocket.session")
+logger = log.logger.getChild("session")
 
 #: Messages waiting for the pipeline before the socket stops being read.
 INBOX_HIGH = 64

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from rtvi_core.frames import (
@@ -14,14 +13,14 @@ from rtvi_core.frames import (
     OutputTransportMessageUrgentFrame,
     StartFrame,
 )
-from rtvi_core.plugins.component import Component, LazyConfig
+from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.rtvi.messages import ErrorData, ErrorMessage
 from rtvi_core.services.input_transport import BaseInputTransport
 from rtvi_core.services.output_transport import BaseOutputTransport
 from rtvi_core.services.transport import BaseTransport
 from rtvi_core.services.transport_params import TransportParams
 
-from . import close_codes
+from . import close_codes, log
 from .serializer import ProtobufFrameSerializer
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 
     from .connection import Connection
 
-logger = logging.getLogger("rtvi_websocket.transport")
+logger = log.logger.getChild("transport")
 
 #: Bot audio: mono, 40 ms chunks, at the run's output rate (``PipelineParams.audio_out_sample_rate``,
 #: 24 kHz by default: what the stock client plays unless told otherwise).

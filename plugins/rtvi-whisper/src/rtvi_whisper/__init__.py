@@ -2,11 +2,11 @@
 
 :class:`WhisperSTTService` is registered as the STT service ``whisper`` through the
 ``rtvi`` entry point ``whisper`` (:mod:`rtvi_whisper.plugin`). Model loading is logged
-on the ``rtvi.whisper`` logger.
+with its path and time on ``rtvi.whisper`` (:data:`logger`).
 """
 
-from .loader import logger
 from .locate import WhisperModelError, locate_model
+from .log import logger
 from .stt import WhisperSTTService
 
 __version__ = "0.1.0"

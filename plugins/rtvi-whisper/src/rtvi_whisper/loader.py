@@ -7,17 +7,15 @@ model once; the first load is logged with its duration.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from typing import TYPE_CHECKING, NamedTuple
 
 from .locate import ModelLocation, WhisperModelError, offline_choices
+from .log import logger
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
-
-logger = logging.getLogger("rtvi.whisper")
 
 
 class ModelKey(NamedTuple):

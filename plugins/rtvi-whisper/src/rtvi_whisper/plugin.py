@@ -6,7 +6,7 @@ from typing import Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from rtvi_core.hookspecs import hookimpl
+from rtvi_core.plugins import hookimpl
 
 from .locate import locate_model
 from .stt import WhisperSTTService

@@ -11,8 +11,9 @@ from rtvi_core.frames import Frame, StartFrame, TranscriptionFrame
 from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.services.stt import SegmentedSTTService
 
-from .loader import ModelKey, cached_model, load_model, logger
+from .loader import ModelKey, cached_model, load_model
 from .locate import WhisperModelError, locate_model
+from .log import logger
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -29,8 +30,9 @@ class WhisperSTTService(SegmentedSTTService, Component):
     The model is resolved when the service is built (:func:`~rtvi_whisper.locate.locate_model`:
     ``model`` is a packaged model name such as ``"tiny.en"``, a CTranslate2 model
     directory, or with ``download=True`` a faster-whisper name fetched from the hub)
-    and loaded at the StartFrame, once per process for all sessions with the same
-    settings. Transcription runs in a worker thread; sessions share the model, and
+    and loaded once per process for all sessions with the same settings: by
+    :meth:`preload` (``rtvi run``, before it listens), else at the first StartFrame.
+    Transcription runs in a worker thread; sessions share the model, and
     CTranslate2 runs up to ``num_workers`` transcriptions at once.
 
     ``language``: a language code, or ``None``/``"auto"`` to detect it (multilingual models).
@@ -91,6 +93,12 @@ class WhisperSTTService(SegmentedSTTService, Component):
     def preload(self) -> None:
         """Load the model into the process-wide cache (blocking), before any session."""
         load_model(self._key)
+
+    @classmethod
+    def check_installed(cls) -> None:
+        """Raise :class:`WhisperModelError` naming the install command unless the bot-file
+        default model is installed."""
+        locate_model(cls.Config.model_fields["model"].default)
 
     async def _load(self) -> WhisperModel:
         model = cached_model(self._key)

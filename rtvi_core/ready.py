@@ -1,0 +1,23 @@
+"""``READY``: an awaitable that is already complete.
+
+``push_frame`` and the base ``process_frame`` return it on their common path, so a
+frame that needs no waiting costs no coroutine.
+"""
+
+from __future__ import annotations
+
+from typing import Awaitable, Iterator
+
+
+class _Ready:
+    """An awaitable that is already complete (no coroutine, no allocation)."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Iterator[None]:
+        return _EXHAUSTED
+
+
+_EXHAUSTED: Iterator[None] = iter(())
+#: Returned by ``push_frame``/``process_frame`` when there is nothing to wait for.
+READY: Awaitable[None] = _Ready()
