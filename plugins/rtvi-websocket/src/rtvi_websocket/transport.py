@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from rtvi_core.audio import resample
 from rtvi_core.frames import (
     InputAudioRawFrame,
     InputTransportMessageFrame,
@@ -155,6 +156,7 @@ class WebSocketTransport(BaseTransport, Component):
         from .server import SessionServer
 
         _, settings = split_transport_config(sessions.config.transport.config)
+        resample.preload()  # not on the loop later, at the first client audio at another rate
         server = SessionServer(sessions, settings, host=host, port=port)
         await server.serve(on_listening=on_listening, exit_if_stuck=True)
 
