@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, TypeVar, dataclass_transform, overload
 
 _T = TypeVar("_T")
 
@@ -99,8 +99,17 @@ def _spec(name: str, declared: Field) -> FieldSpec:
     return FieldSpec(name, declared.default, declared.default_factory, declared.init, declared.repr, declared.meta)
 
 
+@overload
+@dataclass_transform(field_specifiers=(field, setting))
+def record(cls: type[_T], *, eq: bool = False) -> type[_T]: ...
+@overload
+def record(cls: None = None, *, eq: bool = False) -> Callable[[type[_T]], type[_T]]: ...
 def record(cls: type[_T] | None = None, *, eq: bool = False) -> Any:
-    """Decorate a class as a record; ``eq=True`` adds field-wise equality (else identity)."""
+    """Decorate a class as a record; ``eq=True`` adds field-wise equality (else identity).
+
+    Type checkers see a record as a dataclass (``dataclass_transform``): its ``__init__``
+    takes the fields, with :func:`field` and :func:`setting` declaring defaults.
+    """
 
     def decorate(klass: type[_T]) -> type[_T]:
         klass.__record_fields__ = _collect_fields(klass)  # type: ignore[attr-defined]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import array
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -52,3 +54,9 @@ def test_stereo_interleaved() -> None:
 def test_bad_rates_are_refused() -> None:
     with pytest.raises(ValueError, match="sample rates must be positive"):
         StreamResampler(0, 16000)
+
+
+def test_preload_imports_soxr_before_the_first_resampled_audio():
+    code = "import sys; from rtvi_core.audio import resample; print('soxr' in sys.modules, resample.preload(), 'soxr' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "True"]

@@ -22,6 +22,20 @@ def _soxr() -> tuple[Any, Any]:
     return soxr, numpy
 
 
+def preload() -> bool:
+    """Import soxr and numpy now, if installed; False when they are not.
+
+    Importing them takes a few hundred milliseconds: a server calls this before it
+    listens, so the first client whose audio needs resampling does not stall the
+    event loop (and every session on it) for that long.
+    """
+    try:
+        _soxr()
+    except ImportError:
+        return False
+    return True
+
+
 class StreamResampler:
     """Converts a stream of mono or interleaved PCM16 chunks from one rate to another.
 

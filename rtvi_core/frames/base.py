@@ -16,13 +16,14 @@ from __future__ import annotations
 import itertools
 from typing import Any, ClassVar
 
-from ..records import field, record
+from ..records import field
+from ..records import record as frame_dataclass
 
 _frame_ids = itertools.count(1)
 
-#: The decorator of frame classes: a light dataclass (fields, defaults, ``field()``,
-#: ``__post_init__``); frames compare and hash by identity.
-frame_dataclass = record
+# ``frame_dataclass`` (imported under that name so type checkers keep its dataclass
+# semantics): the decorator of frame classes, a light dataclass (fields, defaults,
+# ``field()``, ``__post_init__``); frames compare and hash by identity.
 
 @frame_dataclass
 class Frame:

@@ -63,8 +63,8 @@ def test_rtvi_run_refuses_an_output_rate_it_cannot_send(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "rtvi_core.cli", "run", str(bot), "--port", "0"],
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 1
-    assert (f"{bot}: rtvi.pipeline.audio_out_sample_rate: transport plugin 'websocket': "
-            "expected a sample rate from 8000 to 48000 Hz, got 100") in done.stderr
+    assert (f"{bot}: rtvi.pipeline.audio_out_sample_rate: "
+            "expected a value greater than or equal to 8000, got 100") in done.stderr
 
 
 def test_a_transport_rate_out_of_range_is_refused_by_name() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from rtvi_core.audio import resample
 from rtvi_core.frames import (
     InputAudioRawFrame,
     InputTransportMessageFrame,
@@ -24,7 +25,6 @@ from . import close_codes, log
 from .serializer import ProtobufFrameSerializer
 
 if TYPE_CHECKING:
-    from rtvi_core.config.loader import BotConfig
     from rtvi_core.serving import SessionFactory
 
     from .connection import Connection
@@ -155,9 +155,8 @@ class WebSocketTransport(BaseTransport, Component):
         from .plugin import split_transport_config
         from .server import SessionServer
 
-        audio, settings = split_transport_config(sessions.config.transport.config)
-        if audio["audio_out_sample_rate"] is None:
-            _check_run_output_rate(sessions.config)
+        _, settings = split_transport_config(sessions.config.transport.config)
+        resample.preload()  # not on the loop later, at the first client audio at another rate
         server = SessionServer(sessions, settings, host=host, port=port)
         await server.serve(on_listening=on_listening, exit_if_stuck=True)
 
@@ -201,17 +200,3 @@ class WebSocketTransport(BaseTransport, Component):
         if self._bad_input >= self.max_malformed:
             connection.close(close_codes.POLICY_VIOLATION, f"too many malformed frames ({self._bad_input})")
 
-
-def _check_run_output_rate(config: BotConfig) -> None:
-    """Refuse a bot whose ``[rtvi.pipeline] audio_out_sample_rate`` the server would not send.
-
-    Raises :class:`~rtvi_core.config.errors.BotFileError` naming the file, the key and
-    the range (:data:`MIN_OUTPUT_RATE` to :data:`MAX_OUTPUT_RATE`).
-    """
-    from rtvi_core.config.errors import BotFileError, ConfigIssue
-
-    rate = config.model.rtvi.pipeline.audio_out_sample_rate
-    if not MIN_OUTPUT_RATE <= rate <= MAX_OUTPUT_RATE:
-        message = f"expected a sample rate from {MIN_OUTPUT_RATE} to {MAX_OUTPUT_RATE} Hz, got {rate}"
-        issue = ConfigIssue(config.file, "rtvi.pipeline.audio_out_sample_rate", message, "transport plugin 'websocket'")
-        raise BotFileError([issue])
