@@ -75,8 +75,18 @@ SCENARIOS: dict[str, dict] = {
     },
     "ws_sessions": {
         "args": [],
-        "quick_args": ["--clients", "1,10,50", "--requests", "20", "--idle-sessions", "50",
-                       "--idle-secs", "1", "--starts", "20"],
+        "quick_args": [
+            "--clients",
+            "1,10,50",
+            "--requests",
+            "20",
+            "--idle-sessions",
+            "50",
+            "--idle-secs",
+            "1",
+            "--starts",
+            "20",
+        ],
         "reps": 5,
         "quick_reps": 1,
         "timeout": 900,
@@ -114,8 +124,16 @@ SCENARIOS: dict[str, dict] = {
 
 
 #: The stall scenario's attacks, as its JSON names them (its table rows).
-STALL_ATTACKS = ("baseline", "audio_1hz", "audio_many_rates", "send_text_one_word", "deep_json",
-                 "audio_1mib", "type_array", "hung_start")
+STALL_ATTACKS = (
+    "baseline",
+    "audio_1hz",
+    "audio_many_rates",
+    "send_text_one_word",
+    "deep_json",
+    "audio_1mib",
+    "type_array",
+    "hung_start",
+)
 
 
 # One table row: (scenario, label, path in results, unit, target ratio or None).
@@ -127,67 +145,187 @@ def table_rows() -> list[dict]:
     for k in (1, 10, 50):
         target = 10.0 if k in (10, 50) else None
         rows += [
-            dict(scenario="pipeline_frames", label=f"K={k} wall us/frame",
-                 path=(f"k{k}", "us_per_frame"), unit="us", target=target),
-            dict(scenario="pipeline_frames", label=f"K={k} CPU us/frame",
-                 path=(f"k{k}", "cpu_us_per_frame"), unit="us", target=target),
-            dict(scenario="pipeline_frames", label=f"K={k} latency p50 us",
-                 path=(f"k{k}", "latency_p50_us"), unit="us", target=None),
-            dict(scenario="pipeline_frames", label=f"K={k} latency p99 us",
-                 path=(f"k{k}", "latency_p99_us"), unit="us", target=None),
+            dict(
+                scenario="pipeline_frames",
+                label=f"K={k} wall us/frame",
+                path=(f"k{k}", "us_per_frame"),
+                unit="us",
+                target=target,
+            ),
+            dict(
+                scenario="pipeline_frames",
+                label=f"K={k} CPU us/frame",
+                path=(f"k{k}", "cpu_us_per_frame"),
+                unit="us",
+                target=target,
+            ),
+            dict(
+                scenario="pipeline_frames",
+                label=f"K={k} latency p50 us",
+                path=(f"k{k}", "latency_p50_us"),
+                unit="us",
+                target=None,
+            ),
+            dict(
+                scenario="pipeline_frames",
+                label=f"K={k} latency p99 us",
+                path=(f"k{k}", "latency_p99_us"),
+                unit="us",
+                target=None,
+            ),
         ]
     rows += [
-        dict(scenario="rtvi_event", label="CPU us/event (RTVI msgs at sink)",
-             path=("cpu_us_per_event",), unit="us", target=10.0),
-        dict(scenario="rtvi_event", label="CPU us/LLM token",
-             path=("cpu_us_per_llm_token",), unit="us", target=None),
-        dict(scenario="rtvi_event", label="bot-llm-text msgs seen (count)",
-             path=("bot_llm_text_seen",), unit="n", target=None, ratio=False),
-        dict(scenario="rtvi_event", label="RTVI msgs seen (count)",
-             path=("messages_seen",), unit="n", target=None, ratio=False),
-        dict(scenario="idle_memory", label="tracemalloc KiB/session",
-             path=("tracemalloc_kib_per_session",), unit="KiB", target=5.0),
-        dict(scenario="idle_memory", label="RSS KiB/session",
-             path=("rss_kib_per_session",), unit="KiB", target=5.0),
-        dict(scenario="idle_memory", label="asyncio tasks/session",
-             path=("asyncio_tasks_per_session",), unit="n", target=5.0),
-        dict(scenario="cold_import", label="equivalent imports ms  <==",
-             path=("equivalent", "import_ms"), unit="ms", target=10.0),
-        dict(scenario="cold_import", label="vs `import rtvi_core` alone ms",
-             path={"pipecat": ("equivalent", "import_ms"),
-                   "rtvi_core": ("package", "import_ms")}, unit="ms", target=None),
-        dict(scenario="cold_import", label="bare package import ms",
-             path=("package", "import_ms"), unit="ms", target=None),
-        dict(scenario="cold_import", label="imports + first PipelineTask ms",
-             path=("ready", "import_ms"), unit="ms", target=None),
-        dict(scenario="cold_import", label="equivalent, whole process ms",
-             path=("equivalent", "process_ms"), unit="ms", target=None),
+        dict(
+            scenario="rtvi_event",
+            label="CPU us/event (RTVI msgs at sink)",
+            path=("cpu_us_per_event",),
+            unit="us",
+            target=10.0,
+        ),
+        dict(scenario="rtvi_event", label="CPU us/LLM token", path=("cpu_us_per_llm_token",), unit="us", target=None),
+        dict(
+            scenario="rtvi_event",
+            label="bot-llm-text msgs seen (count)",
+            path=("bot_llm_text_seen",),
+            unit="n",
+            target=None,
+            ratio=False,
+        ),
+        dict(
+            scenario="rtvi_event",
+            label="RTVI msgs seen (count)",
+            path=("messages_seen",),
+            unit="n",
+            target=None,
+            ratio=False,
+        ),
+        dict(
+            scenario="idle_memory",
+            label="tracemalloc KiB/session",
+            path=("tracemalloc_kib_per_session",),
+            unit="KiB",
+            target=5.0,
+        ),
+        dict(scenario="idle_memory", label="RSS KiB/session", path=("rss_kib_per_session",), unit="KiB", target=5.0),
+        dict(
+            scenario="idle_memory",
+            label="asyncio tasks/session",
+            path=("asyncio_tasks_per_session",),
+            unit="n",
+            target=5.0,
+        ),
+        dict(
+            scenario="cold_import",
+            label="equivalent imports ms  <==",
+            path=("equivalent", "import_ms"),
+            unit="ms",
+            target=10.0,
+        ),
+        dict(
+            scenario="cold_import",
+            label="vs `import rtvi_core` alone ms",
+            path={"pipecat": ("equivalent", "import_ms"), "rtvi_core": ("package", "import_ms")},
+            unit="ms",
+            target=None,
+        ),
+        dict(
+            scenario="cold_import",
+            label="bare package import ms",
+            path=("package", "import_ms"),
+            unit="ms",
+            target=None,
+        ),
+        dict(
+            scenario="cold_import",
+            label="imports + first PipelineTask ms",
+            path=("ready", "import_ms"),
+            unit="ms",
+            target=None,
+        ),
+        dict(
+            scenario="cold_import",
+            label="equivalent, whole process ms",
+            path=("equivalent", "process_ms"),
+            unit="ms",
+            target=None,
+        ),
     ]
     for m in (1, 10, 50, 200):
         rows += [
-            dict(scenario="ws_sessions", label=f"M={m} server CPU us/round trip",
-                 path=(f"m{m}", "cpu_us_per_rt"), unit="us", target=5.0),
-            dict(scenario="ws_sessions", label=f"M={m} round trip p50 ms",
-                 path=(f"m{m}", "p50_ms"), unit="ms", target=None),
-            dict(scenario="ws_sessions", label=f"M={m} round trip p99 ms",
-                 path=(f"m{m}", "p99_ms"), unit="ms", target=None,
-                 limit=50.0 if m == 200 else None),
-            dict(scenario="ws_sessions", label=f"M={m} round trips/s (more is better)",
-                 path=(f"m{m}", "round_trips_per_s"), unit="n", target=None, ratio=False),
+            dict(
+                scenario="ws_sessions",
+                label=f"M={m} server CPU us/round trip",
+                path=(f"m{m}", "cpu_us_per_rt"),
+                unit="us",
+                target=5.0,
+            ),
+            dict(
+                scenario="ws_sessions",
+                label=f"M={m} round trip p50 ms",
+                path=(f"m{m}", "p50_ms"),
+                unit="ms",
+                target=None,
+            ),
+            dict(
+                scenario="ws_sessions",
+                label=f"M={m} round trip p99 ms",
+                path=(f"m{m}", "p99_ms"),
+                unit="ms",
+                target=None,
+                limit=50.0 if m == 200 else None,
+            ),
+            dict(
+                scenario="ws_sessions",
+                label=f"M={m} round trips/s (more is better)",
+                path=(f"m{m}", "round_trips_per_s"),
+                unit="n",
+                target=None,
+                ratio=False,
+            ),
         ]
     rows += [
-        dict(scenario="ws_sessions", label="idle session RSS KiB/session",
-             path=("idle_sessions", "rss_kib_per_session"), unit="KiB", target=5.0),
-        dict(scenario="ws_sessions", label="idle session CPU us/session/s",
-             path=("idle_sessions", "idle_cpu_us_per_session_per_s"), unit="us", target=None),
-        dict(scenario="ws_sessions", label="session start CPU us (M=200)",
-             path=("m200", "session_setup_cpu_us"), unit="us", target=None),
-        dict(scenario="ws_sessions", label="POST /start CPU us",
-             path=("post_start", "cpu_us_per_start"), unit="us", target=None),
-        dict(scenario="ws_sessions", label="idle server RSS KiB",
-             path=("idle_server", "rss_kib"), unit="KiB", target=None),
-        dict(scenario="ws_sessions", label="idle server CPU us/s",
-             path=("idle_server", "cpu_us_per_s"), unit="us", target=None),
+        dict(
+            scenario="ws_sessions",
+            label="idle session RSS KiB/session",
+            path=("idle_sessions", "rss_kib_per_session"),
+            unit="KiB",
+            target=5.0,
+        ),
+        dict(
+            scenario="ws_sessions",
+            label="idle session CPU us/session/s",
+            path=("idle_sessions", "idle_cpu_us_per_session_per_s"),
+            unit="us",
+            target=None,
+        ),
+        dict(
+            scenario="ws_sessions",
+            label="session start CPU us (M=200)",
+            path=("m200", "session_setup_cpu_us"),
+            unit="us",
+            target=None,
+        ),
+        dict(
+            scenario="ws_sessions",
+            label="POST /start CPU us",
+            path=("post_start", "cpu_us_per_start"),
+            unit="us",
+            target=None,
+        ),
+        dict(
+            scenario="ws_sessions",
+            label="idle server RSS KiB",
+            path=("idle_server", "rss_kib"),
+            unit="KiB",
+            target=None,
+        ),
+        dict(
+            scenario="ws_sessions",
+            label="idle server CPU us/s",
+            path=("idle_server", "cpu_us_per_s"),
+            unit="us",
+            target=None,
+        ),
     ]
     soak = [
         ("rounds done", ("summary", "rounds_done"), "n"),
@@ -204,29 +342,70 @@ def table_rows() -> list[dict]:
         ("loop lag max under load ms", ("summary", "load_loop_max_ms"), "ms"),
         ("loop stalls (> 100 ms)", ("summary", "stalls"), "n"),
     ]
-    rows += [dict(scenario="soak", label=label, path=path, unit=unit, target=None, ratio=False)
-             for label, path, unit in soak]
     rows += [
-        dict(scenario="stall", label=f"{attack}: bystander {q} ms", path=("attacks", attack, f"rtt_{q}_ms"),
-             unit="ms", target=None, ratio=False)
-        for attack in STALL_ATTACKS for q in ("p99", "max")
+        dict(scenario="soak", label=label, path=path, unit=unit, target=None, ratio=False) for label, path, unit in soak
     ]
     rows += [
-        dict(scenario="voice_latency", label=f"voice to voice {q} ms", path=("ms", "voice_to_voice", q),
-             unit="ms", target=None, ratio=False) for q in ("p50", "p90")
+        dict(
+            scenario="stall",
+            label=f"{attack}: bystander {q} ms",
+            path=("attacks", attack, f"rtt_{q}_ms"),
+            unit="ms",
+            target=None,
+            ratio=False,
+        )
+        for attack in STALL_ATTACKS
+        for q in ("p99", "max")
     ]
     rows += [
-        dict(scenario="voice_latency", label=f"  {part} p50 ms", path=("ms", part, "p50"),
-             unit="ms", target=None, ratio=False)
+        dict(
+            scenario="voice_latency",
+            label=f"voice to voice {q} ms",
+            path=("ms", "voice_to_voice", q),
+            unit="ms",
+            target=None,
+            ratio=False,
+        )
+        for q in ("p50", "p90")
+    ]
+    rows += [
+        dict(
+            scenario="voice_latency",
+            label=f"  {part} p50 ms",
+            path=("ms", part, "p50"),
+            unit="ms",
+            target=None,
+            ratio=False,
+        )
         for part in ("vad_wait", "stt", "turn_end", "llm_first_token", "tts_start", "tts_first_audio", "transport")
     ]
     rows += [
-        dict(scenario="voice_latency", label="components alone p50 ms", path=("ms", "components", "total", "p50"),
-             unit="ms", target=None, ratio=False),
-        dict(scenario="voice_latency", label="framework overhead p50 ms", path=("ms", "overhead", "p50"),
-             unit="ms", target=None, ratio=False, limit=50.0),
-        dict(scenario="voice_latency", label="framework gaps p50 ms", path=("ms", "framework_gaps", "p50"),
-             unit="ms", target=None, ratio=False, limit=50.0),
+        dict(
+            scenario="voice_latency",
+            label="components alone p50 ms",
+            path=("ms", "components", "total", "p50"),
+            unit="ms",
+            target=None,
+            ratio=False,
+        ),
+        dict(
+            scenario="voice_latency",
+            label="framework overhead p50 ms",
+            path=("ms", "overhead", "p50"),
+            unit="ms",
+            target=None,
+            ratio=False,
+            limit=50.0,
+        ),
+        dict(
+            scenario="voice_latency",
+            label="framework gaps p50 ms",
+            path=("ms", "framework_gaps", "p50"),
+            unit="ms",
+            target=None,
+            ratio=False,
+            limit=50.0,
+        ),
     ]
     return rows
 
@@ -244,15 +423,21 @@ def run_scenario(name: str, framework: str, python: str, extra: list[str], timeo
     cmd = [python, str(SCENARIOS_DIR / f"{name}.py"), "--framework", framework, *extra]
     env = dict(os.environ)
     # The venv alone decides what gets imported; same interpreter settings for both.
-    for var in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONDEVMODE",
-                "PYTHONMALLOC", "PYTHONTRACEMALLOC", "PYTHONASYNCIODEBUG", "PYTHONPROFILEIMPORTTIME"):
+    for var in (
+        "PYTHONPATH",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONUNBUFFERED",
+        "PYTHONDEVMODE",
+        "PYTHONMALLOC",
+        "PYTHONTRACEMALLOC",
+        "PYTHONASYNCIODEBUG",
+        "PYTHONPROFILEIMPORTTIME",
+    ):
         env.pop(var, None)
     env.setdefault("PYTHONHASHSEED", "0")
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(
-            cmd, cwd=str(SCENARIOS_DIR), env=env, capture_output=True, text=True, timeout=timeout
-        )
+        proc = subprocess.run(cmd, cwd=str(SCENARIOS_DIR), env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr
         return {"ok": False, "error": f"timeout after {timeout}s", "stderr_tail": _tail(err)}
@@ -339,11 +524,15 @@ def git_describe() -> str | None:
     try:
         out = subprocess.run(
             ["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         dirty = subprocess.run(
             ["git", "-C", str(HERE.parent), "status", "--porcelain"],
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         if out.returncode == 0:
             return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
@@ -355,15 +544,27 @@ def git_describe() -> str | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer frames/repetitions (smoke run)")
-    parser.add_argument("--only", action="append", default=[], metavar="NAME",
-                        help=f"run only this scenario (repeatable, or comma-separated): {', '.join(SCENARIOS)}")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"run only this scenario (repeatable, or comma-separated): {', '.join(SCENARIOS)}",
+    )
     parser.add_argument("--reps", type=int, help="override repetitions per framework")
-    parser.add_argument("--framework", action="append", choices=FRAMEWORKS,
-                        help="run only this framework (repeatable; default both)")
-    parser.add_argument("--pipecat-python", default=str(DEFAULT_PYTHON["pipecat"]),
-                        help="interpreter of the Pipecat venv (default: benchmarks/.venv-pipecat)")
-    parser.add_argument("--rtvi-python", default=str(DEFAULT_PYTHON["rtvi_core"]),
-                        help="interpreter of the rtvi_core venv (default: benchmarks/.venv-rtvi)")
+    parser.add_argument(
+        "--framework", action="append", choices=FRAMEWORKS, help="run only this framework (repeatable; default both)"
+    )
+    parser.add_argument(
+        "--pipecat-python",
+        default=str(DEFAULT_PYTHON["pipecat"]),
+        help="interpreter of the Pipecat venv (default: benchmarks/.venv-pipecat)",
+    )
+    parser.add_argument(
+        "--rtvi-python",
+        default=str(DEFAULT_PYTHON["rtvi_core"]),
+        help="interpreter of the rtvi_core venv (default: benchmarks/.venv-rtvi)",
+    )
     parser.add_argument("--output", default=str(RESULTS_DIR / "latest.json"))
     args = parser.parse_args()
 
@@ -377,12 +578,14 @@ def main() -> int:
     pythons = {"pipecat": os.path.abspath(args.pipecat_python), "rtvi_core": os.path.abspath(args.rtvi_python)}
     for fw in sorted({fw for name in names for fw in scenario_frameworks(name, frameworks)}):
         if not Path(pythons[fw]).exists():
-            print(f"missing interpreter for {fw}: {pythons[fw]}\n"
-                  f"run `bash {HERE.relative_to(Path.cwd()) if HERE.is_relative_to(Path.cwd()) else HERE}/setup.sh` first",
-                  file=sys.stderr)
+            print(
+                f"missing interpreter for {fw}: {pythons[fw]}\n"
+                f"run `bash {HERE.relative_to(Path.cwd()) if HERE.is_relative_to(Path.cwd()) else HERE}/setup.sh` first",
+                file=sys.stderr,
+            )
             return 2
 
-    started = _dt.datetime.now(_dt.timezone.utc)
+    started = _dt.datetime.now(_dt.UTC)
     raw: dict[str, dict[str, list]] = {}
     for name in names:
         spec = SCENARIOS[name]
@@ -436,17 +639,23 @@ def main() -> int:
         limit = row.get("limit")
         if limit is not None and values["rtvi_core"] is not None:
             met = values["rtvi_core"] <= limit
-        table.append({
-            "scenario": row["scenario"], "metric": row["label"], "unit": row["unit"],
-            "pipecat": values["pipecat"], "rtvi_core": values["rtvi_core"],
-            "ratio": None if ratio is None or math.isinf(ratio) else ratio,
-            "ratio_inf": bool(ratio is not None and math.isinf(ratio)),
-            "paired_ratio": paired,
-            "target_ratio": row["target"], "limit": limit, "target_met": met,
-        })
+        table.append(
+            {
+                "scenario": row["scenario"],
+                "metric": row["label"],
+                "unit": row["unit"],
+                "pipecat": values["pipecat"],
+                "rtvi_core": values["rtvi_core"],
+                "ratio": None if ratio is None or math.isinf(ratio) else ratio,
+                "ratio_inf": bool(ratio is not None and math.isinf(ratio)),
+                "paired_ratio": paired,
+                "target_ratio": row["target"],
+                "limit": limit,
+                "target_met": met,
+            }
+        )
 
-    headers = ("scenario", "metric", "pipecat", "rtvi_core", "ratio (pipecat / rtvi_core)",
-               "paired", "target")
+    headers = ("scenario", "metric", "pipecat", "rtvi_core", "ratio (pipecat / rtvi_core)", "paired", "target")
     lines = []
     for t in table:
         ratio = math.inf if t["ratio_inf"] else t["ratio"]
@@ -456,10 +665,18 @@ def main() -> int:
             target = f">= {t['target_ratio']:g}x {mark}"
         elif t["limit"] is not None:
             target = f"rtvi_core <= {t['limit']:g} {mark}"
-        lines.append((t["scenario"], t["metric"], fmt(t["pipecat"], t["unit"]),
-                      fmt(t["rtvi_core"], t["unit"]), fmt_ratio(ratio), fmt_ratio(t["paired_ratio"]),
-                      target))
-    widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(headers)]
+        lines.append(
+            (
+                t["scenario"],
+                t["metric"],
+                fmt(t["pipecat"], t["unit"]),
+                fmt(t["rtvi_core"], t["unit"]),
+                fmt_ratio(ratio),
+                fmt_ratio(t["paired_ratio"]),
+                target,
+            )
+        )
+    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(headers)]
     right = {2, 3, 4, 5}
 
     def render(cells):
@@ -476,10 +693,12 @@ def main() -> int:
         prev = line[0]
         print(render(cells))
     print()
-    print("pipecat, rtvi_core: medians over repetitions. ratio = median / median; > 1 means "
-          "rtvi_core is cheaper.\npaired = median over repetitions of the back-to-back "
-          "pipecat / rtvi_core ratios (robust to machine-speed drift)."
-          f"{' QUICK run (smoke only).' if args.quick else ''}")
+    print(
+        "pipecat, rtvi_core: medians over repetitions. ratio = median / median; > 1 means "
+        "rtvi_core is cheaper.\npaired = median over repetitions of the back-to-back "
+        "pipecat / rtvi_core ratios (robust to machine-speed drift)."
+        f"{' QUICK run (smoke only).' if args.quick else ''}"
+    )
 
     failures = [(n, fw) for n in raw for fw in raw[n] for r in raw[n][fw] if not r.get("ok")]
     if failures:
@@ -496,7 +715,7 @@ def main() -> int:
     out = {
         "meta": {
             "started_utc": started.isoformat(timespec="seconds"),
-            "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "quick": args.quick,
             "scenarios": names,
             "frameworks": list(frameworks),

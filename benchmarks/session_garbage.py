@@ -65,9 +65,10 @@ async def run_rounds(server: object, kinds: list[str], concurrent: int = 6) -> N
 
 
 async def measure(bot_file: Path, sessions: int, top: int) -> dict:
+    from rtvi_websocket.loopback import loopback_server
+
     from rtvi_core.config.loader import load_bot_file
     from rtvi_core.serving import SessionFactory
-    from rtvi_websocket.loopback import loopback_server
 
     config = load_bot_file(bot_file)
     kinds = [KINDS[i % len(KINDS)] for i in range(sessions)]

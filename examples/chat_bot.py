@@ -32,7 +32,7 @@ async def show_bot(client: MemoryClient, show_events: bool) -> None:
     """Print the bot's words as they stream in (and every event with ``--events``)."""
     seen = 0
     while True:
-        await client.wait_for(lambda: True if len(client.messages) > seen or client.closed else None, timeout=1e9)
+        await client.wait_for(lambda: True if len(client.messages) > seen or client.closed else None, timeout=1e9)  # noqa: B023 (used at once)
         if client.closed and len(client.messages) == seen:
             return
         message = client.messages[seen]
@@ -54,7 +54,12 @@ async def chat(client: MemoryClient, task: PipelineTask) -> None:
     """Read lines from the terminal and send them as RTVI ``send-text``."""
     await client.connect()
     await client.send_message(
-        {"label": "rtvi-ai", "type": "client-ready", "id": "ready", "data": {"version": "2.1.0", "about": {"library": "terminal"}}}
+        {
+            "label": "rtvi-ai",
+            "type": "client-ready",
+            "id": "ready",
+            "data": {"version": "2.1.0", "about": {"library": "terminal"}},
+        }
     )
     number = 0
     while True:

@@ -37,23 +37,71 @@ _EXPORTS: dict[str, str] = {
 
 # every public name of rtvi_core.frames (a test keeps this list in sync)
 _FRAME_NAMES = frozenset(
-    """
-    AggregatedTextFrame AudioRawFrame BotSpeakingFrame BotStartedSpeakingFrame
-    BotStoppedSpeakingFrame CancelFrame CancelTaskFrame ClientConnectedFrame ControlFrame
-    DataFrame EndFrame EndTaskFrame ErrorFrame FatalErrorFrame Frame FunctionCallCancelFrame
-    FunctionCallFromLLM FunctionCallInProgressFrame FunctionCallResultFrame
-    FunctionCallResultProperties FunctionCallsStartedFrame InputAudioRawFrame InputDTMFFrame
-    InputTransportMessageFrame InputTransportStartAudioStreamingFrame InterimTranscriptionFrame
-    InterruptionFrame InterruptionTaskFrame KeypadEntry LLMConfigureOutputFrame LLMContextFrame
-    LLMFullResponseEndFrame LLMFullResponseStartFrame LLMMessagesAppendFrame
-    LLMMessagesUpdateFrame LLMRunFrame LLMSetToolsFrame LLMTextFrame MetricsFrame
-    OutputAudioRawFrame OutputDTMFFrame OutputTransportMessageFrame
-    OutputTransportMessageUrgentFrame STTMuteFrame StartFrame StopFrame SystemFrame
-    TTSAudioRawFrame TTSSpeakFrame TTSStartedFrame TTSStoppedFrame TTSTextFrame TextFrame
-    TranscriptionFrame UninterruptibleFrame UserAudioRawFrame UserMuteStartedFrame
-    UserMuteStoppedFrame UserSpeakingFrame UserStartedSpeakingFrame UserStoppedSpeakingFrame
-    VADUserStartedSpeakingFrame VADUserStoppedSpeakingFrame
-    """.split()
+    [
+        "AggregatedTextFrame",
+        "AudioRawFrame",
+        "BotSpeakingFrame",
+        "BotStartedSpeakingFrame",
+        "BotStoppedSpeakingFrame",
+        "CancelFrame",
+        "CancelTaskFrame",
+        "ClientConnectedFrame",
+        "ControlFrame",
+        "DataFrame",
+        "EndFrame",
+        "EndTaskFrame",
+        "ErrorFrame",
+        "FatalErrorFrame",
+        "Frame",
+        "FunctionCallCancelFrame",
+        "FunctionCallFromLLM",
+        "FunctionCallInProgressFrame",
+        "FunctionCallResultFrame",
+        "FunctionCallResultProperties",
+        "FunctionCallsStartedFrame",
+        "InputAudioRawFrame",
+        "InputDTMFFrame",
+        "InputTransportMessageFrame",
+        "InputTransportStartAudioStreamingFrame",
+        "InterimTranscriptionFrame",
+        "InterruptionFrame",
+        "InterruptionTaskFrame",
+        "KeypadEntry",
+        "LLMConfigureOutputFrame",
+        "LLMContextFrame",
+        "LLMFullResponseEndFrame",
+        "LLMFullResponseStartFrame",
+        "LLMMessagesAppendFrame",
+        "LLMMessagesUpdateFrame",
+        "LLMRunFrame",
+        "LLMSetToolsFrame",
+        "LLMTextFrame",
+        "MetricsFrame",
+        "OutputAudioRawFrame",
+        "OutputDTMFFrame",
+        "OutputTransportMessageFrame",
+        "OutputTransportMessageUrgentFrame",
+        "STTMuteFrame",
+        "StartFrame",
+        "StopFrame",
+        "SystemFrame",
+        "TTSAudioRawFrame",
+        "TTSSpeakFrame",
+        "TTSStartedFrame",
+        "TTSStoppedFrame",
+        "TTSTextFrame",
+        "TextFrame",
+        "TranscriptionFrame",
+        "UninterruptibleFrame",
+        "UserAudioRawFrame",
+        "UserMuteStartedFrame",
+        "UserMuteStoppedFrame",
+        "UserSpeakingFrame",
+        "UserStartedSpeakingFrame",
+        "UserStoppedSpeakingFrame",
+        "VADUserStartedSpeakingFrame",
+        "VADUserStoppedSpeakingFrame",
+    ]
 )
 
 __getattr__, __dir__, __all__ = lazy_exports(
@@ -64,21 +112,21 @@ __getattr__, __dir__, __all__ = lazy_exports(
 if TYPE_CHECKING:
     from .direction import FrameDirection
     from .frames import *  # noqa: F403
-    from .observers import BaseObserver, FramePushed
-    from .params import PipelineParams
-    from .pipeline import Pipeline
-    from .processor import FrameProcessor
     from .frames.rtvi import (
         RTVIClientMessage,
         RTVIClientMessageFrame,
         RTVIServerMessageFrame,
         RTVIServerResponseFrame,
     )
+    from .llm_context import LLMContext
+    from .observers import BaseObserver, FramePushed
+    from .params import PipelineParams
+    from .pipeline import Pipeline
+    from .processor import FrameProcessor
     from .rtvi.observer import RTVIObserver
     from .rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
     from .rtvi.processor import RTVIProcessor
     from .runner import PipelineRunner
     from .services.llm_aggregators import LLMContextAggregatorPair
-    from .llm_context import LLMContext
     from .services.transport_params import TransportParams
     from .task import PipelineTask

@@ -48,7 +48,7 @@ def describe_frame(frame: FrameType) -> str:
     if not filename.startswith("<"):
         path = _real(filename)
         cwd = os.path.join(os.getcwd(), "")
-        filename = path[len(cwd):] if path.startswith(cwd) else path
+        filename = path[len(cwd) :] if path.startswith(cwd) else path
     return f"{filename}:{frame.f_lineno} {frame.f_code.co_name}"
 
 

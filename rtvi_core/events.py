@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .runtime import TaskRuntime
@@ -42,9 +43,7 @@ class EventHandlerMixin:
         """Attach ``handler`` to ``event_name``; unknown event names are an error."""
         if event_name not in self._event_handlers:
             known = ", ".join(sorted(self._event_handlers)) or "none"
-            raise ValueError(
-                f"{type(self).__name__} has no event {event_name!r} (known events: {known})"
-            )
+            raise ValueError(f"{type(self).__name__} has no event {event_name!r} (known events: {known})")
         self._event_handlers[event_name].append(handler)
 
     def has_event_handlers(self, event_name: str) -> bool:
@@ -74,4 +73,3 @@ class EventHandlerMixin:
                 await result
         except Exception:
             logger.exception("%s: handler %r for %s failed", self, handler, event_name)
-

@@ -12,7 +12,8 @@ a name another plugin already took is refused (the first registration is kept).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 

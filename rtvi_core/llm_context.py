@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 #: Content of a tool message while its call runs, and after it was cancelled.
 TOOL_IN_PROGRESS = "IN_PROGRESS"
@@ -71,9 +72,7 @@ class LLMContext:
                 ],
             }
         )
-        self._messages.append(
-            {"role": "tool", "tool_call_id": tool_call_id, "content": TOOL_IN_PROGRESS}
-        )
+        self._messages.append({"role": "tool", "tool_call_id": tool_call_id, "content": TOOL_IN_PROGRESS})
 
     def set_tool_result(self, tool_call_id: str, result: Any) -> None:
         """Store ``result`` (JSON-encoded) in the tool message of ``tool_call_id``.
@@ -106,8 +105,6 @@ def message_text(message: dict[str, Any]) -> str:
         return content
     if isinstance(content, list):
         return " ".join(
-            part.get("text", "")
-            for part in content
-            if isinstance(part, dict) and part.get("type") == "text"
+            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
         )
     return ""

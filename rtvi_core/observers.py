@@ -17,7 +17,7 @@ class FramePushed:
     than a dataclass: one is built per observed hop.)
     """
 
-    __slots__ = ("source", "destination", "frame", "direction", "timestamp")
+    __slots__ = ("destination", "direction", "frame", "source", "timestamp")
 
     def __init__(
         self,

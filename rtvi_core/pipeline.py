@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+import itertools
+from collections.abc import Iterable
 
 from .processor import FrameProcessor
 
@@ -19,13 +20,11 @@ class Pipeline(FrameProcessor):
         self._processors = list(processors)
         for processor in self._processors:
             if not isinstance(processor, FrameProcessor):
-                raise TypeError(
-                    f"Pipeline items must be FrameProcessor instances, got {processor!r}"
-                )
+                raise TypeError(f"Pipeline items must be FrameProcessor instances, got {processor!r}")
         leaves = self.processors_flat()
         if len({id(p) for p in leaves}) != len(leaves):
             raise ValueError("a processor appears more than once in the pipeline")
-        for upstream, downstream in zip(leaves, leaves[1:]):
+        for upstream, downstream in itertools.pairwise(leaves):
             upstream.link(downstream)
 
     @property

@@ -22,7 +22,8 @@ How frames move (the whole concurrency model):
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._deps import anyio
 from .direction import FrameDirection
@@ -170,9 +171,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting, FrameInbox):
         self._cancelling = False
         self._tasks = None
         # An instance whose process_frame was replaced acts on everything.
-        self._passes_through = (
-            _NOTHING_PASSES if "process_frame" in self.__dict__ else _passes_through_of(type(self))
-        )
+        self._passes_through = _NOTHING_PASSES if "process_frame" in self.__dict__ else _passes_through_of(type(self))
         self._runtime = runtime
         self._observers = runtime.observers
         self._observer_map = runtime.observers.by_type
@@ -214,9 +213,7 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting, FrameInbox):
 
     def create_task(self, coroutine: Coroutine[Any, Any, Any], name: str | None = None) -> ManagedTask:
         """Run ``coroutine`` in the background for the life of this run."""
-        handle = self.runtime.start_task(
-            _once(coroutine), name=f"{self}::{name or coroutine.__qualname__}"
-        )
+        handle = self.runtime.start_task(_once(coroutine), name=f"{self}::{name or coroutine.__qualname__}")
         if self._tasks is None:
             self._tasks = set()
         self._tasks.add(handle)
@@ -325,13 +322,9 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting, FrameInbox):
         """Interrupt the whole pipeline: the task sends an InterruptionFrame from the top."""
         await self.push_frame(InterruptionTaskFrame(), UPSTREAM)
 
-    async def push_error(
-        self, error: str, exception: BaseException | None = None, fatal: bool = False
-    ) -> None:
+    async def push_error(self, error: str, exception: BaseException | None = None, fatal: bool = False) -> None:
         """Report an error upstream (to the RTVI processor and the task)."""
-        await self.push_frame(
-            ErrorFrame(error=error, fatal=fatal, processor=self, exception=exception), UPSTREAM
-        )
+        await self.push_frame(ErrorFrame(error=error, fatal=fatal, processor=self, exception=exception), UPSTREAM)
 
     # -- internals: system path -------------------------------------------------------
 

@@ -12,7 +12,8 @@ class that mixes it in.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Awaitable
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 from ._deps import anyio
 

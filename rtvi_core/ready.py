@@ -6,7 +6,7 @@ frame that needs no waiting costs no coroutine.
 
 from __future__ import annotations
 
-from typing import Awaitable, Iterator
+from collections.abc import Awaitable, Iterator
 
 
 class _Ready:

@@ -10,7 +10,8 @@ order, with the same defaults, and the description and limits each field declare
 from __future__ import annotations
 
 import sys
-from typing import Any, Collection, Mapping, TypeVar
+from collections.abc import Collection, Mapping
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -71,7 +72,7 @@ def _annotation(source: type, name: str) -> Any:
     for klass in source.__mro__:
         annotation = klass.__dict__.get("__annotations__", {}).get(name)
         if isinstance(annotation, str):
-            return eval(annotation, vars(sys.modules[klass.__module__]))  # noqa: S307
+            return eval(annotation, vars(sys.modules[klass.__module__]))
         if annotation is not None:
             return annotation
     raise TypeError(f"{source.__name__}.{name} has no annotation")

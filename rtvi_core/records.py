@@ -13,8 +13,9 @@ A ``@dataclass`` subclass of a record (e.g. a user's own frame) works as usual.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, TypeVar, dataclass_transform, overload
+from typing import Any, TypeVar, dataclass_transform, overload
 
 _T = TypeVar("_T")
 
@@ -39,7 +40,7 @@ _NO_META: Mapping[str, Any] = MappingProxyType({})
 class Field:
     """A field declared with :func:`field` or :func:`setting`."""
 
-    __slots__ = ("default", "default_factory", "init", "repr", "meta")
+    __slots__ = ("default", "default_factory", "init", "meta", "repr")
 
     def __init__(
         self, default: Any, default_factory: Any, init: bool, repr: bool, meta: Mapping[str, Any] = _NO_META
@@ -48,9 +49,7 @@ class Field:
         self.meta = meta
 
 
-def field(
-    *, default: Any = MISSING, default_factory: Any = MISSING, init: bool = True, repr: bool = True
-) -> Any:
+def field(*, default: Any = MISSING, default_factory: Any = MISSING, init: bool = True, repr: bool = True) -> Any:
     """Declare a record field with a default factory, or one left out of ``__init__``/repr."""
     return Field(default, default_factory, init, repr)
 
@@ -74,6 +73,7 @@ def _as_field(value: Any) -> Field | None:
         return value
     dataclasses = sys.modules.get("dataclasses")  # only if someone else loaded it
     if dataclasses is not None and isinstance(value, dataclasses.Field):
+
         def plain(v: Any) -> Any:
             return MISSING if v is dataclasses.MISSING else v
 
@@ -86,7 +86,7 @@ class FieldSpec:
     """One field: name, default (or factory), whether ``__init__`` takes it, whether shown, and
     what :func:`setting` declared about it (``description`` and limits; empty otherwise)."""
 
-    __slots__ = ("name", "default", "factory", "init", "repr", "meta")
+    __slots__ = ("default", "factory", "init", "meta", "name", "repr")
 
     def __init__(
         self, name: str, default: Any, factory: Any, init: bool, repr: bool, meta: Mapping[str, Any] = _NO_META
@@ -193,16 +193,14 @@ def _build_init(cls: type) -> Callable[..., None]:
     if hasattr(cls, "__post_init__"):
         body.append("self.__post_init__()")
     source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
-    exec(source, namespace)  # noqa: S102 - generated from the class's own field names
+    exec(source, namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
 
 
 def _record_repr(self: Any) -> str:
-    shown = ", ".join(
-        f"{f.name}={getattr(self, f.name)!r}" for f in self.__record_fields__ if f.repr and f.init
-    )
+    shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in self.__record_fields__ if f.repr and f.init)
     return f"{type(self).__name__}({shown})"
 
 

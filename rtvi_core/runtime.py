@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ._deps import anyio
 from .code_location import describe_task
-
 
 if TYPE_CHECKING:
     from .observers import BaseObserver
@@ -21,7 +21,7 @@ logger = logging.getLogger("rtvi_core.runtime")
 class ManagedTask:
     """A background task started by a processor; cancel it or wait for it."""
 
-    __slots__ = ("name", "_scope", "_done", "_cancel_requested")
+    __slots__ = ("_cancel_requested", "_done", "_scope", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -66,7 +66,7 @@ class Detached:
     ``func`` are logged.
     """
 
-    __slots__ = ("name", "_task", "_handle")
+    __slots__ = ("_handle", "_task", "name")
 
     def __init__(self, func: Callable[[], Awaitable[Any]], name: str, group: anyio.abc.TaskGroup | None) -> None:
         self.name = name
@@ -155,7 +155,7 @@ class Waiter:
     this matters); on other anyio backends it is an :class:`anyio.Event`.
     """
 
-    __slots__ = ("_future", "_event")
+    __slots__ = ("_event", "_future")
 
     def __init__(self, loop: Any) -> None:
         if loop is not None:
@@ -196,7 +196,7 @@ def running_asyncio_loop() -> Any:
 class ObserverDispatch:
     """Maps a frame class to the observers that want it, computed once per class."""
 
-    __slots__ = ("observers", "by_type")
+    __slots__ = ("by_type", "observers")
 
     def __init__(self, observers: Iterable[BaseObserver]) -> None:
         self.observers = list(observers)

@@ -16,7 +16,8 @@ client the server calls :meth:`SessionFactory.create`, attaches the connection t
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .config.builder import BotSession

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ._deps import anyio
 from .direction import FrameDirection
@@ -25,7 +26,6 @@ from .frames import (
 from .metrics import ProcessingMetricsData, TTFBMetricsData
 from .observers import BaseObserver
 from .params import PipelineParams
-from .pipeline import Pipeline
 from .processor import FrameProcessor, describe_processor
 from .runtime import Detached, ObserverDispatch, TaskRuntime, finish_by, running_asyncio_loop
 
@@ -319,8 +319,13 @@ class PipelineTask(EventHandlerMixin):
             stuck = await finish_by(self._deadline, push, f"{self}::cancel", self._helpers)
             if stuck is not None:
                 holder = self._holder(lambda processor: processor._cancelling)
-                logger.warning("%s: the CancelFrame did not get past %s within %g s; left behind: %s",
-                               self, holder, timeout, stuck.describe())
+                logger.warning(
+                    "%s: the CancelFrame did not get past %s within %g s; left behind: %s",
+                    self,
+                    holder,
+                    timeout,
+                    stuck.describe(),
+                )
         self._finish(frame)
 
     async def run(self) -> None:
@@ -484,8 +489,7 @@ class PipelineTask(EventHandlerMixin):
             stuck = await self._runtime.close(deadline)
             if stuck:
                 clean = False
-                logger.warning("%s: task(s) did not stop within %g s; left behind: %s",
-                               self, timeout, "; ".join(stuck))
+                logger.warning("%s: task(s) did not stop within %g s; left behind: %s", self, timeout, "; ".join(stuck))
         steps = self._cleanup_steps()
         while steps:  # in one task; after a step that does not return, the rest in another
             cleanup = _Steps(self, steps)
@@ -494,9 +498,14 @@ class PipelineTask(EventHandlerMixin):
                 break
             clean = False
             cleanup.abandoned = True
-            logger.warning("%s: %s did not return within %g s; left behind: %s",
-                           self, steps[cleanup.index][0], timeout, left.describe())
-            steps = steps[cleanup.index + 1:]
+            logger.warning(
+                "%s: %s did not return within %g s; left behind: %s",
+                self,
+                steps[cleanup.index][0],
+                timeout,
+                left.describe(),
+            )
+            steps = steps[cleanup.index + 1 :]
         return clean
 
     def _release(self) -> None:
@@ -522,7 +531,10 @@ class PipelineTask(EventHandlerMixin):
         steps: list[tuple[str, Callable[[], Any]]] = [(f"cleanup() of {p}", p.cleanup) for p in self._processors]
         steps += [(f"observer {o} at finish", o.on_pipeline_finished) for o in self._observer_dispatch.observers]
         steps += [
-            (f"on_pipeline_finished handler {h!r}", partial(self._run_handler, "on_pipeline_finished", h, (self._end_frame,)))
+            (
+                f"on_pipeline_finished handler {h!r}",
+                partial(self._run_handler, "on_pipeline_finished", h, (self._end_frame,)),
+            )
             for h in self._event_handlers["on_pipeline_finished"]
         ]
         return steps

@@ -10,9 +10,10 @@ from __future__ import annotations
 import itertools
 import math
 import struct
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Sequence
+from typing import Any
 
 from rtvi_core.builtins.memory_transport import MemoryClient, MemoryTransport
 from rtvi_core.direction import FrameDirection
@@ -54,9 +55,7 @@ def tone(secs: float = 0.04, sample_rate: int = 24000, amplitude: float = 0.5) -
     """A 440 Hz sine as s16le mono PCM."""
     count = int(secs * sample_rate)
     peak = int(32767 * amplitude)
-    return struct.pack(
-        f"<{count}h", *(int(peak * math.sin(2 * math.pi * 440 * i / sample_rate)) for i in range(count))
-    )
+    return struct.pack(f"<{count}h", *(int(peak * math.sin(2 * math.pi * 440 * i / sample_rate)) for i in range(count)))
 
 
 def audio(secs: float = 0.04) -> TTSAudioRawFrame:
@@ -102,9 +101,7 @@ class Session:
         return [
             msg
             for msg in self.client.messages
-            if msg.get("label") == "rtvi-ai"
-            and msg["type"] not in skip
-            and (not types or msg["type"] in types)
+            if msg.get("label") == "rtvi-ai" and msg["type"] not in skip and (not types or msg["type"] in types)
         ]
 
     def types(self, *types: str) -> list[str]:

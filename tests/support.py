@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from typing import Any
 
 import anyio
 
@@ -43,4 +44,3 @@ class ScriptedLLM(LLMService):
                 await item.wait()
             else:
                 yield item
-

@@ -39,8 +39,15 @@ def run(
     **variables: str,
 ) -> subprocess.CompletedProcess[str]:
     """``python *args`` in :func:`clean_env` with ``variables``; output captured as text."""
-    return subprocess.run([str(python), *args], input=stdin, capture_output=True, text=True,
-                          env=clean_env(**variables), cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [str(python), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=clean_env(**variables),
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 def venv_with(root: Path, *sources: Path) -> Path:
@@ -52,23 +59,37 @@ def venv_with(root: Path, *sources: Path) -> Path:
     purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").stdout
     outer = [*site.getsitepackages(), *([site.getusersitepackages()] if site.ENABLE_USER_SITE else [])]
     Path(purelib.strip(), "_outer_environment.pth").write_text(
-        f"{REPO}\n" + "".join(f"import site; site.addsitedir({path!r})\n" for path in outer))
-    installed = run(python, "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
-                    "--no-index", "--no-deps", "--no-build-isolation", *map(str, sources),
-                    timeout=300)
+        f"{REPO}\n" + "".join(f"import site; site.addsitedir({path!r})\n" for path in outer)
+    )
+    installed = run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--no-index",
+        "--no-deps",
+        "--no-build-isolation",
+        *map(str, sources),
+        timeout=300,
+    )
     assert installed.returncode == 0, (
-        f"pip install {' '.join(map(str, sources))} failed:\n{installed.stdout}{installed.stderr}")
+        f"pip install {' '.join(map(str, sources))} failed:\n{installed.stdout}{installed.stderr}"
+    )
     return python
 
 
 def _require_build_backends(sources: tuple[Path, ...]) -> None:
     """Fail the test, naming the package, if a build backend of ``sources`` is missing."""
     packages = {
-        tomllib.loads((source / "pyproject.toml").read_text())["build-system"]["build-backend"]
-        .partition(".")[0]
+        tomllib.loads((source / "pyproject.toml").read_text())["build-system"]["build-backend"].partition(".")[0]
         for source in sources
     }
     missing = sorted(name for name in packages if importlib.util.find_spec(name) is None)
     if missing:
-        pytest.fail(f"installing the test plugins needs {', '.join(missing)} in this environment: "
-                    "install the project's test extra (pip install -e '.[test]')", pytrace=False)
+        pytest.fail(
+            f"installing the test plugins needs {', '.join(missing)} in this environment: "
+            "install the project's test extra (pip install -e '.[test]')",
+            pytrace=False,
+        )

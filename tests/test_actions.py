@@ -89,17 +89,13 @@ async def test_invalid_arguments_give_error_response_naming_the_fields_and_sessi
         ActionDispatcher([dice, echo]).attach(h.task)
         reply = await client_message(h, "dice", {"sides": 500}, msg_id="bad-1")
         assert reply["id"] == "bad-1"
-        assert error_of(reply) == (
-            "Invalid arguments for 'dice': sides: Input should be less than or equal to 100"
-        )
+        assert error_of(reply) == ("Invalid arguments for 'dice': sides: Input should be less than or equal to 100")
         reply = await client_message(h, "dice", {"sides": "many", "count": 0})
         assert error_of(reply) == (
             "Invalid arguments for 'dice': sides: Input should be a valid integer, unable to "
             "parse string as an integer; count: Input should be greater than or equal to 1"
         )
-        assert error_of(await client_message(h, "echo", {})) == (
-            "Invalid arguments for 'echo': text: Field required"
-        )
+        assert error_of(await client_message(h, "echo", {})) == ("Invalid arguments for 'echo': text: Field required")
         assert error_of(await client_message(h, "echo", ["not", "an", "object"])) == (
             "Invalid arguments for 'echo': Input should be a valid dictionary or instance of EchoArgs"
         )
@@ -256,9 +252,7 @@ async def test_llm_tool_action_runs_on_a_tool_call_and_the_result_flows_back() -
         assert stopped["data"]["cancelled"] is False
         assert stopped["data"]["result"] == {"rolls": [12], "total": 12}
         await h.client.wait_for(
-            lambda: "dice returned" in "".join(
-                m["data"]["text"] for m in h.client.messages_of("bot-llm-text")
-            ) or None
+            lambda: "dice returned" in "".join(m["data"]["text"] for m in h.client.messages_of("bot-llm-text")) or None
         )
         text = "".join(m["data"]["text"] for m in h.client.messages_of("bot-llm-text"))
         assert text == 'dice returned: {"rolls": [12], "total": 12}'

@@ -10,7 +10,7 @@ import pytest
 from rtvi_core.actions import ActionDispatcher, ActionLoadError, load_local_actions
 from rtvi_core.testing import run_bot
 
-MODULE = '''
+MODULE = """
 from pydantic import BaseModel
 from rtvi_core.actions import action
 
@@ -27,7 +27,7 @@ async def hello(ctx, args):
 @action("bye")
 async def bye(ctx, args):
     return "bye"
-'''
+"""
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_bad_modules_raise_a_clear_error(project: Path, source: str, expected: s
 
 
 def test_missing_modules_raise_a_clear_error(project: Path) -> None:
-    with pytest.raises(ActionLoadError, match="local actions file '.*nowhere.py' does not exist"):
+    with pytest.raises(ActionLoadError, match=r"local actions file '.*nowhere\.py' does not exist"):
         load_local_actions("nowhere.py", base_dir=project)
     with pytest.raises(
         ActionLoadError, match="cannot import local actions module 'nowhere': No module named 'nowhere'"

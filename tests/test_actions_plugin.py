@@ -52,7 +52,7 @@ def rtvi_register_actions(register):
     register(stall)
 """
 
-SCRIPT = r'''
+SCRIPT = r"""
 import json
 import anyio
 from rtvi_core.actions import ActionDispatcher
@@ -87,7 +87,7 @@ async def main() -> None:
 
 
 anyio.run(main)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,9 @@ def test_installed_plugin_actions_answer_client_messages(plugin_venv: tuple[Path
     result = json.loads(done.stdout.strip().splitlines()[-1])
     example = ["example-actions", "rtvi-example-actions", "0.1.0"]
     assert {name: result["origins"][name] for name in ("dice", "echo", "get-time")} == {
-        "dice": example, "echo": example, "get-time": example,
+        "dice": example,
+        "echo": example,
+        "get-time": example,
     }
     replies = result["replies"]
     ok = replies["ok"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import itertools
 import math
 import subprocess
 import sys
@@ -13,13 +14,15 @@ from rtvi_core.audio import StreamResampler, resample_once
 
 
 def tone(rate: int, seconds: float, freq: float = 440.0) -> bytes:
-    return array.array("h", (int(8000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(int(rate * seconds)))).tobytes()
+    return array.array(
+        "h", (int(8000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(int(rate * seconds)))
+    ).tobytes()
 
 
 def peak_freq(pcm: bytes, rate: int) -> float:
     """Zero-crossing estimate of a pure tone's frequency."""
     samples = array.array("h", pcm)
-    crossings = sum(1 for a, b in zip(samples, samples[1:]) if a < 0 <= b)
+    crossings = sum(1 for a, b in itertools.pairwise(samples) if a < 0 <= b)
     return crossings * rate / len(samples)
 
 

@@ -30,8 +30,14 @@ def builtins_only(monkeypatch):
 def rtvi(*args: str, stdin: str = "", timeout: float = 20) -> subprocess.CompletedProcess[str]:
     """Run ``python -m rtvi_core.cli ARGS`` in a new process (built-ins only)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "RTVI_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    return subprocess.run([sys.executable, "-m", "rtvi_core.cli", *args], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rtvi_core.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 # -- validate ------------------------------------------------------------------------------
@@ -40,8 +46,7 @@ def rtvi(*args: str, stdin: str = "", timeout: float = 20) -> subprocess.Complet
 def test_validate_a_good_file_prints_ok(capsys):
     assert main(["validate", str(REPO / "examples" / "bot.toml")]) == 0
     out = capsys.readouterr().out
-    assert out == (f"{REPO / 'examples' / 'bot.toml'}: ok (transport 'memory', vad 'energy', "
-                   "llm 'echo', tts 'tone')\n")
+    assert out == (f"{REPO / 'examples' / 'bot.toml'}: ok (transport 'memory', vad 'energy', llm 'echo', tts 'tone')\n")
 
 
 def test_validate_a_bad_file_lists_every_error_and_exits_1(tmp_path, capsys):
@@ -113,10 +118,10 @@ def test_run_chats_in_the_terminal():
 
 
 def test_run_without_a_file_runs_the_built_in_bot_until_end_of_input():
-    result = rtvi("run", stdin="testing one two\n/send nothing {\"a\": 1}\n")
+    result = rtvi("run", stdin='testing one two\n/send nothing {"a": 1}\n')
     assert result.returncode == 0, result.stderr
     assert "bot> You said: testing one two" in result.stdout
-    assert "[error-response] {\"error\": \"Unknown client message type 'nothing'\"}" in result.stdout
+    assert '[error-response] {"error": "Unknown client message type \'nothing\'"}' in result.stdout
 
 
 def test_run_events_prints_every_rtvi_message():
@@ -134,8 +139,8 @@ def test_user_errors_print_no_traceback_unless_debug(tmp_path):
     assert plain.returncode == 1
     assert "Traceback" not in plain.stderr
     assert plain.stderr.splitlines()[0] == (
-        f"{tmp_path / 'bot.toml'}: llm.use: unknown llm plugin 'ecko'; did you mean 'echo'? "
-        "(installed: echo)")
+        f"{tmp_path / 'bot.toml'}: llm.use: unknown llm plugin 'ecko'; did you mean 'echo'? (installed: echo)"
+    )
     debug = rtvi("run", str(tmp_path / "bot.toml"), "--debug")
     assert debug.returncode == 1
     assert "Traceback (most recent call last)" in debug.stderr

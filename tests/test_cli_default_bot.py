@@ -35,7 +35,13 @@ def sections(text: str) -> dict[str, str]:
 
 def test_the_full_voice_stack_when_every_plugin_is_installed() -> None:
     text, hints = default_served_bot(Installed("websocket", "silero", "whisper", "piper", "espeak", "energy", "tone"))
-    assert sections(text) == {"transport": "websocket", "llm": "echo", "vad": "silero", "stt": "whisper", "tts": "piper"}
+    assert sections(text) == {
+        "transport": "websocket",
+        "llm": "echo",
+        "vad": "silero",
+        "stt": "whisper",
+        "tts": "piper",
+    }
     assert hints == []
 
 
@@ -74,9 +80,7 @@ def test_preload_calls_the_components_that_load_something_once(monkeypatch) -> N
 
 
 @pytest.mark.rtvi_plugins
-def test_a_component_that_cannot_load_stops_rtvi_run_with_file_key_and_reason(
-    tmp_path, monkeypatch, capsys
-) -> None:
+def test_a_component_that_cannot_load_stops_rtvi_run_with_file_key_and_reason(tmp_path, monkeypatch, capsys) -> None:
     if get_plugin_manager().registry.find("transports", "websocket") is None:
         pytest.skip("rtvi-websocket is not installed")
 
@@ -88,6 +92,7 @@ def test_a_component_that_cannot_load_stops_rtvi_run_with_file_key_and_reason(
     bot.write_text(BOT.format(transport="websocket"))
     assert main(["run", str(bot), "--port", "0"]) == 1
     assert capsys.readouterr().err.splitlines()[-1] == (
-        f"{bot}: llm: llm plugin 'echo': model 'x' is missing: pip install x-model")
+        f"{bot}: llm: llm plugin 'echo': model 'x' is missing: pip install x-model"
+    )
     with pytest.raises(PreloadError):
         list(SessionFactory(load_bot_text(BOT.format(transport="websocket"), file="b")).preload())

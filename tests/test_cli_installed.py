@@ -51,7 +51,8 @@ def test_validate_and_schema_know_it(python, tmp_path):
     failed = rtvi(python, "validate", str(bot))
     assert failed.returncode == 1
     assert failed.stderr.splitlines()[0] == (
-        f"{bot}: llm.modle: llm plugin 'reverse': unknown key; allowed keys: api_key, model, use")
+        f"{bot}: llm.modle: llm plugin 'reverse': unknown key; allowed keys: api_key, model, use"
+    )
 
 
 def test_run_chats_with_it(python, tmp_path):

@@ -28,14 +28,33 @@ def test_each_kind_scaffolds_a_plugin_whose_tests_pass(kind, tmp_path, capsys):
     assert project["entry-points"]["rtvi"] == {name: f"{package}.plugin"}
     assert (root / "README.md").read_text().startswith(f"# rtvi-{name}\n")
     assert {p.name for p in (root / "src" / package).iterdir()} >= {
-        "__init__.py", "log.py", "plugin.py", f"{KINDS[kind].module}.py"}
+        "__init__.py",
+        "log.py",
+        "plugin.py",
+        f"{KINDS[kind].module}.py",
+    }
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(REPO)])}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("name", ["x", "elevenlabs-flash"])  # names up to ~20 characters: longer ones may wrap
+def test_each_kind_scaffolds_code_that_ruff_passes(kind, name, tmp_path):
+    assert main(["new-plugin", name, "--kind", kind, "--dir", str(tmp_path), "--description", "D" * 90]) == 0
+    root = tmp_path / f"rtvi-{name}"
+    ruff = [sys.executable, "-m", "ruff"]  # with the scaffold's own [tool.ruff]
+    for command in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
+        result = subprocess.run([*ruff, *command], cwd=root, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout}{result.stderr}"
 
 
 def test_refuses_an_existing_directory_and_a_bad_name(tmp_path, capsys):

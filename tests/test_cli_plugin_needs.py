@@ -47,10 +47,12 @@ def test_plugins_lists_what_a_component_still_needs() -> None:
     assert manager.load_plugin(Voices(), "voices", distribution="rtvi-voices", version="1.0")
     report = build_report(manager)
     plugin = next(p for p in report["plugins"] if p["name"] == "voices")
-    assert plugin["missing"] == {"llm": {
-        "needs-model": "model 'big' is not installed: pip install big-model",
-        "broken-check": "OSError",  # a check that says nothing is named by its exception
-    }}
+    assert plugin["missing"] == {
+        "llm": {
+            "needs-model": "model 'big' is not installed: pip install big-model",
+            "broken-check": "OSError",  # a check that says nothing is named by its exception
+        }
+    }
     assert next(p for p in report["plugins"] if p["name"] == "builtins")["missing"] == {}
     text = format_report(report)
     assert (

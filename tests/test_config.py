@@ -53,7 +53,7 @@ def test_wrong_type_names_the_plugin_and_what_was_expected(registry):
 
 
 def test_missing_required_key(registry):
-    assert errors('[llm]\ntoken_delay = 0.1\n', registry) == [
+    assert errors("[llm]\ntoken_delay = 0.1\n", registry) == [
         "bot.toml: llm.use: missing required key (the llm plugin to use; installed: echo)"
     ]
     assert errors('[bot]\nname = "x"\n', registry) == [
@@ -110,14 +110,12 @@ audio_out_sample_rate = 96000
     assert errors(text, registry) == [
         "bot.toml: colour: unknown top-level key; allowed keys: "
         "actions, bot, llm, processors, rtvi, stt, transport, tts, vad",
-        "bot.toml: bot.nme: unknown key; allowed keys: host, local_actions, name, port, "
-        "speak_first, system_prompt",
+        "bot.toml: bot.nme: unknown key; allowed keys: host, local_actions, name, port, speak_first, system_prompt",
         "bot.toml: llm.token_delay: llm plugin 'echo': expected a number, got 'fast'",
         "bot.toml: llm.greting: llm plugin 'echo': unknown key; allowed keys: "
         "fallback, greeting, model, token_delay, use",
         "bot.toml: tts.use: unknown tts plugin 'tonee'; did you mean 'tone'? (installed: tone)",
-        "bot.toml: vad.start_secs: vad plugin 'energy': expected a value greater than or equal "
-        "to 0, got -1",
+        "bot.toml: vad.start_secs: vad plugin 'energy': expected a value greater than or equal to 0, got -1",
         "bot.toml: rtvi.observer.bot_llm_enabled: expected true or false, got 'maybe'",
         "bot.toml: rtvi.observer.function_call_report_level.*: expected 'disabled', 'none', "
         "'name', 'arguments' or 'full', got 'loud'",
@@ -155,7 +153,7 @@ def test_unknown_action_and_processor(registry):
 
 # -- local actions -------------------------------------------------------------------------
 
-ACTIONS_MODULE = '''
+ACTIONS_MODULE = """
 from pydantic import BaseModel, ConfigDict
 from rtvi_core.actions import action
 
@@ -173,7 +171,7 @@ class Text(BaseModel):
 @action("shout", args=Text, config=KeyConfig)
 async def shout(ctx, args):
     return ctx.config.prefix + args.text.upper()
-'''
+"""
 
 
 @pytest.fixture
@@ -230,10 +228,12 @@ async def test_a_session_answers_client_messages_with_a_local_action(project, re
     client = session.transport.client
     async with running(session.task):
         await client.connect()
-        await client.send_message({"label": "rtvi-ai", "type": "client-message", "id": "c1",
-                                   "data": {"t": "shout", "d": {"text": "hi"}}})
-        await client.send_message({"label": "rtvi-ai", "type": "client-message", "id": "c2",
-                                   "data": {"t": "whisper", "d": {}}})
+        await client.send_message(
+            {"label": "rtvi-ai", "type": "client-message", "id": "c1", "data": {"t": "shout", "d": {"text": "hi"}}}
+        )
+        await client.send_message(
+            {"label": "rtvi-ai", "type": "client-message", "id": "c2", "data": {"t": "whisper", "d": {}}}
+        )
         reply = await client.wait_for_message("server-response")
         error = await client.wait_for_message("error-response")
     assert reply["id"] == "c1" and reply["data"] == {"t": "shout", "d": "> HI"}
@@ -269,25 +269,20 @@ def test_unset_variables_are_each_reported_with_their_key_path(registry):
     text = '[llm]\nuse = "echo"\ngreeting = "${env:A} ${env:B}"\n[[actions]]\nuse = "${env:C}"\n'
     lines = errors(text, registry)
     assert lines == [
-        "bot.toml: llm.greeting: environment variable 'A' is not set "
-        "(set it, or give a default: ${env:A:-default})",
-        "bot.toml: llm.greeting: environment variable 'B' is not set "
-        "(set it, or give a default: ${env:B:-default})",
-        "bot.toml: actions[0].use: environment variable 'C' is not set "
-        "(set it, or give a default: ${env:C:-default})",
+        "bot.toml: llm.greeting: environment variable 'A' is not set (set it, or give a default: ${env:A:-default})",
+        "bot.toml: llm.greeting: environment variable 'B' is not set (set it, or give a default: ${env:B:-default})",
+        "bot.toml: actions[0].use: environment variable 'C' is not set (set it, or give a default: ${env:C:-default})",
     ]
 
 
 def test_a_malformed_reference_is_an_error(registry):
     assert errors('[llm]\nuse = "echo"\ngreeting = "${HOME}"\n', registry) == [
-        "bot.toml: llm.greeting: malformed reference; write ${env:NAME} or "
-        "${env:NAME:-default} ($${ for a literal ${)"
+        "bot.toml: llm.greeting: malformed reference; write ${env:NAME} or ${env:NAME:-default} ($${ for a literal ${)"
     ]
 
 
 def test_interpolated_strings_are_converted_by_the_plugin_config(registry):
-    config = load_bot_text('[llm]\nuse = "echo"\ntoken_delay = "${env:DELAY:-0.25}"\n',
-                           registry=registry, environ={})
+    config = load_bot_text('[llm]\nuse = "echo"\ntoken_delay = "${env:DELAY:-0.25}"\n', registry=registry, environ={})
     assert config.llm.config.token_delay == 0.25
 
 
@@ -307,24 +302,30 @@ def test_a_full_bot_file_builds_its_pipeline(registry):
     assert session.task.name == "example-bot"
     observer = next(o for o in session.task.observers if isinstance(o, RTVIObserver))
     assert observer.params.function_call_report_level == {
-        "*": FunctionCallReportLevel.NONE, "get-time": FunctionCallReportLevel.FULL,
+        "*": FunctionCallReportLevel.NONE,
+        "get-time": FunctionCallReportLevel.FULL,
     }
     assert build_session(config).llm is not session.llm  # one pipeline per session
 
 
 @pytest.mark.anyio
 async def test_a_session_greets_and_answers_send_text(registry):
-    config = load_bot_text('[bot]\nsystem_prompt = "Be brief."\n[llm]\nuse = "echo"\n'
-                           'greeting = "Welcome!"\n', registry=registry, environ={})
+    config = load_bot_text(
+        '[bot]\nsystem_prompt = "Be brief."\n[llm]\nuse = "echo"\ngreeting = "Welcome!"\n',
+        registry=registry,
+        environ={},
+    )
     session = build_session(config)
     client = session.transport.client
     async with running(session.task):
         await client.connect()
-        await client.send_message({"label": "rtvi-ai", "type": "client-ready", "id": "r",
-                                   "data": {"version": "2.1.0", "about": {}}})
+        await client.send_message(
+            {"label": "rtvi-ai", "type": "client-ready", "id": "r", "data": {"version": "2.1.0", "about": {}}}
+        )
         await client.wait_for(lambda: len(client.messages_of("bot-llm-stopped")) == 1 or None)
-        await client.send_message({"label": "rtvi-ai", "type": "send-text", "id": "t",
-                                   "data": {"content": "what time is it"}})
+        await client.send_message(
+            {"label": "rtvi-ai", "type": "send-text", "id": "t", "data": {"content": "what time is it"}}
+        )
         await client.wait_for(lambda: len(client.messages_of("bot-llm-stopped")) == 2 or None)
     text = "".join(m["data"]["text"] for m in client.messages_of("bot-llm-text"))
     assert text == "Welcome!You said: what time is it"

@@ -20,9 +20,9 @@ import pytest
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from rtvi_core.config.model import PipelineSection, RTVIObserverSection
-from rtvi_core.record_model import model_from_record
 from rtvi_core.params import PipelineParams
 from rtvi_core.plugins import get_plugin_manager
+from rtvi_core.record_model import model_from_record
 from rtvi_core.records import record, setting, split_record
 from rtvi_core.rtvi.observer_params import RTVIObserverParams
 from rtvi_core.services.transport_params import TransportParams
@@ -202,7 +202,7 @@ def test_a_derived_model_has_the_record_keys_and_defaults(model, source, exclude
         key: _plain(value) for key, value in derived.items()
     }
     fields = list(model.model_fields)
-    assert fields[len(fields) - len(derived):] == list(derived)  # the record's order, after the base's
+    assert fields[len(fields) - len(derived) :] == list(derived)  # the record's order, after the base's
 
 
 def test_a_setting_declares_description_and_limits_once():

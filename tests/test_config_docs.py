@@ -68,7 +68,6 @@ def test_every_parameter_of_the_built_in_plugins_is_documented(kind):
         assert documented_keys(heading) == list(registration.config_model.model_fields)
 
 
-
 @pytest.mark.parametrize("kind", ["transports", "vad", "llm", "tts"])
 def test_the_documented_defaults_of_the_built_in_plugins_are_theirs(kind):
     section = next(s for s, k in SECTION_KINDS.items() if k == kind)
@@ -77,7 +76,9 @@ def test_the_documented_defaults_of_the_built_in_plugins_are_theirs(kind):
         match = re.search(rf"^#+ {re.escape(heading)}\n(.*?)(?=^#+ |\Z)", DOC, re.M | re.S)
         rows = re.findall(r"^\| `([a-z_0-9]+)` \| [^|]* \| ([^|]*) \|", match.group(1), re.M)
         config = registration.config_model()
-        documented = {key: None if cell.strip() == "none" else json.loads(cell.strip().strip("`")) for key, cell in rows}
+        documented = {
+            key: None if cell.strip() == "none" else json.loads(cell.strip().strip("`")) for key, cell in rows
+        }
         assert documented == config.model_dump(), heading
 
 

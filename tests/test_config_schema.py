@@ -21,13 +21,17 @@ from rtvi_core.plugins import get_plugin_manager
 
 REPO = Path(__file__).resolve().parents[1]
 _TYPES = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
-    "integer": int, "number": (int, float),
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
+    "integer": int,
+    "number": (int, float),
 }
 
 
-def schema_errors(schema: dict[str, Any], value: Any, root: dict[str, Any] | None = None,
-                  path: str = "") -> list[str]:
+def schema_errors(schema: dict[str, Any], value: Any, root: dict[str, Any] | None = None, path: str = "") -> list[str]:
     """What ``value`` violates in ``schema`` (empty: valid); supports what bot schemas use."""
     root = root or schema
     if schema is False:
@@ -49,9 +53,12 @@ def schema_errors(schema: dict[str, Any], value: Any, root: dict[str, Any] | Non
         problems.append(f"{path}: {value!r} not in {schema['enum']}")
     if "not" in schema and not schema_errors(schema["not"], value, root, path):
         problems.append(f"{path}: matches 'not'")
-    for bound, check in (("minimum", lambda v, b: v >= b), ("maximum", lambda v, b: v <= b),
-                         ("exclusiveMinimum", lambda v, b: v > b),
-                         ("exclusiveMaximum", lambda v, b: v < b)):
+    for bound, check in (
+        ("minimum", lambda v, b: v >= b),
+        ("maximum", lambda v, b: v <= b),
+        ("exclusiveMinimum", lambda v, b: v > b),
+        ("exclusiveMaximum", lambda v, b: v < b),
+    ):
         if bound in schema and isinstance(value, (int, float)) and not check(value, schema[bound]):
             problems.append(f"{path}: {value} violates {bound} {schema[bound]}")
     if "anyOf" in schema and all(schema_errors(s, value, root, path) for s in schema["anyOf"]):
@@ -101,7 +108,9 @@ def test_each_component_section_is_a_one_of_on_use(schema):
     assert {"greeting", "fallback", "token_delay"} <= set(echo["properties"])
     assert schema["properties"]["transport"]["oneOf"][0]["properties"]["use"]["const"] == "memory"
     assert schema["properties"]["processors"]["items"] == {
-        "description": "no processor plugins are installed", "not": {}}
+        "description": "no processor plugins are installed",
+        "not": {},
+    }
     assert schema["properties"]["stt"] == {"description": "no stt plugins are installed", "not": {}}
 
 
@@ -122,12 +131,16 @@ def _registry_with_processors():
     from rtvi_core.plugins import Registration, Registry
 
     registry = Registry()
-    for registration in (r for kind in ("transports", "llm") for r in
-                         get_plugin_manager(autoload=False).registry.registrations(kind)):
+    for registration in (
+        r for kind in ("transports", "llm") for r in get_plugin_manager(autoload=False).registry.registrations(kind)
+    ):
         registry.add(registration)
     for name, field in (("shout", "volume"), ("whisper", "softness")):
-        config = type("Config", (BaseModel,), {"__annotations__": {field: int},
-                                               field: 1, "model_config": ConfigDict(extra="forbid")})
+        config = type(
+            "Config",
+            (BaseModel,),
+            {"__annotations__": {field: int}, field: 1, "model_config": ConfigDict(extra="forbid")},
+        )
         registry.add(Registration("processors", name, object, config, "test", "test", "0"))
     return registry
 
@@ -151,8 +164,10 @@ def test_processors_have_a_position_and_same_named_configs_stay_apart():
         ('[llm]\nuse = "echo"\ncolour = 1\n', ".llm: matches 0 of oneOf"),
         ('[bot]\nname = "x"\n', ".llm: required"),
         ('colour = 1\n[llm]\nuse = "echo"\n', ".colour: not allowed"),
-        ('[llm]\nuse = "echo"\n[rtvi.observer]\nbot_llm_enabled = "x"\n',
-         ".rtvi.observer.bot_llm_enabled: matches none of anyOf"),
+        (
+            '[llm]\nuse = "echo"\n[rtvi.observer]\nbot_llm_enabled = "x"\n',
+            ".rtvi.observer.bot_llm_enabled: matches none of anyOf",
+        ),
     ],
 )
 def test_bad_bot_files_fail_the_schema(schema, text, problem):

@@ -60,10 +60,14 @@ def errors(text: str, registry, environ=None) -> list[str]:
     return str(info.value).splitlines()
 
 
-@pytest.mark.parametrize("value, shown", [('"yes"', "'yes'"), ('"true"', "'true'"), ("1", "1"), ("0", "0"), ("1.0", "1.0"), ('"on"', "'on'")])
+@pytest.mark.parametrize(
+    "value, shown", [('"yes"', "'yes'"), ('"true"', "'true'"), ("1", "1"), ("0", "0"), ("1.0", "1.0"), ('"on"', "'on'")]
+)
 def test_a_boolean_key_takes_only_true_or_false(registry, value, shown):
     text = f"[bot]\nspeak_first = {value}\n[rtvi.pipeline]\nenable_metrics = {value}\n[rtvi.observer]\nbot_llm_enabled = {value}\n"
-    text += f"[transport]\nuse = \"memory\"\naudio_out_realtime = {value}\n[tts]\nuse = \"tone\"\nword_timestamps = {value}\n"
+    text += (
+        f'[transport]\nuse = "memory"\naudio_out_realtime = {value}\n[tts]\nuse = "tone"\nword_timestamps = {value}\n'
+    )
     assert errors(text, registry) == [
         f"bot.toml: bot.speak_first: expected true or false, got {shown}",
         f"bot.toml: rtvi.pipeline.enable_metrics: expected true or false, got {shown}",
@@ -119,7 +123,13 @@ timeout = 3
     assert config.model.rtvi.pipeline.cancel_timeout_secs == 5.0
     assert config.llm.config.token_delay == 0.25
     probe = config.processors[0].config
-    assert (probe.enabled, probe.maybe, probe.limits.ratio, probe.mode, probe.timeout) == (True, False, 1.0, "manual", 3.0)
+    assert (probe.enabled, probe.maybe, probe.limits.ratio, probe.mode, probe.timeout) == (
+        True,
+        False,
+        1.0,
+        "manual",
+        3.0,
+    )
     assert isinstance(probe.timeout, float)
 
 
@@ -147,7 +157,9 @@ def test_nesting_deeper_than_the_limit_names_the_key(registry):
     lines = errors(f"[rtvi.pipeline.start_metadata.{dotted}]\n", registry)
     assert len(lines) == 1
     assert lines[0].startswith("bot.toml: rtvi.pipeline.start_metadata.deep.deep.")
-    assert lines[0].endswith(f": nested more than {MAX_DEPTH} levels deep (tables and lists in a bot file nest a few levels)")
+    assert lines[0].endswith(
+        f": nested more than {MAX_DEPTH} levels deep (tables and lists in a bot file nest a few levels)"
+    )
 
 
 @pytest.mark.parametrize("depth", [600, 10_000])

@@ -30,16 +30,14 @@ def say(text: str) -> LLMMessagesAppendFrame:
     return LLMMessagesAppendFrame(messages=[{"role": "user", "content": text}], run_llm=True)
 
 
-async def converse(
-    llm: EchoLLMService, *texts: str, **params: object
-) -> tuple[FrameRecorder, LLMContext]:
+async def converse(llm: EchoLLMService, *texts: str, **params: object) -> tuple[FrameRecorder, LLMContext]:
     """Run one reply per text through aggregators + ``llm``; returns the sink and context."""
     pair = LLMContextAggregatorPair(LLMContext())
     sink = FrameRecorder()
     async with running(bare_task([pair.user(), llm, sink, pair.assistant()], **params)) as task:
         for count, text in enumerate(texts, 1):
             await task.queue_frame(say(text))
-            await eventually(lambda: len(sink.of(LLMFullResponseEndFrame)) >= count)
+            await eventually(lambda: len(sink.of(LLMFullResponseEndFrame)) >= count)  # noqa: B023 (used at once)
             await eventually(lambda: pair.context.messages[-1]["role"] == "assistant")
     return sink, pair.context
 
@@ -88,9 +86,7 @@ async def test_tool_rule_calls_tool_then_replies_with_result() -> None:
 
 
 async def test_reports_word_count_usage() -> None:
-    sink, _ = await converse(
-        EchoLLMService(), "one two three", enable_metrics=True, enable_usage_metrics=True
-    )
+    sink, _ = await converse(EchoLLMService(), "one two three", enable_metrics=True, enable_usage_metrics=True)
     metrics = [d for f in sink.of(MetricsFrame) for d in f.data]
     usage = [d.value for d in metrics if isinstance(d, LLMUsageMetricsData)]
     # Prompt: the three user words; reply: "You said: one two three" is five chunks.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from support import bare_task
 
 from rtvi_core import FrameDirection, FrameProcessor, TextFrame
 from rtvi_core.frames import InputTransportMessageFrame, OutputTransportMessageUrgentFrame
@@ -17,8 +18,6 @@ from rtvi_core.services.output_transport import BaseOutputTransport
 from rtvi_core.services.stt import SegmentedSTTService, STTService
 from rtvi_core.services.tts import TTSService
 from rtvi_core.testing import FrameRecorder, running
-
-from support import bare_task
 
 pytestmark = pytest.mark.anyio
 
@@ -130,8 +129,15 @@ async def test_an_observer_wanting_the_frame_sees_every_hop():
 
 
 def test_the_builtin_services_pass_client_messages_and_replies_through():
-    for cls in (BaseInputTransport, LLMUserAggregator, LLMService, LLMAssistantAggregator,
-                STTService, SegmentedSTTService, TTSService):
+    for cls in (
+        BaseInputTransport,
+        LLMUserAggregator,
+        LLMService,
+        LLMAssistantAggregator,
+        STTService,
+        SegmentedSTTService,
+        TTSService,
+    ):
         assert cls.passes_through == MESSAGE_FRAMES, cls
     # The output transport writes urgent replies: they stop there.
     assert OutputTransportMessageUrgentFrame not in BaseOutputTransport.passes_through

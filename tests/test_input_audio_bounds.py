@@ -143,7 +143,9 @@ async def test_audio_running_ahead_of_real_time_is_dropped_with_one_error():
         await transport.client.wait_for(lambda: errors(transport) or None)
     assert len(after.of(InputAudioRawFrame)) == 4  # 1 s: two frames, in two steps each
     (error,) = errors(transport)
-    assert error.endswith("input audio dropped: it runs ahead of real time (allowed: 1 s at once, then 0.01× real time)")
+    assert error.endswith(
+        "input audio dropped: it runs ahead of real time (allowed: 1 s at once, then 0.01× real time)"
+    )
 
 
 async def test_without_a_sustained_speed_audio_is_not_bounded():

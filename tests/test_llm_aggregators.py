@@ -135,13 +135,9 @@ async def test_context_edit_frames() -> None:
 
         await task.queue_frame(LLMRunFrame())
         await eventually(lambda: len(sink.of(LLMContextFrame)) == 1)
-        await task.queue_frame(
-            LLMMessagesAppendFrame(messages=[{"role": "user", "content": "b"}], run_llm=True)
-        )
+        await task.queue_frame(LLMMessagesAppendFrame(messages=[{"role": "user", "content": "b"}], run_llm=True))
         await eventually(lambda: len(sink.of(LLMContextFrame)) == 2)
-        await task.queue_frame(
-            LLMMessagesUpdateFrame(messages=[{"role": "user", "content": "c"}], run_llm=True)
-        )
+        await task.queue_frame(LLMMessagesUpdateFrame(messages=[{"role": "user", "content": "c"}], run_llm=True))
         await eventually(lambda: len(sink.of(LLMContextFrame)) == 3)
 
     assert pair.context.messages == [{"role": "user", "content": "c"}]
@@ -187,9 +183,7 @@ async def test_assistant_uses_spoken_text_when_tts_is_present() -> None:
                 TTSStoppedFrame(context_id="c"),
             )
         )
-        await task.queue_frames(
-            reply(AggregatedTextFrame(text="Not spoken.", will_be_spoken=False))
-        )
+        await task.queue_frames(reply(AggregatedTextFrame(text="Not spoken.", will_be_spoken=False)))
         await eventually(lambda: len(tail.of(LLMFullResponseEndFrame)) == 2)
 
     assert pair.context.messages[1:] == [
@@ -275,8 +269,12 @@ async def test_a_user_turn_keeps_max_turn_chars_and_reports_the_cut_once() -> No
     above, sink = FrameRecorder(), FrameRecorder()
     async with running(bare_task([above, pair.user(), sink])) as task:
         await task.queue_frames(
-            [UserStartedSpeakingFrame(), transcription("twelve chars"), transcription("and more words"),
-             transcription("and even more")]
+            [
+                UserStartedSpeakingFrame(),
+                transcription("twelve chars"),
+                transcription("and more words"),
+                transcription("and even more"),
+            ]
         )
         await anyio.sleep(0.02)  # let the queued transcriptions reach the aggregator
         await task.queue_frame(UserStoppedSpeakingFrame())

@@ -46,23 +46,34 @@ def test_to_turns_opens_a_conversation_the_bot_started() -> None:
     def text(message: dict) -> list[str]:
         return [message["content"]] if message.get("content") else []
 
-    messages = [{"role": "assistant", "content": "Hello!"}, {"role": "system", "content": "Note."},
-                {"role": "tool", "tool_call_id": "c", "content": "r"}]
-    turns = to_turns(messages, user=text, assistant=text, tool=lambda m: f"result {m['content']}",
-                     model_role="model", provider="X")
+    messages = [
+        {"role": "assistant", "content": "Hello!"},
+        {"role": "system", "content": "Note."},
+        {"role": "tool", "tool_call_id": "c", "content": "r"},
+    ]
+    turns = to_turns(
+        messages, user=text, assistant=text, tool=lambda m: f"result {m['content']}", model_role="model", provider="X"
+    )
     assert turns == [("user", [OPENING_USER_TURN]), ("model", ["Hello!"]), ("user", ["Note.", "result r"])]
     with pytest.raises(ValueError, match="a message has the role 'function', which X does not take"):
         to_turns([{"role": "function"}], user=text, assistant=text, tool=text, model_role="m", provider="X")
 
 
 def test_content_items() -> None:
-    message = {"role": "user", "content": [
-        {"type": "text", "text": "Look"}, {"type": "text", "text": " "},
-        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
-        {"type": "image_url", "image_url": "https://example.com/a.jpg"},
-    ]}
-    assert content_items(message, "X") == [("text", "Look"), ("inline", ("image/png", "AAAA")),
-                                           ("url", "https://example.com/a.jpg")]
+    message = {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "Look"},
+            {"type": "text", "text": " "},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+            {"type": "image_url", "image_url": "https://example.com/a.jpg"},
+        ],
+    }
+    assert content_items(message, "X") == [
+        ("text", "Look"),
+        ("inline", ("image/png", "AAAA")),
+        ("url", "https://example.com/a.jpg"),
+    ]
     assert content_items({"role": "user", "content": None}, "X") == []
     assert content_items({"role": "user", "content": "\n"}, "X") == []
 
@@ -74,7 +85,10 @@ def test_content_items() -> None:
         ([{"type": "input_audio"}], "a content part of type 'input_audio' cannot be sent to X"),
         (["text"], "a content part of type None cannot be sent to X"),
         ([{"type": "image_url", "image_url": {}}], "an image_url part has no url"),
-        ([{"type": "image_url", "image_url": {"url": "file:///etc/passwd"}}], "an image URL is neither a data: URL nor http(s)"),
+        (
+            [{"type": "image_url", "image_url": {"url": "file:///etc/passwd"}}],
+            "an image URL is neither a data: URL nor http(s)",
+        ),
     ],
 )
 def test_content_that_cannot_be_sent(content: object, message: str) -> None:
@@ -92,7 +106,10 @@ def test_data_url() -> None:
 
 def test_tool_calls_and_their_arguments() -> None:
     call = {"id": "c1", "function": {"name": "f", "arguments": '{"a": 1}'}}
-    message = {"role": "assistant", "tool_calls": [call, {"id": "c2", "function": {"name": "g", "arguments": {"b": 2}}}]}
+    message = {
+        "role": "assistant",
+        "tool_calls": [call, {"id": "c2", "function": {"name": "g", "arguments": {"b": 2}}}],
+    }
     assert tool_calls(message) == message["tool_calls"]
     assert [tool_call_arguments(c) for c in tool_calls(message)] == [{"a": 1}, {"b": 2}]
     assert tool_call_arguments({"function": {"name": "f", "arguments": " "}}) == {}

@@ -68,8 +68,12 @@ async def test_rtvi_handshake_over_the_memory_client_survives_invalid_json():
         await client.connect()
         await client.send_raw("definitely { not json")
         await client.send_message(
-            {"label": "rtvi-ai", "type": "client-ready", "id": "r1",
-             "data": {"version": "1.2.0", "about": {"library": "test"}}}
+            {
+                "label": "rtvi-ai",
+                "type": "client-ready",
+                "id": "r1",
+                "data": {"version": "1.2.0", "about": {"library": "test"}},
+            }
         )
         ready = await client.wait_for_message("bot-ready")
         assert ready["id"] == "r1"
@@ -128,11 +132,9 @@ async def test_audio_in_only_when_enabled():
         async with running(task):
             await transport.client.send_audio(pcm, sample_rate=16000)
             await transport.client.send_transcription("marker")
-            await after.wait_for(lambda: bool(after.of(TranscriptionFrame)))
+            await after.wait_for(lambda: bool(after.of(TranscriptionFrame)))  # noqa: B023 (used at once)
         frames = after.of(InputAudioRawFrame)
-        assert [(f.audio, f.sample_rate, f.num_channels) for f in frames] == (
-            [(pcm, 16000, 1)] if enabled else []
-        )
+        assert [(f.audio, f.sample_rate, f.num_channels) for f in frames] == ([(pcm, 16000, 1)] if enabled else [])
 
 
 async def test_audio_waits_for_start_streaming_frame_when_asked():
@@ -142,9 +144,7 @@ async def test_audio_waits_for_start_streaming_frame_when_asked():
     async with running(task):
         await client.send_audio(b"\x00\x00" * 320)
         # The marker passes the input transport after it has handled the start frame.
-        await task.queue_frames(
-            [InputTransportStartAudioStreamingFrame(), TranscriptionFrame(text="marker")]
-        )
+        await task.queue_frames([InputTransportStartAudioStreamingFrame(), TranscriptionFrame(text="marker")])
         await after.wait_for(lambda: bool(after.of(TranscriptionFrame)))
         await client.send_audio(b"\x01\x00" * 320)
     assert [f.audio[:2] for f in after.of(InputAudioRawFrame)] == [b"\x01\x00"]

@@ -47,8 +47,9 @@ def test_cold_import_loads_neither_pluggy_nor_pydantic():
         "from rtvi_core.plugins import Component\n"
         "import sys; print(sorted(m for m in ('pluggy', 'pydantic') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     assert "rtvi_core.component" in imported  # (lazy names load via importlib: not listed)
@@ -66,7 +67,7 @@ def test_builtins_register_through_the_hooks(registry):
         assert registry.names(kind) == ([expected[0]] if expected else [])
     for kind, (name, cls) in BUILTINS.items():
         registration = registry.get(kind, name)
-        assert registration.obj is cls and cls.PLUGIN_NAME == name
+        assert registration.obj is cls and name == cls.PLUGIN_NAME
         assert registration.config_model is cls.Config  # resolved lazily, forbids extras
         assert cls.Config.model_config["extra"] == "forbid"
         assert registration.description == cls.DESCRIPTION != ""
@@ -74,17 +75,25 @@ def test_builtins_register_through_the_hooks(registry):
 
 
 def _defaults(function) -> dict:
-    return {name: p.default for name, p in inspect.signature(function).parameters.items()
-            if p.default is not inspect.Parameter.empty}
+    return {
+        name: p.default
+        for name, p in inspect.signature(function).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
 
 
-@pytest.mark.parametrize("cls, constructor_defaults", [
-    (EchoLLMService, lambda: _defaults(EchoLLMService.__init__)),
-    (ToneTTSService, lambda: {**_defaults(ToneTTSService.__init__),
-                              **_defaults(ToneTTSService.__mro__[1].__init__)}),
-    (EnergyVADAnalyzer, lambda: {**_defaults(EnergyVADAnalyzer.__init__), **vars(VADParams())}),
-    (MemoryTransport, lambda: vars(TransportParams())),
-])
+@pytest.mark.parametrize(
+    "cls, constructor_defaults",
+    [
+        (EchoLLMService, lambda: _defaults(EchoLLMService.__init__)),
+        (
+            ToneTTSService,
+            lambda: {**_defaults(ToneTTSService.__init__), **_defaults(ToneTTSService.__mro__[1].__init__)},
+        ),
+        (EnergyVADAnalyzer, lambda: {**_defaults(EnergyVADAnalyzer.__init__), **vars(VADParams())}),
+        (MemoryTransport, lambda: vars(TransportParams())),
+    ],
+)
 def test_config_defaults_match_the_constructors(cls, constructor_defaults):
     defaults = constructor_defaults()
     for name, field in cls.Config.model_fields.items():
@@ -92,8 +101,7 @@ def test_config_defaults_match_the_constructors(cls, constructor_defaults):
 
 
 def test_create_builds_configured_components(registry):
-    transport = registry.get("transports", "memory").create(
-        {"audio_out_enabled": True, "audio_out_realtime": False})
+    transport = registry.get("transports", "memory").create({"audio_out_enabled": True, "audio_out_realtime": False})
     assert transport.params == TransportParams(audio_out_enabled=True, audio_out_realtime=False)
     vad = registry.get("vad", "energy").create({"confidence": 0.5, "speech_dbfs": -30})
     assert vad.params == VADParams(confidence=0.5) and isinstance(vad, EnergyVADAnalyzer)

@@ -39,8 +39,7 @@ def plugin_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(python: Path, *args: str, **variables: str) -> str:
     result = run(python, *args, **variables)
-    assert result.returncode == 0, (
-        f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    assert result.returncode == 0, f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
@@ -52,8 +51,7 @@ def _by_name(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {entry["name"]: entry for entry in entries}
 
 
-BUILTINS = {"transports": ["memory"], "serializers": ["json"], "vad": ["energy"],
-            "llm": ["echo"], "tts": ["tone"]}
+BUILTINS = {"transports": ["memory"], "serializers": ["json"], "vad": ["energy"], "llm": ["echo"], "tts": ["tone"]}
 
 
 def test_listing_shows_good_plugins_and_isolates_the_bad_ones(plugin_python: Path) -> None:
@@ -64,22 +62,23 @@ def test_listing_shows_good_plugins_and_isolates_the_bad_ones(plugin_python: Pat
     assert plugins["builtins"]["distribution"] == "rtvi-core"
     assert plugins["builtins"]["registered"] == BUILTINS
     assert plugins["good"] == {
-        "name": "good", "distribution": "rtvi-test-good", "version": "1.0.0",
-        "registered": {"llm": ["shout"], "processors": ["upper-text"],
-                       "cli_commands": ["good-hello"]},
+        "name": "good",
+        "distribution": "rtvi-test-good",
+        "version": "1.0.0",
+        "registered": {"llm": ["shout"], "processors": ["upper-text"], "cli_commands": ["good-hello"]},
         "missing": {},
     }
     # the imposter keeps its free name; the two taken ones are refused, naming their owners
     assert plugins["imposter"]["registered"] == {"tts": ["whisper"]}
     assert failures["imposter"] == {
-        "name": "imposter", "distribution": "rtvi-test-imposter", "version": "2.0.0",
+        "name": "imposter",
+        "distribution": "rtvi-test-imposter",
+        "version": "2.0.0",
         "error": "LLM service 'echo' is already registered by 'builtins' (rtvi-core); "
-                 "LLM service 'shout' is already registered by 'good' (rtvi-test-good)",
+        "LLM service 'shout' is already registered by 'good' (rtvi-test-good)",
         "collisions": [
-            {"kind": "llm", "name": "echo",
-             "owner": "builtins", "owner_distribution": "rtvi-core"},
-            {"kind": "llm", "name": "shout",
-             "owner": "good", "owner_distribution": "rtvi-test-good"},
+            {"kind": "llm", "name": "echo", "owner": "builtins", "owner_distribution": "rtvi-core"},
+            {"kind": "llm", "name": "shout", "owner": "good", "owner_distribution": "rtvi-test-good"},
         ],
     }
     # the other three are not loaded at all
@@ -87,10 +86,12 @@ def test_listing_shows_good_plugins_and_isolates_the_bad_ones(plugin_python: Pat
     assert failures["broken"]["distribution"] == "rtvi-test-broken"
     assert failures["broken"]["version"] == "0.3.0"
     assert failures["broken"]["error"] == (
-        "import failed: ModuleNotFoundError: No module named 'rtvi_test_missing_dependency'")
+        "import failed: ModuleNotFoundError: No module named 'rtvi_test_missing_dependency'"
+    )
     assert failures["widgets"]["distribution"] == "rtvi-test-widgets"
     assert failures["widgets"]["error"] == (
-        "LookupError: unknown hook 'rtvi_register_widgets'; the hooks are in rtvi_core.hookspecs")
+        "LookupError: unknown hook 'rtvi_register_widgets'; the hooks are in rtvi_core.hookspecs"
+    )
     assert failures["raises"]["distribution"] == "rtvi-test-raises"
     assert failures["raises"]["error"] == "RuntimeError: the TTS backend is not configured"
     assert all(failures[name]["collisions"] == [] for name in ("broken", "widgets", "raises"))
@@ -100,8 +101,7 @@ def test_text_listing(plugin_python: Path) -> None:
     text = _run(plugin_python, "-m", "rtvi_core.cli", "plugins")
     assert "  good  (rtvi-test-good 1.0.0)\n    llm: shout\n    processors: upper-text\n" in text
     assert "\nFailed:\n" in text
-    assert ("  raises  (rtvi-test-raises 0.2.0)\n"
-            "    RuntimeError: the TTS backend is not configured") in text
+    assert ("  raises  (rtvi-test-raises 0.2.0)\n    RuntimeError: the TTS backend is not configured") in text
 
 
 def test_block_list_skips_plugins_by_entry_point_or_distribution_name(plugin_python: Path) -> None:
@@ -131,7 +131,7 @@ def test_autoload_off_loads_the_builtins_only(plugin_python: Path) -> None:
     assert report["failures"] == [] and report["skipped"] == []
 
 
-USE_PLUGINS = r'''
+USE_PLUGINS = r"""
 import json
 import logging
 import anyio
@@ -182,7 +182,7 @@ print(json.dumps({
     "logged": logged.messages,
     "kit_default": [p.name for p in get_plugin_manager(autoload=False).plugins],
 }))
-'''
+"""
 
 
 def test_registered_components_build_from_parameters_and_run(plugin_python: Path) -> None:
@@ -195,7 +195,8 @@ def test_registered_components_build_from_parameters_and_run(plugin_python: Path
     assert re.fullmatch(
         r"unknown LLM service 'widget-llm'; installed: echo(, [a-z]+)*, shout(, [a-z]+)* "
         r"\(plugins that failed to load: broken, raises, widgets; see `rtvi plugins`\)",
-        result["missing"]), result["missing"]
+        result["missing"],
+    ), result["missing"]
     assert result["events"] == [["started", "session-1"], ["ended", "session-1"]]
     assert result["logged"] == ["plugin 'imposter' raised in rtvi_session_started"]
     assert result["kit_default"] == ["builtins"]

@@ -8,16 +8,32 @@ import rtvi_core.frames
 
 
 def test_every_frame_is_exported_from_the_top_level():
-    assert rtvi_core._FRAME_NAMES == set(rtvi_core.frames.__all__)
+    assert set(rtvi_core.frames.__all__) == rtvi_core._FRAME_NAMES
 
 
 def test_star_import_and_lazy_names_resolve():
     namespace: dict = {}
     exec("from rtvi_core import *", namespace)
-    for name in ("Pipeline", "PipelineTask", "PipelineParams", "PipelineRunner", "FrameProcessor",
-                 "FrameDirection", "RTVIProcessor", "RTVIObserver", "RTVIObserverParams",
-                 "TextFrame", "LLMRunFrame", "InputAudioRawFrame", "OutputAudioRawFrame",
-                 "TranscriptionFrame", "InterruptionFrame", "EndFrame", "CancelFrame", "LLMContext"):
+    for name in (
+        "Pipeline",
+        "PipelineTask",
+        "PipelineParams",
+        "PipelineRunner",
+        "FrameProcessor",
+        "FrameDirection",
+        "RTVIProcessor",
+        "RTVIObserver",
+        "RTVIObserverParams",
+        "TextFrame",
+        "LLMRunFrame",
+        "InputAudioRawFrame",
+        "OutputAudioRawFrame",
+        "TranscriptionFrame",
+        "InterruptionFrame",
+        "EndFrame",
+        "CancelFrame",
+        "LLMContext",
+    ):
         assert namespace[name] is getattr(rtvi_core, name)
 
 

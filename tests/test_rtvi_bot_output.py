@@ -7,6 +7,7 @@ releases the text frames in step with the audio and drives the speaking state.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -116,7 +117,7 @@ async def test_progress_is_monotonic_and_tolerates_unmatched_words() -> None:
         await speak(s, *frames)
         progress = [m["data"]["spoken_progress"] for m in s.events("bot-output")][1:]
         accumulated = [p["accumulated_text"] for p in progress]
-        assert all(len(a) <= len(b) for a, b in zip(accumulated, accumulated[1:]))
+        assert all(len(a) <= len(b) for a, b in itertools.pairwise(accumulated))
         text = "It costs $5, ok? "
         assert all(p["accumulated_text"] + p["remaining_text"] == text for p in progress[:-1])
         assert progress[-1] == {"accumulated_text": "It costs $5, ok? ", "remaining_text": ""}
@@ -137,8 +138,7 @@ async def test_item46_legacy_client_gets_word_events_and_no_progress() -> None:
         words = outputs[1:]
         assert [w["text"] for w in words] == ["Hi", "there."]
         assert all(
-            w["aggregated_by"] == "word" and w["spoken"] is True and w["segment_id"] == segment.id
-            for w in words
+            w["aggregated_by"] == "word" and w["spoken"] is True and w["segment_id"] == segment.id for w in words
         )
         assert [m["data"]["text"] for m in s.events("bot-tts-text")] == ["Hi", "there."]
 

@@ -26,14 +26,15 @@ NO_VIDEO = {"video_in": False, "screen_in": False, "video_out": False}
     ("audio_in", "audio_out", "metrics"), [(True, True, False), (False, True, True), (True, False, False)]
 )
 async def test_capabilities_follow_transport_params_and_metrics(audio_in, audio_out, metrics):
-    transport_params = TransportParams(
-        audio_in_enabled=audio_in, audio_out_enabled=audio_out, audio_out_realtime=False
-    )
+    transport_params = TransportParams(audio_in_enabled=audio_in, audio_out_enabled=audio_out, audio_out_realtime=False)
     async with run_bot(transport_params=transport_params, params=PipelineParams(enable_metrics=metrics)) as bot:
         ready = await bot.ready("2.1.0")
         assert ready["data"]["version"] == "2.2.0"
         assert ready["data"]["capabilities"] == {
-            "audio_in": audio_in, "audio_out": audio_out, **NO_VIDEO, "metrics": metrics
+            "audio_in": audio_in,
+            "audio_out": audio_out,
+            **NO_VIDEO,
+            "metrics": metrics,
         }
 
 

@@ -30,9 +30,7 @@ STOPPED = "llm-function-call-stopped"
 
 def levels(**by_name: str) -> RTVIObserverParams:
     """Params with these report levels (``star`` stands for ``"*"``)."""
-    return RTVIObserverParams(
-        function_call_report_level={("*" if k == "star" else k): v for k, v in by_name.items()}
-    )
+    return RTVIObserverParams(function_call_report_level={("*" if k == "star" else k): v for k, v in by_name.items()})
 
 
 def tool_call(name: str, call_id: str, result: Any = None, *, cancel: bool = False) -> list[Any]:

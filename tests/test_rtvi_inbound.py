@@ -17,9 +17,9 @@ import pytest
 from rtvi_core import InputAudioRawFrame, InputDTMFFrame
 from rtvi_core.builtins.echo_llm import EchoLLMService, ToolRule
 from rtvi_core.builtins.energy_vad import EnergyVADAnalyzer
+from rtvi_core.rtvi.frames import RTVIUIMessageFrame
 from rtvi_core.services.transport_params import TransportParams
 from rtvi_core.services.vad import VADParams
-from rtvi_core.rtvi.frames import RTVIUIMessageFrame
 from rtvi_core.testing import BotHarness, FrameRecorder, eventually, run_bot
 
 pytestmark = pytest.mark.anyio
@@ -60,9 +60,15 @@ async def test_item_01_foreign_or_missing_label_gets_no_reply(message):
     "message",
     [
         pytest.param({"label": "rtvi-ai", "type": "client-message", "data": {"t": "x"}}, id="item02-no-id"),
-        pytest.param({"label": "rtvi-ai", "type": "client-message", "id": 7, "data": {"t": "x"}}, id="item03-numeric-id"),
-        pytest.param({"label": "rtvi-ai", "type": "client-message", "id": "d1", "data": [1, 2]}, id="item04-array-data"),
-        pytest.param({"label": "rtvi-ai", "type": "client-message", "id": "d2", "data": "text"}, id="item04-string-data"),
+        pytest.param(
+            {"label": "rtvi-ai", "type": "client-message", "id": 7, "data": {"t": "x"}}, id="item03-numeric-id"
+        ),
+        pytest.param(
+            {"label": "rtvi-ai", "type": "client-message", "id": "d1", "data": [1, 2]}, id="item04-array-data"
+        ),
+        pytest.param(
+            {"label": "rtvi-ai", "type": "client-message", "id": "d2", "data": "text"}, id="item04-string-data"
+        ),
         pytest.param({"label": "rtvi-ai", "id": "d3", "data": {}}, id="no-type"),
     ],
 )
@@ -335,9 +341,7 @@ async def test_item_31_client_side_tool_result_completes_call():
         assert stopped["data"]["cancelled"] is False
         assert stopped["data"]["result"] == {"city": "Lisbon"}
         # the follow-up inference uses the result
-        await bot.client.wait_for_message(
-            "bot-llm-text", predicate=lambda m: "Lisbon" in m["data"]["text"], timeout=5
-        )
+        await bot.client.wait_for_message("bot-llm-text", predicate=lambda m: "Lisbon" in m["data"]["text"], timeout=5)
 
 
 @pytest.mark.parametrize(
@@ -364,7 +368,9 @@ async def test_items_33_34_raw_audio_is_user_audio():
     recorder = FrameRecorder(types=(InputAudioRawFrame,))
     async with run_bot(extra=[recorder]) as bot:
         chunks = [bytes([i]) * 640 for i in range(1, 4)]
-        await bot.request("raw-audio", {"base64Audio": _b64(chunks[0]), "sampleRate": 16000, "numChannels": 1}, msg_id="a1")
+        await bot.request(
+            "raw-audio", {"base64Audio": _b64(chunks[0]), "sampleRate": 16000, "numChannels": 1}, msg_id="a1"
+        )
         await bot.request(
             "raw-audio-batch",
             {"base64AudioBatch": [_b64(c) for c in chunks], "sampleRate": 16000, "numChannels": 1},
@@ -391,7 +397,9 @@ async def test_item_33_raw_audio_speech_triggers_vad():
             await bot.request("raw-audio", {"base64Audio": _b64(pcm), "sampleRate": 16000, "numChannels": 1})
         await bot.client.wait_for_message("user-stopped-speaking")
         types = [m["type"] for m in bot.client.messages]
-        assert types.index("user-started-speaking") < types.index("bot-interrupted") < types.index("user-stopped-speaking")
+        assert (
+            types.index("user-started-speaking") < types.index("bot-interrupted") < types.index("user-stopped-speaking")
+        )
 
 
 def _tone(freq: float, secs: float, rate: int = 16000) -> bytes:

@@ -46,14 +46,13 @@ def test_constants():
 
 
 def test_envelope_ok_and_extra_keys_ignored():
-    env = parse_envelope(
-        {"label": LABEL, "type": "send-text", "id": "a1", "data": {"content": "x"}, "extra": 1}
-    )
+    env = parse_envelope({"label": LABEL, "type": "send-text", "id": "a1", "data": {"content": "x"}, "extra": 1})
     assert env == m.ClientEnvelope(type="send-text", id="a1", data={"content": "x"})
 
 
-@pytest.mark.parametrize("data_obj", [{"label": LABEL, "type": "t", "id": "1"},
-                                      {"label": LABEL, "type": "t", "id": "1", "data": None}])
+@pytest.mark.parametrize(
+    "data_obj", [{"label": LABEL, "type": "t", "id": "1"}, {"label": LABEL, "type": "t", "id": "1", "data": None}]
+)
 def test_envelope_data_absent_or_null(data_obj):
     env = parse_envelope(data_obj)
     assert env is not None and env.data is None
@@ -133,8 +132,7 @@ def test_version_incompatible(v):
     check = parse_client_version({"version": v})
     assert check.status is VersionStatus.INCOMPATIBLE
     assert check.error == (
-        f"RTVI version {v} is not compatible with server protocol 2.2.0. "
-        "Compatibility issues may occur."
+        f"RTVI version {v} is not compatible with server protocol 2.2.0. Compatibility issues may occur."
     )
     assert check.bot_ready_version == "2.2.0"
 
@@ -177,8 +175,12 @@ def test_client_ready_through_validate_data_never_raises():
     assert out.version.status is VersionStatus.UNKNOWN
     assert out.about == {"library": "unknown"}
 
-    about = {"library": "@pipecat-ai/client-js", "library_version": "1.13.0",
-             "platform_details": {"browser": "Chrome"}, "x": 1}
+    about = {
+        "library": "@pipecat-ai/client-js",
+        "library_version": "1.13.0",
+        "platform_details": {"browser": "Chrome"},
+        "x": 1,
+    }
     out = validate_data("client-ready", {"version": "2.1.0", "about": about})
     assert out.version.status is VersionStatus.COMPATIBLE
     assert out.about == about
@@ -220,9 +222,7 @@ def test_send_text():
     assert out.content == "hi" and out.run_immediately and out.audio_response
     out = validate_data("send-text", {"content": "hi", "options": {}})
     assert out.run_immediately and out.audio_response
-    out = validate_data(
-        "send-text", {"content": "hi", "options": {"run_immediately": False, "audio_response": False}}
-    )
+    out = validate_data("send-text", {"content": "hi", "options": {"run_immediately": False, "audio_response": False}})
     assert not out.run_immediately and not out.audio_response
     assert _invalid("send-text", {"options": {}}) == "Object missing required field `content`"
     assert "Expected `bool`" in _invalid("send-text", {"content": "x", "options": {"run_immediately": "no"}})
@@ -257,9 +257,10 @@ def test_ui_messages():
 
     tree = {
         "root": {
-            "ref": "e0", "role": "main", "future": True,
-            "children": [{"ref": "e1", "role": "heading", "name": "Title", "level": 1,
-                          "state": ["focused"]}],
+            "ref": "e0",
+            "role": "main",
+            "future": True,
+            "children": [{"ref": "e1", "role": "heading", "name": "Title", "level": 1, "state": ["focused"]}],
         },
         "captured_at": 1700000000000,
         "selection": {"ref": "e1", "text": "Tit", "start_offset": 0},
@@ -347,11 +348,19 @@ def test_strict_no_coercion():
 
 
 def test_client_message_types():
-    assert m.CLIENT_MESSAGE_TYPES == {
-        "client-ready", "disconnect-bot", "client-message", "send-text",
-        "llm-function-call-result", "dtmf", "raw-audio", "raw-audio-batch",
-        "ui-event", "ui-snapshot", "ui-cancel-job-group",
-    }
+    assert {
+        "client-ready",
+        "disconnect-bot",
+        "client-message",
+        "send-text",
+        "llm-function-call-result",
+        "dtmf",
+        "raw-audio",
+        "raw-audio-batch",
+        "ui-event",
+        "ui-snapshot",
+        "ui-cancel-job-group",
+    } == m.CLIENT_MESSAGE_TYPES
 
 
 # -- outbound --------------------------------------------------------------------------------
@@ -381,13 +390,34 @@ def test_payloadless_events_have_no_data_or_id(type_, cls):
 
 def test_catalog_complete():
     expected = {
-        "bot-ready", "error", "error-response", "server-response", "server-message", "metrics",
-        "user-transcription", "user-llm-text", "bot-llm-text", "bot-transcription", "bot-tts-text",
-        "bot-output", "llm-function-call-started", "llm-function-call-in-progress",
-        "llm-function-call-stopped", "llm-function-call", "user-audio-level", "bot-audio-level",
-        "system-log", "ui-command", "ui-job-group", "bot-llm-search-response", "bot-tts-audio",
+        "bot-ready",
+        "error",
+        "error-response",
+        "server-response",
+        "server-message",
+        "metrics",
+        "user-transcription",
+        "user-llm-text",
+        "bot-llm-text",
+        "bot-transcription",
+        "bot-tts-text",
+        "bot-output",
+        "llm-function-call-started",
+        "llm-function-call-in-progress",
+        "llm-function-call-stopped",
+        "llm-function-call",
+        "user-audio-level",
+        "bot-audio-level",
+        "system-log",
+        "ui-command",
+        "ui-job-group",
+        "bot-llm-search-response",
+        "bot-tts-audio",
         # protocol 2.2.0 (Pipecat 1.14)
-        "user-input", "stt-raw-text", "llm-raw-text", "tts-raw-text",
+        "user-input",
+        "stt-raw-text",
+        "llm-raw-text",
+        "tts-raw-text",
         *PAYLOADLESS,
     }
     assert set(m.OUTBOUND_TYPES) == expected
@@ -399,7 +429,9 @@ def test_bot_ready():
         id="r1", data=m.BotReadyData(version="2.1.0", about={"library": "rtvi-core", "library_version": "0.1.0"})
     )
     assert wire(msg) == {
-        "label": LABEL, "type": "bot-ready", "id": "r1",
+        "label": LABEL,
+        "type": "bot-ready",
+        "id": "r1",
         "data": {"version": "2.1.0", "about": {"library": "rtvi-core", "library_version": "0.1.0"}},
     }
     assert wire(m.BotReady(id="", data=m.BotReadyData("2.1.0")))["data"] == {"version": "2.1.0"}
@@ -414,7 +446,8 @@ def test_bot_ready_capabilities_leave_unknown_fields_out():
         "capabilities": {"audio_in": True, "audio_out": False, "video_in": False, "metrics": True},
     }
     assert wire(m.BotReady(id="", data=m.BotReadyData("2.2.0", capabilities=m.BotCapabilities())))["data"] == {
-        "version": "2.2.0", "capabilities": {}
+        "version": "2.2.0",
+        "capabilities": {},
     }
 
 
@@ -431,17 +464,25 @@ def test_capabilities_combine_and_override():
 
 def test_error_fatal_always_present():
     assert wire(m.ErrorMessage(data=m.ErrorData(error="boom"))) == {
-        "label": LABEL, "type": "error", "data": {"error": "boom", "fatal": False}
+        "label": LABEL,
+        "type": "error",
+        "data": {"error": "boom", "fatal": False},
     }
     assert wire(m.ErrorMessage(data=m.ErrorData("x", fatal=True)))["data"]["fatal"] is True
 
 
 def test_error_response_and_server_response():
     assert wire(m.ErrorResponse(id="m1", data=m.ErrorResponseData("Unsupported type foo"))) == {
-        "label": LABEL, "type": "error-response", "id": "m1", "data": {"error": "Unsupported type foo"}
+        "label": LABEL,
+        "type": "error-response",
+        "id": "m1",
+        "data": {"error": "Unsupported type foo"},
     }
     assert wire(m.ServerResponse(id="m1", data=m.ServerResponseData("ping", {"a": None}))) == {
-        "label": LABEL, "type": "server-response", "id": "m1", "data": {"t": "ping", "d": {"a": None}}
+        "label": LABEL,
+        "type": "server-response",
+        "id": "m1",
+        "data": {"t": "ping", "d": {"a": None}},
     }
     assert wire(m.ServerResponse(id="m1", data=m.ServerResponseData("ping", None)))["data"] == {"t": "ping"}
     assert wire(m.ServerResponse(id="m1", data=m.ServerResponseData("ping")))["data"] == {"t": "ping"}
@@ -450,7 +491,9 @@ def test_error_response_and_server_response():
 
 def test_server_message_and_metrics_and_ui():
     assert wire(m.ServerMessage(data={"k": [None, 1]})) == {
-        "label": LABEL, "type": "server-message", "data": {"k": [None, 1]}
+        "label": LABEL,
+        "type": "server-message",
+        "data": {"k": [None, 1]},
     }
     assert wire(m.ServerMessage(data=None)) == {"label": LABEL, "type": "server-message"}
     assert wire(m.ServerMessage()) == {"label": LABEL, "type": "server-message"}
@@ -459,7 +502,9 @@ def test_server_message_and_metrics_and_ui():
     assert wire(m.Metrics(data=metrics)) == {"label": LABEL, "type": "metrics", "data": metrics}
     assert wire(m.Metrics(data={}))["data"] == {}
     assert wire(m.UICommand(data=m.UICommandData("toast", {"title": "t", "subtitle": None}))) == {
-        "label": LABEL, "type": "ui-command", "data": {"command": "toast", "payload": {"title": "t", "subtitle": None}}
+        "label": LABEL,
+        "type": "ui-command",
+        "data": {"command": "toast", "payload": {"title": "t", "subtitle": None}},
     }
     assert wire(m.UICommand(data=m.UICommandData("focus")))["data"] == {"command": "focus"}
     jg = {"kind": "group_started", "job_id": "j", "cancellable": True, "at": 1, "label": None}
@@ -467,21 +512,35 @@ def test_server_message_and_metrics_and_ui():
 
 
 def test_text_events():
-    for cls, t in [(m.UserLLMText, "user-llm-text"), (m.BotLLMText, "bot-llm-text"),
-                   (m.BotTranscription, "bot-transcription"), (m.BotTTSText, "bot-tts-text"),
-                   (m.SystemLog, "system-log")]:
+    for cls, t in [
+        (m.UserLLMText, "user-llm-text"),
+        (m.BotLLMText, "bot-llm-text"),
+        (m.BotTranscription, "bot-transcription"),
+        (m.BotTTSText, "bot-tts-text"),
+        (m.SystemLog, "system-log"),
+    ]:
         assert wire(cls(data=m.TextData(" hi"))) == {"label": LABEL, "type": t, "data": {"text": " hi"}}
 
 
 def test_user_input_and_raw_text():
     chat = m.UserInputData(text="hi", input_type="chat", timestamp="T", final=True, msg_id="s1")
-    assert wire(m.UserInput(data=chat)) == {"label": LABEL, "type": "user-input", "data": {
-        "text": "hi", "input_type": "chat", "timestamp": "T", "final": True, "msg_id": "s1"}}
+    assert wire(m.UserInput(data=chat)) == {
+        "label": LABEL,
+        "type": "user-input",
+        "data": {"text": "hi", "input_type": "chat", "timestamp": "T", "final": True, "msg_id": "s1"},
+    }
     spoken = m.UserInputData(text="he", input_type="transcription", timestamp="T", final=False, user_id="")
     assert wire(m.UserInput(data=spoken))["data"] == {
-        "text": "he", "input_type": "transcription", "timestamp": "T", "final": False, "user_id": ""}
+        "text": "he",
+        "input_type": "transcription",
+        "timestamp": "T",
+        "final": False,
+        "user_id": "",
+    }
     with pytest.raises(msgspec.ValidationError):
-        m.decode_outbound(b'{"type":"user-input","data":{"text":"x","input_type":"typed","timestamp":"T","final":true}}')
+        m.decode_outbound(
+            b'{"type":"user-input","data":{"text":"x","input_type":"typed","timestamp":"T","final":true}}'
+        )
     stt = m.STTRawText(data=m.UserTranscriptionData(text="he", user_id="u", timestamp="T", final=False))
     assert wire(stt)["data"] == {"text": "he", "user_id": "u", "timestamp": "T", "final": False}
     for cls, t in [(m.LLMRawText, "llm-raw-text"), (m.TTSRawText, "tts-raw-text")]:
@@ -489,31 +548,74 @@ def test_user_input_and_raw_text():
 
 
 def test_user_transcription_and_levels():
-    msg = m.UserTranscription(data=m.UserTranscriptionData(
-        text="hello", user_id="", timestamp="2026-08-21T16:51:30.123+00:00", final=False))
-    assert wire(msg) == {"label": LABEL, "type": "user-transcription", "data": {
-        "text": "hello", "user_id": "", "timestamp": "2026-08-21T16:51:30.123+00:00", "final": False}}
+    msg = m.UserTranscription(
+        data=m.UserTranscriptionData(text="hello", user_id="", timestamp="2026-08-21T16:51:30.123+00:00", final=False)
+    )
+    assert wire(msg) == {
+        "label": LABEL,
+        "type": "user-transcription",
+        "data": {"text": "hello", "user_id": "", "timestamp": "2026-08-21T16:51:30.123+00:00", "final": False},
+    }
     assert wire(m.UserAudioLevel(data=m.AudioLevelData(0.5))) == {
-        "label": LABEL, "type": "user-audio-level", "data": {"value": 0.5}}
+        "label": LABEL,
+        "type": "user-audio-level",
+        "data": {"value": 0.5},
+    }
     assert wire(m.BotAudioLevel(data=m.AudioLevelData(0.0)))["type"] == "bot-audio-level"
 
 
 def test_bot_output_kinds():
-    unspoken = m.BotOutput(data=m.BotOutputData(
-        text="x", output_type="code", segment_id=3, spoken=False, will_be_spoken=False, spoken_status="new"))
+    unspoken = m.BotOutput(
+        data=m.BotOutputData(
+            text="x", output_type="code", segment_id=3, spoken=False, will_be_spoken=False, spoken_status="new"
+        )
+    )
     assert wire(unspoken)["data"] == {
-        "text": "x", "output_type": "code", "text_type": "code", "aggregated_by": "code", "segment_id": 3,
-        "spoken": False, "will_be_spoken": False, "spoken_status": "new"}
-    new = m.BotOutput(data=m.BotOutputData(
-        text="Hi there.", output_type="sentence", segment_id=7, spoken=False, will_be_spoken=True,
-        spoken_status="new", spoken_progress=m.SpokenProgress("", "Hi there.")))
-    assert wire(new) == {"label": LABEL, "type": "bot-output", "data": {
-        "text": "Hi there.", "output_type": "sentence", "text_type": "sentence", "aggregated_by": "sentence",
-        "segment_id": 7, "spoken": False, "will_be_spoken": True, "spoken_status": "new",
-        "spoken_progress": {"accumulated_text": "", "remaining_text": "Hi there."}}}
-    progress = m.BotOutput(data=m.BotOutputData(
-        text="Hi there.", output_type="sentence", segment_id=7, will_be_spoken=True,
-        spoken_status="in-progress", spoken_progress=m.SpokenProgress("Hi", " there.")))
+        "text": "x",
+        "output_type": "code",
+        "text_type": "code",
+        "aggregated_by": "code",
+        "segment_id": 3,
+        "spoken": False,
+        "will_be_spoken": False,
+        "spoken_status": "new",
+    }
+    new = m.BotOutput(
+        data=m.BotOutputData(
+            text="Hi there.",
+            output_type="sentence",
+            segment_id=7,
+            spoken=False,
+            will_be_spoken=True,
+            spoken_status="new",
+            spoken_progress=m.SpokenProgress("", "Hi there."),
+        )
+    )
+    assert wire(new) == {
+        "label": LABEL,
+        "type": "bot-output",
+        "data": {
+            "text": "Hi there.",
+            "output_type": "sentence",
+            "text_type": "sentence",
+            "aggregated_by": "sentence",
+            "segment_id": 7,
+            "spoken": False,
+            "will_be_spoken": True,
+            "spoken_status": "new",
+            "spoken_progress": {"accumulated_text": "", "remaining_text": "Hi there."},
+        },
+    }
+    progress = m.BotOutput(
+        data=m.BotOutputData(
+            text="Hi there.",
+            output_type="sentence",
+            segment_id=7,
+            will_be_spoken=True,
+            spoken_status="in-progress",
+            spoken_progress=m.SpokenProgress("Hi", " there."),
+        )
+    )
     data = wire(progress)["data"]
     assert "spoken" not in data and data["spoken_status"] == "in-progress"
 
@@ -522,26 +624,52 @@ def test_bot_output_keys_in_pipecat_order():
     """Pipecat 1.14's key order (JSON objects are unordered; this keeps dumps comparable)."""
     data = m.BotOutputData(text="x", output_type="word", segment_id=1, spoken=True, will_be_spoken=True)
     assert list(wire(m.BotOutput(data=data))["data"]) == [
-        "text", "output_type", "text_type", "aggregated_by", "segment_id", "spoken", "will_be_spoken"]
+        "text",
+        "output_type",
+        "text_type",
+        "aggregated_by",
+        "segment_id",
+        "spoken",
+        "will_be_spoken",
+    ]
 
 
 def test_function_call_events():
     assert wire(m.LLMFunctionCallStarted(data=m.LLMFunctionCallStartedData())) == {
-        "label": LABEL, "type": "llm-function-call-started", "data": {}}
+        "label": LABEL,
+        "type": "llm-function-call-started",
+        "data": {},
+    }
     assert wire(m.LLMFunctionCallStarted(data=m.LLMFunctionCallStartedData("f")))["data"] == {"function_name": "f"}
     assert wire(m.LLMFunctionCallInProgress(data=m.LLMFunctionCallInProgressData("T"))) == {
-        "label": LABEL, "type": "llm-function-call-in-progress", "data": {"tool_call_id": "T"}}
+        "label": LABEL,
+        "type": "llm-function-call-in-progress",
+        "data": {"tool_call_id": "T"},
+    }
     full = m.LLMFunctionCallInProgressData("T", function_name="f", arguments={"q": None})
     assert wire(m.LLMFunctionCallInProgress(data=full))["data"] == {
-        "tool_call_id": "T", "function_name": "f", "arguments": {"q": None}}
+        "tool_call_id": "T",
+        "function_name": "f",
+        "arguments": {"q": None},
+    }
     assert wire(m.LLMFunctionCallStopped(data=m.LLMFunctionCallStoppedData("T", cancelled=False))) == {
-        "label": LABEL, "type": "llm-function-call-stopped", "data": {"tool_call_id": "T", "cancelled": False}}
+        "label": LABEL,
+        "type": "llm-function-call-stopped",
+        "data": {"tool_call_id": "T", "cancelled": False},
+    }
     stopped = m.LLMFunctionCallStoppedData("T", True, function_name="f", result={"ok": 1})
     assert wire(m.LLMFunctionCallStopped(data=stopped))["data"] == {
-        "tool_call_id": "T", "cancelled": True, "function_name": "f", "result": {"ok": 1}}
+        "tool_call_id": "T",
+        "cancelled": True,
+        "function_name": "f",
+        "result": {"ok": 1},
+    }
     legacy = m.LLMFunctionCall(data=m.LLMFunctionCallData(function_name="f", tool_call_id="T", args=None))
-    assert wire(legacy) == {"label": LABEL, "type": "llm-function-call",
-                            "data": {"function_name": "f", "tool_call_id": "T", "args": None}}
+    assert wire(legacy) == {
+        "label": LABEL,
+        "type": "llm-function-call",
+        "data": {"function_name": "f", "tool_call_id": "T", "args": None},
+    }
 
 
 def test_no_id_except_responses_and_roundtrip():

@@ -6,6 +6,7 @@ queues frames; the client records what it would receive.
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import pytest
@@ -123,9 +124,7 @@ async def test_item56_vad_events_off_by_default_and_switchable_at_run_time() -> 
         assert s.types() == []
         await s.queue(RTVIObserverConfigFrame(vad_user_speaking_enabled=True))
         await s.sync()
-        await s.queue(
-            VADUserStartedSpeakingFrame(), UserStartedSpeakingFrame(), VADUserStoppedSpeakingFrame()
-        )
+        await s.queue(VADUserStartedSpeakingFrame(), UserStartedSpeakingFrame(), VADUserStoppedSpeakingFrame())
         await s.sync()
         assert s.types() == [
             "vad-user-started-speaking",
@@ -214,7 +213,12 @@ async def test_bot_llm_flag_off_sends_no_llm_events() -> None:
         assert s.types() == []
 
 
-RESPONSE = (LLMFullResponseStartFrame(), LLMTextFrame(text="Hi"), LLMTextFrame(text=" there."), LLMFullResponseEndFrame())
+RESPONSE = (
+    LLMFullResponseStartFrame(),
+    LLMTextFrame(text="Hi"),
+    LLMTextFrame(text=" there."),
+    LLMFullResponseEndFrame(),
+)
 
 
 @pytest.mark.parametrize(("version", "raw"), [(None, False), ("1.2.0", False), ("2.1.0", False), ("2.2.0", True)])
@@ -224,7 +228,12 @@ async def test_llm_raw_text_only_for_2_2_clients_before_each_bot_llm_text(versio
             await s.ready(version)
         await s.queue(*RESPONSE)
         await s.sync()
-        chunks = [("llm-raw-text", "Hi"), ("bot-llm-text", "Hi"), ("llm-raw-text", " there."), ("bot-llm-text", " there.")]
+        chunks = [
+            ("llm-raw-text", "Hi"),
+            ("bot-llm-text", "Hi"),
+            ("llm-raw-text", " there."),
+            ("bot-llm-text", " there."),
+        ]
         expected = [
             ("bot-llm-started", None),
             *(chunk for chunk in chunks if raw or chunk[0] == "bot-llm-text"),
@@ -288,9 +297,7 @@ async def test_item53_metrics_shapes() -> None:
         TTFBMetricsData("TTS#0", None, 0.2),
         ProcessingMetricsData("LLM#0", "gpt-x", 1.5),
         LLMUsageMetricsData("LLM#0", "gpt-x", LLMTokenUsage(812, 37, 849)),
-        LLMUsageMetricsData(
-            "LLM#0", None, LLMTokenUsage(1, 2, 3, cache_read_input_tokens=4, reasoning_tokens=5)
-        ),
+        LLMUsageMetricsData("LLM#0", None, LLMTokenUsage(1, 2, 3, cache_read_input_tokens=4, reasoning_tokens=5)),
         TTSUsageMetricsData("TTS#0", "voice", 42),
         STTUsageMetricsData("STT#0", "whisper", 1.25),
     ]
@@ -407,7 +414,7 @@ def test_item57_audio_level_meter_window_period_and_bounds() -> None:
         if value is not None:
             reports.append((i * 20 * ms, value))
     times = [t for t, _ in reports]
-    assert times[0] == 0 and all(b - a > 150 * ms for a, b in zip(times, times[1:]))
+    assert times[0] == 0 and all(b - a > 150 * ms for a, b in itertools.pairwise(times))
     assert all(0.0 <= v <= 1.0 for _, v in reports)
     assert reports[0][1] == 0.0  # window not full yet
     assert reports[-1][1] > 0.9  # full-scale sine: about -3.7 dB → 0.96
@@ -464,6 +471,4 @@ async def test_system_logs_forward_rtvi_core_log_lines_once() -> None:
         assert "hello logs" in msg["data"]["text"]
         await s.sync()
         assert [m["data"]["text"] for m in s.events("system-log")] == [msg["data"]["text"]]
-    assert not any(
-        type(h).__name__ == "_LogForwarder" for h in logging.getLogger("rtvi_core").handlers
-    )
+    assert not any(type(h).__name__ == "_LogForwarder" for h in logging.getLogger("rtvi_core").handlers)

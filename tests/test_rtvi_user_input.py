@@ -7,7 +7,7 @@ request's id) or said (each transcription, interim ones too), to every client;
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rtvi_observer_support import observed
@@ -42,7 +42,7 @@ async def test_send_text_is_acknowledged_with_user_input():
         data = user_input["data"]
         stamp = datetime.fromisoformat(data.pop("timestamp"))
         assert stamp.utcoffset() == timedelta(0)
-        assert abs(datetime.now(timezone.utc) - stamp) < timedelta(minutes=5)
+        assert abs(datetime.now(UTC) - stamp) < timedelta(minutes=5)
         assert data == {"text": "hi there", "input_type": "chat", "final": True, "msg_id": "s1"}
         assert "id" not in user_input
 
@@ -75,9 +75,15 @@ async def test_transcriptions_give_user_input_then_user_transcription():
         await s.queue(*TRANSCRIPTIONS)
         await s.sync()
         assert [(m["type"], m["data"]) for m in s.events()] == [
-            ("user-input", {"text": "hel", "input_type": "transcription", "timestamp": STAMP, "final": False, "user_id": "u1"}),
+            (
+                "user-input",
+                {"text": "hel", "input_type": "transcription", "timestamp": STAMP, "final": False, "user_id": "u1"},
+            ),
             ("user-transcription", {"text": "hel", "user_id": "u1", "timestamp": STAMP, "final": False}),
-            ("user-input", {"text": "hello", "input_type": "transcription", "timestamp": STAMP, "final": True, "user_id": "u1"}),
+            (
+                "user-input",
+                {"text": "hello", "input_type": "transcription", "timestamp": STAMP, "final": True, "user_id": "u1"},
+            ),
             ("user-transcription", {"text": "hello", "user_id": "u1", "timestamp": STAMP, "final": True}),
         ]
 
@@ -89,7 +95,9 @@ async def test_user_input_without_the_deprecated_user_transcription():
         assert s.types() == ["user-input", "user-input"]
 
 
-@pytest.mark.parametrize(("version", "raw"), [(None, False), ("1.2.0", False), ("2.1.0", False), ("2.2.0", True), ("2.3.0", True)])
+@pytest.mark.parametrize(
+    ("version", "raw"), [(None, False), ("1.2.0", False), ("2.1.0", False), ("2.2.0", True), ("2.3.0", True)]
+)
 async def test_stt_raw_text_only_for_2_2_clients(version, raw):
     async with observed(RTVIObserverParams(stt_raw_text_enabled=True)) as s:
         if version is not None:
@@ -99,7 +107,12 @@ async def test_stt_raw_text_only_for_2_2_clients(version, raw):
         expected = ["user-input", "stt-raw-text", "user-transcription"] if raw else ["user-input", "user-transcription"]
         assert s.types() == expected
         if raw:
-            assert s.events("stt-raw-text")[0]["data"] == {"text": "hel", "user_id": "u1", "timestamp": STAMP, "final": False}
+            assert s.events("stt-raw-text")[0]["data"] == {
+                "text": "hel",
+                "user_id": "u1",
+                "timestamp": STAMP,
+                "final": False,
+            }
 
 
 async def test_stt_raw_text_is_off_by_default():

@@ -194,7 +194,7 @@ async def test_rtvi_wiring_options():
     assert not any(isinstance(p, RTVIProcessor) for p in bare.processors)
     assert bare.observers == []
     with pytest.raises(AttributeError):
-        bare.rtvi
+        _ = bare.rtvi
 
 
 async def test_initial_metrics_list_metrics_capable_processors():
@@ -208,9 +208,7 @@ async def test_initial_metrics_list_metrics_capable_processors():
 
     sink = FrameRecorder()
     service = Service(name="svc")
-    task = PipelineTask(
-        Pipeline([service, sink]), params=PipelineParams(enable_metrics=True), enable_rtvi=False
-    )
+    task = PipelineTask(Pipeline([service, sink]), params=PipelineParams(enable_metrics=True), enable_rtvi=False)
 
     async with running(task):
         await sink.wait_for(lambda: sink.of(MetricsFrame))
@@ -270,7 +268,7 @@ async def test_fired_handlers_still_running_are_cancelled_and_awaited_when_the_r
     with pytest.raises(RuntimeError, match="has finished"):
         runtime.spawn(anyio.sleep, 0)
     with pytest.raises(RuntimeError, match="not part of a running task"):
-        recorder.runtime  # the processor let go of the run
+        _ = recorder.runtime  # the processor let go of the run
 
 
 async def test_a_spawned_task_that_fails_is_logged_and_the_run_goes_on(caplog):

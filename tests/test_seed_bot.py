@@ -80,7 +80,12 @@ async def test_seed_bot_end_to_end():
 
         # metrics at start (all zero) may precede bot-ready, as in Pipecat
         await client.send_message(
-            {"label": "rtvi-ai", "type": "client-ready", "id": "c0ffee01", "data": {"version": "2.1.0", "about": {"library": "@pipecat-ai/client-js"}}}
+            {
+                "label": "rtvi-ai",
+                "type": "client-ready",
+                "id": "c0ffee01",
+                "data": {"version": "2.1.0", "about": {"library": "@pipecat-ai/client-js"}},
+            }
         )
         ready = await client.wait_for_message("bot-ready")
         assert ready["id"] == "c0ffee01" and ready["data"]["version"] == "2.2.0"
@@ -95,11 +100,14 @@ async def test_seed_bot_end_to_end():
         # send-text → spec §17.4
         start = len(client.messages)
         await client.send_message(
-            {"label": "rtvi-ai", "type": "send-text", "id": "s1", "data": {"content": "What's the weather?", "options": {}}}
+            {
+                "label": "rtvi-ai",
+                "type": "send-text",
+                "id": "s1",
+                "data": {"content": "What's the weather?", "options": {}},
+            }
         )
-        await client.wait_for(
-            lambda: True if client.messages_of("bot-stopped-speaking")[1:] else None, timeout=10
-        )
+        await client.wait_for(lambda: True if client.messages_of("bot-stopped-speaking")[1:] else None, timeout=10)
         await client.wait_for(lambda: True if len(client.messages_of("bot-llm-stopped")) >= 2 else None)
         turn = [m["type"] for m in client.messages[start:] if m["type"] != "metrics"]
         assert turn[:3] == ["bot-interrupted", "user-input", "user-llm-text"]  # user-input: protocol 2.2.0
@@ -142,7 +150,12 @@ async def test_custom_rtvi_processor_and_observer_params():
         group.start_soon(PipelineRunner(handle_sigint=False).run, task)
         await client.connect()
         await client.send_message(
-            {"label": "rtvi-ai", "type": "client-ready", "id": "r", "data": {"version": "2.1.0", "about": {"library": "x"}}}
+            {
+                "label": "rtvi-ai",
+                "type": "client-ready",
+                "id": "r",
+                "data": {"version": "2.1.0", "about": {"library": "x"}},
+            }
         )
         await client.wait_for_message("bot-ready")
         await client.send_message({"label": "rtvi-ai", "type": "send-text", "id": "s", "data": {"content": "hi"}})
@@ -157,9 +170,7 @@ async def test_without_rtvi_nothing_is_sent():
     async with anyio.create_task_group() as group:
         group.start_soon(PipelineRunner(handle_sigint=False).run, task)
         await client.connect()
-        await client.send_message(
-            {"label": "rtvi-ai", "type": "client-ready", "id": "r", "data": {"version": "2.1.0"}}
-        )
+        await client.send_message({"label": "rtvi-ai", "type": "client-ready", "id": "r", "data": {"version": "2.1.0"}})
         await task.queue_frames([LLMRunFrame()])
         await client.wait_for(lambda: True if client.audio else None)  # the bot still speaks
         assert client.messages == []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import pytest
@@ -88,9 +89,7 @@ async def test_streaming_stt_never_blocks_audio_and_stamps_transcriptions():
     task = make_task(stt, recorder)
     async with running(task):
         for i in range(3):
-            await task.queue_frame(
-                UserAudioRawFrame(audio=chunk(i), sample_rate=RATE, num_channels=1, user_id="alice")
-            )
+            await task.queue_frame(UserAudioRawFrame(audio=chunk(i), sample_rate=RATE, num_channels=1, user_id="alice"))
         # All audio passed on while transcription is still blocked.
         assert len(recorder.of(InputAudioRawFrame)) == 3
         assert stt.chunks == []
@@ -120,14 +119,9 @@ async def test_mute_stops_transcription_but_not_audio():
 
 def speech(pre: int, spoken: int) -> list[Frame]:
     """``pre`` chunks of audio, VAD start, ``spoken`` chunks, VAD stop (indexes count on)."""
-    frames: list[Frame] = [
-        audio_frame(i) for i in range(pre)
-    ]
+    frames: list[Frame] = [audio_frame(i) for i in range(pre)]
     frames.append(VADUserStartedSpeakingFrame())
-    frames += [
-        audio_frame(i)
-        for i in range(pre, pre + spoken)
-    ]
+    frames += [audio_frame(i) for i in range(pre, pre + spoken)]
     frames.append(VADUserStoppedSpeakingFrame())
     return frames
 
@@ -144,9 +138,7 @@ async def test_segmented_stt_transcribes_pre_roll_and_segment_on_vad_stop():
     )
     await run_to_end(task, speech(pre=25, spoken=5))
     # 300 ms of pre-roll = the last 15 chunks before the VAD start, then the speech.
-    assert [f.text for f in recorder.of(TranscriptionFrame)] == [
-        " ".join(str(i) for i in range(10, 30))
-    ]
+    assert [f.text for f in recorder.of(TranscriptionFrame)] == [" ".join(str(i) for i in range(10, 30))]
     assert stt.segments == [b"".join(chunk(i) for i in range(10, 30))]
     assert len(recorder.of(InputAudioRawFrame)) == 30  # audio passed on
     data = [d for f in recorder.of(MetricsFrame) for d in f.data]

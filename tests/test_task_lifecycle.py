@@ -9,8 +9,9 @@ a test hanging: nothing asserts how long anything took.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 import anyio
 import pytest
@@ -24,6 +25,7 @@ from rtvi_core.services.transport import TransportParams
 from rtvi_core.testing import FrameRecorder, eventually
 
 pytestmark = pytest.mark.anyio
+
 
 class Stubborn:
     """Code that ignores cancellation until ``release()``; ``exited`` is set when it returns."""
@@ -147,7 +149,9 @@ async def test_a_processor_that_is_no_plugin_is_named_by_its_name():
             await super().process_frame(frame, direction)
             await self.push_frame(frame, direction)
 
-    task = PipelineTask(Pipeline([Hangs(name="hangs")]), params=PipelineParams(start_timeout_secs=0.1), enable_rtvi=False)
+    task = PipelineTask(
+        Pipeline([Hangs(name="hangs")]), params=PipelineParams(start_timeout_secs=0.1), enable_rtvi=False
+    )
     with anyio.fail_after(10):
         await task.run()
     assert task.fatal_error is not None
@@ -328,5 +332,3 @@ async def test_run_cancelled_from_outside_still_cancels_the_pipeline():
             group.cancel_scope.cancel()
     assert hooks.calls == ["start", "cancel", "cleanup"]
     assert isinstance(task._end_frame, CancelFrame)
-
-

@@ -29,7 +29,7 @@ async def run_once(end: str) -> list[weakref.ref[Any]]:
 
     @task.rtvi.event_handler("on_client_message")
     async def on_message(rtvi: Any, message: Any) -> None:  # closes over the task, as bots' handlers do
-        await task.queue_frame(TextFrame(text="seen"))
+        await task.queue_frame(TextFrame(text="seen"))  # noqa: F821 (deleted below, after the run)
 
     async with anyio.create_task_group() as group:
         group.start_soon(task.run)

@@ -77,7 +77,9 @@ def test_making_a_tone_allocates_little_more_than_the_tone():
 def test_two_octaves_of_distinct_pitches_at_every_rate():
     for rate in (8000, 16000, 24000, 48000):
         tones = {word_tone(word, rate) for word in ("one", "two", "six", "ten", "red", "sky", "cat", "dog")}
-        assert len(tones) == len({zlib.crc32(w.encode()) % 24 for w in ("one", "two", "six", "ten", "red", "sky", "cat", "dog")})
+        assert len(tones) == len(
+            {zlib.crc32(w.encode()) % 24 for w in ("one", "two", "six", "ten", "red", "sky", "cat", "dog")}
+        )
 
 
 async def test_word_mode_words_precede_their_audio():
@@ -111,9 +113,7 @@ async def test_sentence_mode_and_sample_rate():
         LLMTextFrame("Three"),
         LLMFullResponseEndFrame(),
     )
-    texts = [
-        (f.aggregated_by, f.text) for f in frames if isinstance(f, TTSTextFrame)
-    ]
+    texts = [(f.aggregated_by, f.text) for f in frames if isinstance(f, TTSTextFrame)]
     assert texts == [("sentence", "One two."), ("sentence", "Three")]
     audio = [f for f in frames if isinstance(f, TTSAudioRawFrame)]
     assert {f.sample_rate for f in audio} == {16000}
@@ -129,8 +129,7 @@ async def test_sentence_mode_and_sample_rate():
 
 async def test_output_rate_comes_from_the_run_and_output_is_deterministic():
     first, second = [
-        await speak(ToneTTSService(), TTSSpeakFrame(text="Same text."), audio_out_sample_rate=8000)
-        for _ in range(2)
+        await speak(ToneTTSService(), TTSSpeakFrame(text="Same text."), audio_out_sample_rate=8000) for _ in range(2)
     ]
     assert {f.sample_rate for f in first if isinstance(f, TTSAudioRawFrame)} == {8000}
     assert audio_of(first) == audio_of(second) != b""
@@ -146,9 +145,7 @@ async def test_realtime_generation_can_be_interrupted():
         await recorder.wait_for(lambda: recorder.of(TTSAudioRawFrame))
         await task.queue_frame(InterruptionFrame())
         await task.queue_frame(TTSSpeakFrame(text="ok"))
-        await recorder.wait_for(
-            lambda: any(isinstance(f, TTSTextFrame) and f.text == "ok" for f in recorder.frames)
-        )
+        await recorder.wait_for(lambda: any(isinstance(f, TTSTextFrame) and f.text == "ok" for f in recorder.frames))
     spoken = [f.text for f in recorder.frames if isinstance(f, TTSTextFrame)]
     assert spoken[0] == "one" and spoken[-1] == "ok"
     assert "ten" not in spoken

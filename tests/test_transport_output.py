@@ -8,7 +8,6 @@ import pytest
 
 from rtvi_core.builtins import MemoryTransport
 from rtvi_core.direction import FrameDirection
-from rtvi_core.observers import BaseObserver, FramePushed
 from rtvi_core.frames import (
     AggregatedTextFrame,
     BotSpeakingFrame,
@@ -25,6 +24,7 @@ from rtvi_core.frames import (
     TTSStoppedFrame,
     TTSTextFrame,
 )
+from rtvi_core.observers import BaseObserver, FramePushed
 from rtvi_core.params import PipelineParams
 from rtvi_core.pipeline import Pipeline
 from rtvi_core.processor import FrameProcessor
@@ -78,9 +78,7 @@ async def test_audio_is_written_in_even_chunks_of_the_configured_size():
     audio = b"\x02\x00" * 1500  # 3000 bytes: two 40 ms chunks (1280 bytes) and a rest
 
     async with running(task):
-        await task.queue_frames(
-            [OutputAudioRawFrame(audio, 16000, 1), TTSStoppedFrame(), EndFrame()]
-        )
+        await task.queue_frames([OutputAudioRawFrame(audio, 16000, 1), TTSStoppedFrame(), EndFrame()])
         await client.wait_closed()
     assert [len(c) for c in client.audio] == [1280, 1280, 440]
     assert b"".join(client.audio) == audio
@@ -101,22 +99,24 @@ async def test_chunk_size_follows_audio_out_10ms_chunks_and_joins_small_frames()
 
 
 async def test_speech_frames_are_ordered_with_the_audio_in_both_directions():
-    transport, task, before, after = make()
+    transport, task, _before, after = make()
     pushes = PushLog(transport.output())
     task.add_observer(pushes)
     segment = AggregatedTextFrame(text="Hi there.", aggregated_by="sentence", will_be_spoken=True)
     spoken = TTSTextFrame(text="Hi there.", aggregated_by="sentence", segment_id=segment.id)
 
     async with running(task):
-        await task.queue_frames(
-            [TTSStartedFrame(), segment, tts_audio(0.1), tts_audio(0.1), spoken, TTSStoppedFrame()]
-        )
+        await task.queue_frames([TTSStartedFrame(), segment, tts_audio(0.1), tts_audio(0.1), spoken, TTSStoppedFrame()])
         await after.wait_for(lambda: len(after.of(BotStoppedSpeakingFrame)) == 1)
         await task.queue_frame(EndFrame())
         await transport.client.wait_closed()
     interesting = (
-        TTSStartedFrame, AggregatedTextFrame, BotStartedSpeakingFrame, OutputAudioRawFrame,
-        TTSStoppedFrame, BotStoppedSpeakingFrame,
+        TTSStartedFrame,
+        AggregatedTextFrame,
+        BotStartedSpeakingFrame,
+        OutputAudioRawFrame,
+        TTSStoppedFrame,
+        BotStoppedSpeakingFrame,
     )
     assert pushes.names(DOWN, *interesting) == [
         "TTSStartedFrame",
@@ -154,9 +154,7 @@ async def test_messages_urgent_at_once_and_queued_in_order_with_audio():
     client = transport.client
 
     async with running(task):
-        await task.queue_frames(
-            [tts_audio(0.4), OutputTransportMessageFrame(message={"type": "after-audio"})]
-        )
+        await task.queue_frames([tts_audio(0.4), OutputTransportMessageFrame(message={"type": "after-audio"})])
         await client.wait_for(lambda: client.audio or None)
         await task.queue_frame(OutputTransportMessageUrgentFrame(message={"type": "urgent"}))
         await client.wait_for_message("after-audio")
@@ -191,7 +189,7 @@ async def test_interruption_while_speaking_drops_audio_and_stops_the_bot():
 
 
 async def test_silence_after_audio_stops_the_bot():
-    transport, task, before, after = make(bot_silence_timeout_secs=0.05)
+    _transport, task, before, after = make(bot_silence_timeout_secs=0.05)
 
     async with running(task):
         await task.queue_frame(tts_audio(0.1))  # no TTSStoppedFrame follows
@@ -199,10 +197,14 @@ async def test_silence_after_audio_stops_the_bot():
         # New audio after the silence starts a new speech.
         await task.queue_frame(tts_audio(0.1))
         await after.wait_for(lambda: len(after.of(BotStoppedSpeakingFrame)) == 2)
-    assert after.names(BotStartedSpeakingFrame, BotStoppedSpeakingFrame) == [
-        "BotStartedSpeakingFrame",
-        "BotStoppedSpeakingFrame",
-    ] * 2
+    assert (
+        after.names(BotStartedSpeakingFrame, BotStoppedSpeakingFrame)
+        == [
+            "BotStartedSpeakingFrame",
+            "BotStoppedSpeakingFrame",
+        ]
+        * 2
+    )
     assert len(before.of(BotStoppedSpeakingFrame, UP)) == 2
 
 
@@ -217,7 +219,7 @@ async def test_paced_tail_shorter_than_a_chunk_is_written_when_the_client_needs_
 
 
 async def test_bot_speaking_frames_while_paced_audio_plays():
-    transport, task, before, after = make(audio_out_realtime=True, bot_speaking_interval_secs=0.05)
+    _transport, task, before, after = make(audio_out_realtime=True, bot_speaking_interval_secs=0.05)
 
     async with running(task):
         await task.queue_frames([tts_audio(0.3), TTSStoppedFrame()])

@@ -28,8 +28,9 @@ def make(**params):
     after = FrameRecorder()
     task = PipelineTask(
         Pipeline([transport.input(), after, transport.output()]),
-        params=PipelineParams(send_initial_empty_metrics=False, audio_in_sample_rate=16000,
-                              audio_out_sample_rate=24000),
+        params=PipelineParams(
+            send_initial_empty_metrics=False, audio_in_sample_rate=16000, audio_out_sample_rate=24000
+        ),
         enable_rtvi=False,
     )
     return transport, task, after
@@ -53,8 +54,7 @@ async def test_audio_at_22050_leaves_a_24khz_output_at_24khz():
     pcm = tone(22050, 1.0)
     async with running(task):
         await task.queue_frames(
-            [OutputAudioRawFrame(pcm[i : i + 882], 22050, 1) for i in range(0, len(pcm), 882)]
-            + [TTSStoppedFrame()]
+            [OutputAudioRawFrame(pcm[i : i + 882], 22050, 1) for i in range(0, len(pcm), 882)] + [TTSStoppedFrame()]
         )
         await transport.client.wait_for(lambda: sum(map(len, transport.client.audio)) >= 47990 or None)
     written = transport.client.audio

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import pytest
@@ -81,9 +82,7 @@ def describe(frames: list[Frame]) -> list[tuple]:
             out.append(("segment" if f.will_be_spoken else "unspoken", f.text))
         elif isinstance(f, TTSAudioRawFrame):
             out.append(("audio", f.audio[0], len(f.audio)))
-        elif isinstance(f, (TTSStartedFrame, TTSStoppedFrame)):
-            out.append((type(f).__name__,))
-        elif isinstance(f, (LLMFullResponseStartFrame, LLMFullResponseEndFrame)):
+        elif isinstance(f, (TTSStartedFrame, TTSStoppedFrame, LLMFullResponseStartFrame, LLMFullResponseEndFrame)):
             out.append((type(f).__name__,))
         elif isinstance(f, TextFrame):
             out.append(("text", f.text))
@@ -140,9 +139,7 @@ async def test_word_mode_sequence_for_two_sentence_response():
     assert [w.segment_id for w in words] == [segments[0].id] * 2 + [segments[1].id] * 3
     assert {w.context_id for w in words} == {started.context_id}
     audio = [f for f in frames if isinstance(f, TTSAudioRawFrame)]
-    assert {(a.sample_rate, a.num_channels, a.context_id) for a in audio} == {
-        (RATE, 1, started.context_id)
-    }
+    assert {(a.sample_rate, a.num_channels, a.context_id) for a in audio} == {(RATE, 1, started.context_id)}
     assert not any(isinstance(f, LLMTextFrame) for f in frames)
 
 
@@ -173,9 +170,7 @@ async def test_first_sentence_is_synthesized_before_the_response_ends():
     recorder = FrameRecorder()
     task = bare_task([tts, recorder], audio_out_sample_rate=RATE)
     async with running(task):
-        await task.queue_frames(
-            [LLMFullResponseStartFrame(), LLMTextFrame("One. "), LLMTextFrame("Two")]
-        )
+        await task.queue_frames([LLMFullResponseStartFrame(), LLMTextFrame("One. "), LLMTextFrame("Two")])
         await recorder.wait_for(lambda: recorder.of(TTSAudioRawFrame))
         assert tts.requests == ["One."]
         await task.queue_frames([LLMFullResponseEndFrame(), EndFrame()])
@@ -350,9 +345,7 @@ async def test_interruption_stops_synthesis_and_clears_aggregation():
     task = bare_task([tts, recorder])
     audio = lambda fs: [f for f in fs if isinstance(f, TTSAudioRawFrame)]  # noqa: E731
     async with running(task):
-        await task.queue_frames(
-            [LLMFullResponseStartFrame(), LLMTextFrame("First sentence. Half a")]
-        )
+        await task.queue_frames([LLMFullResponseStartFrame(), LLMTextFrame("First sentence. Half a")])
         await recorder.wait_for(lambda: len(audio(recorder.frames)) == 1)
         await task.queue_frame(InterruptionFrame())
         await recorder.wait_for(lambda: recorder.of(InterruptionFrame))

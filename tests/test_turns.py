@@ -23,9 +23,7 @@ pytestmark = pytest.mark.anyio
 RATE = 16000
 CHUNK = 320  # 20 ms at 16 kHz
 SILENCE = bytes(2 * CHUNK)
-SPEECH = array(
-    "h", (int(9000 * math.sin(2 * math.pi * 220 * i / RATE)) for i in range(CHUNK))
-).tobytes()
+SPEECH = array("h", (int(9000 * math.sin(2 * math.pi * 220 * i / RATE)) for i in range(CHUNK))).tobytes()
 
 
 def transport_params() -> TransportParams:
@@ -116,7 +114,11 @@ async def test_barge_in_follows_spec_17_3():
             lambda: True if "bot-stopped-speaking" in kinds(bot.client.messages[start:]) else None, timeout=5
         )
         types = kinds(bot.client.messages[start:])
-        assert first(types, "user-started-speaking") < first(types, "bot-interrupted") < first(types, "bot-stopped-speaking")
+        assert (
+            first(types, "user-started-speaking")
+            < first(types, "bot-interrupted")
+            < first(types, "bot-stopped-speaking")
+        )
         # audio stops: nothing more is written once the interruption went through
         written = len(bot.client.audio)
         outputs = len(bot.client.messages_of("bot-output")) + len(bot.client.messages_of("bot-tts-text"))

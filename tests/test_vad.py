@@ -109,18 +109,12 @@ async def test_vad_params_change_timing_and_reset_state():
     assert vad.state is Q
 
 
-
-
 async def run_turn(allow_interruptions: bool, enable_rtvi: bool = False) -> tuple[Any, FrameRecorder]:
-    transport = MemoryTransport(
-        params=TransportParams(audio_in_enabled=True, vad_analyzer=EnergyVADAnalyzer())
-    )
+    transport = MemoryTransport(params=TransportParams(audio_in_enabled=True, vad_analyzer=EnergyVADAnalyzer()))
     after = FrameRecorder()
     task = PipelineTask(
         Pipeline([transport.input(), after, transport.output()]),
-        params=PipelineParams(
-            allow_interruptions=allow_interruptions, send_initial_empty_metrics=False
-        ),
+        params=PipelineParams(allow_interruptions=allow_interruptions, send_initial_empty_metrics=False),
         enable_rtvi=enable_rtvi,
     )
 

@@ -20,7 +20,8 @@ import platform
 import statistics
 import sys
 import time
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 FRAMEWORKS = ("pipecat", "rtvi_core")
 
@@ -110,18 +111,18 @@ def median(values: Iterable[float]) -> float:
 class Timer:
     """Wall (perf_counter) + CPU (process_time) stopwatch."""
 
-    __slots__ = ("wall0", "cpu0", "wall", "cpu")
+    __slots__ = ("cpu", "cpu0", "wall", "wall0")
 
     def __init__(self) -> None:
         self.wall0 = self.cpu0 = 0.0
         self.wall = self.cpu = 0.0
 
-    def start(self) -> "Timer":
+    def start(self) -> Timer:
         self.wall0 = time.perf_counter()
         self.cpu0 = time.process_time()
         return self
 
-    def stop(self, wall_end: float | None = None) -> "Timer":
+    def stop(self, wall_end: float | None = None) -> Timer:
         cpu_end = time.process_time()
         end = time.perf_counter() if wall_end is None else wall_end
         self.wall = end - self.wall0

@@ -40,9 +40,7 @@ if FRAMEWORK == "pipecat":
         ),
         "package": "import pipecat\n",
     }
-    READY = (
-        "PipelineTask(Pipeline([FrameProcessor()]), params=PipelineParams())\n"
-    )
+    READY = "PipelineTask(Pipeline([FrameProcessor()]), params=PipelineParams())\n"
 else:
     IMPORT_SETS = {
         "equivalent": (

@@ -141,10 +141,7 @@ class Sink(FrameProcessor):
         """
         deadline = None
         while True:
-            if (
-                self.llm_frames >= llm_frames
-                and self.types.get("bot-llm-text", 0) >= llm_text_messages
-            ):
+            if self.llm_frames >= llm_frames and self.types.get("bot-llm-text", 0) >= llm_text_messages:
                 return True
             if self.llm_frames >= llm_frames and deadline is None:
                 deadline = time.perf_counter() + grace
@@ -152,7 +149,7 @@ class Sink(FrameProcessor):
             timeout = TIMEOUT if deadline is None else max(0.0, deadline - time.perf_counter())
             try:
                 await asyncio.wait_for(self.changed.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if deadline is None:
                     raise
                 return False

@@ -39,8 +39,9 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import _common
 
@@ -74,8 +75,12 @@ async def health(server: Server) -> dict:
 async def point(server: Server) -> dict:
     """Server RSS, fds, sessions and loop lag now."""
     state = await health(server)
-    return {"rss_kib": rss_kib(server.pid), "fds": open_fds(server.pid),
-            "sessions": state["sessions"], "loop": state.get("loop")}
+    return {
+        "rss_kib": rss_kib(server.pid),
+        "fds": open_fds(server.pid),
+        "sessions": state["sessions"],
+        "loop": state.get("loop"),
+    }
 
 
 async def drained(server: Server, timeout: float = 60.0) -> dict:
@@ -106,8 +111,11 @@ class Load:
         self.failed: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
         self.rounds: dict[str, Callable[[VoiceSession], Awaitable[None]]] = {
-            "audio": self.audio, "text": self.text, "action": self.action,
-            "reset_mid_turn": self.reset_mid_turn, "reset_before_ready": self.reset_before_ready,
+            "audio": self.audio,
+            "text": self.text,
+            "action": self.action,
+            "reset_mid_turn": self.reset_mid_turn,
+            "reset_before_ready": self.reset_before_ready,
             "reset_mid_audio": self.reset_mid_audio,
         }
 
@@ -125,7 +133,7 @@ class Load:
                 self.sessions += 1
                 await asyncio.wait_for(self.rounds[kind](session), ROUND_TIMEOUT)
                 self.done[kind] += 1
-            except (ServerError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, ServerError, OSError) as exc:
                 self.failed[kind] += 1
                 self.errors[f"{kind}: {type(exc).__name__}: {str(exc)[:120]}"] += 1
                 if session is not None:
@@ -258,8 +266,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0, help="whole run, warm-up included")
     parser.add_argument("--warmup-secs", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--mix", default="audio=3,text=3,action=2,reset_mid_turn=1,reset_before_ready=1,reset_mid_audio=1",
-                        help="round kinds and their weights")
+    parser.add_argument(
+        "--mix",
+        default="audio=3,text=3,action=2,reset_mid_turn=1,reset_before_ready=1,reset_mid_audio=1",
+        help="round kinds and their weights",
+    )
     parser.add_argument("--sample-secs", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--bot-file", default=str(WS_DIR / "soak.toml"))
@@ -275,8 +286,7 @@ def main() -> None:
     server = Server(server_command("rtvi_core", Path(args.bot_file), ""), WS_DIR)
     results, log = run_against(server, "soak", lambda s: run(args, s), args.stop_timeout)
     results["server_warnings"] = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line][:20]
-    _common.emit("soak", args.framework, results,
-                 params={k: v for k, v in vars(args).items() if k != "framework"})
+    _common.emit("soak", args.framework, results, params={k: v for k, v in vars(args).items() if k != "framework"})
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import _common
 
@@ -68,8 +69,12 @@ def raw_message(type_: Any, data: Any = None, msg_id: str = "attack") -> bytes:
 
 def deep_ping(depth: int) -> bytes:
     """A ``client-message`` ping whose ``d`` is ``depth`` nested arrays (built as text)."""
-    return encode_json(b'{"label":"rtvi-ai","type":"client-message","id":"deep","data":{"t":"ping","d":'
-                       + b"[" * depth + b"]" * depth + b"}}")
+    return encode_json(
+        b'{"label":"rtvi-ai","type":"client-message","id":"deep","data":{"t":"ping","d":'
+        + b"[" * depth
+        + b"]" * depth
+        + b"}}"
+    )
 
 
 # --------------------------------------------------------------------------- attacks
@@ -176,7 +181,7 @@ async def attack_outcome(attacker: VoiceSession, name: str) -> dict:
                 ping.cancel()
                 raise ServerError("closed by the server" if attacker.closed.done() else "no answer")
             outcome["answered"] = ping.result()[0].get("type")
-    except (ServerError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, ServerError) as exc:
         outcome["answered"] = f"{type(exc).__name__}: {str(exc)[:160]}"
     outcome["errors"] = attacker.other_messages.get("error", 0)
     outcome["close"] = attacker.close_reason or None
@@ -233,8 +238,12 @@ async def one_attack(name: str, cmd: list[str], settle: float) -> dict:
             "sessions_left": left,
         }
         if after is not None and before is not None:
-            result.update(loop_max_ms=after["max_ms"], loop_p99_ms=after["p99_ms"],
-                          stalls_during=after["stalls"] - before["stalls"], last_stall=after.get("last_stall"))
+            result.update(
+                loop_max_ms=after["max_ms"],
+                loop_p99_ms=after["p99_ms"],
+                stalls_during=after["stalls"] - before["stalls"],
+                last_stall=after.get("last_stall"),
+            )
         return result
     except Exception as exc:
         sys.stderr.write(f"--- {name}: server log tail ---\n{server.log_tail()}\n")

@@ -29,6 +29,7 @@ Prints one JSON object: per-turn figures and p50/p90 summaries (``_common.summar
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -63,11 +64,12 @@ def breakdown(client: Any, started: float, speech_end: float, tts_class: str) ->
         for entry in item.data["data"].get("ttfb", [])
         if entry["processor"].partition("#")[0] == tts_class and entry["value"] > 0
     )
-    marks = [speech_end] + [at(kind) for kind in (
-        "user-stopped-speaking", "user-transcription", "user-llm-text", "bot-llm-text", "bot-tts-started"
-    )]
+    marks = [speech_end] + [
+        at(kind)
+        for kind in ("user-stopped-speaking", "user-transcription", "user-llm-text", "bot-llm-text", "bot-tts-started")
+    ]
     first_audio = at("audio")
-    parts = dict(zip(PARTS, (b - a for a, b in zip(marks, marks[1:]))))
+    parts = dict(zip(PARTS, (b - a for a, b in itertools.pairwise(marks))))
     parts["tts_first_audio"] = tts_ttfb
     parts["transport"] = first_audio - marks[-1] - tts_ttfb
     parts["voice_to_voice"] = first_audio - speech_end
@@ -110,8 +112,11 @@ async def run(args: Any) -> dict[str, Any]:
                 )
                 if counted:
                     turns.append(turn)
-                print(f"[voice_latency] {'' if counted else 'warm-up '}{clip.text!r}: v2v "
-                      f"{turn['voice_to_voice']:.3f} s, components {alone['total']:.3f} s", file=sys.stderr)
+                print(
+                    f"[voice_latency] {'' if counted else 'warm-up '}{clip.text!r}: v2v "
+                    f"{turn['voice_to_voice']:.3f} s, components {alone['total']:.3f} s",
+                    file=sys.stderr,
+                )
                 await anyio.sleep(args.gap)
         shutdown = server.stop(20.0)
     except Exception:
@@ -135,7 +140,9 @@ async def run(args: Any) -> dict[str, Any]:
             "framework_gaps": summary([t["framework_gaps"] for t in turns]),
         },
         "component_load_s": loaded,
-        "transcripts_exact": sum(t["transcript"].lower().strip(" .?!") == t["text"].lower().strip(" .?!") for t in turns),
+        "transcripts_exact": sum(
+            t["transcript"].lower().strip(" .?!") == t["text"].lower().strip(" .?!") for t in turns
+        ),
         "shutdown": shutdown,
         "loadavg": os.getloadavg(),
     }
@@ -157,7 +164,9 @@ def main() -> None:
     import anyio
 
     results = anyio.run(run, args)
-    _common.emit("voice_latency", args.framework, results, params={k: v for k, v in vars(args).items() if k != "framework"})
+    _common.emit(
+        "voice_latency", args.framework, results, params={k: v for k, v in vars(args).items() if k != "framework"}
+    )
 
 
 if __name__ == "__main__":

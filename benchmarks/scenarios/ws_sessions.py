@@ -43,8 +43,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import _common
 
@@ -66,9 +66,10 @@ class Server:
 
     def __init__(self, cmd: list[str], cwd: Path) -> None:
         self.cmd = cmd
-        self.log = tempfile.NamedTemporaryFile("w+b", prefix="ws_sessions-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(cmd, cwd=str(cwd), stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.log = tempfile.NamedTemporaryFile("w+b", prefix="ws_sessions-", suffix=".log", delete=False)  # noqa: SIM115 (closed in stop())
+        self.proc = subprocess.Popen(
+            cmd, cwd=str(cwd), stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT
+        )
         self.host = ""
         self.port = 0
 
@@ -86,8 +87,10 @@ class Server:
             if self.proc.poll() is not None:
                 break
             await asyncio.sleep(0.05)
-        raise ServerError(f"server {self.cmd} did not report 'listening on http://H:P' "
-                          f"(exit code {self.proc.poll()}):\n{self.log_tail()}")
+        raise ServerError(
+            f"server {self.cmd} did not report 'listening on http://H:P' "
+            f"(exit code {self.proc.poll()}):\n{self.log_tail()}"
+        )
 
     def log_text(self) -> str:
         return Path(self.log.name).read_bytes().decode(errors="replace")
@@ -115,8 +118,9 @@ class Server:
         os.unlink(self.log.name)
 
 
-def run_against(server: Server, scenario: str, load: Callable[[Server], Awaitable[dict]],
-                stop_timeout: float) -> tuple[dict, str]:
+def run_against(
+    server: Server, scenario: str, load: Callable[[Server], Awaitable[dict]], stop_timeout: float
+) -> tuple[dict, str]:
     """``load(server)``, then SIGTERM: its results (plus ``shutdown`` and ``server_log_lines``)
     and the server's log. A failure prints the log's tail and exits naming ``scenario``."""
     try:
@@ -135,8 +139,7 @@ def run_against(server: Server, scenario: str, load: Callable[[Server], Awaitabl
 
 def server_command(framework: str, bot_file: Path, pipecat_log_level: str) -> list[str]:
     if framework == "pipecat":
-        return [sys.executable, str(WS_DIR / "pipecat_server.py"), "--port", "0",
-                "--log-level", pipecat_log_level]
+        return [sys.executable, str(WS_DIR / "pipecat_server.py"), "--port", "0", "--log-level", pipecat_log_level]
     rtvi = Path(sys.executable).with_name("rtvi")
     if not rtvi.exists():
         found = shutil.which("rtvi")
@@ -263,8 +266,9 @@ async def measure_starts(server: Server, count: int) -> dict:
     cpu0 = cpu_ns(server.pid)
     for _ in range(count):
         t0 = time.perf_counter()
-        status, body = await http_request(server.host, server.port, "POST", "/start",
-                                          {"transport": "websocket", "body": {"bench": True}})
+        status, body = await http_request(
+            server.host, server.port, "POST", "/start", {"transport": "websocket", "body": {"bench": True}}
+        )
         latencies_ms.append((time.perf_counter() - t0) * 1e3)
         statuses[status] = statuses.get(status, 0) + 1
     cpu1 = cpu_ns(server.pid)
@@ -316,32 +320,39 @@ def client_counts(text: str) -> list[int]:
         counts = []
     if not counts or min(counts) < 1 or len(set(counts)) != len(counts):
         raise argparse.ArgumentTypeError(
-            f"expected distinct comma-separated positive integers like 1,10,50, got {text!r}")
+            f"expected distinct comma-separated positive integers like 1,10,50, got {text!r}"
+        )
     return counts
 
 
 def main() -> None:
     parser = _common.make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=client_counts, default="1,10,50,200",
-                        help="comma-separated client counts M")
+    parser.add_argument("--clients", type=client_counts, default="1,10,50,200", help="comma-separated client counts M")
     parser.add_argument("--requests", type=int, default=50, help="sequential round trips per client")
     parser.add_argument("--idle-sessions", type=int, default=200, help="sessions for the idle RSS/CPU phase (0: skip)")
     parser.add_argument("--idle-secs", type=float, default=2.0, help="idle CPU measuring window")
     parser.add_argument("--starts", type=int, default=50, help="POST /start requests (0: skip)")
     parser.add_argument("--warmup-clients", type=int, default=5)
     parser.add_argument("--bot-file", default=str(WS_DIR / "bench.toml"), help="rtvi_core bot file")
-    parser.add_argument("--pipecat-log-level", default="DEBUG",
-                        help="Pipecat server's loguru level (DEBUG: what its runner sets)")
+    parser.add_argument(
+        "--pipecat-log-level", default="DEBUG", help="Pipecat server's loguru level (DEBUG: what its runner sets)"
+    )
     parser.add_argument("--start-timeout", type=float, default=60.0)
     parser.add_argument("--stop-timeout", type=float, default=20.0)
-    parser.add_argument("--phase-timeout", type=float, default=300.0,
-                        help="longest a ping phase may take (s) before the run fails")
+    parser.add_argument(
+        "--phase-timeout", type=float, default=300.0, help="longest a ping phase may take (s) before the run fails"
+    )
     args = parser.parse_args()
 
     server = Server(server_command(args.framework, Path(args.bot_file), args.pipecat_log_level), WS_DIR)
     results, _ = run_against(server, "ws_sessions", lambda s: run(args, s), args.stop_timeout)
-    _common.emit("ws_sessions", args.framework, results, server_cmd=server.cmd,
-                 params={k: v for k, v in vars(args).items() if k != "framework"})
+    _common.emit(
+        "ws_sessions",
+        args.framework,
+        results,
+        server_cmd=server.cmd,
+        params={k: v for k, v in vars(args).items() if k != "framework"},
+    )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ import re
 import wave
 from pathlib import Path
 
-from rtvi_core.testing.speech import SpeechClip
 from voice_support import trim_silence  # tests/voice, on the path of voice_latency.py
+
+from rtvi_core.testing.speech import SpeechClip
 
 CLIPS_DIR = Path(__file__).resolve().parent / "clips"
 RATE = 16000
@@ -63,8 +64,9 @@ def _load_voice():  # -> rtvi_piper.voices.Voice
 
 
 def _speak(voice, text: str) -> bytes:
-    from rtvi_core.audio import resample_once
     from rtvi_piper.voices import synthesis_config
+
+    from rtvi_core.audio import resample_once
 
     config = synthesis_config(None, None, None)
     pcm = b"".join(voice.synthesize(phonemes, config)[0] for phonemes in voice.phonemize(text))

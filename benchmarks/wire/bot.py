@@ -95,7 +95,6 @@ if FRAMEWORK == "pipecat":
 
     from fastapi import FastAPI, WebSocket
     from loguru import logger
-
     from pipecat.frames.frames import (
         FunctionCallFromLLM,
         LLMContextFrame,
@@ -160,7 +159,9 @@ if FRAMEWORK == "pipecat":
 
         def __init__(self) -> None:
             super().__init__(
-                push_start_frame=True, push_stop_frames=True, sample_rate=SAMPLE_RATE,
+                push_start_frame=True,
+                push_stop_frames=True,
+                sample_rate=SAMPLE_RATE,
                 settings=_unset(TTSSettings),
             )
 
@@ -173,6 +174,10 @@ if FRAMEWORK == "pipecat":
         return LLMContextAggregatorPair(context, user_params=LLMUserAggregatorParams(user_turn_strategies=turns))
 
 else:
+    from rtvi_websocket.plugin import split_transport_config
+    from rtvi_websocket.server import SessionServer
+    from rtvi_websocket.transport import WebSocketTransport
+
     from rtvi_core import (
         FunctionCallFromLLM,
         FunctionCallReportLevel,
@@ -188,9 +193,6 @@ else:
     from rtvi_core.services.llm import LLMService
     from rtvi_core.services.tts import TTSService
     from rtvi_core.serving import SessionFactory
-    from rtvi_websocket.plugin import split_transport_config
-    from rtvi_websocket.server import SessionServer
-    from rtvi_websocket.transport import WebSocketTransport
 
     FULL = FunctionCallReportLevel.FULL
 
@@ -223,9 +225,16 @@ def build_task(transport: Any) -> tuple[Any, Any, Any]:
     llm.register_function("get_weather", get_weather)
     context = LLMContext()
     aggregators = make_aggregators(context)
-    pipeline = Pipeline([
-        transport.input(), aggregators.user(), llm, ToneTTS(), transport.output(), aggregators.assistant(),
-    ])
+    pipeline = Pipeline(
+        [
+            transport.input(),
+            aggregators.user(),
+            llm,
+            ToneTTS(),
+            transport.output(),
+            aggregators.assistant(),
+        ]
+    )
     task = PipelineTask(
         pipeline,
         params=PipelineParams(enable_metrics=False),
@@ -243,7 +252,6 @@ def build_task(transport: Any) -> tuple[Any, Any, Any]:
 # --------------------------------------------------------------------------- serving
 
 if FRAMEWORK == "pipecat":
-
     app = FastAPI()
 
     @app.websocket("/ws")
@@ -251,9 +259,7 @@ if FRAMEWORK == "pipecat":
         await websocket.accept()
         transport = FastAPIWebsocketTransport(
             websocket,
-            FastAPIWebsocketParams(
-                audio_in_enabled=True, audio_out_enabled=True, serializer=ProtobufFrameSerializer()
-            ),
+            FastAPIWebsocketParams(audio_in_enabled=True, audio_out_enabled=True, serializer=ProtobufFrameSerializer()),
         )
         task, _, _ = build_task(transport)
 

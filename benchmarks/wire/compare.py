@@ -30,15 +30,16 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 sys.path[:0] = [str(BENCH / "ws"), str(BENCH / "scenarios")]
 
 from client import RTVISession, ServerError  # noqa: E402
-from differences import DOC, KNOWN, Difference, undocumented  # noqa: E402
+from differences import DOC, KNOWN, undocumented  # noqa: E402
 from wire import decode_message, encode_message, rtvi  # noqa: E402
 from ws_sessions import Server  # noqa: E402
 
@@ -89,7 +90,7 @@ class Recorder(RTVISession):
             wait = QUIET_SECS if done else deadline - time.monotonic()
             try:
                 await asyncio.wait_for(self._arrived.wait(), max(wait, 0.01))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if done:
                     break
             if self.closed.done() and done:
@@ -119,9 +120,21 @@ def steps(version: str) -> list[tuple[str, str, str, Any, Until]]:
         ("client-ready", "client-ready", "ready-1", {"version": version, "about": ABOUT}, has("bot-ready", "ready-1")),
         ("client-message", "client-message", "ping-1", {"t": "ping", "d": {"n": 1}}, has("server-response", "ping-1")),
         ("unknown type", "foo", "foo-1", {}, has("error-response", "foo-1")),
-        ("client-ready (bad version)", "client-ready", "ready-2", {"version": "junk", "about": ABOUT}, has("bot-ready", "ready-2")),
+        (
+            "client-ready (bad version)",
+            "client-ready",
+            "ready-2",
+            {"version": "junk", "about": ABOUT},
+            has("bot-ready", "ready-2"),
+        ),
         ("dtmf", "dtmf", "dtmf-1", {"buttons": ["1", "#"]}, quiet),
-        ("send-text (no run)", "send-text", "text-0", {"content": "remember", "options": {"run_immediately": False}}, quiet),
+        (
+            "send-text (no run)",
+            "send-text",
+            "text-0",
+            {"content": "remember", "options": {"run_immediately": False}},
+            quiet,
+        ),
         ("send-text", "send-text", "text-1", {"content": "hello there", "options": {}}, has("bot-stopped-speaking")),
         (
             "send-text (tool call)",

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rtvi-conformance.md"
 
@@ -85,11 +86,7 @@ def _lines(messages: list[Message]) -> list[str]:
 
 
 def _diff(theirs: list[Message], ours: list[Message]) -> list[str]:
-    return [
-        line
-        for line in difflib.ndiff(_lines(theirs), _lines(ours))
-        if line.startswith(("- ", "+ "))
-    ]
+    return [line for line in difflib.ndiff(_lines(theirs), _lines(ours)) if line.startswith(("- ", "+ "))]
 
 
 def _apply(normalise: Callable[[list[Message]], list[Message]], messages: list[Message]) -> list[Message]:

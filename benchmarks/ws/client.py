@@ -35,14 +35,16 @@ class ServerError(RuntimeError):
     """The server answered with something the benchmark cannot use."""
 
 
-async def http_request(host: str, port: int, method: str, path: str, body: Any = None,
-                       timeout: float = 30.0) -> tuple[int, bytes]:
+async def http_request(
+    host: str, port: int, method: str, path: str, body: Any = None, timeout: float = 30.0
+) -> tuple[int, bytes]:
     """Send one request (``body`` as JSON when given); return ``(status, body)``."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
         payload = b"" if body is None else json.dumps(body).encode()
-        head = (f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n"
-                f"Origin: http://{host}:{port}\r\n")
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nOrigin: http://{host}:{port}\r\n"
+        )
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
         elif method == "POST":
@@ -101,7 +103,7 @@ class RTVISession(asyncio.Protocol):
         self.non_message_frames = 0
 
     @classmethod
-    async def connect(cls, host: str, port: int, path: str = "/ws", timeout: float = 30.0) -> "RTVISession":
+    async def connect(cls, host: str, port: int, path: str = "/ws", timeout: float = 30.0) -> RTVISession:
         """Open the WebSocket (handshake done when this returns)."""
         loop = asyncio.get_running_loop()
         _, session = await loop.create_connection(lambda: cls(host, port, path), host, port)
@@ -146,7 +148,7 @@ class RTVISession(asyncio.Protocol):
             self._send_frame(0x8, struct.pack("!H", 1000))
         try:
             await asyncio.wait_for(asyncio.shield(self.closed), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._transport.abort()
 
     # ----------------------------------------------------------------- protocol
@@ -154,9 +156,11 @@ class RTVISession(asyncio.Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:
         self._transport = transport
         transport.write(
-            (f"GET {self._path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
-             f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {self._key.decode()}\r\n"
-             f"Sec-WebSocket-Version: 13\r\nOrigin: http://{self._host}:{self._port}\r\n\r\n").encode("latin-1")
+            (
+                f"GET {self._path} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
+                f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {self._key.decode()}\r\n"
+                f"Sec-WebSocket-Version: 13\r\nOrigin: http://{self._host}:{self._port}\r\n\r\n"
+            ).encode("latin-1")
         )
 
     def data_received(self, data: bytes) -> None:

@@ -32,7 +32,6 @@ import warnings
 
 from fastapi import FastAPI, Request, WebSocket
 from loguru import logger
-
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.runner import PipelineRunner
 from pipecat.pipeline.task import PipelineParams, PipelineTask
@@ -74,9 +73,7 @@ async def run_bot(websocket: WebSocket) -> None:
     """One session: the pipeline above, until the client disconnects."""
     transport = FastAPIWebsocketTransport(
         websocket,
-        FastAPIWebsocketParams(
-            audio_in_enabled=False, audio_out_enabled=False, serializer=ProtobufFrameSerializer()
-        ),
+        FastAPIWebsocketParams(audio_in_enabled=False, audio_out_enabled=False, serializer=ProtobufFrameSerializer()),
     )
     # Speech-timeout turn stop instead of the default Smart Turn v3 model, which
     # each session would load (ONNX, ~1.5 s): rtvi_core's aggregator has no model.
@@ -84,9 +81,15 @@ async def run_bot(websocket: WebSocket) -> None:
     aggregators = LLMContextAggregatorPair(
         LLMContext(), user_params=LLMUserAggregatorParams(user_turn_strategies=turns)
     )
-    pipeline = Pipeline([
-        transport.input(), aggregators.user(), IdleLLM(), transport.output(), aggregators.assistant(),
-    ])
+    pipeline = Pipeline(
+        [
+            transport.input(),
+            aggregators.user(),
+            IdleLLM(),
+            transport.output(),
+            aggregators.assistant(),
+        ]
+    )
     task = PipelineTask(pipeline, params=PipelineParams())
 
     @task.rtvi.event_handler("on_client_message")
@@ -145,8 +148,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--log-level", default="DEBUG",
-                        help="loguru level on stderr (DEBUG, as Pipecat's runner sets it)")
+    parser.add_argument(
+        "--log-level", default="DEBUG", help="loguru level on stderr (DEBUG, as Pipecat's runner sets it)"
+    )
     args = parser.parse_args()
     logger.remove()
     logger.add(sys.stderr, level=args.log_level)

@@ -63,7 +63,7 @@ class VoiceSession(RTVISession):
         self._waiters.append(entry)
         try:
             return await asyncio.wait_for(waiter, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise ServerError(f"no {type_!r} within {timeout:g} s") from None
         finally:
             if entry in self._waiters:

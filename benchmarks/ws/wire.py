@@ -66,6 +66,5 @@ def rtvi(type_: str, msg_id: str, data: Any = None) -> dict[str, Any]:
 
 def encode_audio(pcm: bytes, sample_rate: int, num_channels: int) -> bytes:
     """Microphone audio as a binary ``Frame{audio{audio, sample_rate, num_channels}}`` (spec §15.1)."""
-    inner = (b"\x1a" + _varint(len(pcm)) + pcm
-             + b"\x20" + _varint(sample_rate) + b"\x28" + _varint(num_channels))
+    inner = b"\x1a" + _varint(len(pcm)) + pcm + b"\x20" + _varint(sample_rate) + b"\x28" + _varint(num_channels)
     return b"\x12" + _varint(len(inner)) + inner

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import msgspec
@@ -86,9 +87,7 @@ class Action:
         try:
             return self.Config()
         except ValidationError as exc:
-            raise ValueError(
-                f"action {self.name!r} needs configuration: {_describe(exc)}"
-            ) from None
+            raise ValueError(f"action {self.name!r} needs configuration: {_describe(exc)}") from None
 
     def parse_args(self, data: Any) -> Any:
         """Validate the request data ``d`` against :attr:`args_model`.

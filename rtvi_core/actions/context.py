@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 
     from ..frames import Frame
     from ..frames.rtvi import RTVIClientMessage
-    from ..services.function_calls import FunctionCallParams
     from ..llm_context import LLMContext
+    from ..services.function_calls import FunctionCallParams
     from ..task import PipelineTask
 
 

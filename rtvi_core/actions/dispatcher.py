@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .action import Action, ActionError
 from .context import ActionContext
@@ -13,10 +14,10 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from ..frames.rtvi import RTVIClientMessage
+    from ..llm_context import LLMContext
     from ..rtvi.processor import RTVIProcessor
     from ..services.function_calls import FunctionCallParams
     from ..services.llm import LLMService
-    from ..llm_context import LLMContext
     from ..task import PipelineTask
 
 
@@ -83,9 +84,7 @@ class ActionDispatcher:
         for act in tools:
             self._llm.register_function(act.name, tool_handler(act, partial(self._tool_context, act)))
         if self._context is not None:
-            self._context.set_tools(
-                merge_tools(self._context.tools, [tool_schema(act) for act in tools])
-            )
+            self._context.set_tools(merge_tools(self._context.tools, [tool_schema(act) for act in tools]))
 
     def detach(self) -> None:
         """Forget the task and the session once the session has ended.

@@ -36,13 +36,11 @@ def load_local_actions(module: str, *, base_dir: str | Path | None = None) -> li
         raise ActionLoadError(f"local actions module {module!r} defines no actions")
     bad = [repr(value) for value in actions if not isinstance(value, Action)]
     if bad:
-        raise ActionLoadError(
-            f"local actions module {module!r}: ACTIONS holds non-actions: {', '.join(bad)}"
-        )
+        raise ActionLoadError(f"local actions module {module!r}: ACTIONS holds non-actions: {', '.join(bad)}")
     return actions
 
 
-def _import_file(path: Path):  # noqa: ANN202 - a module
+def _import_file(path: Path):
     path = path.resolve()
     if not path.is_file():
         raise ActionLoadError(f"local actions file {str(path)!r} does not exist")
@@ -60,7 +58,7 @@ def _import_file(path: Path):  # noqa: ANN202 - a module
     return loaded
 
 
-def _import_name(name: str, base_dir: str | Path | None):  # noqa: ANN202 - a module
+def _import_name(name: str, base_dir: str | Path | None):
     added = str(Path(base_dir).resolve()) if base_dir is not None else None
     if added is not None:
         sys.path.insert(0, added)

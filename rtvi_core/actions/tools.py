@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .action import Action, ActionError
 
@@ -31,9 +32,7 @@ def tool_schema(action: Action) -> dict[str, Any]:
     }
 
 
-def tool_handler(
-    action: Action, make_context: Callable[[FunctionCallParams], ActionContext]
-) -> FunctionCallHandler:
+def tool_handler(action: Action, make_context: Callable[[FunctionCallParams], ActionContext]) -> FunctionCallHandler:
     """A function-call handler for ``LLMService.register_function`` that runs ``action``.
 
     The tool result is the action's result, or ``{"error": <message>}`` when the

@@ -43,8 +43,13 @@ class RateConverter:
             return resampler.resample(audio)
         except ImportError as exc:
             self._unavailable = True
-            logger.warning("%s: audio at %d Hz passed to a %d Hz stream unconverted: %s",
-                           self._owner, sample_rate, self.target_rate, exc)
+            logger.warning(
+                "%s: audio at %d Hz passed to a %d Hz stream unconverted: %s",
+                self._owner,
+                sample_rate,
+                self.target_rate,
+                exc,
+            )
             return audio
 
     def _resampler(self, sample_rate: int) -> StreamResampler:

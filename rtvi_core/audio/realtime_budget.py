@@ -12,7 +12,7 @@ class RealtimeBudget:
     The bucket starts full; ``now`` is a monotonic clock reading in seconds.
     """
 
-    __slots__ = ("max_speed", "burst_secs", "_secs", "_last")
+    __slots__ = ("_last", "_secs", "burst_secs", "max_speed")
 
     def __init__(self, max_speed: float, burst_secs: float, now: float) -> None:
         if max_speed <= 0 or burst_secs <= 0:

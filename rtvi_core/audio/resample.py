@@ -16,9 +16,7 @@ def _soxr() -> tuple[Any, Any]:
         import numpy
         import soxr
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "resampling audio needs the soxr package: pip install soxr"
-        ) from exc
+        raise ImportError("resampling audio needs the soxr package: pip install soxr") from exc
     return soxr, numpy
 
 

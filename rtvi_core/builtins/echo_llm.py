@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Sequence
+from typing import Any
 
 import anyio
 
-from ..frames import FunctionCallFromLLM
-from ..metrics import LLMTokenUsage
 from ..component import Component, LazyConfig
-from ..services.llm import LLMOutput, LLMService
+from ..frames import FunctionCallFromLLM
 from ..llm_context import LLMContext, message_text
+from ..metrics import LLMTokenUsage
+from ..services.llm import LLMOutput, LLMService
 
 _WORDS = re.compile(r"\s*\S+")
 
@@ -150,11 +151,8 @@ class EchoLLMService(LLMService, Component):
             elif not message.get("tool_calls"):
                 break
         names = {
-            call["id"]: call["function"]["name"]
-            for message in messages
-            for call in message.get("tool_calls") or ()
+            call["id"]: call["function"]["name"] for message in messages for call in message.get("tool_calls") or ()
         }
         return " ".join(
-            f"{names.get(m.get('tool_call_id'), 'the tool')} returned: {m.get('content')}"
-            for m in reversed(results)
+            f"{names.get(m.get('tool_call_id'), 'the tool')} returned: {m.get('content')}" for m in reversed(results)
         )

@@ -6,13 +6,13 @@ import logging
 
 import msgspec
 
+from ..component import Component, LazyConfig
 from ..frames import (
     Frame,
     InputTransportMessageFrame,
     OutputTransportMessageFrame,
     OutputTransportMessageUrgentFrame,
 )
-from ..component import Component, LazyConfig
 from ..rtvi.messages import JSONBoundsError, decode_client_json, encode
 from ..services.serializer import FrameSerializer
 

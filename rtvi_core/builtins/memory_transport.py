@@ -9,12 +9,14 @@ helpers let tests wait for conditions instead of sleeping.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import anyio
 import msgspec
 
+from ..component import Component, LazyConfig
 from ..frames import (
     ClientConnectedFrame,
     InputAudioRawFrame,
@@ -26,7 +28,6 @@ from ..frames import (
     StartFrame,
     TranscriptionFrame,
 )
-from ..component import Component, LazyConfig
 from ..services.input_transport import BaseInputTransport
 from ..services.output_transport import BaseOutputTransport
 from ..services.serializer import FrameSerializer
@@ -82,9 +83,7 @@ class MemoryOutputTransport(BaseOutputTransport):
         super().__init__(transport.params, name=name)
         self._transport = transport
 
-    async def write_message(
-        self, frame: OutputTransportMessageFrame | OutputTransportMessageUrgentFrame
-    ) -> None:
+    async def write_message(self, frame: OutputTransportMessageFrame | OutputTransportMessageUrgentFrame) -> None:
         payload = self._transport.serializer.serialize(frame)
         if payload is not None:
             self._transport.client._receive_message(payload)
@@ -145,7 +144,7 @@ class MemoryClient:
     ) -> None:
         """Send what a client-side STT heard (``TranscriptionFrame`` or interim)."""
         input_transport = await self._open_input()
-        stamp = timestamp if timestamp is not None else datetime.now(timezone.utc).isoformat()
+        stamp = timestamp if timestamp is not None else datetime.now(UTC).isoformat()
         cls = TranscriptionFrame if final else InterimTranscriptionFrame
         await input_transport.push_frame(cls(text=text, user_id=user_id, timestamp=stamp))
 
@@ -184,9 +183,7 @@ class MemoryClient:
             return await self.wait_for(find, timeout)
         except TimeoutError:
             seen = [m.get("type") if isinstance(m, dict) else m for m in self.messages]
-            raise TimeoutError(
-                f"no {msg_type!r} message within {timeout}s; received {seen}"
-            ) from None
+            raise TimeoutError(f"no {msg_type!r} message within {timeout}s; received {seen}") from None
 
     async def wait_closed(self, timeout: float = 5.0) -> None:
         """Wait until the bot closes the connection (``TimeoutError`` after ``timeout``)."""

@@ -8,12 +8,12 @@ a built-in in code never imports pydantic: each class points at its model with
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pydantic import Field, model_validator
 
-from ..record_model import StrictModel, model_from_record
 from ..hookspecs import hookimpl
+from ..record_model import StrictModel, model_from_record
 from ..services.transport_params import TransportParams
 from ..services.vad import VADParams
 from .echo_llm import GREETING, EchoLLMService

@@ -6,8 +6,9 @@ import math
 import sys
 import zlib
 from array import array
+from collections.abc import AsyncIterator
 from functools import lru_cache
-from typing import Any, AsyncIterator
+from typing import Any
 
 import anyio
 
@@ -48,9 +49,7 @@ class ToneTTSService(TTSService, Component):
     DESCRIPTION = "Speaks in tones: real PCM, one deterministic tone per word"
     Config = LazyConfig("rtvi_core.builtins.plugin:ToneTTSConfig")
 
-    def __init__(
-        self, *, word_timestamps: bool = True, realtime_factor: float = 0.0, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, word_timestamps: bool = True, realtime_factor: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._word_timestamps = word_timestamps
         self._realtime_factor = realtime_factor

@@ -20,7 +20,8 @@ import importlib
 import logging
 import sys
 import traceback
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -66,8 +67,9 @@ def _plugin_commands(taken: set[str]) -> list[Command]:
     commands = []
     for registration in registry.registrations("cli_commands"):
         if registration.name in taken:
-            print(f"rtvi: plugin command {registration.name!r} ignored: the name is a built-in command",
-                  file=sys.stderr)
+            print(
+                f"rtvi: plugin command {registration.name!r} ignored: the name is a built-in command", file=sys.stderr
+            )
             continue
         commands.append(registration.obj)
     return commands
@@ -75,8 +77,9 @@ def _plugin_commands(taken: set[str]) -> list[Command]:
 
 def _add_debug_flag(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS keeps the sub-parser from resetting a `rtvi --debug <cmd>` value.
-    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show tracebacks and debug logging")
+    parser.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks and debug logging"
+    )
 
 
 def _add(command: Command, subparsers: Any) -> str:
@@ -91,19 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``rtvi`` parser with every built-in and plugin command."""
     from rtvi_core import __version__
 
-    parser = argparse.ArgumentParser(
-        prog="rtvi", description="Build, check and run rtvi_core voice bots.")
+    parser = argparse.ArgumentParser(prog="rtvi", description="Build, check and run rtvi_core voice bots.")
     parser.add_argument("--version", action="version", version=f"rtvi_core {__version__}")
-    parser.add_argument("--debug", action="store_true", default=False,
-                        help="show tracebacks and debug logging")
+    parser.add_argument("--debug", action="store_true", default=False, help="show tracebacks and debug logging")
     subparsers = parser.add_subparsers(title="commands", metavar="<command>")
     names = {_add(command, subparsers) for command in _builtin_commands()}
     for command in _plugin_commands(names):
         try:
             _add(command, subparsers)
         except Exception as exc:  # a plugin's bug must not break the CLI
-            print(f"rtvi: plugin command {getattr(command, 'name', command)!r} failed to "
-                  f"register: {exc}", file=sys.stderr)
+            print(
+                f"rtvi: plugin command {getattr(command, 'name', command)!r} failed to register: {exc}", file=sys.stderr
+            )
     return parser
 
 
@@ -117,8 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from ..config.errors import BotFileError
 
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return run(args)
     except KeyboardInterrupt:

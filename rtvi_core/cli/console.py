@@ -33,8 +33,14 @@ _CLIENT_READY_ID = "console-ready"
 class Console:
     """Drives one session's memory client from text lines and prints what the bot says."""
 
-    def __init__(self, session: BotSession, *, show_events: bool = False,
-                 stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        session: BotSession,
+        *,
+        show_events: bool = False,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
         self.session = session
         self.client: MemoryClient = session.transport.client  # type: ignore[attr-defined]
         self.show_events = show_events
@@ -60,8 +66,9 @@ class Console:
         threading.Thread(target=self._read_lines, args=(send, token), daemon=True).start()
         await self.client.connect()
         turn = self._turns()
-        await self._send("client-ready", {"version": "2.1.0", "about": {"library": "rtvi console"}},
-                         msg_id=_CLIENT_READY_ID)
+        await self._send(
+            "client-ready", {"version": "2.1.0", "about": {"library": "rtvi console"}}, msg_id=_CLIENT_READY_ID
+        )
         if self.session.config.model.bot.speak_first:
             await self._wait_turn(turn, _CLIENT_READY_ID)
         async for line in lines:
@@ -147,8 +154,10 @@ class Console:
         seen = 0
         client = self.client
         while True:
-            await client.wait_for(lambda: True if len(client.messages) > seen or client.closed else None,
-                                  timeout=math.inf)
+            await client.wait_for(
+                lambda: True if len(client.messages) > seen or client.closed else None,  # noqa: B023 (used at once)
+                timeout=math.inf,
+            )
             if len(client.messages) == seen:
                 return
             message = client.messages[seen]

@@ -12,9 +12,11 @@ from .app import EXIT_OK, CommandError
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "init", help="write a starter bot file",
+        "init",
+        help="write a starter bot file",
         description="Write a commented starter bot file (the echo LLM over the in-memory "
-        "transport) that `rtvi run` chats with in the terminal.")
+        "transport) that `rtvi run` chats with in the terminal.",
+    )
     parser.add_argument("path", nargs="?", default="bot.toml", help="where to write it (default: bot.toml)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing file")
     return parser

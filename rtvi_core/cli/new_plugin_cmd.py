@@ -37,22 +37,29 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "tts": Kind("tts", "tts", "TTSService", "TTS service", '[tts]\nuse = "{name}"\nvoice = "default"'),
-    "stt": Kind("stt", "stt", "STTService", "STT service",
-                '[vad]\nuse = "energy"\n\n[stt]\nuse = "{name}"\napi_key = "${{env:{env}}}"'),
-    "llm": Kind("llm", "llm", "LLMService", "LLM service",
-                '[llm]\nuse = "{name}"\napi_key = "${{env:{env}}}"'),
+    "stt": Kind(
+        "stt",
+        "stt",
+        "STTService",
+        "STT service",
+        '[vad]\nuse = "energy"\n\n[stt]\nuse = "{name}"\napi_key = "${{env:{env}}}"',
+    ),
+    "llm": Kind("llm", "llm", "LLMService", "LLM service", '[llm]\nuse = "{name}"\napi_key = "${{env:{env}}}"'),
     "vad": Kind("vad", "vad", "VADAnalyzer", "VAD analyzer", '[vad]\nuse = "{name}"\nstop_secs = 0.5'),
-    "transport": Kind("transports", "transport", "Transport", "transport",
-                      '[transport]\nuse = "{name}"\naudio_out_enabled = true'),
+    "transport": Kind(
+        "transports", "transport", "Transport", "transport", '[transport]\nuse = "{name}"\naudio_out_enabled = true'
+    ),
     "action": Kind("actions", "actions", "", "action", '[[actions]]\nuse = "{name}"\nprefix = "> "'),
 }
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "new-plugin", help="scaffold a plugin distribution",
+        "new-plugin",
+        help="scaffold a plugin distribution",
         description="Scaffold the plugin distribution rtvi-NAME (pyproject with the entry "
-        "point, package, README, tests that pass as generated).")
+        "point, package, README, tests that pass as generated).",
+    )
     parser.add_argument("name", help="the plugin name used in bot files (e.g. my-tts)")
     parser.add_argument("--kind", required=True, choices=sorted(KINDS), help="what the plugin provides")
     parser.add_argument("--dir", default=".", help="where to create rtvi-NAME/ (default: .)")
@@ -75,10 +82,11 @@ def scaffold_plugin(name: str, kind: str, directory: str | Path = ".", *, descri
     if not _NAME.match(name):
         raise CommandError(
             f"rtvi new-plugin: invalid plugin name {name!r}: use lower-case letters, digits, "
-            "'-' and '_', starting with a letter (e.g. my-tts)", exit_code=2)
+            "'-' and '_', starting with a letter (e.g. my-tts)",
+            exit_code=2,
+        )
     if kind not in KINDS:
-        raise CommandError(f"rtvi new-plugin: unknown kind {kind!r}; kinds: {', '.join(sorted(KINDS))}",
-                           exit_code=2)
+        raise CommandError(f"rtvi new-plugin: unknown kind {kind!r}; kinds: {', '.join(sorted(KINDS))}", exit_code=2)
     spec = KINDS[kind]
     snake = name.replace("-", "_")
     camel = "".join(part.capitalize() for part in re.split(r"[-_]", name))
@@ -100,6 +108,10 @@ def scaffold_plugin(name: str, kind: str, directory: str | Path = ".", *, descri
         "__ENV__": env,
         "__USAGE__": spec.usage.format(name=name, env=env),
         "__DESCRIPTION__": (description or f"The {name} {spec.title}").replace('"', "'"),
+        # in the order ruff's isort and RUF022 keep them, which depends on the names
+        "__INIT_IMPORTS__": "\n".join(sorted([f"from .{spec.module} import {export}", "from .log import logger"])),
+        "__ALL__": ", ".join(f'"{n}"' for n in sorted([export, "__version__", "logger"], key=_all_order)),
+        "__TEST_IMPORTS__": ", ".join(sorted([export, "plugin"], key=_all_order)),
     }
     target = Path(directory) / f"rtvi-{name}"
     if target.exists():
@@ -124,6 +136,12 @@ def scaffold_plugin(name: str, kind: str, directory: str | Path = ".", *, descri
     return target
 
 
+def _all_order(name: str) -> tuple[int, str]:
+    """ruff's order of ``__all__`` and of imported names: SCREAMING_CASE, then CamelCase,
+    then the rest, each alphabetical."""
+    return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name)
+
+
 def _template(root: Any, template: str) -> str:
     """The text of ``templates/plugin/<template>.tmpl``."""
     return root.joinpath(*f"{template}.tmpl".split("/")).read_text(encoding="utf-8")
@@ -134,11 +152,15 @@ def _plugin_module_tokens(root: Any, kind: str) -> dict[str, str]:
     (``kinds/<kind>_config.py.tmpl``, which the component names through ``LazyConfig``);
     an action keeps its models beside its handler, for ``@action`` takes them."""
     if kind == "action":
-        return {"__PLUGIN_HOLDS__": "registers the action", "__CONFIG_MODULE__": "__MODULE__",
-                "__CONFIG_IMPORTS__": "", "__CONFIG_MODEL__": ""}
+        return {
+            "__PLUGIN_HOLDS__": "registers the action",
+            "__CONFIG_MODULE__": "__MODULE__",
+            "__CONFIG_IMPORTS__": "",
+            "__CONFIG_MODEL__": "",
+        }
     return {
         "__PLUGIN_HOLDS__": "the __TITLE__'s parameters and registration",
         "__CONFIG_MODULE__": "plugin",
-        "__CONFIG_IMPORTS__": "\nfrom pydantic import BaseModel, ConfigDict, Field\n",
+        "__CONFIG_IMPORTS__": "from pydantic import BaseModel, ConfigDict, Field\n",
         "__CONFIG_MODEL__": "\n\n" + _template(root, f"kinds/{kind}_config.py"),
     }

@@ -20,10 +20,12 @@ from .app import EXIT_OK
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "plugins", help="list the installed plugins and what they register",
+        "plugins",
+        help="list the installed plugins and what they register",
         description="List every plugin (built-ins first): its distribution, version and "
-                    "what it registered per kind, and what a component still needs to run (an "
-                    "optional package or model to install); then the plugins that failed, with their error.")
+        "what it registered per kind, and what a component still needs to run (an "
+        "optional package or model to install); then the plugins that failed, with their error.",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
     return parser
 
@@ -74,6 +76,5 @@ def format_report(report: dict[str, Any]) -> str:
             lines.append(f"    {failure['error']}")
     if report["skipped"]:
         lines += ["", "Skipped:"]
-        lines += [f"  {s['name']}  ({s['distribution']} {s['version']}): {s['reason']}"
-                  for s in report["skipped"]]
+        lines += [f"  {s['name']}  ({s['distribution']} {s['version']}): {s['reason']}" for s in report["skipped"]]
     return "\n".join(lines)

@@ -46,6 +46,7 @@ def install_command(requirement: str) -> str:
     repository's sources: ``pip install -e 'plugins/rtvi-whisper[tiny-en]'``."""
     return f"pip install -e {shlex.quote(f'{PLUGINS_SOURCE_DIR}/{requirement}')}"
 
+
 _SERVED_BOT_HEAD = """\
 [bot]
 name = "default-bot"
@@ -95,11 +96,13 @@ CONSOLE_TRANSPORTS = ("memory",)
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "run", help="run a bot file: serve it (websocket) or chat with it in the terminal (memory)",
+        "run",
+        help="run a bot file: serve it (websocket) or chat with it in the terminal (memory)",
         description="Run a bot file. A bot on the websocket transport is served on HOST:PORT "
         "(POST /start, GET /health, the playground page at /); SIGTERM or Ctrl-C drains it. "
         "A bot on the memory transport runs one session in the terminal: type to it, "
-        "/send TYPE [JSON] sends a client-message, /quit ends.")
+        "/send TYPE [JSON] sends a client-message, /quit ends.",
+    )
     parser.add_argument("file", nargs="?", help="the bot file (default: the built-in bot)")
     parser.add_argument("--host", help="address to listen on (default: [bot] host, 127.0.0.1)")
     parser.add_argument("--port", type=_port, help="port to listen on (default: [bot] port, 7860; 0 = any free port)")
@@ -129,8 +132,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"rtvi: default bot: {hint}", file=sys.stderr)
         config = load_bot_text(text, file="<built-in bot>")
     else:
-        print("rtvi: rtvi-websocket is not installed: chatting with the built-in bot in the "
-              "terminal (pip install rtvi-websocket to serve it to browsers)", file=sys.stderr)
+        print(
+            "rtvi: rtvi-websocket is not installed: chatting with the built-in bot in the "
+            "terminal (pip install rtvi-websocket to serve it to browsers)",
+            file=sys.stderr,
+        )
         config = load_bot_text(DEFAULT_BOT, file="<built-in bot>")
     transport_class = config.transport.obj
     if can_serve(transport_class):
@@ -156,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
     if config.transport.name not in CONSOLE_TRANSPORTS:
         raise CommandError(
             f"{config.file}: transport.use: transport plugin {config.transport.name!r} can neither "
-            f"serve clients nor run in the console (console transports: {', '.join(CONSOLE_TRANSPORTS)})")
+            f"serve clients nor run in the console (console transports: {', '.join(CONSOLE_TRANSPORTS)})"
+        )
     anyio.run(run_console_session, config, args.events)
     return EXIT_OK
 

@@ -12,9 +12,11 @@ from .app import EXIT_OK
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "schema", help="print the bot-file JSON Schema",
+        "schema",
+        help="print the bot-file JSON Schema",
         description="Print the JSON Schema (draft 2020-12) of bot files, built from the "
-        "installed plugins; point your editor's TOML support (taplo) at it.")
+        "installed plugins; point your editor's TOML support (taplo) at it.",
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE instead")
     return parser
 

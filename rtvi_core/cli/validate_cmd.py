@@ -14,8 +14,10 @@ from .app import EXIT_OK
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "validate", help="check a bot file and list every error",
-        description="Check a bot file against the installed plugins; list every error at once.")
+        "validate",
+        help="check a bot file and list every error",
+        description="Check a bot file against the installed plugins; list every error at once.",
+    )
     parser.add_argument("file", help="the bot file (TOML)")
     return parser
 
@@ -37,6 +39,7 @@ def summary(config: Any) -> str:
     ]
     for label, specs in (("action", config.actions), ("processor", config.processors)):
         if specs:
-            parts.append(f"{len(specs)} {label}{'s' if len(specs) > 1 else ''} "
-                         f"({', '.join(spec.name for spec in specs)})")
+            parts.append(
+                f"{len(specs)} {label}{'s' if len(specs) > 1 else ''} ({', '.join(spec.name for spec in specs)})"
+            )
     return ", ".join(parts)

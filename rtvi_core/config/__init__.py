@@ -32,9 +32,9 @@ _EXPORTS = {
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
+    from ..record_model import StrictModel, model_from_record
     from .builder import BotSession, build_session
     from .errors import BotFileError, ConfigIssue
     from .loader import BotConfig, ComponentSpec, load_bot_file, load_bot_text
     from .model import BotFile
-    from ..record_model import StrictModel, model_from_record
     from .schema import build_schema

@@ -11,7 +11,8 @@ references is an :class:`EnvText`, so that validation can let it spell a boolean
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .errors import ConfigIssue, key_path
 
@@ -50,9 +51,13 @@ def interpolate(
     if not isinstance(data, str) or "${" not in data:
         return data, issues
     if _MALFORMED.search(data):
-        issues.append(ConfigIssue(
-            file, key_path(path),
-            "malformed reference; write ${env:NAME} or ${env:NAME:-default} ($${ for a literal ${)"))
+        issues.append(
+            ConfigIssue(
+                file,
+                key_path(path),
+                "malformed reference; write ${env:NAME} or ${env:NAME:-default} ($${ for a literal ${)",
+            )
+        )
         return data, issues
     missing: list[str] = []
     substituted = False
@@ -73,10 +78,13 @@ def interpolate(
 
     text = _REFERENCE.sub(replace, data)
     for name in missing:
-        issues.append(ConfigIssue(
-            file, key_path(path),
-            f"environment variable {name!r} is not set "
-            f"(set it, or give a default: ${{env:{name}:-default}})"))
+        issues.append(
+            ConfigIssue(
+                file,
+                key_path(path),
+                f"environment variable {name!r} is not set (set it, or give a default: ${{env:{name}:-default}})",
+            )
+        )
     if missing:
         return data, issues
     return (EnvText(text) if substituted else text), issues

@@ -12,8 +12,9 @@ error dicts pydantic produces (``ValidationError.errors()``).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ MAX_SHOWN = 80
 
 def clip(text: str, quote: bool = False) -> str:
     """``text`` (``repr`` when ``quote``), or its start and its length when over ``MAX_SHOWN``."""
-    shown = text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 20]
+    shown = text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 20]
     shown = repr(shown) if quote else shown
     return shown if len(text) <= MAX_SHOWN else f"{shown}... ({len(text)} characters)"
 
@@ -126,7 +127,7 @@ def readable_error(error: Mapping[str, Any], allowed_keys: Sequence[str] = ()) -
         return f"expected {error.get('ctx', {}).get('expected', 'one of the allowed values')}, got {got}"
     message = str(error.get("msg", "invalid value"))
     if message.startswith(_PREFIX):
-        expected = message[len(_PREFIX):]
+        expected = message[len(_PREFIX) :]
         if not expected.startswith(("a ", "an ", "'", "one of")):
             expected = f"a value {expected}"  # "greater than 0" and the like
         return f"expected {expected}, got {got}"

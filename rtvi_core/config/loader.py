@@ -12,17 +12,16 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from ..plugins.registry import build_component
 from .env import interpolate
 from .errors import BotFileError, ConfigIssue, describe_value, key_path, readable_error
-from .parsing import parse_bot_text, read_bot_file
-from .strict import validate_strict
 from .model import (
     SECTION_KINDS,
     BotFile,
@@ -33,6 +32,8 @@ from .model import (
     RTVIObserverSection,
     RTVISection,
 )
+from .parsing import parse_bot_text, read_bot_file
+from .strict import validate_strict
 
 #: How issues name a section's plugin: ``llm plugin 'echo'``, ``action 'get_time'``.
 SECTION_LABELS: dict[str, str] = {
@@ -157,8 +158,7 @@ class _Validator:
         rtvi = self._check(("rtvi",), data.get("rtvi", {}), RTVISection) or RTVISection()
         local = self._local_actions(bot.local_actions)
         if "llm" not in data:
-            self.add("llm", f"missing required table [llm] (with use = the llm plugin; "
-                     f"{self._installed('llm')})")
+            self.add("llm", f"missing required table [llm] (with use = the llm plugin; {self._installed('llm')})")
         tables: dict[str, Any] = {
             section: self._check((section,), data[section], ComponentTable)
             for section in ("transport", "vad", "stt", "llm", "tts")
@@ -166,9 +166,7 @@ class _Validator:
         }
         tables.setdefault("transport", ComponentTable(use="memory"))
         specs = {
-            section: self._component(section, section, table)
-            for section, table in tables.items()
-            if table is not None
+            section: self._component(section, section, table) for section, table in tables.items() if table is not None
         }
         entries = {
             section: self._entries(data, section, model)
@@ -181,8 +179,12 @@ class _Validator:
             order = {key: index for index, key in enumerate(data)}
             self.issues.sort(key=lambda issue: order.get(_TOP_KEY.match(issue.path).group(), -1))
             raise BotFileError(self.issues)
-        model = BotFile(bot=bot, rtvi=rtvi, **tables,
-                        **{section: [table for _, table in found] for section, found in entries.items()})
+        model = BotFile(
+            bot=bot,
+            rtvi=rtvi,
+            **tables,
+            **{section: [table for _, table in found] for section, found in entries.items()},
+        )
         return BotConfig(
             file=self.file,
             base_dir=self.base_dir,
@@ -211,8 +213,7 @@ class _Validator:
         if not isinstance(entries, list):
             self.add(key, f"expected a list of tables ([[{key}]]), got {describe_value(entries)}")
             return []
-        checked = [(f"{key}[{index}]", self._check((key, index), entry, model))
-                   for index, entry in enumerate(entries)]
+        checked = [(f"{key}[{index}]", self._check((key, index), entry, model)) for index, entry in enumerate(entries)]
         return [(path, table) for path, table in checked if table is not None]
 
     def _structure_issue(self, prefix: tuple[str | int, ...], error: Mapping[str, Any]) -> None:
@@ -224,8 +225,7 @@ class _Validator:
             model = _TABLES.get(named)
             self.add(path, readable_error(error, list(model.model_fields) if model else ()))
         elif error["type"] == "missing" and loc[-1] == "use" and section in SECTION_KINDS:
-            self.add(path, f"missing required key (the {SECTION_LABELS[section]} to use; "
-                     f"{self._installed(section)})")
+            self.add(path, f"missing required key (the {SECTION_LABELS[section]} to use; {self._installed(section)})")
         else:
             self.add(path, readable_error(error))
 
@@ -258,8 +258,10 @@ class _Validator:
             known = [*self.registry.names(kind), *local]
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            self.add(f"{path}.use", f"unknown {SECTION_LABELS[section]} {name!r}{hint} "
-                     f"({self._installed(section, list(local))})")
+            self.add(
+                f"{path}.use",
+                f"unknown {SECTION_LABELS[section]} {name!r}{hint} ({self._installed(section, list(local))})",
+            )
             return None
         own = ["use", "position"] if isinstance(table, ProcessorTable) else ["use"]
         config, errors = validate_strict(config_model, table.params)

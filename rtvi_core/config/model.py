@@ -13,8 +13,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from ..params import PipelineParams
-from ..rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
 from ..record_model import StrictModel, model_from_record
+from ..rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
 
 #: The report levels as bot-file strings: disabled, none, name, arguments, full.
 ReportLevel = Literal[tuple(level.value for level in FunctionCallReportLevel)]  # type: ignore[valid-type]
@@ -95,8 +95,8 @@ PipelineSection = model_from_record(
     "PipelineSection",
     "``[rtvi.pipeline]``: settings of each session's run (PipelineParams).",
     fields={
-        **dict.fromkeys(("audio_in_sample_rate", "audio_out_sample_rate"), {"ge": 8000, "le": 48000}),
-        **dict.fromkeys(("start_timeout_secs", "cancel_timeout_secs"), {"gt": 0}),
+        **{key: {"ge": 8000, "le": 48000} for key in ("audio_in_sample_rate", "audio_out_sample_rate")},
+        **{key: {"gt": 0} for key in ("start_timeout_secs", "cancel_timeout_secs")},
     },
 )
 

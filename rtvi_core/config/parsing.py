@@ -54,10 +54,15 @@ def parse_bot_text(text: str, file: str) -> dict[str, Any]:
         reason = message[: match.start()] if match else message
         raise _error(file, where, f"invalid TOML: {reason[:1].lower()}{reason[1:]}") from None
     except RecursionError:
-        raise _error(file, "", "invalid TOML: arrays or inline tables nested too deep "
-                     f"(a bot file nests at most {MAX_DEPTH} levels)") from None
+        raise _error(
+            file,
+            "",
+            f"invalid TOML: arrays or inline tables nested too deep (a bot file nests at most {MAX_DEPTH} levels)",
+        ) from None
     except ValueError:  # an integer longer than Python converts
-        raise _error(file, "", f"invalid TOML: an integer has more than {sys.get_int_max_str_digits()} digits") from None
+        raise _error(
+            file, "", f"invalid TOML: an integer has more than {sys.get_int_max_str_digits()} digits"
+        ) from None
     _check_shape(data, file)
     return data
 
@@ -69,12 +74,18 @@ def _check_shape(data: dict[str, Any], file: str) -> None:
     while stack:
         value, path = stack.pop()
         if len(path) > MAX_DEPTH:
-            raise _error(file, key_path(path), f"nested more than {MAX_DEPTH} levels deep "
-                         "(tables and lists in a bot file nest a few levels)")
+            raise _error(
+                file,
+                key_path(path),
+                f"nested more than {MAX_DEPTH} levels deep (tables and lists in a bot file nest a few levels)",
+            )
         count += len(value)
         if count > MAX_VALUES:
-            raise _error(file, key_path(path) or key_path(list(value)[-1:]),
-                         f"too many values: a bot file holds at most {MAX_VALUES}")
+            raise _error(
+                file,
+                key_path(path) or key_path(list(value)[-1:]),
+                f"too many values: a bot file holds at most {MAX_VALUES}",
+            )
         items = value.items() if isinstance(value, dict) else enumerate(value)
         stack.extend((item, (*path, key)) for key, item in items if isinstance(item, (dict, list)))
 

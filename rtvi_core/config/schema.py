@@ -58,8 +58,11 @@ def build_schema(registry: Any) -> dict[str, Any]:
         ]
         table = _section_schema(section, variants)
         if section in ("actions", "processors"):
-            properties[section] = {"type": "array", "items": table,
-                                   "description": properties[section].get("description", "")}
+            properties[section] = {
+                "type": "array",
+                "items": table,
+                "description": properties[section].get("description", ""),
+            }
         else:
             properties[section] = table
     root.pop("title", None)
@@ -132,4 +135,3 @@ def _section_schema(section: str, variants: list[dict[str, Any]]) -> dict[str, A
         "required": ["use"],
         "oneOf": variants,
     }
-

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import weakref
-from typing import Any, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -140,7 +141,9 @@ def _error(kind: str, message: str, loc: tuple[Any, ...], value: Any) -> dict[st
     return {"type": kind, "loc": loc, "msg": message, "input": value}
 
 
-def _walk(node: Mapping[str, Any], defs: Mapping[str, Any], value: Any, loc: tuple[Any, ...], found: list[dict[str, Any]]) -> None:
+def _walk(
+    node: Mapping[str, Any], defs: Mapping[str, Any], value: Any, loc: tuple[Any, ...], found: list[dict[str, Any]]
+) -> None:
     branches = _branches(node, defs)
     types = _types(branches)
     if types is not None:

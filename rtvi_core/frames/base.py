@@ -25,6 +25,7 @@ _frame_ids = itertools.count(1)
 # semantics): the decorator of frame classes, a light dataclass (fields, defaults,
 # ``field()``, ``__post_init__``); frames compare and hash by identity.
 
+
 @frame_dataclass
 class Frame:
     """Base of all frames.

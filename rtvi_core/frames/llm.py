@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..records import field, record
 from .base import ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame, frame_dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .base import DataFrame, frame_dataclass
@@ -10,7 +10,7 @@ from .base import DataFrame, frame_dataclass
 
 def time_now_iso8601() -> str:
     """The current UTC time as ISO-8601 with milliseconds: the format of transcription timestamps."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @frame_dataclass

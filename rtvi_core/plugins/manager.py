@@ -19,9 +19,10 @@ import difflib
 import logging
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Iterable
+from typing import Any
 
 import pluggy
 from pydantic import BaseModel, ConfigDict
@@ -153,8 +154,10 @@ class PluginManager:
             distribution, version = _distribution_of(point)
             names = {_normalize(point.name), _normalize(distribution)}
             reason = (
-                "in the block list" if names & block
-                else "not in the allow list" if allow is not None and not names & allow
+                "in the block list"
+                if names & block
+                else "not in the allow list"
+                if allow is not None and not names & allow
                 else None
             )
             if reason is not None:
@@ -171,8 +174,7 @@ class PluginManager:
         """Register ``plugin`` with pluggy, run its registration hooks, keep its free names."""
         if self.pm.has_plugin(name):
             owner = next(p for p in self.plugins if p.name == name)
-            self._fail(name, distribution, version,
-                       f"the plugin name {name!r} is taken by {owner.distribution}")
+            self._fail(name, distribution, version, f"the plugin name {name!r} is taken by {owner.distribution}")
             return
         try:
             self.pm.register(plugin, name=name)
@@ -191,16 +193,16 @@ class PluginManager:
         for registration in sorted(staged, key=lambda r: KINDS.index(r.kind)):
             owner = self.registry.find(registration.kind, registration.name)
             if owner is not None:
-                collisions.append(Collision(
-                    registration.kind, registration.name, owner.plugin_name, owner.distribution))
+                collisions.append(
+                    Collision(registration.kind, registration.name, owner.plugin_name, owner.distribution)
+                )
                 continue
             self.registry.add(registration)
             info.registered.setdefault(registration.kind, []).append(registration.name)
         self.plugins.append(info)
         if collisions:
             error = "; ".join(
-                f"{KIND_LABELS[c.kind]} {c.name!r} is already registered by {c.owner!r} "
-                f"({c.owner_distribution})"
+                f"{KIND_LABELS[c.kind]} {c.name!r} is already registered by {c.owner!r} ({c.owner_distribution})"
                 for c in collisions
             )
             self._fail(name, distribution, version, error, collisions)
@@ -216,9 +218,7 @@ class PluginManager:
                 hint = f"did you mean {close[0]!r}?" if close else _HOOKS_HINT
                 raise LookupError(f"unknown hook {caller.name!r}; {hint}")
 
-    def _call_register_hooks(
-        self, plugin: Any, name: str, distribution: str, version: str
-    ) -> list[Registration]:
+    def _call_register_hooks(self, plugin: Any, name: str, distribution: str, version: str) -> list[Registration]:
         staged: list[Registration] = []
         for caller in self.pm.get_hookcallers(plugin) or ():
             kind = _REGISTER_HOOKS.get(caller.name)
@@ -245,9 +245,7 @@ class PluginManager:
         self.failures.append(PluginFailure(name, distribution, version, error, collisions or []))
 
 
-def _registration(
-    kind: str, obj: Any, plugin: str, distribution: str, version: str
-) -> Registration:
+def _registration(kind: str, obj: Any, plugin: str, distribution: str, version: str) -> Registration:
     """Check what a hook passed to ``register`` (``TypeError`` if unusable)."""
     label = KIND_LABELS[kind]
     if kind == "cli_commands":
@@ -271,8 +269,12 @@ def _strict(model: Any, owner: Any) -> type[BaseModel]:
         raise TypeError(f"{owner!r}.Config must be a pydantic model class, not {model!r}")
     if model.model_config.get("extra") is not None:
         return model
-    namespace = {"model_config": ConfigDict(extra="forbid"), "__doc__": model.__doc__,
-                 "__module__": model.__module__, "__qualname__": model.__qualname__}
+    namespace = {
+        "model_config": ConfigDict(extra="forbid"),
+        "__doc__": model.__doc__,
+        "__module__": model.__module__,
+        "__qualname__": model.__qualname__,
+    }
     return type(model.__name__, (model,), namespace)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -46,9 +47,7 @@ class NoConfig(BaseModel):
 class UnknownComponentError(LookupError):
     """No component of ``kind`` is registered as ``name``; the message suggests close names."""
 
-    def __init__(
-        self, kind: str, name: str, available: list[str], failed: list[str] | None = None
-    ) -> None:
+    def __init__(self, kind: str, name: str, available: list[str], failed: list[str] | None = None) -> None:
         self.kind = kind
         self.name = name
         self.available = available

@@ -60,7 +60,7 @@ class AudioLevelMeter:
     first frame always reports), else ``None``.
     """
 
-    __slots__ = ("_period_ns", "_last_report_ns", "_chunks", "_secs", "_weighted")
+    __slots__ = ("_chunks", "_last_report_ns", "_period_ns", "_secs", "_weighted")
 
     def __init__(self, period_secs: float) -> None:
         self._period_ns = int(period_secs * 1e9)

@@ -8,7 +8,8 @@ a ``bot-transcription``. An interruption forgets what was gathered.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from ._deps import rtvi_messages as m
 

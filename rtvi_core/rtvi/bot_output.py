@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import inspect
 from collections import deque
-from typing import TYPE_CHECKING, Awaitable, Callable, Mapping, NamedTuple, Required, TypedDict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, NamedTuple, Required, TypedDict
 
 from ..frames import AggregatedTextFrame, TTSTextFrame
 from ..records import record

@@ -9,7 +9,8 @@ non-empty result as well. An ``RTVIObserverConfigFrame`` replaces the levels at 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..frames import (
     FunctionCallCancelFrame,

@@ -25,7 +25,8 @@ other frames cost nothing. Params are read when the observer is made, except
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..direction import FrameDirection
 from ..frames import (
@@ -80,7 +81,7 @@ if TYPE_CHECKING:
     from ..processor import FrameProcessor
     from .processor import RTVIProcessor
 
-__all__ = ["RTVIObserver", "RTVIObserverParams", "FunctionCallReportLevel"]
+__all__ = ["FunctionCallReportLevel", "RTVIObserver", "RTVIObserverParams"]
 
 UPSTREAM = FrameDirection.UPSTREAM
 
@@ -140,9 +141,7 @@ class RTVIObserver(BaseObserver):
         """Report frames pushed by ``source`` again (no error if it was not ignored)."""
         self._ignored.discard(source)
 
-    def add_bot_output_transformer(
-        self, transform_function: BotOutputTransform, aggregation_type: str = "*"
-    ) -> None:
+    def add_bot_output_transformer(self, transform_function: BotOutputTransform, aggregation_type: str = "*") -> None:
         """Transform the text of ``bot-output``/``bot-tts-text`` of ``aggregation_type`` (§7.5)."""
         self._output.transforms.add(aggregation_type, transform_function)
 
@@ -169,8 +168,7 @@ class RTVIObserver(BaseObserver):
             return
         handler, where, receiver = self._routes.get(type(frame)) or self._resolve(type(frame))
         if where and (
-            data.direction is UPSTREAM
-            or (where == _OUTPUT and not isinstance(data.source, OutputTransportRole))
+            data.direction is UPSTREAM or (where == _OUTPUT and not isinstance(data.source, OutputTransportRole))
         ):
             return
         marks[key] = True
@@ -263,9 +261,7 @@ class RTVIObserver(BaseObserver):
 
     # -- user -------------------------------------------------------------------------
 
-    async def _transcription(
-        self, frame: TranscriptionFrame | InterimTranscriptionFrame, timestamp: int
-    ) -> None:
+    async def _transcription(self, frame: TranscriptionFrame | InterimTranscriptionFrame, timestamp: int) -> None:
         """``user-input``, ``stt-raw-text`` (2.2.0+ clients), ``user-transcription``, as enabled."""
         params = self._params
         final = isinstance(frame, TranscriptionFrame)
@@ -379,9 +375,7 @@ def _last_user_text(messages: list[Any]) -> str | None:
     content = message.get("content")
     if content is None or isinstance(content, str):
         return content
-    return " ".join(
-        part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)
-    )
+    return " ".join(part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str))
 
 
 def _constant(message: m.OutboundMessage) -> Handler:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..records import field, record
 
@@ -90,6 +91,4 @@ class RTVIObserverParams:
     skip_aggregator_types: list[str] | None = None
     bot_output_transforms: list[tuple[str, BotOutputTransform]] | None = None
     audio_level_period_secs: float = 0.15
-    function_call_report_level: dict[str, FunctionCallReportLevel] = field(
-        default_factory=_default_report_level
-    )
+    function_call_report_level: dict[str, FunctionCallReportLevel] = field(default_factory=_default_report_level)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..direction import FrameDirection
@@ -132,10 +133,15 @@ class RTVIProcessor(FrameProcessor):
         It carries the negotiated version, ``about`` (default: this library and its
         version) and the task's ``capabilities`` (left out when not run by a task).
         """
-        about = dict(about) if about else self._about or {
-            "library": "rtvi-core",
-            "library_version": __version__,
-        }
+        about = (
+            dict(about)
+            if about
+            else self._about
+            or {
+                "library": "rtvi-core",
+                "library_version": __version__,
+            }
+        )
         version = m.bot_ready_version(self._client_version)
         data = m.BotReadyData(version=version, about=about)
         if self._runtime is not None:
@@ -223,9 +229,7 @@ class RTVIProcessor(FrameProcessor):
             await self.handle_message(frame.message)
             return
         if isinstance(frame, ErrorFrame) and direction is UPSTREAM:
-            await self.push_transport_message(
-                m.ErrorMessage(data=m.ErrorData(error=frame.error, fatal=frame.fatal))
-            )
+            await self.push_transport_message(m.ErrorMessage(data=m.ErrorData(error=frame.error, fatal=frame.fatal)))
         elif isinstance(frame, LLMConfigureOutputFrame):
             self._skip_tts = frame.skip_tts
         elif isinstance(frame, StartFrame):
@@ -275,9 +279,7 @@ class RTVIProcessor(FrameProcessor):
             await self.push_frame(EndTaskFrame(reason="disconnect-bot"), UPSTREAM)
         elif msg_type == "client-message":
             client_msg = RTVIClientMessage(msg_id=envelope.id, type=data.t, data=data.d)
-            await self.push_frame(
-                RTVIClientMessageFrame(msg_id=envelope.id, type=data.t, data=data.d), DOWNSTREAM
-            )
+            await self.push_frame(RTVIClientMessageFrame(msg_id=envelope.id, type=data.t, data=data.d), DOWNSTREAM)
             self._fire_event_handler("on_client_message", client_msg)
         elif msg_type == "send-text":
             await self._on_send_text(envelope.id, data)

@@ -6,7 +6,8 @@ import contextvars
 import logging
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from .._deps import anyio
 from ._deps import rtvi_messages as m
@@ -18,9 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_PENDING_LOG_LINES", "forward_system_logs"]
 
 #: True inside the task forwarding log lines: lines logged while sending are dropped.
-_forwarding_logs: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "rtvi_forwarding_logs", default=False
-)
+_forwarding_logs: contextvars.ContextVar[bool] = contextvars.ContextVar("rtvi_forwarding_logs", default=False)
 
 #: Log lines waiting to be sent at most (the oldest are dropped beyond this).
 MAX_PENDING_LOG_LINES = 1000

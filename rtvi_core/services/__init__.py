@@ -36,6 +36,7 @@ _EXPORTS = {
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
+    from ..llm_context import LLMContext
     from .function_calls import FunctionCallParams
     from .input_transport import BaseInputTransport
     from .llm import LLMOutput, LLMService
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
         LLMUserAggregator,
         LLMUserAggregatorParams,
     )
-    from ..llm_context import LLMContext
     from .output_transport import BaseOutputTransport
     from .serializer import FrameSerializer
     from .stt import SegmentedSTTService, STTService

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..frames import FunctionCallResultProperties
 
 if TYPE_CHECKING:
-    from .llm import LLMService
     from ..llm_context import LLMContext
+    from .llm import LLMService
 
 
 class FunctionCallResultCallback(Protocol):
     """Delivers a tool result; only the first call of a tool call counts."""
 
-    def __call__(
-        self, result: Any, *, properties: FunctionCallResultProperties | None = None
-    ) -> Awaitable[None]: ...
+    def __call__(self, result: Any, *, properties: FunctionCallResultProperties | None = None) -> Awaitable[None]: ...
 
 
 @dataclass

@@ -209,16 +209,12 @@ class BaseInputTransport(FrameProcessor):
 
     async def _user_started(self) -> None:
         params = self._params.vad_analyzer.params  # type: ignore[union-attr]
-        await self.push_frame(
-            VADUserStartedSpeakingFrame(start_secs=params.start_secs, timestamp=time.time())
-        )
+        await self.push_frame(VADUserStartedSpeakingFrame(start_secs=params.start_secs, timestamp=time.time()))
         await self.push_frame(UserStartedSpeakingFrame())
         if self.interruptions_allowed:
             await self.broadcast_interruption()
 
     async def _user_stopped(self) -> None:
         params = self._params.vad_analyzer.params  # type: ignore[union-attr]
-        await self.push_frame(
-            VADUserStoppedSpeakingFrame(stop_secs=params.stop_secs, timestamp=time.time())
-        )
+        await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=params.stop_secs, timestamp=time.time()))
         await self.push_frame(UserStoppedSpeakingFrame())

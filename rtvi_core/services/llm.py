@@ -29,8 +29,9 @@ Frames the service handles:
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Any, AsyncIterator, ClassVar, Union
+from typing import Any, ClassVar
 
 from .._deps import anyio
 from ..direction import FrameDirection
@@ -65,7 +66,7 @@ logger = logging.getLogger("rtvi_core.services.llm")
 
 
 #: What :meth:`LLMService.generate` yields.
-LLMOutput = Union[str, FunctionCallFromLLM, LLMTokenUsage]
+LLMOutput = str | FunctionCallFromLLM | LLMTokenUsage
 
 
 class _PendingCall:
@@ -233,17 +234,11 @@ class LLMService(FrameProcessor):
             self._pending[call.tool_call_id] = pending
             if item is None:
                 logger.warning("%s: the model called unknown function %r", self, call.function_name)
-                await self._result_callback(call)(
-                    {"error": f"unknown function {call.function_name!r}"}
-                )
+                await self._result_callback(call)({"error": f"unknown function {call.function_name!r}"})
             elif item.handler is not None or item.timeout_secs is not None:
-                pending.task = self.create_task(
-                    self._run_call(call, item, context), name=f"call:{call.function_name}"
-                )
+                pending.task = self.create_task(self._run_call(call, item, context), name=f"call:{call.function_name}")
 
-    async def _run_call(
-        self, call: FunctionCallFromLLM, item: FunctionCallRegistryItem, context: LLMContext
-    ) -> None:
+    async def _run_call(self, call: FunctionCallFromLLM, item: FunctionCallRegistryItem, context: LLMContext) -> None:
         deliver = self._result_callback(call)
         try:
             with anyio.fail_after(item.timeout_secs):
@@ -268,9 +263,7 @@ class LLMService(FrameProcessor):
             await deliver({"error": f"function {call.function_name!r} failed: {exc}"})
 
     def _result_callback(self, call: FunctionCallFromLLM) -> FunctionCallResultCallback:
-        async def deliver(
-            result: Any, *, properties: FunctionCallResultProperties | None = None
-        ) -> None:
+        async def deliver(result: Any, *, properties: FunctionCallResultProperties | None = None) -> None:
             if self._pending.pop(call.tool_call_id, None) is None:
                 return  # already answered, or cancelled
             run_llm = properties.run_llm if properties else None

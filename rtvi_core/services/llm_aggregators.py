@@ -42,8 +42,8 @@ from ..frames import (
     LLMTextFrame,
     TranscriptionFrame,
     TTSStartedFrame,
-    TTSTextFrame,
     TTSStoppedFrame,
+    TTSTextFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
@@ -142,9 +142,7 @@ class LLMAssistantAggregator(FrameProcessor):
         if isinstance(frame, AggregatedTextFrame):
             # TTSTextFrame (spoken) or a segment announced before its audio/unspoken.
             self._has_tts = True
-            if frame.append_to_context and (
-                isinstance(frame, TTSTextFrame) or not frame.will_be_spoken
-            ):
+            if frame.append_to_context and (isinstance(frame, TTSTextFrame) or not frame.will_be_spoken):
                 self._spoken.append(frame.text)
         elif isinstance(frame, LLMTextFrame):
             if frame.append_to_context:
@@ -343,9 +341,7 @@ class LLMContextAggregatorPair:
     ) -> None:
         self._context = context if context is not None else LLMContext()
         self._assistant = LLMAssistantAggregator(self._context)
-        self._user = LLMUserAggregator(
-            self._context, params=user_params, assistant=self._assistant
-        )
+        self._user = LLMUserAggregator(self._context, params=user_params, assistant=self._assistant)
 
     @property
     def context(self) -> LLMContext:

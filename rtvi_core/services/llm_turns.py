@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Iterable, TypeVar, Union
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from .llm_context import message_text
 
@@ -27,7 +28,7 @@ Part = TypeVar("Part")
 
 #: A piece of a message's content: ``("text", text)``, ``("inline", (media type,
 #: base64 data))`` for a ``data:`` image URL, or ``("url", url)`` for an http(s) image.
-ContentItem = tuple[str, Union[str, tuple[str, str]]]
+ContentItem = tuple[str, str | tuple[str, str]]
 
 
 def split_system(messages: Iterable[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:

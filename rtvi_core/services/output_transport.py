@@ -86,9 +86,7 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
 
     # -- subclass hooks -------------------------------------------------------------------
 
-    async def write_message(
-        self, frame: OutputTransportMessageFrame | OutputTransportMessageUrgentFrame
-    ) -> None:
+    async def write_message(self, frame: OutputTransportMessageFrame | OutputTransportMessageUrgentFrame) -> None:
         """Send ``frame.message`` to the client."""
         raise NotImplementedError(f"{type(self).__name__} must implement write_message()")
 
@@ -219,18 +217,14 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
 
     def _rate_converter(self) -> RateConverter:
         if self._converter is None:
-            self._converter = RateConverter(
-                self._sample_rate, self._params.audio_out_channels, owner=self
-            )
+            self._converter = RateConverter(self._sample_rate, self._params.audio_out_channels, owner=self)
         return self._converter
 
     async def _write_resampler_tail(self) -> None:
         tail = self._rate_converter().flush()
         if tail:
             params = self._params
-            await self._write_audio_frame(
-                OutputAudioRawFrame(tail, self._sample_rate, params.audio_out_channels)
-            )
+            await self._write_audio_frame(OutputAudioRawFrame(tail, self._sample_rate, params.audio_out_channels))
 
     async def _flush_pending(self) -> None:
         """Write the audio shorter than a chunk that is waiting for more audio."""
@@ -258,9 +252,7 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
         elif now - self._last_speaking_frame >= params.bot_speaking_interval_secs:
             self._last_speaking_frame = now
             await self.broadcast_frame(BotSpeakingFrame)
-        await self.write_audio(
-            OutputAudioRawFrame(audio, self._sample_rate, params.audio_out_channels)
-        )
+        await self.write_audio(OutputAudioRawFrame(audio, self._sample_rate, params.audio_out_channels))
 
     # -- speaking state -----------------------------------------------------------------
 

@@ -8,9 +8,10 @@ subclass's :meth:`STTService.run_stt` and pushes its transcriptions downstream.
 from __future__ import annotations
 
 import math
-from contextlib import aclosing
 from collections import deque
-from typing import Any, AsyncIterator, ClassVar
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any, ClassVar
 
 from .._deps import anyio
 from ..direction import FrameDirection
@@ -85,9 +86,7 @@ class STTService(FrameProcessor):
         self._open_queue()
 
     def _open_queue(self) -> None:
-        self._send, self._receive = anyio.create_memory_object_stream[tuple[bytes, str]](
-            math.inf
-        )
+        self._send, self._receive = anyio.create_memory_object_stream[tuple[bytes, str]](math.inf)
         self._ending = False
         self._pending = 0
 
@@ -196,8 +195,7 @@ class STTService(FrameProcessor):
         if self._drop_unreported:
             self._drop_unreported = False
             await self.push_error(
-                f"{self} is over {self._max_pending_secs:g} s behind the audio; "
-                "audio is dropped until it catches up"
+                f"{self} is over {self._max_pending_secs:g} s behind the audio; audio is dropped until it catches up"
             )
 
     # -- background transcription -----------------------------------------------------
@@ -282,9 +280,7 @@ class SegmentedSTTService(STTService):
             return
         limit = self._pre_roll_bytes
         if not limit:
-            limit = self._pre_roll_bytes = (
-                int(self._pre_roll_secs * frame.sample_rate) * 2 * frame.num_channels
-            )
+            limit = self._pre_roll_bytes = int(self._pre_roll_secs * frame.sample_rate) * 2 * frame.num_channels
         while chunks and self._buffered - len(chunks[0]) >= limit:
             self._buffered -= len(chunks.popleft())
 

@@ -13,9 +13,7 @@ _OPEN_TAIL = re.compile(r"[.!?…。！？\"'”’)\]]*$")
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 
 #: Words that a "." after them does not end a sentence (lower case, no final dot).
-ABBREVIATIONS = frozenset(
-    {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "cf", "fig", "approx"}
-)
+ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "cf", "fig", "approx"})
 
 
 class SentenceAggregator:
@@ -30,7 +28,7 @@ class SentenceAggregator:
     sentence end is part of that sentence).
     """
 
-    __slots__ = ("_text", "_scan")
+    __slots__ = ("_scan", "_text")
 
     def __init__(self) -> None:
         self._text = ""

@@ -14,8 +14,9 @@ before the first spoken sentence and ``TTSStoppedFrame(context_id)`` after the l
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Any, AsyncIterator, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import anyio.lowlevel
 
@@ -197,9 +198,7 @@ class TTSService(FrameProcessor):
         if not text:
             return
         if skip:
-            await self._push_text(
-                AggregatedTextFrame(text=text, aggregated_by="sentence", will_be_spoken=False)
-            )
+            await self._push_text(AggregatedTextFrame(text=text, aggregated_by="sentence", will_be_spoken=False))
             return
         context_id = self._context_id
         if context_id is None:
@@ -271,20 +270,15 @@ class TTSService(FrameProcessor):
 
     def _push_audio(self, audio: bytes, context_id: str) -> Any:
         return self.push_frame(
-            TTSAudioRawFrame(
-                audio=audio, sample_rate=self._sample_rate, num_channels=1, context_id=context_id
-            )
+            TTSAudioRawFrame(audio=audio, sample_rate=self._sample_rate, num_channels=1, context_id=context_id)
         )
 
     def _push_word(self, word: str, segment_id: int, context_id: str) -> Any:
         return self._push_text(
-            TTSTextFrame(
-                text=word, aggregated_by="word", segment_id=segment_id, context_id=context_id
-            )
+            TTSTextFrame(text=word, aggregated_by="word", segment_id=segment_id, context_id=context_id)
         )
 
     def _push_text(self, frame: AggregatedTextFrame) -> Any:
         if not self._append_to_context:
             frame.append_to_context = False
         return self.push_frame(frame)
-

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Sequence
+from typing import Any
 
 from ..builtins.echo_llm import EchoLLMService
 from ..builtins.memory_transport import MemoryClient, MemoryTransport
 from ..builtins.tone_tts import ToneTTSService
+from ..llm_context import LLMContext
 from ..params import PipelineParams
 from ..pipeline import Pipeline
 from ..processor import FrameProcessor
 from ..rtvi.observer_params import RTVIObserverParams
 from ..services.llm import LLMService
 from ..services.llm_aggregators import LLMContextAggregatorPair
-from ..llm_context import LLMContext
 from ..services.transport import TransportParams
 from ..task import PipelineTask
 from .running import running
@@ -46,9 +47,7 @@ class BotHarness:
 
     async def ready(self, version: str = "2.1.0") -> dict[str, Any]:
         """Do the ``client-ready`` → ``bot-ready`` handshake; returns ``bot-ready``."""
-        msg_id = await self.request(
-            "client-ready", {"version": version, "about": {"library": "rtvi-core-tests"}}
-        )
+        msg_id = await self.request("client-ready", {"version": version, "about": {"library": "rtvi-core-tests"}})
         return await self.client.wait_for_message("bot-ready", predicate=lambda msg: msg.get("id") == msg_id)
 
     async def reply_to(self, msg_id: str, timeout: float = 5.0) -> dict[str, Any]:

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -19,9 +19,7 @@ _DISABLE_AUTOLOAD = "RTVI_DISABLE_PLUGIN_AUTOLOAD"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "rtvi_plugins: load installed rtvi plugins in this test (off by default)"
-    )
+    config.addinivalue_line("markers", "rtvi_plugins: load installed rtvi plugins in this test (off by default)")
 
 
 @pytest.fixture(autouse=True)

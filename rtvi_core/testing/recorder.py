@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar, overload
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
 
 import anyio
 
@@ -24,9 +25,7 @@ class FrameRecorder(FrameProcessor):
     the downstream ones only. With ``types``, only frames of those classes are recorded.
     """
 
-    def __init__(
-        self, *, types: tuple[type[Frame], ...] | None = None, name: str | None = None
-    ) -> None:
+    def __init__(self, *, types: tuple[type[Frame], ...] | None = None, name: str | None = None) -> None:
         super().__init__(name=name)
         self.types = types
         self.log: list[tuple[Frame, FrameDirection]] = []
@@ -54,19 +53,13 @@ class FrameRecorder(FrameProcessor):
     def of(self, cls: type[F], direction: FrameDirection = DOWNSTREAM) -> list[F]: ...
 
     @overload
-    def of(
-        self, cls: tuple[type[Frame], ...], direction: FrameDirection = DOWNSTREAM
-    ) -> list[Frame]: ...
+    def of(self, cls: tuple[type[Frame], ...], direction: FrameDirection = DOWNSTREAM) -> list[Frame]: ...
 
-    def of(
-        self, cls: type[Frame] | tuple[type[Frame], ...], direction: FrameDirection = DOWNSTREAM
-    ) -> list[Any]:
+    def of(self, cls: type[Frame] | tuple[type[Frame], ...], direction: FrameDirection = DOWNSTREAM) -> list[Any]:
         """The recorded frames of ``cls`` (a class or a tuple of classes) going ``direction``."""
         return [f for f, d in self.log if d is direction and isinstance(f, cls)]
 
-    def texts(
-        self, cls: type[TextFrame] = TextFrame, direction: FrameDirection = DOWNSTREAM
-    ) -> list[str]:
+    def texts(self, cls: type[TextFrame] = TextFrame, direction: FrameDirection = DOWNSTREAM) -> list[str]:
         """The ``text`` of each recorded :class:`TextFrame` (or ``cls``) going ``direction``."""
         return [f.text for f in self.of(cls, direction)]
 
@@ -86,13 +79,8 @@ class FrameRecorder(FrameProcessor):
                         self._changed = anyio.Event()
                     await self._changed.wait()
         except TimeoutError:
-            raise TimeoutError(
-                f"{self}: condition still false after {timeout} s; {self._describe_tail()}"
-            ) from None
+            raise TimeoutError(f"{self}: condition still false after {timeout} s; {self._describe_tail()}") from None
 
     def _describe_tail(self, count: int = 12) -> str:
-        tail = [
-            type(f).__name__ + ("" if d is DOWNSTREAM else " (upstream)")
-            for f, d in self.log[-count:]
-        ]
+        tail = [type(f).__name__ + ("" if d is DOWNSTREAM else " (upstream)") for f, d in self.log[-count:]]
         return f"{len(self.log)} frames recorded, the last: [{', '.join(tail)}]"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import anyio
 
@@ -35,9 +36,7 @@ async def running(task: PipelineTask, *, start_timeout: float = 5.0) -> AsyncIte
             await task.cancel()
 
 
-async def eventually(
-    condition: Callable[[], Any], timeout: float = 3.0, interval: float = 0.002
-) -> None:
+async def eventually(condition: Callable[[], Any], timeout: float = 3.0, interval: float = 0.002) -> None:
     """Return once ``condition()`` is true, polling every ``interval`` s.
 
     Raises :class:`TimeoutError` after ``timeout`` s. To wait on frames, prefer

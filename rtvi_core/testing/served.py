@@ -53,7 +53,11 @@ def served_bot(
     environ.update(env or {})
     process = subprocess.Popen(
         [sys.executable, *entry, "run", *args, "--port", "0"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environ,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environ,
     )
     log: list[str] = []
     found: list[re.Match[str]] = []

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import anyio
-from server_support import Client, client, healthy_session
-
 from rtvi_websocket.server import SessionServer
+from server_support import Client, client, healthy_session
 
 
 class Bystander:

@@ -10,7 +10,7 @@ can never end). Load it with ``PluginManager.load_plugin(faulty_providers, "faul
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 from rtvi_core.builtins.plugin import ToneTTSConfig
 from rtvi_core.builtins.tone_tts import ToneTTSService

@@ -7,10 +7,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import faulty_providers  # noqa: E402
+import faulty_providers
 
-from rtvi_core.cli import main  # noqa: E402
-from rtvi_core.plugins import get_plugin_manager  # noqa: E402
+from rtvi_core.cli import main
+from rtvi_core.plugins import get_plugin_manager
 
 if __name__ == "__main__":
     if not get_plugin_manager().load_plugin(faulty_providers, "faulty_providers"):

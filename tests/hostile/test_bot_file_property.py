@@ -43,7 +43,13 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 def toml_string(text: str) -> str:
     escaped = "".join(
-        '\\"' if ch == '"' else "\\\\" if ch == "\\" else f"\\u{ord(ch):04x}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch
+        '\\"'
+        if ch == '"'
+        else "\\\\"
+        if ch == "\\"
+        else f"\\u{ord(ch):04x}"
+        if ord(ch) < 0x20 or ord(ch) == 0x7F
+        else ch
         for ch in text
     )
     return f'"{escaped}"'
@@ -79,22 +85,44 @@ def toml_document(document: dict[str, Any]) -> str:
 
 # Never ``local_actions``: it imports the modules it names (trusted code by design).
 KEYS = st.sampled_from(
-    sorted({*PARAMS, *BotSection.model_fields, *PipelineSection.model_fields, *RTVIObserverSection.model_fields}
-           - {"local_actions"})
+    sorted(
+        {*PARAMS, *BotSection.model_fields, *PipelineSection.model_fields, *RTVIObserverSection.model_fields}
+        - {"local_actions"}
+    )
 ) | st.text(max_size=12)
 SCALARS = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(),
     st.text(max_size=40),
-    st.datetimes(timezones=st.none() | st.just(datetime.timezone.utc)),
+    st.datetimes(timezones=st.none() | st.just(datetime.UTC)),
     st.dates(),
     st.times(),
-    st.sampled_from([
-        "${env:HOME}", "${env:FLAG}", "${env:NUMBER}", "${env:UNSET}", "${env:UNSET:-true}", "$${env:X}",
-        "${bad", "${env:}", "true", "yes", "on", "1", "0.5", "-1", "", "*", "none", "full",
-        *PLUGINS["llm"], *PLUGINS["tts"], *PLUGINS["transports"],
-    ]),
+    st.sampled_from(
+        [
+            "${env:HOME}",
+            "${env:FLAG}",
+            "${env:NUMBER}",
+            "${env:UNSET}",
+            "${env:UNSET:-true}",
+            "$${env:X}",
+            "${bad",
+            "${env:}",
+            "true",
+            "yes",
+            "on",
+            "1",
+            "0.5",
+            "-1",
+            "",
+            "*",
+            "none",
+            "full",
+            *PLUGINS["llm"],
+            *PLUGINS["tts"],
+            *PLUGINS["transports"],
+        ]
+    ),
 )
 VALUES = st.recursive(
     SCALARS,
@@ -123,21 +151,62 @@ DOCUMENTS = st.builds(
             "processors": st.lists(component("processors"), max_size=3) | VALUES,
             "rtvi": st.fixed_dictionaries(
                 {},
-                optional={"observer": st.dictionaries(KEYS, VALUES, max_size=6),
-                          "pipeline": st.dictionaries(KEYS, VALUES, max_size=6)},
-            ) | VALUES,
+                optional={
+                    "observer": st.dictionaries(KEYS, VALUES, max_size=6),
+                    "pipeline": st.dictionaries(KEYS, VALUES, max_size=6),
+                },
+            )
+            | VALUES,
         },
     ),
     st.dictionaries(st.text(max_size=8), VALUES, max_size=2),
 )
 
-FRAGMENTS = st.sampled_from([
-    "[bot]", "[llm]", "[tts]", "[transport]", "[[actions]]", "[[processors]]", "[rtvi.pipeline]",
-    "[rtvi.observer]", 'use = "echo"', 'use = "tone"', 'use = "memory"', "speak_first = true",
-    'speak_first = "yes"', "port = 7860", "port = true", "name = ", "=", "[", "]", "{", "}", ",", ".",
-    '"', "'", '"""', "'''", "\\", "#", "\n", " ", "1e400", "inf", "nan", "0x1F", "1979-05-27T07:32:00Z",
-    '"${env:HOME}"', '"${env:UNSET}"', "a.b.c = 1", "x = [1, [2, [3]]]", "t = { a = { b = {} } }",
-])
+FRAGMENTS = st.sampled_from(
+    [
+        "[bot]",
+        "[llm]",
+        "[tts]",
+        "[transport]",
+        "[[actions]]",
+        "[[processors]]",
+        "[rtvi.pipeline]",
+        "[rtvi.observer]",
+        'use = "echo"',
+        'use = "tone"',
+        'use = "memory"',
+        "speak_first = true",
+        'speak_first = "yes"',
+        "port = 7860",
+        "port = true",
+        "name = ",
+        "=",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ".",
+        '"',
+        "'",
+        '"""',
+        "'''",
+        "\\",
+        "#",
+        "\n",
+        " ",
+        "1e400",
+        "inf",
+        "nan",
+        "0x1F",
+        "1979-05-27T07:32:00Z",
+        '"${env:HOME}"',
+        '"${env:UNSET}"',
+        "a.b.c = 1",
+        "x = [1, [2, [3]]]",
+        "t = { a = { b = {} } }",
+    ]
+)
 TOMLISH = st.lists(FRAGMENTS | st.text(max_size=6), max_size=40).map(" ".join)
 
 
@@ -154,11 +223,19 @@ def huge(kind: str, size: int) -> str:
     return "[" + ", ".join(["1"] * size) + "]"  # a long flat list
 
 
-HUGE_AT = st.sampled_from([
-    ("[bot]", "name"), ("[bot]", "port"), ("[bot]", "speak_first"), ("[llm]\nuse = \"echo\"", "greeting"),
-    ("[llm]\nuse = \"echo\"", "token_delay"), ("[rtvi.pipeline]", "start_metadata"), ("[rtvi.observer]", "skip_aggregator_types"),
-    ("[transport]\nuse = \"websocket\"", "allowed_origins"), ("", "unknown"),
-])
+HUGE_AT = st.sampled_from(
+    [
+        ("[bot]", "name"),
+        ("[bot]", "port"),
+        ("[bot]", "speak_first"),
+        ('[llm]\nuse = "echo"', "greeting"),
+        ('[llm]\nuse = "echo"', "token_delay"),
+        ("[rtvi.pipeline]", "start_metadata"),
+        ("[rtvi.observer]", "skip_aggregator_types"),
+        ('[transport]\nuse = "websocket"', "allowed_origins"),
+        ("", "unknown"),
+    ]
+)
 
 
 #: Issues about the file as a whole (no key to name).
@@ -219,7 +296,7 @@ def test_property_deep_tables_in_free_form_metadata(depth, form):
 def test_the_writer_round_trips():
     import tomllib
 
-    document = {"a b": ["x\n\"y\"\x7f", 1.5, -(2**70), True, {"": "z"}], "t": datetime.date(1, 2, 3)}
+    document = {"a b": ['x\n"y"\x7f', 1.5, -(2**70), True, {"": "z"}], "t": datetime.date(1, 2, 3)}
     assert tomllib.loads(toml_document(document)) == document
     assert json.dumps(sorted(PARAMS))  # the installed plugins were found
 

@@ -10,17 +10,18 @@ a bystander session keeps getting correct ping answers during and after it.
 from __future__ import annotations
 
 import base64
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 import msgspec
 import pytest
 from bystander import beside
+from rtvi_websocket.protobuf import encode_audio, encode_message
 from server_support import Client, client, serving
 
 from rtvi_core.audio import INPUT_SAMPLE_RATES
 from rtvi_core.rtvi.messages import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_TEXT_CHARS
-from rtvi_websocket.protobuf import encode_audio, encode_message
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 
@@ -117,7 +118,9 @@ async def test_send_text_over_the_limit_gets_an_error_response_naming_it():
     async with attacker() as bot:
         msg_id = await bot.send("send-text", {"content": "word " * (MAX_TEXT_CHARS // 5 + 1)})
         reply = await bot.wait_for("error-response", msg_id)
-        assert reply["data"]["error"] == f"Invalid message: Expected `str` of length <= {MAX_TEXT_CHARS} - at `$.content`"
+        assert (
+            reply["data"]["error"] == f"Invalid message: Expected `str` of length <= {MAX_TEXT_CHARS} - at `$.content`"
+        )
 
 
 # -- finding 5: an envelope field of the wrong JSON type -----------------------------------
@@ -129,7 +132,10 @@ async def test_send_text_over_the_limit_gets_an_error_response_naming_it():
         ({"label": "rtvi-ai", "type": [1], "id": "1"}, "Expected `str`, got `array` - at `$.type`"),
         ({"label": "rtvi-ai", "type": {"a": 1}, "id": "1"}, "Expected `str`, got `object` - at `$.type`"),
         ({"label": "rtvi-ai", "type": "client-message", "id": ["x"]}, "Expected `str`, got `array` - at `$.id`"),
-        ({"label": "rtvi-ai", "type": "client-message", "id": "1", "data": [1]}, "Expected `object | null`, got `array` - at `$.data`"),
+        (
+            {"label": "rtvi-ai", "type": "client-message", "id": "1", "data": [1]},
+            "Expected `object | null`, got `array` - at `$.data`",
+        ),
     ],
 )
 async def test_envelope_field_of_the_wrong_type_gets_an_error_and_the_session_goes_on(message, error):
@@ -150,7 +156,12 @@ TOO_BIG = f"message data: JSON with more than {MAX_JSON_CONTAINERS} `[` and `{{`
 )
 async def test_json_nested_too_deep_is_a_malformed_frame(depth, error):
     # The envelope and its data add two levels: data.d nested `depth` deep makes depth + 2.
-    text = b'{"label":"rtvi-ai","type":"client-message","id":"x","data":{"t":"ping","d":' + b"[" * depth + b"]" * depth + b"}}"
+    text = (
+        b'{"label":"rtvi-ai","type":"client-message","id":"x","data":{"t":"ping","d":'
+        + b"[" * depth
+        + b"]" * depth
+        + b"}}"
+    )
     async with attacker() as bot:
         await refused(bot, encode_message(text), error)
 

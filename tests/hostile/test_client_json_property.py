@@ -31,8 +31,11 @@ from rtvi_core.rtvi.messages.client_json import nested_deeper_than
 
 tricky_text = st.text(alphabet=st.sampled_from('[]{}"\\,:ab \n\u00e9\u2028'), max_size=12) | st.text(max_size=8)
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(1 << 70), max_value=1 << 70),
-    st.floats(allow_nan=False, allow_infinity=False), tricky_text,
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(1 << 70), max_value=1 << 70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    tricky_text,
 )
 shallow = st.recursive(
     scalars,
@@ -80,13 +83,15 @@ def test_property_values_under_the_limit_decode_and_deeper_ones_are_refused(valu
             assert expected <= MAX_JSON_DEPTH and decoded == value
 
 
-@given(st.one_of(
-    st.binary(max_size=300),
-    st.text(alphabet=st.sampled_from('[]{}"\\,:1 a'), max_size=300),
-    st.tuples(st.integers(0, 5000), st.sampled_from(["[", "{\"a\":", "[1,"])).map(lambda c: c[1] * c[0]),
-    st.integers(0, 5000).map(lambda d: "[" * d + "]" * d),
-    st.integers(MAX_JSON_CONTAINERS - 3, MAX_JSON_CONTAINERS + 3).map(lambda n: "[" + "[]," * (n - 2) + "[]]"),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(alphabet=st.sampled_from('[]{}"\\,:1 a'), max_size=300),
+        st.tuples(st.integers(0, 5000), st.sampled_from(["[", '{"a":', "[1,"])).map(lambda c: c[1] * c[0]),
+        st.integers(0, 5000).map(lambda d: "[" * d + "]" * d),
+        st.integers(MAX_JSON_CONTAINERS - 3, MAX_JSON_CONTAINERS + 3).map(lambda n: "[" + "[]," * (n - 2) + "[]]"),
+    )
+)
 def test_property_any_text_gives_a_value_or_a_documented_error(data: bytes | str) -> None:
     size = len(data.encode() if isinstance(data, str) else data)
     tracemalloc.start()
@@ -107,7 +112,9 @@ def test_property_any_text_gives_a_value_or_a_documented_error(data: bytes | str
 @given(values)
 def test_property_a_value_under_the_limit_round_trips_inside_a_reply(value: Any) -> None:
     # An RTVI message is an object and its data another: the client's payload may nest 62 more.
-    request = msgspec.json.encode({"label": "rtvi-ai", "type": "client-message", "id": "1", "data": {"t": "x", "d": value}})
+    request = msgspec.json.encode(
+        {"label": "rtvi-ai", "type": "client-message", "id": "1", "data": {"t": "x", "d": value}}
+    )
     try:
         decoded = decode_client_json(request)
     except JSONBoundsError:

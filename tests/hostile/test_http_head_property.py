@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rtvi_websocket.http import MAX_BODY_BYTES, MAX_HEAD_BYTES, HttpError, Request, parse_request
+from rtvi_websocket.plugin import split_transport_config
+from rtvi_websocket.server import SessionServer
 
 from rtvi_core.config.loader import load_bot_text
 from rtvi_core.plugins.manager import PluginManager
 from rtvi_core.serving import SessionFactory
-from rtvi_websocket.http import MAX_BODY_BYTES, MAX_HEAD_BYTES, HttpError, Request, parse_request
-from rtvi_websocket.plugin import split_transport_config
-from rtvi_websocket.server import SessionServer
 
 pytestmark = pytest.mark.rtvi_plugins
 
@@ -40,13 +40,41 @@ targets = st.one_of(
 )
 versions = st.sampled_from(["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/1.1 ", "http/1.1", "HTTP/1", ""])
 header_names = st.one_of(
-    st.sampled_from(["Host", "Origin", "Content-Length", "Transfer-Encoding", "Upgrade", "Connection",
-                     "Access-Control-Request-Headers", "Authorization", "Sec-WebSocket-Key", "X-Y"]),
+    st.sampled_from(
+        [
+            "Host",
+            "Origin",
+            "Content-Length",
+            "Transfer-Encoding",
+            "Upgrade",
+            "Connection",
+            "Access-Control-Request-Headers",
+            "Authorization",
+            "Sec-WebSocket-Key",
+            "X-Y",
+        ]
+    ),
     st.text(max_size=12),
 )
 header_values = st.one_of(
-    st.sampled_from(["localhost", "127.0.0.1:7860", "http://localhost:5173", "websocket", "0", "5", "-1",
-                     "chunked", "Bearer k", "a\r\nSet-Cookie: x=1", "a\nb", "a\rb", "a\x00b", "[::1]:80"]),
+    st.sampled_from(
+        [
+            "localhost",
+            "127.0.0.1:7860",
+            "http://localhost:5173",
+            "websocket",
+            "0",
+            "5",
+            "-1",
+            "chunked",
+            "Bearer k",
+            "a\r\nSet-Cookie: x=1",
+            "a\nb",
+            "a\rb",
+            "a\x00b",
+            "[::1]:80",
+        ]
+    ),
     st.text(max_size=40),
 )
 headers = st.lists(st.tuples(header_names, header_values), max_size=8)
@@ -110,7 +138,9 @@ def server() -> SessionServer:
 
 
 @given(methods, targets, versions, headers, st.binary(max_size=64))
-def test_property_every_parsed_request_gets_one_well_formed_answer(server, method, target, version, fields, body) -> None:
+def test_property_every_parsed_request_gets_one_well_formed_answer(
+    server, method, target, version, fields, body
+) -> None:
     request = check_parse(compose(method, target, version, fields, body))
     if request is None:
         return

@@ -36,7 +36,9 @@ def test_property_the_format_check_accepts_exactly_the_documented_formats(rate: 
     st.integers(min_value=1, max_value=MAX_INPUT_CHANNELS),
     st.lists(st.tuples(st.sampled_from(INPUT_SAMPLE_RATES), st.integers(min_value=0, max_value=4000)), max_size=12),
 )
-def test_property_converted_audio_is_bounded_by_its_duration(target: int, channels: int, chunks: list[tuple[int, int]]) -> None:
+def test_property_converted_audio_is_bounded_by_its_duration(
+    target: int, channels: int, chunks: list[tuple[int, int]]
+) -> None:
     converter = RateConverter(target, channels)
     frame_bytes = 2 * channels
     expected_frames = 0.0

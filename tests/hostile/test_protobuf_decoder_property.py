@@ -10,11 +10,14 @@ stays within a small multiple of its size.
 from __future__ import annotations
 
 import tracemalloc
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rtvi_websocket import ProtobufFrameSerializer
+from rtvi_websocket import protobuf as pb
 
 from rtvi_core.audio import INPUT_SAMPLE_RATES, MAX_INPUT_CHANNELS
 from rtvi_core.frames import (
@@ -27,8 +30,6 @@ from rtvi_core.frames import (
 )
 from rtvi_core.rtvi.messages import MAX_JSON_DEPTH, MAX_TEXT_CHARS
 from rtvi_core.rtvi.messages.client_json import nested_deeper_than
-from rtvi_websocket import ProtobufFrameSerializer
-from rtvi_websocket import protobuf as pb
 
 pytestmark = pytest.mark.rtvi_plugins
 
@@ -37,7 +38,9 @@ PB_TYPES = (pb.PbAudioRawFrame, pb.PbInterruptionFrame, pb.PbMessageFrame, pb.Pb
 RUN_RATE = 16000
 
 u64 = st.integers(min_value=0, max_value=(1 << 64) - 1)
-u32 = st.one_of(st.sampled_from([0, 1, 2, 3, *INPUT_SAMPLE_RATES, 96000]), st.integers(min_value=0, max_value=(1 << 32) - 1))
+u32 = st.one_of(
+    st.sampled_from([0, 1, 2, 3, *INPUT_SAMPLE_RATES, 96000]), st.integers(min_value=0, max_value=(1 << 32) - 1)
+)
 names = st.text(max_size=20)
 
 
@@ -47,7 +50,9 @@ def deep_json(depth: int) -> str:
 
 json_texts = st.one_of(
     st.text(max_size=200),
-    st.sampled_from(['{"label":"rtvi-ai","type":"client-ready","id":"1","data":{"version":"2.1.0"}}', "[]", "{}", "null"]),
+    st.sampled_from(
+        ['{"label":"rtvi-ai","type":"client-ready","id":"1","data":{"version":"2.1.0"}}', "[]", "{}", "null"]
+    ),
     st.integers(min_value=0, max_value=3000).map(deep_json),
     st.integers(min_value=0, max_value=100).map(lambda d: '{"a":' * d + "1" + "}" * d),
 )
@@ -86,7 +91,7 @@ def peak_bytes(func: Callable[[], Any]) -> tuple[Any, int]:
     try:
         try:
             result = func()
-        except Exception as exc:  # noqa: BLE001 - returned for the caller to check
+        except Exception as exc:
             result = exc
         return result, tracemalloc.get_traced_memory()[1]
     finally:

@@ -46,7 +46,8 @@ rates = st.one_of(st.sampled_from(INPUT_SAMPLE_RATES), st.integers(min_value=-10
 node = st.recursive(
     st.fixed_dictionaries({"ref": maybe(st.text(max_size=4)), "role": maybe(st.text(max_size=4))}),
     lambda inner: st.fixed_dictionaries(
-        {"ref": st.text(max_size=4), "role": st.text(max_size=4)}, optional={"children": maybe(st.lists(inner, max_size=3))}
+        {"ref": st.text(max_size=4), "role": st.text(max_size=4)},
+        optional={"children": maybe(st.lists(inner, max_size=3))},
     ),
     max_leaves=10,
 )
@@ -60,8 +61,16 @@ NEAR_VALID: dict[str, st.SearchStrategy[Any]] = {
     "send-text": st.fixed_dictionaries(
         {},
         optional={
-            "content": maybe(st.one_of(st.text(max_size=30), st.integers(m.MAX_TEXT_CHARS - 2, m.MAX_TEXT_CHARS + 2).map("a".__mul__))),
-            "options": maybe(st.fixed_dictionaries({}, optional={"run_immediately": maybe(st.booleans()), "audio_response": maybe(st.booleans())})),
+            "content": maybe(
+                st.one_of(
+                    st.text(max_size=30), st.integers(m.MAX_TEXT_CHARS - 2, m.MAX_TEXT_CHARS + 2).map("a".__mul__)
+                )
+            ),
+            "options": maybe(
+                st.fixed_dictionaries(
+                    {}, optional={"run_immediately": maybe(st.booleans()), "audio_response": maybe(st.booleans())}
+                )
+            ),
         },
     ),
     "llm-function-call-result": st.fixed_dictionaries(
@@ -73,18 +82,27 @@ NEAR_VALID: dict[str, st.SearchStrategy[Any]] = {
             "result": json_values,
         },
     ),
-    "dtmf": st.fixed_dictionaries({}, optional={"buttons": maybe(st.lists(maybe(st.sampled_from(list("0123456789*#AB"))), max_size=5))}),
+    "dtmf": st.fixed_dictionaries(
+        {}, optional={"buttons": maybe(st.lists(maybe(st.sampled_from(list("0123456789*#AB"))), max_size=5))}
+    ),
     "raw-audio": st.fixed_dictionaries(
         {}, optional={"base64Audio": maybe(b64), "sampleRate": maybe(rates), "numChannels": maybe(st.integers(-1, 4))}
     ),
     "raw-audio-batch": st.fixed_dictionaries(
-        {}, optional={"base64AudioBatch": maybe(st.lists(b64, max_size=3)), "sampleRate": maybe(rates), "numChannels": maybe(st.integers(-1, 4))}
+        {},
+        optional={
+            "base64AudioBatch": maybe(st.lists(b64, max_size=3)),
+            "sampleRate": maybe(rates),
+            "numChannels": maybe(st.integers(-1, 4)),
+        },
     ),
     "ui-event": st.fixed_dictionaries({}, optional={"event": maybe(st.text(max_size=8)), "payload": json_values}),
     "ui-snapshot": st.fixed_dictionaries(
         {}, optional={"tree": maybe(st.fixed_dictionaries({"root": maybe(node), "captured_at": maybe(st.integers())}))}
     ),
-    "ui-cancel-job-group": st.fixed_dictionaries({}, optional={"job_id": maybe(st.text(max_size=8)), "reason": json_values}),
+    "ui-cancel-job-group": st.fixed_dictionaries(
+        {}, optional={"job_id": maybe(st.text(max_size=8)), "reason": json_values}
+    ),
 }
 typed_data = st.sampled_from(sorted(NEAR_VALID)).flatmap(lambda t: st.tuples(st.just(t), NEAR_VALID[t]))
 
@@ -115,7 +133,12 @@ def test_property_parse_envelope_of_any_json_value(value: Any) -> None:
         assert envelope.data is None or type(envelope.data) is dict
 
 
-@given(maybe(msg_types), maybe(st.text(max_size=8)), st.one_of(st.none(), json_values), st.dictionaries(st.text(max_size=5), json_values, max_size=2))
+@given(
+    maybe(msg_types),
+    maybe(st.text(max_size=8)),
+    st.one_of(st.none(), json_values),
+    st.dictionaries(st.text(max_size=5), json_values, max_size=2),
+)
 def test_property_parse_envelope_of_rtvi_labelled_objects(msg_type: Any, msg_id: Any, data: Any, extra: dict) -> None:
     message = extra | {"label": "rtvi-ai", "type": msg_type, "id": msg_id, "data": data}
     well_typed = type(msg_type) is str and type(msg_id) is str and (data is None or type(data) is dict)
@@ -137,9 +160,15 @@ def test_property_validate_data_of_near_valid_payloads_raises_only_documented_er
     check_payload(*case)
 
 
-@given(st.one_of(json_values.map(msgspec.json.encode), typed_data.map(
-    lambda case: msgspec.json.encode({"label": "rtvi-ai", "type": case[0], "id": "1", "data": case[1]})
-), st.binary(max_size=200)))
+@given(
+    st.one_of(
+        json_values.map(msgspec.json.encode),
+        typed_data.map(
+            lambda case: msgspec.json.encode({"label": "rtvi-ai", "type": case[0], "id": "1", "data": case[1]})
+        ),
+        st.binary(max_size=200),
+    )
+)
 def test_property_client_bytes_to_payload_raise_only_documented_errors(data: bytes) -> None:
     try:
         value = m.decode_client_json(data)

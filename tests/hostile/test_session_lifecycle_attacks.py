@@ -14,12 +14,12 @@ from pathlib import Path
 from urllib.request import urlopen
 
 import anyio
+import faulty_providers
 import pytest
+from server_support import bot_text, client, healthy_session, serving, sessions_ended
 from websockets.sync.client import connect
 
-import faulty_providers
 from rtvi_core.testing.served import served_bot
-from server_support import bot_text, client, healthy_session, serving, sessions_ended
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 

@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from websockets.frames import Opcode
-
 from rtvi_websocket.connection import Connection
 from rtvi_websocket.http import parse_request
 from rtvi_websocket.limits import ServerSettings
+from websockets.frames import Opcode
 
 pytestmark = pytest.mark.rtvi_plugins
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any
 
 import anyio
 
@@ -86,8 +87,9 @@ def _load_bot(manager: Any) -> Any:
 @asynccontextmanager
 async def voice_server() -> AsyncIterator[Any]:
     """The voice bot served on a free loopback port, its models loaded, for the block."""
-    from rtvi_core.serving import SessionFactory
     from rtvi_websocket.loopback import loopback_server
+
+    from rtvi_core.serving import SessionFactory
 
     manager = _manager()
     config = _load_bot(manager)

@@ -7,13 +7,13 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
+from rtvi_example_actions import ACTIONS, dice, echo, get_time, plugin
 
 from rtvi_core.actions import ActionDispatcher
 from rtvi_core.builtins.echo_llm import EchoLLMService, ToolRule
 from rtvi_core.plugins import get_plugin_manager
 from rtvi_core.rtvi.observer_params import RTVIObserverParams
 from rtvi_core.testing import run_bot
-from rtvi_example_actions import ACTIONS, dice, echo, get_time, plugin
 
 pytestmark = pytest.mark.anyio
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 import anyio
 
@@ -74,11 +75,19 @@ class FakeAnthropic(StreamingFake):
         blocks, stop_reason = answer(body)
         usage = self._usage(body)
         message = {
-            "id": f"msg_{uuid.uuid4().hex[:24]}", "type": "message", "role": "assistant",
-            "content": [], "model": body["model"], "stop_reason": None, "stop_sequence": None,
+            "id": f"msg_{uuid.uuid4().hex[:24]}",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": body["model"],
+            "stop_reason": None,
+            "stop_sequence": None,
             "usage": usage | {"output_tokens": 1},
         }
-        events: list[Event] = [("message_start", {"type": "message_start", "message": message}), ("ping", {"type": "ping"})]
+        events: list[Event] = [
+            ("message_start", {"type": "message_start", "message": message}),
+            ("ping", {"type": "ping"}),
+        ]
         produced = 0
         for index, block in enumerate(blocks):
             if block["type"] == "text":
@@ -87,13 +96,25 @@ class FakeAnthropic(StreamingFake):
             else:
                 start = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
                 text = json.dumps(block["input"])
-                deltas = [{"type": "input_json_delta", "partial_json": text[i:i + 7]} for i in range(0, len(text), 7)]
+                deltas = [{"type": "input_json_delta", "partial_json": text[i : i + 7]} for i in range(0, len(text), 7)]
             produced += len(deltas)
-            events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": start}))
-            events += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas]
+            events.append(
+                ("content_block_start", {"type": "content_block_start", "index": index, "content_block": start})
+            )
+            events += [
+                ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas
+            ]
             events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
-        events.append(("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                                         "usage": {"output_tokens": produced}}))
+        events.append(
+            (
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                    "usage": {"output_tokens": produced},
+                },
+            )
+        )
         events.append(("message_stop", {"type": "message_stop"}))
         return events
 
@@ -129,8 +150,12 @@ def answer(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     blocks: list[dict[str, Any]] = [{"type": "text", "text": scripted.text}]
     if scripted.call_arguments is None:
         return blocks, "end_turn"
-    call = {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:24]}", "name": "get_weather",
-            "input": scripted.call_arguments}
+    call = {
+        "type": "tool_use",
+        "id": f"toolu_{uuid.uuid4().hex[:24]}",
+        "name": "get_weather",
+        "input": scripted.call_arguments,
+    }
     return [*blocks, call], "tool_use"
 
 

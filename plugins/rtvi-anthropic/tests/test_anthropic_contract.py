@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from anthropic_fake import FakeAnthropic
-
 from rtvi_anthropic import AnthropicLLMService
+
 from rtvi_core.services.llm import LLMService
 from rtvi_core.testing.contracts.llm import LLMContract
 

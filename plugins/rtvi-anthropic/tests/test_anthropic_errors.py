@@ -8,16 +8,16 @@ client's view) are the core's ``HTTPLLMContract``, run here against the fake.
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 import pytest
 from anthropic_fake import FakeAnthropic, error_event, fake_anthropic, malformed, pings, status
-
 from rtvi_anthropic import AnthropicLLMService
+
 from rtvi_core.services.llm_context import LLMContext
-from rtvi_core.testing.contracts.llm import LLMContract, Replies
 from rtvi_core.testing.contracts.http_llm import HTTPLLMContract
+from rtvi_core.testing.contracts.llm import LLMContract, Replies
 from rtvi_core.testing.http_fake import after, raw
 
 pytestmark = pytest.mark.anyio
@@ -64,8 +64,12 @@ FAULTS = {
         "Anthropic found no such model or path (HTTP 404 not_found_error): model: claude-nope; check model and base_url",
     ),
     "429 with retry-after": (
-        status(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit",
-               {"retry-after": "17"}),
+        status(
+            429,
+            "rate_limit_error",
+            "Number of request tokens has exceeded your per-minute rate limit",
+            {"retry-after": "17"},
+        ),
         "Anthropic rate limit reached (HTTP 429 rate_limit_error; retry after 17 s): Number of request tokens "
         "has exceeded your per-minute rate limit; wait, or raise the account's rate limits",
     ),
@@ -78,8 +82,10 @@ FAULTS = {
         "Anthropic is overloaded (HTTP 529 overloaded_error): Overloaded; try again in a moment",
     ),
     "502 from a proxy": (
-        raw(b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 21\r\nConnection: close\r\n\r\n"
-            b"<html>upstream</html>"),
+        raw(
+            b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 21\r\nConnection: close\r\n\r\n"
+            b"<html>upstream</html>"
+        ),
         "Anthropic had an internal error (HTTP 502 api_error): <html>upstream</html>; try again in a moment",
     ),
     "overloaded mid-stream": (
@@ -95,7 +101,9 @@ FAULTS = {
         "Anthropic sent a malformed stream from {url}: an event is not a JSON object: '[1, 2]'",
     ),
     "delta for no block": (
-        malformed(2, '{"type": "content_block_delta", "index": 7, "delta": {"type": "input_json_delta", "partial_json": "{"}}'),
+        malformed(
+            2, '{"type": "content_block_delta", "index": 7, "delta": {"type": "input_json_delta", "partial_json": "{"}}'
+        ),
         "Anthropic sent an unusable answer: input_json_delta for block 7, which is no tool_use",
     ),
 }

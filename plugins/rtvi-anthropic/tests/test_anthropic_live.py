@@ -1,6 +1,6 @@
 """The contract suite against the real Anthropic API: runs only with ANTHROPIC_API_KEY set.
 
-    ANTHROPIC_API_KEY=sk-ant-... python -m pytest tests/test_anthropic_live.py
+ANTHROPIC_API_KEY=sk-ant-... python -m pytest tests/test_anthropic_live.py
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from rtvi_anthropic import AnthropicLLMService
+
 from rtvi_core.services.llm import LLMService
 from rtvi_core.testing.contracts.llm import LLMContract
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from anthropic_fake import FakeAnthropic
-
 from rtvi_anthropic import AnthropicLLMService
+
 from rtvi_core.config import BotFileError, load_bot_file, load_bot_text
 from rtvi_core.plugins import PluginManager
 from rtvi_core.services.llm_context import LLMContext
@@ -27,8 +27,13 @@ def registry():
 
 def test_registered_through_the_entry_point(registry) -> None:
     llm = registry.get("llm", "anthropic").create(
-        {"base_url": "https://gateway.example.com/anthropic/", "model": "claude-sonnet-4-5",
-         "temperature": 0.5, "prompt_caching": True, "extra_body": {"top_k": 3}}
+        {
+            "base_url": "https://gateway.example.com/anthropic/",
+            "model": "claude-sonnet-4-5",
+            "temperature": 0.5,
+            "prompt_caching": True,
+            "extra_body": {"top_k": 3},
+        }
     )
     assert isinstance(llm, AnthropicLLMService)
     assert llm.url == "https://gateway.example.com/anthropic/v1/messages"

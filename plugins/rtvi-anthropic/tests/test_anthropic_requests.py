@@ -8,8 +8,8 @@ import json
 import pytest
 from anthropic_fake import FakeAnthropic
 from pydantic import BaseModel, Field
-
 from rtvi_anthropic import AnthropicLLMService
+
 from rtvi_core.actions import ActionContext, ActionDispatcher, action
 from rtvi_core.frames import FunctionCallInProgressFrame, LLMTextFrame, MetricsFrame
 from rtvi_core.metrics import LLMUsageMetricsData
@@ -30,8 +30,10 @@ def user(text: str = "Hi") -> LLMContext:
 def usage_of(replies: Replies) -> list[tuple[int, int, int, int | None, int | None]]:
     data = [d for f in replies.recorder.of(MetricsFrame) for d in f.data]
     usages = [d.value for d in data if isinstance(d, LLMUsageMetricsData)]
-    return [(u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cache_creation_input_tokens,
-             u.cache_read_input_tokens) for u in usages]
+    return [
+        (u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cache_creation_input_tokens, u.cache_read_input_tokens)
+        for u in usages
+    ]
 
 
 async def test_request_body_and_headers(fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,56 +65,81 @@ async def test_request_body_and_headers(fake: FakeAnthropic, monkeypatch: pytest
         "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
         "stream": True,
         "system": "Be brief.",
-        "tools": [{"name": "get_weather", "input_schema": function["parameters"], "description": function["description"]}],
+        "tools": [
+            {"name": "get_weather", "input_schema": function["parameters"], "description": function["description"]}
+        ],
         "temperature": 0.2,
         "top_k": 5,
     }
 
 
 async def test_history_tool_calls_and_results(fake: FakeAnthropic) -> None:
-    context = LLMContext([
-        {"role": "system", "content": "You are terse."},
-        {"role": "system", "content": "Use tools."},
-        {"role": "user", "content": "Weather in Paris and Oslo?"},
-        {"role": "user", "content": "   "},
-        {"role": "assistant", "content": "Checking.", "tool_calls": [
-            {"id": "toolu_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
-            {"id": "toolu_2", "type": "function", "function": {"name": "get_weather", "arguments": ""}},
-        ]},
-        {"role": "tool", "tool_call_id": "toolu_1", "content": '{"sky": "sunny"}'},
-        {"role": "tool", "tool_call_id": "toolu_2", "content": "IN_PROGRESS"},
-        {"role": "system", "content": "The user went quiet."},
-        {"role": "assistant", "content": ""},
-        {"role": "assistant", "content": "Paris is sunny."},
-        {"role": "user", "content": [{"type": "text", "text": "Thanks!"}, {"type": "text", "text": ""}]},
-    ])
+    context = LLMContext(
+        [
+            {"role": "system", "content": "You are terse."},
+            {"role": "system", "content": "Use tools."},
+            {"role": "user", "content": "Weather in Paris and Oslo?"},
+            {"role": "user", "content": "   "},
+            {
+                "role": "assistant",
+                "content": "Checking.",
+                "tool_calls": [
+                    {
+                        "id": "toolu_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                    },
+                    {"id": "toolu_2", "type": "function", "function": {"name": "get_weather", "arguments": ""}},
+                ],
+            },
+            {"role": "tool", "tool_call_id": "toolu_1", "content": '{"sky": "sunny"}'},
+            {"role": "tool", "tool_call_id": "toolu_2", "content": "IN_PROGRESS"},
+            {"role": "system", "content": "The user went quiet."},
+            {"role": "assistant", "content": ""},
+            {"role": "assistant", "content": "Paris is sunny."},
+            {"role": "user", "content": [{"type": "text", "text": "Thanks!"}, {"type": "text", "text": ""}]},
+        ]
+    )
     replies = await LLMContract().infer(AnthropicLLMService(base_url=fake.url), context)
     assert not replies.errors
     body = fake.bodies()[0]
     assert body["system"] == "You are terse.\n\nUse tools."
     assert body["messages"] == [
         {"role": "user", "content": [{"type": "text", "text": "Weather in Paris and Oslo?"}]},
-        {"role": "assistant", "content": [
-            {"type": "text", "text": "Checking."},
-            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
-            {"type": "tool_use", "id": "toolu_2", "name": "get_weather", "input": {}},
-        ]},
-        {"role": "user", "content": [
-            {"type": "tool_result", "tool_use_id": "toolu_1", "content": '{"sky": "sunny"}'},
-            {"type": "tool_result", "tool_use_id": "toolu_2", "content": "IN_PROGRESS"},
-            {"type": "text", "text": "The user went quiet."},
-        ]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Checking."},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
+                {"type": "tool_use", "id": "toolu_2", "name": "get_weather", "input": {}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_1", "content": '{"sky": "sunny"}'},
+                {"type": "tool_result", "tool_use_id": "toolu_2", "content": "IN_PROGRESS"},
+                {"type": "text", "text": "The user went quiet."},
+            ],
+        },
         {"role": "assistant", "content": [{"type": "text", "text": "Paris is sunny."}]},
         {"role": "user", "content": [{"type": "text", "text": "Thanks!"}]},
     ]
 
 
 async def test_images(fake: FakeAnthropic) -> None:
-    context = LLMContext([{"role": "user", "content": [
-        {"type": "text", "text": "What is in these?"},
-        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
-        {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg", "detail": "low"}},
-    ]}])
+    context = LLMContext(
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in these?"},
+                    {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+                    {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg", "detail": "low"}},
+                ],
+            }
+        ]
+    )
     replies = await LLMContract().infer(AnthropicLLMService(base_url=fake.url), context)
     assert not replies.errors
     assert fake.bodies()[0]["messages"][0]["content"][1:] == [
@@ -133,11 +160,13 @@ async def test_a_context_with_only_a_system_prompt_is_answered(fake: FakeAnthrop
 
 async def test_a_conversation_the_bot_opened_starts_with_a_user_turn(fake: FakeAnthropic) -> None:
     """A bot that speaks first: its greeting is the first turn, which the API refuses."""
-    context = LLMContext([
-        {"role": "system", "content": "Greet the caller."},
-        {"role": "assistant", "content": "Hello, this is the front desk."},
-        {"role": "user", "content": "Hi, a room for tonight?"},
-    ])
+    context = LLMContext(
+        [
+            {"role": "system", "content": "Greet the caller."},
+            {"role": "assistant", "content": "Hello, this is the front desk."},
+            {"role": "user", "content": "Hi, a room for tonight?"},
+        ]
+    )
     replies = await LLMContract().infer(AnthropicLLMService(base_url=fake.url), context)
     assert not replies.errors
     assert fake.bodies()[0]["messages"] == [
@@ -149,13 +178,20 @@ async def test_a_conversation_the_bot_opened_starts_with_a_user_turn(fake: FakeA
 
 async def test_prompt_caching_marks_system_and_tools_and_usage_reports_the_cache(fake: FakeAnthropic) -> None:
     llm = AnthropicLLMService(base_url=fake.url, prompt_caching=True)
-    second_tool = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}
+    second_tool = {
+        "type": "function",
+        "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}},
+    }
     messages = [{"role": "system", "content": "You are a concierge. " * 40}, {"role": "user", "content": "Hi"}]
     context = LLMContext(messages, tools=[WEATHER_TOOL, second_tool])
-    replies = await LLMContract().infer(llm, context, LLMContext(messages, tools=[WEATHER_TOOL, second_tool]), usage=True)
+    replies = await LLMContract().infer(
+        llm, context, LLMContext(messages, tools=[WEATHER_TOOL, second_tool]), usage=True
+    )
     assert not replies.errors
     body = fake.bodies()[0]
-    assert body["system"] == [{"type": "text", "text": messages[0]["content"].strip(), "cache_control": {"type": "ephemeral"}}]
+    assert body["system"] == [
+        {"type": "text", "text": messages[0]["content"].strip(), "cache_control": {"type": "ephemeral"}}
+    ]
     assert "cache_control" not in body["tools"][0]
     assert body["tools"][1]["cache_control"] == {"type": "ephemeral"}
     (first, second) = usage_of(replies)
@@ -202,8 +238,13 @@ async def test_actions_are_tools_and_their_results_go_back_to_the_model(fake: Fa
     call_turn, result_turn = second["messages"][-2:]
     tool_use = call_turn["content"][-1]
     assert tool_use["type"] == "tool_use" and tool_use["input"] == {"city": "Paris"}
-    assert result_turn == {"role": "user", "content": [{
-        "type": "tool_result",
-        "tool_use_id": tool_use["id"],
-        "content": json.dumps({"city": "Paris", "sky": "sunny", "temperature_c": 21}),
-    }]}
+    assert result_turn == {
+        "role": "user",
+        "content": [
+            {
+                "type": "tool_result",
+                "tool_use_id": tool_use["id"],
+                "content": json.dumps({"city": "Paris", "sky": "sunny", "temperature_c": 21}),
+            }
+        ],
+    }

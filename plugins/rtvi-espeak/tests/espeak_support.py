@@ -6,6 +6,7 @@ import glob
 from collections.abc import Iterable
 
 import numpy
+
 from rtvi_core.frames import Frame, TTSAudioRawFrame, TTSTextFrame
 from rtvi_core.services.tts import TTSService
 from rtvi_core.task import PipelineTask

@@ -6,7 +6,6 @@ import threading
 
 import anyio
 import pytest
-
 from rtvi_espeak.engine import UnknownVoiceError, VoiceSettings, _FifoLock, get_engine
 
 pytestmark = pytest.mark.anyio
@@ -63,6 +62,7 @@ async def test_a_cancelled_request_waiting_for_its_turn_never_runs(monkeypatch):
     engine = get_engine()
     calls: list[str] = []
     real = engine.library.synthesize
+
     def counted(text: str, chunk) -> None:
         calls.append(text)
         real(text, chunk)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from rtvi_core.testing.contracts.tts import TTSContract
-
 from rtvi_espeak import EspeakTTSService
+
+from rtvi_core.testing.contracts.tts import TTSContract
 
 
 class TestEspeakContract(TTSContract):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rtvi_core.config import BotFileError, load_bot_text
-from rtvi_core.plugins import PluginManager
-
 from rtvi_espeak import EspeakTTSService
 from rtvi_espeak.plugin import EspeakTTSConfig
+
+from rtvi_core.config import BotFileError, load_bot_text
+from rtvi_core.plugins import PluginManager
 
 
 @pytest.fixture(scope="module")

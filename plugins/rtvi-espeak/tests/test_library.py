@@ -8,7 +8,6 @@ import sys
 
 import pytest
 from espeak_support import NO_SYSTEM_LIBRARY, SYSTEM_LIBRARY
-
 from rtvi_espeak.engine import get_engine
 from rtvi_espeak.library import EspeakLibraryError, WordEvent, load, locate
 

@@ -13,6 +13,8 @@ from espeak_support import (
     word_offsets,
     words,
 )
+from rtvi_espeak import EspeakTTSService
+
 from rtvi_core.frames import (
     LLMFullResponseEndFrame,
     LLMFullResponseStartFrame,
@@ -24,8 +26,6 @@ from rtvi_core.frames import (
     TTSTextFrame,
 )
 from rtvi_core.testing import run_bot
-
-from rtvi_espeak import EspeakTTSService
 
 pytestmark = pytest.mark.anyio
 

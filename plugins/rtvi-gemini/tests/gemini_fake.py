@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from rtvi_core.testing.http_fake import Event, Fault, HTTPFailure, HTTPReply, HTTPRequest, StreamingFake, after, serve
 from rtvi_core.testing.scripted_model import scripted_answer, tokens
@@ -31,8 +32,14 @@ PATH = re.compile(r"/(?P<version>v1|v1beta|v1alpha)/models/(?P<model>[^/:]+):str
 PART_FIELDS = ("text", "inlineData", "fileData", "functionCall", "functionResponse")
 FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,63}")
 THOUGHTS = 12
-_STATUS_NAMES = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED",
-                 500: "INTERNAL", 503: "UNAVAILABLE"}
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
 
 
 class InvalidRequest(Exception):
@@ -50,7 +57,9 @@ def error_body(code: int, message: str, details: list[dict[str, Any]] | None = N
 class FakeGemini(StreamingFake):
     """The fake; ``url`` is its API root (what ``base_url`` takes)."""
 
-    def __init__(self, *, token_delay: float = 0.02, api_key: str | None = None, require_signatures: bool = False) -> None:
+    def __init__(
+        self, *, token_delay: float = 0.02, api_key: str | None = None, require_signatures: bool = False
+    ) -> None:
         super().__init__(token_delay=token_delay)
         self.api_key = api_key
         self.require_signatures = require_signatures
@@ -64,8 +73,14 @@ class FakeGemini(StreamingFake):
         self._check_key(request)
         model = path["model"]
         if not model.startswith("gemini-"):
-            raise HTTPFailure(404, error_body(404, f"models/{model} is not found for API version "
-                                              f"{path['version']}, or is not supported for generateContent."))
+            raise HTTPFailure(
+                404,
+                error_body(
+                    404,
+                    f"models/{model} is not found for API version "
+                    f"{path['version']}, or is not supported for generateContent.",
+                ),
+            )
         try:
             if request.query.get("alt") != "sse":
                 raise InvalidRequest("this fake streams server-sent events only (alt=sse)")
@@ -86,8 +101,12 @@ class FakeGemini(StreamingFake):
         if scripted.call_arguments is not None:
             signature = uuid.uuid4().hex
             self.signatures.add(signature)
-            parts.append({"functionCall": {"name": "get_weather", "args": scripted.call_arguments},
-                          "thoughtSignature": signature})
+            parts.append(
+                {
+                    "functionCall": {"name": "get_weather", "args": scripted.call_arguments},
+                    "thoughtSignature": signature,
+                }
+            )
         prompt = len(json.dumps(body)) // 4
         thinking = body.get("generationConfig", {}).get("thinkingConfig", {}).get("thinkingBudget") != 0
         thoughts = THOUGHTS if thinking else 0
@@ -97,14 +116,21 @@ class FakeGemini(StreamingFake):
             candidate: dict[str, Any] = {"content": {"parts": [part], "role": "model"}, "index": 0}
             if finish:
                 candidate["finishReason"] = finish
-            return None, {"candidates": [candidate], "usageMetadata": usage, "modelVersion": model,
-                          "responseId": response_id}
+            return None, {
+                "candidates": [candidate],
+                "usageMetadata": usage,
+                "modelVersion": model,
+                "responseId": response_id,
+            }
 
         running = {"promptTokenCount": prompt, "totalTokenCount": prompt}
         events = [chunk(part, running) for part in parts]
-        final = {"promptTokenCount": prompt, "candidatesTokenCount": len(parts),
-                 "totalTokenCount": prompt + len(parts) + thoughts,
-                 "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}]}
+        final = {
+            "promptTokenCount": prompt,
+            "candidatesTokenCount": len(parts),
+            "totalTokenCount": prompt + len(parts) + thoughts,
+            "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}],
+        }
         if thoughts:
             final["thoughtsTokenCount"] = thoughts
         events.append(chunk({"text": ""}, final, "STOP"))
@@ -117,12 +143,23 @@ class FakeGemini(StreamingFake):
             return
         key = request.headers.get("x-goog-api-key") or request.query.get("key")
         if not key:
-            raise HTTPFailure(403, error_body(403, "Method doesn't allow unregistered callers (callers without "
-                                              "established identity). Please use API Key or other form of API "
-                                              "consumer identity to call this API."))
+            raise HTTPFailure(
+                403,
+                error_body(
+                    403,
+                    "Method doesn't allow unregistered callers (callers without "
+                    "established identity). Please use API Key or other form of API "
+                    "consumer identity to call this API.",
+                ),
+            )
         if key != self.api_key:
-            details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
-                        "domain": "googleapis.com"}]
+            details = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "API_KEY_INVALID",
+                    "domain": "googleapis.com",
+                }
+            ]
             raise HTTPFailure(400, error_body(400, "API key not valid. Please pass a valid API key.", details))
 
     def _check_body(self, request: HTTPRequest) -> dict[str, Any]:
@@ -163,15 +200,21 @@ class FakeGemini(StreamingFake):
             calls = [p for p in parts if "functionCall" in p]
             responses = [p for p in parts if "functionResponse" in p]
             if open_calls and len(responses) != open_calls:
-                raise InvalidRequest("Please ensure that the number of function response parts is equal to the "
-                                     "number of function call parts of the function call turn.")
+                raise InvalidRequest(
+                    "Please ensure that the number of function response parts is equal to the "
+                    "number of function call parts of the function call turn."
+                )
             if calls:
                 if previous is not None and previous != "user":
-                    raise InvalidRequest("Please ensure that function call turn comes immediately after a user turn "
-                                         "or after a function response turn.")
+                    raise InvalidRequest(
+                        "Please ensure that function call turn comes immediately after a user turn "
+                        "or after a function response turn."
+                    )
                 if self.require_signatures and any(p.get("thoughtSignature") not in self.signatures for p in calls):
-                    raise InvalidRequest(f"Function call is missing a thought_signature in functionCall parts. "
-                                         f"Position in contents: {i}.")
+                    raise InvalidRequest(
+                        f"Function call is missing a thought_signature in functionCall parts. "
+                        f"Position in contents: {i}."
+                    )
             open_calls = len(calls)
             previous = role
         if open_calls:
@@ -181,8 +224,9 @@ class FakeGemini(StreamingFake):
 def _check_part(where: str, part: Any) -> None:
     fields = [name for name in PART_FIELDS if isinstance(part, dict) and part.get(name) not in (None, "", {})]
     if len(fields) != 1:
-        raise InvalidRequest(f"* GenerateContentRequest.{where}.data: required oneof field 'data' must have one "
-                             "initialized field")
+        raise InvalidRequest(
+            f"* GenerateContentRequest.{where}.data: required oneof field 'data' must have one initialized field"
+        )
     value = part[fields[0]]
     if fields[0] == "inlineData" and not (value.get("mimeType") and value.get("data")):
         raise InvalidRequest(f"* GenerateContentRequest.{where}.inline_data: mime_type and data are required")
@@ -207,8 +251,9 @@ def _check_tools(tools: list[Any]) -> None:
 # -- faults -------------------------------------------------------------------------------
 
 
-def status(code: int, message: str, details: list[dict[str, Any]] | None = None,
-           headers: dict[str, str] | None = None) -> Fault:
+def status(
+    code: int, message: str, details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
+) -> Fault:
     """Answer HTTP ``code`` with Google's error body."""
 
     async def fault(reply: HTTPReply, events: list[Event]) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from gemini_fake import FakeGemini
+from rtvi_gemini import GeminiLLMService
 
 from rtvi_core.services.llm import LLMService
 from rtvi_core.testing.contracts.llm import LLMContract
-from rtvi_gemini import GeminiLLMService
 
 
 class TestGeminiContract(LLMContract):

@@ -8,17 +8,17 @@ client's view) are the core's ``HTTPLLMContract``, run here against the fake.
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from gemini_fake import FakeGemini, blocked, error_chunk, fake_gemini, finish, malformed, status
+from rtvi_gemini import GeminiLLMService
 
 from rtvi_core.services.llm_context import LLMContext
-from rtvi_core.testing.contracts.llm import LLMContract, Replies
 from rtvi_core.testing.contracts.http_llm import HTTPLLMContract
+from rtvi_core.testing.contracts.llm import LLMContract, Replies
 from rtvi_core.testing.http_fake import after, raw
 from rtvi_core.testing.scripted_model import GREETING
-from rtvi_gemini import GeminiLLMService
 
 pytestmark = pytest.mark.anyio
 
@@ -51,8 +51,11 @@ async def turns(llm: GeminiLLMService, *contexts: LLMContext) -> Replies:
 
 FAULTS = {
     "400 API_KEY_INVALID": (
-        status(400, "API key not valid. Please pass a valid API key.",
-               [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}]),
+        status(
+            400,
+            "API key not valid. Please pass a valid API key.",
+            [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}],
+        ),
         f"Gemini rejected the API key (HTTP 400 API_KEY_INVALID): API key not valid. Please pass a valid API key.; {KEY_HINT}",
     ),
     "403": (
@@ -86,15 +89,20 @@ FAULTS = {
         "later.; try again in a moment",
     ),
     "502 from a proxy": (
-        raw(b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 21\r\nConnection: close\r\n\r\n"
-            b"<html>upstream</html>"),
+        raw(
+            b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 21\r\nConnection: close\r\n\r\n"
+            b"<html>upstream</html>"
+        ),
         "Gemini had an internal error (HTTP 502 INTERNAL): <html>upstream</html>; try again in a moment",
     ),
     "error chunk mid-stream": (
         error_chunk(3, 503, "The model is overloaded."),
         "Gemini is overloaded or unavailable (UNAVAILABLE mid-stream): The model is overloaded.; try again in a moment",
     ),
-    "not JSON": (malformed(2, "{not json"), "Gemini sent a malformed stream from {url}: an event is not JSON: '{not json'"),
+    "not JSON": (
+        malformed(2, "{not json"),
+        "Gemini sent a malformed stream from {url}: an event is not JSON: '{not json'",
+    ),
     "JSON but no object": (
         malformed(2, "[1, 2]"),
         "Gemini sent a malformed stream from {url}: an event is not a JSON object: '[1, 2]'",
@@ -162,7 +170,9 @@ async def test_missing_api_key_for_the_public_endpoint(monkeypatch: pytest.Monke
 
 
 async def test_a_request_the_api_refuses(fake: FakeGemini) -> None:
-    replies = await turns(GeminiLLMService(base_url=fake.url, extra_body={"generationConfig": {"temperature": 3}}), user())
+    replies = await turns(
+        GeminiLLMService(base_url=fake.url, extra_body={"generationConfig": {"temperature": 3}}), user()
+    )
     assert fake.requests and replies.texts == [""]
     assert [e.error for e in replies.errors] == [
         "Gemini refused the request (HTTP 400 INVALID_ARGUMENT): * GenerateContentRequest.generation_config."

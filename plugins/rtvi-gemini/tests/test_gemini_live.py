@@ -1,6 +1,6 @@
 """The contract suite against the real Gemini API: runs only with GEMINI_API_KEY (or GOOGLE_API_KEY) set.
 
-    GEMINI_API_KEY=... python -m pytest tests/test_gemini_live.py
+GEMINI_API_KEY=... python -m pytest tests/test_gemini_live.py
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from rtvi_gemini import GeminiLLMService
 
 from rtvi_core.services.llm import LLMService
 from rtvi_core.testing.contracts.llm import LLMContract
-from rtvi_gemini import GeminiLLMService
 
 pytestmark = pytest.mark.skipif(
     not (os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")),

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from gemini_fake import FakeGemini
+from rtvi_gemini import GeminiLLMService
 
 from rtvi_core.config import BotFileError, load_bot_file, load_bot_text
 from rtvi_core.plugins import PluginManager
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing.contracts.llm import LLMContract
 from rtvi_core.testing.scripted_model import GREETING
-from rtvi_gemini import GeminiLLMService
 
 pytestmark = pytest.mark.rtvi_plugins
 
@@ -37,8 +37,14 @@ def registry():
 
 def test_registered_through_the_entry_point(registry) -> None:
     llm = registry.get("llm", "gemini").create(
-        {"base_url": "https://europe-gateway.example.com/google/", "api_version": "v1", "model": "gemini-2.5-pro",
-         "api_key_env": "VERTEX_PROXY_KEY", "thinking_budget": 128, "max_tokens": 99}
+        {
+            "base_url": "https://europe-gateway.example.com/google/",
+            "api_version": "v1",
+            "model": "gemini-2.5-pro",
+            "api_key_env": "VERTEX_PROXY_KEY",
+            "thinking_budget": 128,
+            "max_tokens": 99,
+        }
     )
     assert isinstance(llm, GeminiLLMService)
     assert llm.url == "https://europe-gateway.example.com/google/v1/models/gemini-2.5-pro:streamGenerateContent?alt=sse"

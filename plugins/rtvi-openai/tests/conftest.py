@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import AsyncIterator, Iterator
 
 import pytest
 from openai_loopback import LoopbackServer, loopback_server

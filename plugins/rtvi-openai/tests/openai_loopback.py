@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import anyio
 from anyio.abc import SocketStream
@@ -19,8 +20,16 @@ from anyio.abc import SocketStream
 #: Writes an answer on the connection.
 Reply = Callable[[SocketStream], Awaitable[None]]
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 @dataclass
@@ -56,7 +65,10 @@ def status_reply(status: int, body: Any = "", headers: dict[str, str] | None = N
 
 def text_chunk(text: str) -> dict[str, Any]:
     """A chat completion chunk carrying ``text``."""
-    return {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
+    return {
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+    }
 
 
 def sse_reply(events: list[Any], *, done: bool = True, delay: float = 0.0, gone: anyio.Event | None = None) -> Reply:

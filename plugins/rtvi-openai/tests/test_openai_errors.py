@@ -17,10 +17,10 @@ from openai_loopback import (
     status_reply,
     text_chunk,
 )
+from rtvi_openai import OpenAILLMService
 
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing.contracts.llm import LLMContract, Replies
-from rtvi_openai import OpenAILLMService
 
 pytestmark = pytest.mark.anyio
 
@@ -60,19 +60,28 @@ BAD_REPLIES = {
         status_reply(404, {"error": 'model "nope" not found, try pulling it first'}),
         '{url} answered HTTP 404 (check base_url and model): model "nope" not found, try pulling it first',
     ),
-    "500": (status_reply(500, {"error": {"message": "CUDA out of memory"}}), "{url} answered HTTP 500: CUDA out of memory"),
+    "500": (
+        status_reply(500, {"error": {"message": "CUDA out of memory"}}),
+        "{url} answered HTTP 500: CUDA out of memory",
+    ),
     "503 html": (status_reply(503, "<html><h1>503</h1></html>"), "{url} answered HTTP 503: <html><h1>503</h1></html>"),
     "html instead of SSE": (
         raw_reply(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>hello</html>"),
         "malformed stream from {url}: expected server-sent events of JSON chunks, got text/html",
     ),
     "not JSON": (sse_reply(["{not json"]), "malformed stream from {url}: an event is not JSON: '{not json'"),
-    "JSON but no object": (sse_reply(["[1, 2]"]), "malformed stream from {url}: an event is not a JSON object: '[1, 2]'"),
+    "JSON but no object": (
+        sse_reply(["[1, 2]"]),
+        "malformed stream from {url}: an event is not a JSON object: '[1, 2]'",
+    ),
     "not HTTP": (
         raw_reply(b"SSH-2.0-OpenSSH_9.6\r\n\r\n"),
         "malformed answer from {url}: illegal status line: bytearray(b'SSH-2.0-OpenSSH_9.6')",
     ),
-    "closed without answer": (raw_reply(b""), "malformed answer from {url}: Server disconnected without sending a response."),
+    "closed without answer": (
+        raw_reply(b""),
+        "malformed answer from {url}: Server disconnected without sending a response.",
+    ),
     "cut short": (
         sse_reply([text_chunk("Hel")], done=False),
         "malformed stream from {url}: it ended before the answer did (no [DONE])",

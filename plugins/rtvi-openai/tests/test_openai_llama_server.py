@@ -12,11 +12,11 @@ import statistics
 import time
 
 import pytest
+from rtvi_openai import OpenAILLMService
 
 from rtvi_core.services.llm import LLMService
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing.contracts.llm import LLMContract
-from rtvi_openai import OpenAILLMService
 
 #: Short replies keep the suite quick on a shared CPU.
 MAX_TOKENS = 24

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rtvi_openai.errors import server_message, status_error
 from rtvi_openai.llm import check_base_url, is_loopback_url, token_usage
 from rtvi_openai.sse import sse_data
@@ -22,9 +21,19 @@ async def events(lines: list[str]) -> list[str]:
 @pytest.mark.anyio
 async def test_sse_events_comments_and_multiline_data() -> None:
     lines = [
-        ": keep-alive", "", "data: {\"a\": 1}", "",
-        "event: message", "id: 7", "data:first", "data: second", "",
-        "retry: 10", "not a field line", "", "data: [DONE]",
+        ": keep-alive",
+        "",
+        'data: {"a": 1}',
+        "",
+        "event: message",
+        "id: 7",
+        "data:first",
+        "data: second",
+        "",
+        "retry: 10",
+        "not a field line",
+        "",
+        "data: [DONE]",
     ]
     assert await events(lines) == ['{"a": 1}', "first\nsecond", "[DONE]"]
 
@@ -38,9 +47,9 @@ async def test_sse_without_events() -> None:
 def test_tool_calls_assembled_from_split_deltas() -> None:
     calls = ToolCallAssembler()
     calls.add([{"index": 0, "id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": ""}}])
-    calls.add([{"index": 0, "function": {"arguments": "{\"ci"}}])
+    calls.add([{"index": 0, "function": {"arguments": '{"ci'}}])
     calls.add([{"index": 1, "id": "call_b", "function": {"name": "get_time", "arguments": {"zone": "CET"}}}])
-    calls.add([{"index": 0, "function": {"arguments": "ty\": \"Paris\"}"}}])
+    calls.add([{"index": 0, "function": {"arguments": 'ty": "Paris"}'}}])
     finished = calls.finish()
     assert [(c.function_name, c.tool_call_id, c.arguments) for c in finished] == [
         ("get_weather", "call_a", {"city": "Paris"}),
@@ -92,8 +101,13 @@ def test_tool_call_delta_that_is_no_object() -> None:
 
 def test_token_usage() -> None:
     usage = token_usage(
-        {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17,
-         "prompt_tokens_details": {"cached_tokens": 8}, "completion_tokens_details": {"reasoning_tokens": 2}}
+        {
+            "prompt_tokens": 12,
+            "completion_tokens": 5,
+            "total_tokens": 17,
+            "prompt_tokens_details": {"cached_tokens": 8},
+            "completion_tokens_details": {"reasoning_tokens": 2},
+        }
     )
     assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (12, 5, 17)
     assert (usage.cache_read_input_tokens, usage.reasoning_tokens) == (8, 2)
@@ -103,7 +117,10 @@ def test_token_usage() -> None:
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("https://api.openai.com/v1/", "https://api.openai.com/v1"), ("http://localhost:11434/v1", "http://localhost:11434/v1")],
+    [
+        ("https://api.openai.com/v1/", "https://api.openai.com/v1"),
+        ("http://localhost:11434/v1", "http://localhost:11434/v1"),
+    ],
 )
 def test_base_url_accepted(url: str, expected: str) -> None:
     assert check_base_url(url) == expected
@@ -120,9 +137,14 @@ def test_base_url_refused(url: str) -> None:
 @pytest.mark.parametrize(
     ("url", "local"),
     [
-        ("http://localhost:8080/v1", True), ("http://127.0.0.1:1/v1", True), ("http://127.4.5.6/v1", True),
-        ("http://[::1]:8000/v1", True), ("http://api.localhost/v1", True),
-        ("https://api.openai.com/v1", False), ("http://192.168.1.20:11434/v1", False), ("http://10.0.0.1/v1", False),
+        ("http://localhost:8080/v1", True),
+        ("http://127.0.0.1:1/v1", True),
+        ("http://127.4.5.6/v1", True),
+        ("http://[::1]:8000/v1", True),
+        ("http://api.localhost/v1", True),
+        ("https://api.openai.com/v1", False),
+        ("http://192.168.1.20:11434/v1", False),
+        ("http://10.0.0.1/v1", False),
     ],
 )
 def test_loopback_urls(url: str, local: bool) -> None:
@@ -132,7 +154,10 @@ def test_loopback_urls(url: str, local: bool) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b'{"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}', "Incorrect API key provided"),
+        (
+            b'{"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}',
+            "Incorrect API key provided",
+        ),
         (b'{"error": "model \\"llama9\\" not found"}', 'model "llama9" not found'),
         (b'{"detail": "Not Found"}', "Not Found"),
         (b"<html>\n  <body>Bad   gateway</body>\n</html>", "<html> <body>Bad gateway</body> </html>"),

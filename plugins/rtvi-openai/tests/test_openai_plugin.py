@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
 from openai_loopback import LoopbackServer, sse_reply, text_chunk
+from rtvi_openai import OpenAILLMService
 
 from rtvi_core.config import BotFileError, load_bot_text
 from rtvi_core.plugins import PluginManager
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing.contracts.llm import LLMContract
-from rtvi_openai import OpenAILLMService
 
 pytestmark = pytest.mark.rtvi_plugins
 
@@ -24,8 +23,12 @@ def registry():
 
 def test_registered_through_the_entry_point(registry) -> None:
     llm = registry.get("llm", "openai").create(
-        {"base_url": "http://localhost:11434/v1/", "model": "llama3.2:1b", "temperature": 0.5,
-         "extra_body": {"tool_choice": "required"}}
+        {
+            "base_url": "http://localhost:11434/v1/",
+            "model": "llama3.2:1b",
+            "temperature": 0.5,
+            "extra_body": {"tool_choice": "required"},
+        }
     )
     assert isinstance(llm, OpenAILLMService)
     assert llm.url == "http://localhost:11434/v1/chat/completions"
@@ -55,12 +58,15 @@ use = "openai"
 @pytest.mark.parametrize(
     ("keys", "fragments"),
     [
-        ('base_url = "ftp://example.com/v1"', ["llm.base_url", "base_url must be an http(s) URL", "'ftp://example.com/v1'"]),
+        (
+            'base_url = "ftp://example.com/v1"',
+            ["llm.base_url", "base_url must be an http(s) URL", "'ftp://example.com/v1'"],
+        ),
         ("temprature = 0.3", ["llm.temprature"]),
         ("temperature = 3.5", ["llm.temperature", "2"]),
         ("timeout_secs = 0", ["llm.timeout_secs", "0"]),
         ("max_tokens = -5", ["llm.max_tokens"]),
-        ('extra_headers = {X-Trace = 5}', ["llm.extra_headers"]),
+        ("extra_headers = {X-Trace = 5}", ["llm.extra_headers"]),
     ],
 )
 def test_bad_bot_file_keys_are_named(registry, keys: str, fragments: list[str]) -> None:

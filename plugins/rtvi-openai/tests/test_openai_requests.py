@@ -10,6 +10,7 @@ import anyio
 import pytest
 from openai_loopback import LoopbackServer, sse_reply, status_reply, text_chunk
 from pydantic import BaseModel, Field
+from rtvi_openai import OpenAILLMService
 
 from rtvi_core.actions import ActionContext, ActionDispatcher, action
 from rtvi_core.frames import (
@@ -23,7 +24,6 @@ from rtvi_core.metrics import LLMUsageMetricsData
 from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.testing import run_bot, running
 from rtvi_core.testing.contracts.llm import LLMContract, Replies
-from rtvi_openai import OpenAILLMService
 
 pytestmark = pytest.mark.anyio
 
@@ -50,7 +50,9 @@ async def test_request_body_and_headers(loopback: LoopbackServer, monkeypatch: p
         extra_headers={"X-Trace": "abc"},
         extra_body={"seed": 7, "stream_options": {"include_usage": False}},
     )
-    context = LLMContext([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}], tools=[WEATHER])
+    context = LLMContext(
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}], tools=[WEATHER]
+    )
     await LLMContract().infer(llm, context)
     (request,) = loopback.requests
     assert (request.method, request.path) == ("POST", "/v1/chat/completions")
@@ -83,14 +85,24 @@ async def test_no_key_for_a_loopback_server_and_explicit_key_wins(
 
 
 async def test_streamed_text_and_usage(loopback: LoopbackServer) -> None:
-    usage = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12, "prompt_tokens_details": {"cached_tokens": 4}}
+    usage = {
+        "prompt_tokens": 9,
+        "completion_tokens": 3,
+        "total_tokens": 12,
+        "prompt_tokens_details": {"cached_tokens": 4},
+    }
     loopback.reply(
-        sse_reply([
-            {"choices": [{"index": 0, "delta": {"role": "assistant", "content": None}}]},
-            text_chunk("Hello"), text_chunk(""), text_chunk(" wor"), text_chunk("ld!"),
-            {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-            {"choices": [], "usage": usage},
-        ])
+        sse_reply(
+            [
+                {"choices": [{"index": 0, "delta": {"role": "assistant", "content": None}}]},
+                text_chunk("Hello"),
+                text_chunk(""),
+                text_chunk(" wor"),
+                text_chunk("ld!"),
+                {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+                {"choices": [], "usage": usage},
+            ]
+        )
     )
     replies = await LLMContract().infer(OpenAILLMService(base_url=loopback.url), user(), usage=True)
     assert replies.recorder.texts(LLMTextFrame) == ["Hello", " wor", "ld!"]
@@ -101,21 +113,27 @@ async def test_streamed_text_and_usage(loopback: LoopbackServer) -> None:
 
 
 async def test_finished_stream_without_done_is_accepted(loopback: LoopbackServer) -> None:
-    loopback.reply(sse_reply([text_chunk("Bye"), {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}], done=False))
+    loopback.reply(
+        sse_reply([text_chunk("Bye"), {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}], done=False)
+    )
     replies = await LLMContract().infer(OpenAILLMService(base_url=loopback.url), user())
     assert replies.texts == ["Bye"] and not replies.errors
 
 
 async def test_tool_call_deltas_become_calls(loopback: LoopbackServer) -> None:
     loopback.reply(
-        sse_reply([
-            text_chunk("Let me check."),
-            tool_call_delta(0, id="call_1", type="function", function={"name": "get_weather", "arguments": ""}),
-            tool_call_delta(0, function={"arguments": '{"city": '}),
-            tool_call_delta(1, id="call_2", type="function", function={"name": "get_weather", "arguments": '{"city": "Oslo"}'}),
-            tool_call_delta(0, function={"arguments": '"Paris"}'}),
-            {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
-        ])
+        sse_reply(
+            [
+                text_chunk("Let me check."),
+                tool_call_delta(0, id="call_1", type="function", function={"name": "get_weather", "arguments": ""}),
+                tool_call_delta(0, function={"arguments": '{"city": '}),
+                tool_call_delta(
+                    1, id="call_2", type="function", function={"name": "get_weather", "arguments": '{"city": "Oslo"}'}
+                ),
+                tool_call_delta(0, function={"arguments": '"Paris"}'}),
+                {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+            ]
+        )
     )
     llm = OpenAILLMService(base_url=loopback.url)
     llm.register_client_function("get_weather")
@@ -182,12 +200,16 @@ async def get_weather(ctx: ActionContext, args: WeatherArgs) -> dict:
 
 async def test_actions_are_tools_and_their_results_go_back_to_the_model(loopback: LoopbackServer) -> None:
     loopback.reply(
-        sse_reply([
-            tool_call_delta(
-                0, id="call_9", type="function",
-                function={"name": "get_weather", "arguments": '{"city": "Paris"}'},
-            )
-        ]),
+        sse_reply(
+            [
+                tool_call_delta(
+                    0,
+                    id="call_9",
+                    type="function",
+                    function={"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                )
+            ]
+        ),
         sse_reply([text_chunk("It is sunny in Paris.")]),
     )
     async with run_bot(llm=OpenAILLMService(base_url=loopback.url), with_tts=False) as bot:

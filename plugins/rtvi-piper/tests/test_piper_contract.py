@@ -2,9 +2,9 @@
 mode is checked in test_piper_tts.py)."""
 
 import pytest
+from rtvi_piper import PiperTTSService
 
 from rtvi_core.testing.contracts.tts import TTSContract
-from rtvi_piper import PiperTTSService
 
 
 class TestPiperContract(TTSContract):

@@ -6,11 +6,11 @@ import sys
 
 import pytest
 from pydantic import ValidationError
+from rtvi_piper import PiperTTSService, plugin
 
 from rtvi_core.plugins import get_plugin_manager
 from rtvi_core.services.tts import TTSService
 from rtvi_core.testing import run_bot
-from rtvi_piper import PiperTTSService, plugin
 
 
 def test_registers_as_the_piper_tts():

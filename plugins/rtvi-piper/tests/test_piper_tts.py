@@ -4,6 +4,7 @@ from array import array
 
 import anyio
 import pytest
+from rtvi_piper import PiperTTSService
 
 from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
@@ -20,7 +21,6 @@ from rtvi_core.frames import (
 )
 from rtvi_core.testing import FrameRecorder, run_bot, running
 from rtvi_core.testing.contracts.tts import TTSContract
-from rtvi_piper import PiperTTSService
 
 pytestmark = pytest.mark.anyio
 
@@ -136,9 +136,7 @@ async def test_interruption_during_synthesis_drops_that_sentence():
         await recorder.wait_for(lambda: LONG_SENTENCE in recorder.texts(AggregatedTextFrame), TIMEOUT)
         await task.queue_frame(InterruptionFrame())  # Piper is busy with the long sentence
         await task.queue_frame(TTSSpeakFrame(text="Okay."))
-        await recorder.wait_for(
-            lambda: recorder.of(TTSAudioRawFrame)[-1].context_id == context_of("Okay."), TIMEOUT
-        )
+        await recorder.wait_for(lambda: recorder.of(TTSAudioRawFrame)[-1].context_id == context_of("Okay."), TIMEOUT)
         # Not an assertion on time: lets the abandoned synthesis finish, so that
         # audio leaking from it would show below.
         await anyio.sleep(1.5)

@@ -4,7 +4,19 @@ from rtvi_piper.words import assign_words, phoneme_words, word_start_samples
 
 # "ðə kˈæt." as piper phonemizes it: two words, a full stop.
 PHONEMES = ["ð", "ə", " ", "k", "ˈ", "æ", "t", "."]
-ID_MAP = {"^": [1], "_": [0], "$": [2], " ": [3], ".": [10], "ð": [41], "ə": [59], "k": [23], "ˈ": [120], "æ": [39], "t": [32]}
+ID_MAP = {
+    "^": [1],
+    "_": [0],
+    "$": [2],
+    " ": [3],
+    ".": [10],
+    "ð": [41],
+    "ə": [59],
+    "k": [23],
+    "ˈ": [120],
+    "æ": [39],
+    "t": [32],
+}
 
 
 def test_phoneme_words_start_at_their_first_letter():

@@ -14,10 +14,11 @@ import asyncio
 import statistics
 import time
 
-from rtvi_core.testing.contracts.vad import speech_bounds, trace, white_noise
-from rtvi_core.testing.speech import load_speech, silence, speech_clips
 from rtvi_silero import SileroVADAnalyzer
 from rtvi_silero.model import load_model
+
+from rtvi_core.testing.contracts.vad import speech_bounds, trace, white_noise
+from rtvi_core.testing.speech import load_speech, silence, speech_clips
 
 
 async def window_cost(rate: int, windows: int) -> float:
@@ -45,8 +46,10 @@ async def main() -> None:
     for rate in (16000, 8000, 48000):
         await window_cost(rate, 50)  # warm up
         runs = [await window_cost(rate, args.windows) for _ in range(args.repeats)]
-        print(f"{rate} Hz stream: median {statistics.median(runs):.0f} µs per 32 ms window "
-              f"(runs: {', '.join(f'{r:.0f}' for r in runs)})")
+        print(
+            f"{rate} Hz stream: median {statistics.median(runs):.0f} µs per 32 ms window "
+            f"(runs: {', '.join(f'{r:.0f}' for r in runs)})"
+        )
 
     for name in speech_clips():
         clip = load_speech(name)
@@ -56,8 +59,10 @@ async def main() -> None:
         lead = 1.0
         pcm = silence(lead, clip.sample_rate) + clip.pcm + silence(1.5, clip.sample_rate)
         for start, end in (await trace(vad, pcm, clip.sample_rate)).turns():
-            print(f"{name}: speech {onset:.3f}–{offset:.3f} s; SPEAKING at {start - lead:.3f} s "
-                  f"(+{start - lead - onset:.3f}), QUIET at {end - lead:.3f} s (+{end - lead - offset:.3f})")
+            print(
+                f"{name}: speech {onset:.3f}–{offset:.3f} s; SPEAKING at {start - lead:.3f} s "
+                f"(+{start - lead - onset:.3f}), QUIET at {end - lead:.3f} s (+{end - lead - offset:.3f})"
+            )
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from rtvi_silero import SileroVADAnalyzer
 
 from rtvi_core.testing.contracts.vad import VADContract
-from rtvi_silero import SileroVADAnalyzer
 
 
 class TestSileroContract(VADContract):

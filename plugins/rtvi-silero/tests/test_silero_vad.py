@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from rtvi_silero import SileroModelError, SileroVADAnalyzer
+from rtvi_silero.model import default_model_path, load_model
 
 from rtvi_core.audio import resample_once
 from rtvi_core.builtins import MemoryTransport
@@ -21,8 +24,6 @@ from rtvi_core.task import PipelineTask
 from rtvi_core.testing import FrameRecorder, running
 from rtvi_core.testing.contracts.vad import sine, speech_bounds, trace, white_noise
 from rtvi_core.testing.speech import load_speech, silence
-from rtvi_silero import SileroModelError, SileroVADAnalyzer
-from rtvi_silero.model import default_model_path, load_model
 
 RATE = 16000
 LEAD = 1.0
@@ -88,7 +89,7 @@ async def test_configured_rate_runs_without_a_transport():
 
 @pytest.mark.anyio
 async def test_two_utterances_in_one_stream_give_two_alike_turns():
-    pcm, onset, _ = utterance(tail=1.5)
+    pcm, _onset, _ = utterance(tail=1.5)
     second = len(pcm) / (2 * RATE)
     vad = SileroVADAnalyzer(reset_after_secs=0.5)
     vad.set_sample_rate(RATE)
@@ -168,9 +169,7 @@ def test_registered_through_the_entry_point():
     assert vad.params == VADParams(confidence=0.6, stop_secs=0.5, min_volume=0.0)
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"sample_rate": 44100}, {"stop_confidence": -0.1}, {"reset_after_secs": -1.0}]
-)
+@pytest.mark.parametrize("kwargs", [{"sample_rate": 44100}, {"stop_confidence": -0.1}, {"reset_after_secs": -1.0}])
 def test_bad_constructor_values(kwargs: dict[str, Any]):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         SileroVADAnalyzer(**kwargs)
@@ -244,9 +243,7 @@ async def test_pre_roll_keeps_the_speech_onset_in_the_stt_segment():
     clip = load_speech()
     pcm = silence(LEAD) + clip.pcm + silence(1.2)
     onset = int(speech_bounds(clip.pcm, RATE)[0] * RATE) * 2
-    transport = MemoryTransport(
-        params=TransportParams(audio_in_enabled=True, vad_analyzer=SileroVADAnalyzer())
-    )
+    transport = MemoryTransport(params=TransportParams(audio_in_enabled=True, vad_analyzer=SileroVADAnalyzer()))
     stt = SegmentRecorder()
     after = FrameRecorder(types=(TranscriptionFrame, UserStoppedSpeakingFrame))
     task = PipelineTask(

@@ -6,13 +6,13 @@ import sys
 from typing import Any
 
 import pytest
+from rtvi_silero import WebRTCVADAnalyzer
 
 from rtvi_core.cli.plugins_cmd import build_report
 from rtvi_core.plugins import PluginManager
 from rtvi_core.services import VADParams
 from rtvi_core.testing.contracts.vad import VADContract, sine, trace, white_noise
 from rtvi_core.testing.speech import silence
-from rtvi_silero import WebRTCVADAnalyzer
 
 
 class TestWebRTCContract(VADContract):
@@ -65,6 +65,11 @@ def test_rtvi_plugins_shows_what_to_install_for_webrtc(monkeypatch: pytest.Monke
     assert silero["registered"] == {"vad": ["silero", "webrtc"]} and silero["missing"] == {}
     monkeypatch.setitem(sys.modules, "webrtcvad", None)
     silero = next(p for p in build_report(manager)["plugins"] if p["name"] == "silero")
-    assert silero["missing"] == {"vad": {"webrtc": (
-        "the webrtc VAD needs the webrtcvad module: pip install 'rtvi-silero[webrtc]'  "
-        "(or: pip install webrtcvad-wheels)")}}
+    assert silero["missing"] == {
+        "vad": {
+            "webrtc": (
+                "the webrtc VAD needs the webrtcvad module: pip install 'rtvi-silero[webrtc]'  "
+                "(or: pip install webrtcvad-wheels)"
+            )
+        }
+    }

@@ -19,10 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import timeit
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 DEFAULT_PIPECAT = Path("/work/venv-pipecat/bin/python")
 PCM = bytes((i * 7) & 0xFF for i in range(1920))
@@ -40,10 +40,11 @@ def measure(fn: Callable[[], Any], repeat: int = 5) -> float:
 
 
 def ours() -> dict[str, dict[str, float]]:
-    from rtvi_core.frames import OutputAudioRawFrame, OutputTransportMessageUrgentFrame
-    from rtvi_core.rtvi.messages.outbound import BotLLMText, TextData
     from rtvi_websocket import ProtobufFrameSerializer
     from rtvi_websocket.protobuf import decode_frame, encode_audio, encode_message
+
+    from rtvi_core.frames import OutputAudioRawFrame, OutputTransportMessageUrgentFrame
+    from rtvi_core.rtvi.messages.outbound import BotLLMText, TextData
 
     serializer = ProtobufFrameSerializer()
     message_frame = OutputTransportMessageUrgentFrame(message=BotLLMText(data=TextData(TEXT)))

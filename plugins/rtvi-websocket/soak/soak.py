@@ -53,7 +53,7 @@ async def worker(port: int, until: float, counts: dict[str, int]) -> None:
         try:
             await asyncio.wait_for(one_round(port, n), 30)
             counts["ok"] += 1
-        except Exception as exc:  # noqa: BLE001 - counted and reported
+        except Exception as exc:
             counts["failed"] += 1
             print(f"round failed: {exc!r}", file=sys.stderr)
 
@@ -65,10 +65,16 @@ async def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bot = Path(tmp) / "bot.toml"
-        bot.write_text(bot_text(max_sessions=args.clients + 10).replace('"bot_actions"', json.dumps(str(TESTS / "bot_actions.py"))))
+        bot.write_text(
+            bot_text(max_sessions=args.clients + 10).replace('"bot_actions"', json.dumps(str(TESTS / "bot_actions.py")))
+        )
         env = dict(os.environ, RTVI_PLUGINS_ALLOW="websocket")
-        server = subprocess.Popen([sys.executable, "-m", "rtvi_core.cli", "run", str(bot), "--port", "0"],
-                                  stderr=subprocess.PIPE, text=True, env=env)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "rtvi_core.cli", "run", str(bot), "--port", "0"],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         try:
             port = 0
             for line in server.stderr:
@@ -83,11 +89,15 @@ async def main() -> int:
             workers = [asyncio.create_task(worker(port, until, counts)) for _ in range(args.clients)]
             while not all(w.done() for w in workers):
                 await asyncio.wait(workers, timeout=30)
-                print(f"  {counts['ok']} rounds ok, {counts['failed']} failed, RSS {rss_kib(server.pid)} KiB", flush=True)
+                print(
+                    f"  {counts['ok']} rounds ok, {counts['failed']} failed, RSS {rss_kib(server.pid)} KiB", flush=True
+                )
             await asyncio.sleep(1)
             end_rss = rss_kib(server.pid)
-            print(f"RSS at start {start_rss} KiB, at end {end_rss} KiB ({end_rss - start_rss:+d} KiB) "
-                  f"after {counts['ok']} sessions ({counts['failed']} failed)")
+            print(
+                f"RSS at start {start_rss} KiB, at end {end_rss} KiB ({end_rss - start_rss:+d} KiB) "
+                f"after {counts['ok']} sessions ({counts['failed']} failed)"
+            )
             return 1 if counts["failed"] else 0
         finally:
             server.terminate()

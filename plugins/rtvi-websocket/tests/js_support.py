@@ -44,7 +44,8 @@ def _node_with(folder: Path, versions: dict[str, str], *, ignore_scripts: bool) 
                 command.append("--ignore-scripts")
             done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600)
             assert done.returncode == 0 and _installed(folder, versions), (
-                f"npm ci failed in {folder}:\n{done.stdout}\n{done.stderr}")
+                f"npm ci failed in {folder}:\n{done.stdout}\n{done.stderr}"
+            )
     return node
 
 

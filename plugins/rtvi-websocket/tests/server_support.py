@@ -5,21 +5,22 @@ from __future__ import annotations
 import itertools
 import json
 import socket
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Mapping
+from typing import Any
 
 import anyio
 import msgspec
+from rtvi_websocket.loopback import loopback_server
+from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame, encode_audio, encode_message
+from rtvi_websocket.server import SessionServer
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.frames import Frame, Opcode
 
 from rtvi_core.config.loader import load_bot_text
 from rtvi_core.plugins.manager import PluginManager
 from rtvi_core.serving import SessionFactory
-from rtvi_websocket.loopback import loopback_server
-from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame, encode_audio, encode_message
-from rtvi_websocket.server import SessionServer
 
 HERE = Path(__file__).parent
 

@@ -14,6 +14,9 @@ from typing import Any
 
 import msgspec
 import pytest
+from js_support import JS, stock_client_node
+from rtvi_websocket import ProtobufFrameSerializer
+from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame, encode_audio, encode_message
 
 from rtvi_core.frames import (
     InputAudioRawFrame,
@@ -23,10 +26,6 @@ from rtvi_core.frames import (
     OutputTransportMessageUrgentFrame,
 )
 from rtvi_core.rtvi.messages.outbound import BotLLMText, BotReady, BotReadyData, TextData
-from rtvi_websocket import ProtobufFrameSerializer
-from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame, encode_audio, encode_message
-
-from js_support import JS, stock_client_node
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +35,12 @@ def stock_client() -> Any:
 
     def run(frames: list[bytes]) -> Any:
         done = subprocess.run(
-            [node, "crosscheck.mjs"], cwd=JS, input=json.dumps({"decode": [f.hex() for f in frames]}),
-            capture_output=True, text=True, timeout=120,
+            [node, "crosscheck.mjs"],
+            cwd=JS,
+            input=json.dumps({"decode": [f.hex() for f in frames]}),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)

@@ -12,16 +12,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from rtvi_websocket.protobuf import PbAudioRawFrame
+from server_support import HERE, bot_text, client, serving
 
 from rtvi_core.builtins.tone_tts import word_tone
 from rtvi_core.config.errors import BotFileError
 from rtvi_core.config.loader import load_bot_text
 from rtvi_core.plugins.manager import PluginManager
-from rtvi_websocket.protobuf import PbAudioRawFrame
-
-from server_support import HERE, bot_text, client, serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
+
 
 def spoken_samples(text: str, rate: int) -> int:
     """Samples of the tone TTS's audio of ``text`` at ``rate``."""
@@ -60,16 +60,23 @@ def test_rtvi_run_refuses_an_output_rate_it_cannot_send(tmp_path: Path) -> None:
     bot = tmp_path / "bot.toml"
     bot.write_text(bot_text({"audio_out_sample_rate": 100}).replace('"bot_actions"', '"bot_actions.py"'))
     (tmp_path / "bot_actions.py").write_text((Path(__file__).parent / "bot_actions.py").read_text())
-    done = subprocess.run([sys.executable, "-m", "rtvi_core.cli", "run", str(bot), "--port", "0"],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "rtvi_core.cli", "run", str(bot), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 1
-    assert (f"{bot}: rtvi.pipeline.audio_out_sample_rate: "
-            "expected a value greater than or equal to 8000, got 100") in done.stderr
+    assert (
+        f"{bot}: rtvi.pipeline.audio_out_sample_rate: expected a value greater than or equal to 8000, got 100"
+    ) in done.stderr
 
 
 def test_a_transport_rate_out_of_range_is_refused_by_name() -> None:
     registry = PluginManager(autoload=True, allow=["websocket"]).registry
     with pytest.raises(BotFileError) as refused:
         load_bot_text(bot_text(audio_out_sample_rate=96000), file="bot.toml", base_dir=HERE, registry=registry)
-    assert str(refused.value) == ("bot.toml: transport.audio_out_sample_rate: transport plugin 'websocket': "
-                                  "expected a value less than or equal to 48000, got 96000")
+    assert str(refused.value) == (
+        "bot.toml: transport.audio_out_sample_rate: transport plugin 'websocket': "
+        "expected a value less than or equal to 48000, got 96000"
+    )

@@ -25,7 +25,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
 from js_support import BROWSER, browser_node
 
 from rtvi_core.builtins.tone_tts import word_tone
@@ -98,8 +97,20 @@ def drive(node: str, server: ServedBot, scenario: str, out: Path, mic: Path = MI
 
     ``wait_secs`` bounds each wait of the scenario for the page.
     """
-    command = [node, str(BROWSER / "drive.mjs"), "--url", server.url, "--scenario", scenario, "--out", str(out),
-               "--mic-wav", str(mic), "--timeout", str(wait_secs)]
+    command = [
+        node,
+        str(BROWSER / "drive.mjs"),
+        "--url",
+        server.url,
+        "--scenario",
+        scenario,
+        "--out",
+        str(out),
+        "--mic-wav",
+        str(mic),
+        "--timeout",
+        str(wait_secs),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=SCENARIO_TIMEOUT_SECS)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     last = lines[-1] if lines else {}
@@ -139,7 +150,12 @@ def test_conversation_by_text_and_microphone(node: str, server: ServedBot, tmp_p
 
     loaded = steps["loaded"]
     assert (loaded["state"], loaded["micPressed"]) == ("disconnected", "true")
-    assert loaded["buttons"] == {"connect-button": True, "disconnect-button": False, "send-button": False, "mic-button": True}
+    assert loaded["buttons"] == {
+        "connect-button": True,
+        "disconnect-button": False,
+        "send-button": False,
+        "mic-button": True,
+    }
     assert steps["mic-off-before-connect"]["micPressed"] == "false"
 
     ready = steps["ready"]
@@ -153,8 +169,12 @@ def test_conversation_by_text_and_microphone(node: str, server: ServedBot, tmp_p
     assert ("user", "tell me about tomatoes") in turns(replied)
     user_at = turns(replied).index(("user", "tell me about tomatoes"))
     bot_reply = replied["transcript"][user_at + 1]
-    assert (bot_reply["role"], bot_reply["text"], bot_reply["pending"]) == ("bot", "You said: tell me about tomatoes", "")
-    after_send = log_types(replied)[len(log_types(ready)):]
+    assert (bot_reply["role"], bot_reply["text"], bot_reply["pending"]) == (
+        "bot",
+        "You said: tell me about tomatoes",
+        "",
+    )
+    after_send = log_types(replied)[len(log_types(ready)) :]
     for kind in ("user-llm-text", "bot-llm-text", "bot-started-speaking", "bot-output", "bot-stopped-speaking"):
         assert kind in after_send, f"{kind} missing from the log after send-text: {after_send}"
     assert "send-text" in log_types(replied, "out")
@@ -179,11 +199,16 @@ def test_talking_to_the_default_voice_bot(node: str, tmp_path: Path) -> None:
     from rtvi_core.plugins import get_plugin_manager
 
     registry = get_plugin_manager(autoload=True).registry
-    missing = [name for kind, name in (("vad", "silero"), ("stt", "whisper"), ("tts", "piper"))
-               if registry.find(kind, name) is None]
+    missing = [
+        name
+        for kind, name in (("vad", "silero"), ("stt", "whisper"), ("tts", "piper"))
+        if registry.find(kind, name) is None
+    ]
     if missing:
-        pytest.skip(f"the default bot's voice plugins are not installed: {', '.join(missing)} "
-                    "(pip install -r requirements/bot.txt)")
+        pytest.skip(
+            f"the default bot's voice plugins are not installed: {', '.join(missing)} "
+            "(pip install -r requirements/bot.txt)"
+        )
     # Chromium's fake microphone plays its file from when the page opens the microphone,
     # in a loop: a short lead-in, the question once, then a long pause, so that the
     # answer is neither cut by a repeat of the question nor missed before client-ready.
@@ -221,7 +246,10 @@ def test_text_only_without_microphone_permission(node: str, server: ServedBot, t
     steps = drive(node, server, "no-mic-permission", tmp_path).steps
     ready = steps["ready"]
     assert ready["state"] == "ready" and (ready["micPressed"], ready["micState"]) == ("false", "error")
-    assert ready["message"] == {"text": "The microphone is unavailable (no permission or no device): text only.", "kind": "notice"}
+    assert ready["message"] == {
+        "text": "The microphone is unavailable (no permission or no device): text only.",
+        "kind": "notice",
+    }
     replied = steps["replied"]
     assert ("user", "hello without a microphone") in turns(replied)
     assert replied["transcript"][-1]["role"] == "bot" and replied["transcript"][-1]["pending"] == ""
@@ -270,14 +298,19 @@ def test_socket_closed_with_a_code(node: str, server: ServedBot, tmp_path: Path)
     steps = drive(node, server, "socket-closed", tmp_path).steps
     assert steps["ready"]["state"] == "ready"
     closed = steps["closed"]
-    assert closed["message"] == {"text": "The server closed the connection: code 4001 (closed by the test).", "kind": "error"}
+    assert closed["message"] == {
+        "text": "The server closed the connection: code 4001 (closed by the test).",
+        "kind": "error",
+    }
     assert closed["state"] == "disconnected" and closed["buttons"]["connect-button"]
     assert ["client", "socketClosed"] in closed["log"]
 
 
 def test_build_hook_detects_stale_sources_and_missing_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "plugin"
-    shutil.copytree(PLUGIN / "playground", root / "playground", ignore=shutil.ignore_patterns("node_modules", ".build.lock"))
+    shutil.copytree(
+        PLUGIN / "playground", root / "playground", ignore=shutil.ignore_patterns("node_modules", ".build.lock")
+    )
     out = root / hatch_build.OUTPUT
     out.mkdir(parents=True)
     for name in hatch_build.BUILT:
@@ -294,5 +327,5 @@ def test_build_hook_detects_stale_sources_and_missing_npm(tmp_path: Path, monkey
 
     (out / "playground.js").unlink()
     shutil.rmtree(root / "playground")
-    with pytest.raises(hatch_build.PlaygroundBuildError, match="not built and its sources .* are missing"):
+    with pytest.raises(hatch_build.PlaygroundBuildError, match=r"not built and its sources .* are missing"):
         hatch_build.build_playground(root)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from rtvi_websocket.protobuf import (
     PbAudioRawFrame,
     PbInterruptionFrame,
@@ -67,8 +66,13 @@ def test_audio_fields_are_written_in_order_and_defaults_are_left_out() -> None:
     )
     assert encode_audio(b"", 0, 0) == b"\x12\x00"
     assert encode_audio(b"\x01\x02", 24000, 1, id=300, name="OutputAudioRawFrame#300", pts=0) == (
-        b"\x12\x28" + b"\x08\xac\x02" + b"\x12\x17OutputAudioRawFrame#300" + b"\x1a\x02\x01\x02"
-        + b"\x20\xc0\xbb\x01" + b"\x28\x01" + b"\x30\x00"
+        b"\x12\x28"
+        + b"\x08\xac\x02"
+        + b"\x12\x17OutputAudioRawFrame#300"
+        + b"\x1a\x02\x01\x02"
+        + b"\x20\xc0\xbb\x01"
+        + b"\x28\x01"
+        + b"\x30\x00"
     )
 
 
@@ -239,7 +243,7 @@ def test_random_bytes_never_raise_anything_else() -> None:
 
 
 def _random_text(rng: random.Random) -> str:
-    alphabet = "abc xyz{}\":,é€👋\n\u0000"
+    alphabet = 'abc xyz{}":,é€👋\n\u0000'
     return "".join(rng.choice(alphabet) for _ in range(rng.choice([0, 1, 5, 130, 400])))
 
 
@@ -261,9 +265,7 @@ def _random_frame(rng: random.Random) -> object:
             rng.choice([None, 0, _random_uint(rng, 64)]),
         )
     if kind == 2:
-        return PbTranscriptionFrame(
-            _random_uint(rng, 64), *(_random_text(rng) for _ in range(4))
-        )
+        return PbTranscriptionFrame(_random_uint(rng, 64), *(_random_text(rng) for _ in range(4)))
     if kind == 3:
         return PbMessageFrame(_random_text(rng))
     return PbInterruptionFrame(_random_uint(rng, 64), _random_text(rng))

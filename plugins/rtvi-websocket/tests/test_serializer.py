@@ -8,6 +8,17 @@ from typing import Any
 
 import msgspec
 import pytest
+from rtvi_websocket import ProtobufFrameSerializer, plugin
+from rtvi_websocket.protobuf import (
+    PbAudioRawFrame,
+    PbMessageFrame,
+    PbTextFrame,
+    PbTranscriptionFrame,
+    decode_frame,
+    encode_audio,
+    encode_frame,
+    encode_message,
+)
 
 from rtvi_core import Pipeline, PipelineTask
 from rtvi_core.builtins.memory_transport import MemoryTransport
@@ -33,17 +44,6 @@ from rtvi_core.rtvi.messages import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_TEX
 from rtvi_core.rtvi.messages.outbound import BotLLMText, TextData
 from rtvi_core.services.transport_params import TransportParams
 from rtvi_core.testing import eventually, running
-from rtvi_websocket import ProtobufFrameSerializer, plugin
-from rtvi_websocket.protobuf import (
-    PbAudioRawFrame,
-    PbMessageFrame,
-    PbTextFrame,
-    PbTranscriptionFrame,
-    decode_frame,
-    encode_audio,
-    encode_frame,
-    encode_message,
-)
 
 LOGGER = "rtvi.websocket.serializer"
 
@@ -90,8 +90,14 @@ def test_interruptions_are_sent_only_when_asked() -> None:
 
 @pytest.mark.parametrize(
     "frame",
-    [TextFrame("hi"), TranscriptionFrame("hi"), EndFrame(), StartFrame(), BotStartedSpeakingFrame(),
-     InputAudioRawFrame(b"\x00\x00", 16000, 1)],
+    [
+        TextFrame("hi"),
+        TranscriptionFrame("hi"),
+        EndFrame(),
+        StartFrame(),
+        BotStartedSpeakingFrame(),
+        InputAudioRawFrame(b"\x00\x00", 16000, 1),
+    ],
 )
 def test_other_frames_are_not_sent(frame: Frame) -> None:
     assert ProtobufFrameSerializer(send_interruptions=True).serialize(frame) is None
@@ -139,7 +145,9 @@ def test_text_transcription_and_interruption_frames() -> None:
     )
     assert isinstance(transcription, TranscriptionFrame)
     assert (transcription.text, transcription.user_id, transcription.timestamp) == (
-        "hi there", "u7", "2026-11-23T22:00:00Z"
+        "hi there",
+        "u7",
+        "2026-11-23T22:00:00Z",
     )
     assert isinstance(serializer.deserialize(b"\x2a\x00"), InterruptionFrame)
 
@@ -201,7 +209,9 @@ def test_json_nested_deeper_than_the_limit_is_malformed(depth: int) -> None:
     limit = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
     assert isinstance(serializer.deserialize(encode_message(limit)), InputTransportMessageFrame)
     assert serializer.deserialize(encode_message("[" * depth + "]" * depth)) is None
-    assert serializer.last_error == f"message data: JSON nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects"
+    assert (
+        serializer.last_error == f"message data: JSON nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects"
+    )
 
 
 def test_json_with_more_containers_than_the_limit_is_malformed() -> None:
@@ -246,8 +256,12 @@ async def test_a_protobuf_client_gets_bot_ready_and_its_audio_reaches_the_pipeli
     sink = WireSink(serializer)
     task = PipelineTask(Pipeline([transport.input(), sink]))
     async with running(task):
-        ready = {"label": "rtvi-ai", "type": "client-ready", "id": "c1",
-                 "data": {"version": "2.1.0", "about": {"library": "@pipecat-ai/client-js"}}}
+        ready = {
+            "label": "rtvi-ai",
+            "type": "client-ready",
+            "id": "c1",
+            "data": {"version": "2.1.0", "about": {"library": "@pipecat-ai/client-js"}},
+        }
         await transport.client.send_raw(message_bytes(ready))  # first message, then audio at once
         pcm = bytes(range(256)) * 2
         await transport.client.send_raw(encode_audio(pcm, 16000, 1, name="audio"))

@@ -8,9 +8,7 @@ import socket
 import anyio
 import msgspec
 import pytest
-
 from rtvi_websocket.protobuf import encode_message
-
 from server_support import client, healthy_session, serving, sessions_ended
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
@@ -52,7 +50,7 @@ async def test_10_mb_frame_closes_with_1009_without_buffering_it():
     async with serving() as server:
         async with client(server) as bot:
             await bot.ready()
-            with pytest.raises(Exception):
+            with pytest.raises(Exception):  # noqa: B017 (ConnectionClosed or a socket error, by timing)
                 await bot.ws.send(b"\x22" + os.urandom(10 * 1024 * 1024))
                 await bot.receive()
             code, _ = await bot.closed()
@@ -64,10 +62,12 @@ async def test_flood_of_1000_messages_per_second_closes_with_1008():
     async with serving() as server:
         async with client(server) as bot:
             await bot.ready()
-            message = encode_message(msgspec.json.encode({"label": "rtvi-ai", "type": "client-message", "id": "f", "data": {"t": "ping"}}))
+            message = encode_message(
+                msgspec.json.encode({"label": "rtvi-ai", "type": "client-message", "id": "f", "data": {"t": "ping"}})
+            )
             sent = 0
             with anyio.move_on_after(5):  # 1000 messages over ~1 s, until the server hangs up
-                for sent in range(1, 1001):
+                for sent in range(1, 1001):  # noqa: B007 (read after the loop)
                     await bot.ws.send(message)
                     await anyio.sleep(0.001)
             code, reason = await bot.closed()
@@ -97,8 +97,10 @@ async def test_200_connections_opened_and_dropped():
                 if i % 3 == 0:  # half a request head
                     sock.sendall(b"GET /ws HTTP/1.1\r\nHost: localhost\r\n")
                 elif i % 3 == 1:  # a complete upgrade, then gone
-                    sock.sendall(b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    sock.sendall(
+                        b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                    )
                 sock.close()
 
         await anyio.to_thread.run_sync(storm)

@@ -6,15 +6,14 @@ import json
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-from websockets.sync.client import connect
-
 from js_support import JS, stock_client_node
 from server_support import HERE, bot_text
+from websockets.sync.client import connect
 
 from rtvi_core.testing.served import served_bot
 
@@ -37,7 +36,10 @@ def run_stock_client(port: int, *args: str) -> list[dict]:
     node = stock_client_node()
     done = subprocess.run(
         [node, "--experimental-websocket", "e2e-client.mjs", "--start-url", f"http://127.0.0.1:{port}/start", *args],
-        cwd=JS, capture_output=True, text=True, timeout=120,
+        cwd=JS,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert done.returncode == 0, f"stock client failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
@@ -52,7 +54,11 @@ def test_stock_client_connects_talks_and_disconnects(rtvi_run) -> None:
     ready = next(e["data"] for e in events if e["event"] == "botReady")
     assert ready["version"] == "2.2.0"  # the stock client (2.1.0) accepts any 2.x server
     assert ready["capabilities"] == {
-        "audio_in": True, "audio_out": True, "video_in": False, "screen_in": False, "video_out": False,
+        "audio_in": True,
+        "audio_out": True,
+        "video_in": False,
+        "screen_in": False,
+        "video_out": False,
         "metrics": False,
     }
     assert any(e["event"] == "userTranscript" or e["event"] == "userLlmText" for e in events)
@@ -70,7 +76,7 @@ def test_sigterm_drains_live_sessions_then_closes_them_with_1001(rtvi_run) -> No
     with connect(f"ws://127.0.0.1:{port}/ws") as ws:
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 (ConnectionClosed or a socket error, by timing)
             while True:
                 ws.recv(timeout=15)
         drained = time.monotonic() - started

@@ -6,9 +6,8 @@ import json
 
 import anyio
 import pytest
-from websockets.exceptions import InvalidStatus
-
 from server_support import client, healthy_session, request, serving, sessions_ended
+from websockets.exceptions import InvalidStatus
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 
@@ -81,10 +80,13 @@ async def test_origins_outside_the_allow_list_are_refused_before_the_upgrade():
                 pass
         assert refused.value.response.status_code == 403
         status, _, body = await request(
-            server.port, b"POST /start HTTP/1.1\r\nHost: localhost\r\nOrigin: https://evil.example\r\nContent-Length: 0\r\n\r\n")
+            server.port,
+            b"POST /start HTTP/1.1\r\nHost: localhost\r\nOrigin: https://evil.example\r\nContent-Length: 0\r\n\r\n",
+        )
         assert status == 403 and "not allowed" in json.loads(body)["info"]
         status, headers, _ = await request(
-            server.port, b"OPTIONS /start HTTP/1.1\r\nHost: localhost\r\nOrigin: https://app.example.com\r\n\r\n")
+            server.port, b"OPTIONS /start HTTP/1.1\r\nHost: localhost\r\nOrigin: https://app.example.com\r\n\r\n"
+        )
         assert status == 204 and headers["access-control-allow-origin"] == "https://app.example.com"
 
 
@@ -96,7 +98,9 @@ async def test_sessions_beyond_max_are_refused_with_1013_and_start_503():
             async with client(server) as three:
                 code, reason = await three.closed()
             assert (code, reason) == (1013, "the server is full (2 sessions): try again later")
-            status, headers, body = await request(server.port, b"POST /start HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
+            status, headers, body = await request(
+                server.port, b"POST /start HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+            )
             assert status == 503 and headers["retry-after"] == "5" and "full" in json.loads(body)["info"]
         await sessions_ended(server, 10)
         await healthy_session(server)

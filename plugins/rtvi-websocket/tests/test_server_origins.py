@@ -6,13 +6,11 @@ import json
 import logging
 
 import pytest
-from websockets.exceptions import InvalidStatus
-
 from rtvi_websocket.hosts import HostRule
 from rtvi_websocket.origins import OriginRule
 from rtvi_websocket.throttled_log import ThrottledLog
-
 from server_support import client, healthy_session, request, serving
+from websockets.exceptions import InvalidStatus
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 
@@ -36,7 +34,11 @@ async def upgrade_refused(server, origin: str) -> int:
 
 
 def refusal_logs(caplog, what: str) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == LOG and r.levelno == logging.WARNING and what in r.getMessage()]
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == LOG and r.levelno == logging.WARNING and what in r.getMessage()
+    ]
 
 
 async def test_a_loopback_server_accepts_pages_from_any_loopback_port(caplog):
@@ -74,8 +76,13 @@ async def test_wildcard_origins_match_names_under_the_domain_only(caplog):
         for origin in ("https://app.example.com", "https://a.b.example.com", "http://x.dev.test:5173"):
             async with client(server, origin=origin) as bot:
                 await bot.ready()
-        for origin in ("https://example.com", "http://app.example.com", "https://app.example.com:8443",
-                       "https://evilexample.com", "https://example.com.evil.test"):
+        for origin in (
+            "https://example.com",
+            "http://app.example.com",
+            "https://app.example.com:8443",
+            "https://evilexample.com",
+            "https://example.com.evil.test",
+        ):
             assert await upgrade_refused(server, origin) == 403, origin
             assert len(refusal_logs(caplog, f"'{origin}'")) == 1
 
@@ -98,9 +105,11 @@ async def test_dns_rebinding_names_are_refused_before_the_origin_check(caplog):
             assert answer["info"] == (
                 f"host '{rebound}:{port}' is not served here: add it to [transport] allowed_hosts to allow it"
             )
-            raw = (f"GET /ws HTTP/1.1\r\nHost: {rebound}:{port}\r\nOrigin: http://{rebound}:{port}\r\n"
-                   "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                   "Sec-WebSocket-Version: 13\r\n\r\n").encode()
+            raw = (
+                f"GET /ws HTTP/1.1\r\nHost: {rebound}:{port}\r\nOrigin: http://{rebound}:{port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
             assert (await request(port, raw))[0] == 421
             assert server.session_count == 0
             await healthy_session(server)
@@ -108,7 +117,9 @@ async def test_dns_rebinding_names_are_refused_before_the_origin_check(caplog):
 
 
 async def test_allowed_hosts_and_public_url_add_names():
-    async with serving(allowed_hosts=["bot.example.com", "*.internal.test"], public_url="https://public.example.org") as server:
+    async with serving(
+        allowed_hosts=["bot.example.com", "*.internal.test"], public_url="https://public.example.org"
+    ) as server:
         for host in ("bot.example.com", "a.internal.test", "public.example.org", "localhost", "10.1.2.3:80", "[::1]"):
             status, _ = await start(server.port, host=host)
             assert status == 200, host

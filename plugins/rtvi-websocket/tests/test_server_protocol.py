@@ -10,9 +10,7 @@ import urllib.request
 
 import anyio
 import pytest
-
 from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame
-
 from server_support import client, serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
@@ -24,8 +22,9 @@ def tone(seconds: float, rate: int = 16000) -> bytes:
 
 
 def post_start(port: int, body: bytes | None = b"{}") -> tuple[int, dict]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/start", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/start", data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as answer:
             return answer.status, json.loads(answer.read())
@@ -100,8 +99,12 @@ async def test_64_token_is_taken_from_the_query_and_checked():
         token = answer["token"]
         async with client(server, query=f"?token={token}") as bot:
             await bot.ready()
-        for query, reason in (("", "a token is required"), (f"?token={token}", "token already used"),
-                              ("?token=abc.def", "malformed token"), ("?token=" + token[:-2] + "AA", "invalid token signature")):
+        for query, reason in (
+            ("", "a token is required"),
+            (f"?token={token}", "token already used"),
+            ("?token=abc.def", "malformed token"),
+            ("?token=" + token[:-2] + "AA", "invalid token signature"),
+        ):
             async with client(server, query=query) as bot:
                 code, text = await bot.closed()
             assert code == 4003 and reason in text, (query, code, text)

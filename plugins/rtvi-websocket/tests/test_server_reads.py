@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import anyio
 import pytest
-
 from server_support import client, serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]

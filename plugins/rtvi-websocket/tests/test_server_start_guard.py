@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from rtvi_websocket.http import HttpError
 from rtvi_websocket.start_guard import MAX_TRACKED_CLIENTS, StartGuard
-
 from server_support import client, healthy_session, request, serving
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
@@ -25,8 +23,12 @@ def start_request(authorization: str | None = None) -> bytes:
 
 async def test_start_needs_the_api_key_and_sessions_then_need_its_token():
     async with serving(start_api_key=KEY) as server:
-        for authorization, has in ((None, "no API key"), (f"Bearer {KEY}x", "a wrong API key"),
-                                   (f"Basic {KEY}", "no API key"), ("Bearer ", "no API key")):
+        for authorization, has in (
+            (None, "no API key"),
+            (f"Bearer {KEY}x", "a wrong API key"),
+            (f"Basic {KEY}", "no API key"),
+            ("Bearer ", "no API key"),
+        ):
             status, headers, body = await request(server.port, start_request(authorization))
             assert status == 401 and headers["www-authenticate"] == 'Bearer realm="rtvi"'
             assert json.loads(body)["info"] == (

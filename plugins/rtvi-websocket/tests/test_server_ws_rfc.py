@@ -6,11 +6,9 @@ import socket
 
 import anyio
 import pytest
-from websockets.frames import Opcode
-
 from rtvi_websocket import connection as connection_module
-
 from server_support import client, frame, healthy_session, raw_websocket, serving, sessions_ended
+from websockets.frames import Opcode
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import gc
 import weakref
-from typing import Any, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import anyio
 import pytest
-from server_support import Client, client, serving, sessions_ended
-
 from rtvi_websocket.server import SessionServer
+from server_support import Client, client, serving, sessions_ended
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 

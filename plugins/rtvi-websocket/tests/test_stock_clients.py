@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from js_support import BROWSER, JS, browser_node, stock_client_node
 
 from rtvi_core.testing.served import ServedBot, served_bot
@@ -80,7 +79,9 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedBot]:
     folder = tmp_path_factory.mktemp("default-bot")
     (folder / "dice.py").write_text(doc_action())
     bot_file = folder / "bot.toml"
-    bot_file.write_text(text.replace("[bot]\n", '[bot]\nlocal_actions = ["dice"]\n', 1) + '\n[[actions]]\nuse = "dice"\n')
+    bot_file.write_text(
+        text.replace("[bot]\n", '[bot]\nlocal_actions = ["dice"]\n', 1) + '\n[[actions]]\nuse = "dice"\n'
+    )
     with served_bot(str(bot_file), startup_timeout=120) as server:
         yield server
 
@@ -91,10 +92,21 @@ def events_of(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
 
 
 def run_node_client(bot: ServedBot, script: list[dict[str, Any]], *args: str) -> subprocess.CompletedProcess[str]:
-    command = [stock_client_node(), "--experimental-websocket", "e2e-client.mjs", "--start-url", f"{bot.url}start",
-               "--script", "-", "--timeout", str(STEP_TIMEOUT_SECS), *args]
-    return subprocess.run(command, cwd=JS, input=json.dumps(script), capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT_SECS)
+    command = [
+        stock_client_node(),
+        "--experimental-websocket",
+        "e2e-client.mjs",
+        "--start-url",
+        f"{bot.url}start",
+        "--script",
+        "-",
+        "--timeout",
+        str(STEP_TIMEOUT_SECS),
+        *args,
+    ]
+    return subprocess.run(
+        command, cwd=JS, input=json.dumps(script), capture_output=True, text=True, timeout=RUN_TIMEOUT_SECS
+    )
 
 
 def passed(done: subprocess.CompletedProcess[str], bot: ServedBot) -> list[dict[str, Any]]:
@@ -102,7 +114,8 @@ def passed(done: subprocess.CompletedProcess[str], bot: ServedBot) -> list[dict[
     events = events_of(done)
     assert done.returncode == 0 and events and events[-1]["event"] == "done", (
         f"the stock client failed: {events[-1] if events else done.returncode}\n"
-        f"stderr:\n{done.stderr[-3000:]}\nbot log:\n{''.join(bot.log[-40:])}")
+        f"stderr:\n{done.stderr[-3000:]}\nbot log:\n{''.join(bot.log[-40:])}"
+    )
     return events
 
 
@@ -121,8 +134,9 @@ def check_conversation(events: list[dict[str, Any]]) -> None:
     said = "".join(event["data"]["text"] for event in events if event["event"] == "botLlmText")
     assert f"You said: {TEXT}" in said
 
-    heard_at = next(i for i, event in enumerate(events)
-                    if event["event"] == "userTranscript" and event["data"]["final"])
+    heard_at = next(
+        i for i, event in enumerate(events) if event["event"] == "userTranscript" and event["data"]["final"]
+    )
     heard = events[heard_at]["data"]["text"].lower()
     assert "weather" in heard and "paris" in heard, heard
     answered_at = names.index("botStoppedSpeaking", heard_at)
@@ -142,7 +156,7 @@ def write_wav(path: Path, pcm: bytes, sample_rate: int) -> Path:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -163,8 +177,16 @@ def dev_server(folder: Path) -> Iterator[str]:
 def test_node_client_with_a_localhost_origin(bot: ServedBot, tmp_path: Path) -> None:
     question = load_speech("weather-question")
     wav = write_wav(tmp_path / "question.wav", question.pcm, question.sample_rate)
-    script = [{"op": "connect"}, {"op": "waitFor", "event": "botStoppedSpeaking"},  # the greeting
-              DICE, BAD_DICE, *TEXT_TURN, {"op": "say"}, *HEARD_AND_ANSWERED, *END]
+    script = [
+        {"op": "connect"},
+        {"op": "waitFor", "event": "botStoppedSpeaking"},  # the greeting
+        DICE,
+        BAD_DICE,
+        *TEXT_TURN,
+        {"op": "say"},
+        *HEARD_AND_ANSWERED,
+        *END,
+    ]
     done = run_node_client(bot, script, "--origin", "http://localhost", "--say-wav", str(wav), "--log-audio")
     check_conversation(passed(done, bot))
 
@@ -185,11 +207,25 @@ def test_browser_page_on_another_loopback_port(bot: ServedBot, tmp_path: Path) -
     script = [{"op": "connect"}, *HEARD_AND_ANSWERED, DICE, BAD_DICE, *TEXT_TURN, *END]
     page_dir = tmp_path / "app"
     with dev_server(page_dir) as app:
-        command = [node, str(BROWSER / "stock-page.mjs"), "--page-dir", str(page_dir), "--page-url", f"{app}/index.html",
-                   "--start-url", f"{bot.url}start", "--script", "-", "--mic-wav", str(mic),
-                   "--timeout", str(STEP_TIMEOUT_SECS)]
-        done = subprocess.run(command, input=json.dumps(script), capture_output=True, text=True,
-                              timeout=RUN_TIMEOUT_SECS)
+        command = [
+            node,
+            str(BROWSER / "stock-page.mjs"),
+            "--page-dir",
+            str(page_dir),
+            "--page-url",
+            f"{app}/index.html",
+            "--start-url",
+            f"{bot.url}start",
+            "--script",
+            "-",
+            "--mic-wav",
+            str(mic),
+            "--timeout",
+            str(STEP_TIMEOUT_SECS),
+        ]
+        done = subprocess.run(
+            command, input=json.dumps(script), capture_output=True, text=True, timeout=RUN_TIMEOUT_SECS
+        )
     events = passed(done, bot)
     check_conversation(events)
     page = events[-1]["data"]

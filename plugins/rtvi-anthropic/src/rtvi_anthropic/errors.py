@@ -8,7 +8,8 @@ error ``type`` says what went wrong, and each message says what to do about it.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rtvi_openai.cloud_llm import CloudRequestError
 from rtvi_openai.errors import error_text, server_message
@@ -41,9 +42,7 @@ class AnthropicRequestError(CloudRequestError):
     """A Messages API request failed; ``str(error)`` is the message for the client."""
 
 
-def status_error(
-    status: int, headers: Mapping[str, str], body: bytes, key_source: str
-) -> AnthropicRequestError:
+def status_error(status: int, headers: Mapping[str, str], body: bytes, key_source: str) -> AnthropicRequestError:
     """The error for a non-200 answer, worded by the error type Anthropic gave."""
     kind = _body_error_type(body) or _TYPE_BY_STATUS.get(status)
     if kind is None:

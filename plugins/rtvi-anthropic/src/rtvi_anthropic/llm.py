@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from rtvi_openai.cloud_llm import CloudLLMService, CloudRequestError
 
 from rtvi_core.plugins import LazyConfig
 from rtvi_core.services.llm import LLMOutput
 from rtvi_core.services.llm_context import LLMContext
-from rtvi_openai.cloud_llm import CloudLLMService, CloudRequestError
 
 from .errors import status_error
 from .log import logger
@@ -54,9 +56,7 @@ class AnthropicLLMService(CloudLLMService):
         prompt_caching: bool = False,
         **options: Any,
     ) -> None:
-        super().__init__(
-            base_url=base_url, model=model, api_key_env=api_key_env, max_tokens=max_tokens, **options
-        )
+        super().__init__(base_url=base_url, model=model, api_key_env=api_key_env, max_tokens=max_tokens, **options)
         self.prompt_caching = prompt_caching
 
     def endpoint(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pydantic import Field
 from rtvi_openai.cloud_config import CloudLLMConfig, api_key_env_field
@@ -28,9 +28,7 @@ class AnthropicLLMConfig(CloudLLMConfig):
     model: str = Field(DEFAULT_MODEL, description="the Claude model, e.g. claude-sonnet-4-5")
     api_key_env: str | list[str] | None = api_key_env_field(DEFAULT_API_KEY_ENV)
     temperature: float | None = Field(None, ge=0, le=1, description="sampling temperature")
-    max_tokens: int = Field(
-        DEFAULT_MAX_TOKENS, gt=0, description="longest reply, in tokens (the API needs one)"
-    )
+    max_tokens: int = Field(DEFAULT_MAX_TOKENS, gt=0, description="longest reply, in tokens (the API needs one)")
     prompt_caching: bool = Field(
         False,
         description="mark the system prompt and the tools for Anthropic's prompt cache "

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rtvi_openai.json_object import parse_json_object
+
 from rtvi_core.frames import FunctionCallFromLLM
 from rtvi_core.metrics import LLMTokenUsage
-from rtvi_openai.json_object import parse_json_object
 
 #: The usage counters Anthropic reports.
 _COUNTERS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
@@ -98,9 +99,7 @@ class ReplyReader:
         what = f"the input of tool call {tool_use.name!r}"
         arguments = parse_json_object(text, what) if text.strip() else {}
         self.calls.append(
-            FunctionCallFromLLM(
-                function_name=tool_use.name, tool_call_id=tool_use.tool_use_id, arguments=arguments
-            )
+            FunctionCallFromLLM(function_name=tool_use.name, tool_call_id=tool_use.tool_use_id, arguments=arguments)
         )
 
     def _count(self, usage: Any) -> None:

@@ -8,7 +8,8 @@ problem raises ``ValueError`` naming what in the context is wrong.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rtvi_core.services.llm_turns import (
     ContentItem,
@@ -36,8 +37,12 @@ def convert_messages(messages: Iterable[dict[str, Any]]) -> tuple[str, list[dict
     """
     system, rest = split_system(messages)
     turns = to_turns(
-        rest, user=_blocks, assistant=_assistant_blocks, tool=_tool_result,
-        model_role="assistant", provider="Anthropic",
+        rest,
+        user=_blocks,
+        assistant=_assistant_blocks,
+        tool=_tool_result,
+        model_role="assistant",
+        provider="Anthropic",
     )
     return system, [{"role": role, "content": blocks} for role, blocks in turns]
 
@@ -80,8 +85,12 @@ def _block(item: ContentItem) -> Block:
 
 def _assistant_blocks(message: dict[str, Any]) -> list[Block]:
     uses = [
-        {"type": "tool_use", "id": call["id"], "name": (call.get("function") or {}).get("name"),
-         "input": tool_call_arguments(call)}
+        {
+            "type": "tool_use",
+            "id": call["id"],
+            "name": (call.get("function") or {}).get("name"),
+            "input": tool_call_arguments(call),
+        }
         for call in tool_calls(message)
     ]
     return [*_blocks(message), *uses]

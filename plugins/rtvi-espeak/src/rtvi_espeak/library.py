@@ -74,9 +74,7 @@ class _Voice(ctypes.Structure):
     ]
 
 
-_SynthCallback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
-)
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
 
 
 class WordEvent(NamedTuple):
@@ -144,9 +142,7 @@ class EspeakLibrary:
         data = data_path.encode() if data_path else None
         rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
         if rate <= 0:
-            raise EspeakLibraryError(
-                f"espeak-ng at {path!r} failed to initialise (data directory {data_path!r})"
-            )
+            raise EspeakLibraryError(f"espeak-ng at {path!r} failed to initialise (data directory {data_path!r})")
         self.path = path
         self.sample_rate: int = rate
         self.version: str = lib.espeak_Info(None).decode()

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from rtvi_core.plugins import hookimpl
 
 from .tts import EspeakTTSService
@@ -43,10 +44,7 @@ class EspeakTTSConfig(BaseModel):
     @classmethod
     def _auto_or_a_file(cls, library: str) -> str:
         if library != "auto" and not os.path.isfile(library):
-            raise ValueError(
-                f"expected 'auto' or the path of an existing libespeak-ng shared library, "
-                f"got {library!r}"
-            )
+            raise ValueError(f"expected 'auto' or the path of an existing libespeak-ng shared library, got {library!r}")
         return library
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio.to_thread
+
 from rtvi_core.audio import StreamResampler, resample_once
 from rtvi_core.frames import StartFrame
 from rtvi_core.plugins import Component, LazyConfig

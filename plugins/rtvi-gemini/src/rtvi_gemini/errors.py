@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rtvi_openai.cloud_llm import CloudRequestError
 from rtvi_openai.errors import server_message
@@ -65,9 +66,7 @@ class GeminiRequestError(CloudRequestError):
     """A ``generateContent`` request failed; ``str(error)`` is the message for the client."""
 
 
-def status_error(
-    status: int, headers: Mapping[str, str], body: bytes, key_source: str
-) -> GeminiRequestError:
+def status_error(status: int, headers: Mapping[str, str], body: bytes, key_source: str) -> GeminiRequestError:
     """The error for a non-200 answer, worded by the status (or reason) Google gave."""
     error = _error_object(body)
     kind = _kind(error) or _STATUS_BY_HTTP.get(status)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
+
+from rtvi_openai.cloud_llm import CloudLLMService, CloudRequestError
 
 from rtvi_core.plugins import LazyConfig
 from rtvi_core.services.llm import LLMOutput
 from rtvi_core.services.llm_context import LLMContext
-from rtvi_openai.cloud_llm import CloudLLMService, CloudRequestError
 
 from .errors import status_error
 from .log import logger

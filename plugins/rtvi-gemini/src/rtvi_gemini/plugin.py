@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import Field
 from rtvi_openai.cloud_config import CloudLLMConfig, api_key_env_field
@@ -23,8 +24,7 @@ class GeminiLLMConfig(CloudLLMConfig):
 
     base_url: str = Field(
         DEFAULT_BASE_URL,
-        description="the API root, without the version: Google's, a proxy or gateway, "
-        "or a local test server",
+        description="the API root, without the version: Google's, a proxy or gateway, or a local test server",
     )
     api_version: str = Field(
         DEFAULT_API_VERSION, pattern=r"^v\w+$", description="the API version in the path (v1beta, v1)"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rtvi_core.services.llm_turns import (
     ContentItem,

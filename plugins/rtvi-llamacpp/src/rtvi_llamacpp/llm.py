@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import anyio
+from rtvi_openai import OpenAILLMService
 
 from rtvi_core.plugins import LazyConfig
 from rtvi_core.records import split_record
-from rtvi_openai import OpenAILLMService
 
 from .log import logger
 from .server import LlamaCppUnavailable, ServerSettings, check_default_installed, shared_server_url

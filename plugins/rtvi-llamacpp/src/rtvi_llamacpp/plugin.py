@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import Field, field_validator
 
-from rtvi_core.record_model import model_from_record
 from rtvi_core.plugins import hookimpl
+from rtvi_core.record_model import model_from_record
 
 from .llm import LlamaCppLLMService
 from .server import ServerSettings
 
-
 #: The keys that pick the shared server, as ``ServerSettings`` declares them.
-_ServerKeys = model_from_record(
-    ServerSettings, "_ServerKeys", "The settings of the shared llama.cpp server."
-)
+_ServerKeys = model_from_record(ServerSettings, "_ServerKeys", "The settings of the shared llama.cpp server.")
 
 
 class LlamaCppLLMConfig(_ServerKeys):

@@ -45,7 +45,9 @@ class ServerSettings:
         default=None,
         metadata={"description": "a Jinja chat template; none: the model's own (SmolLM2: one with tools)"},
     )
-    n_ctx: int = field(default=2048, metadata={"description": "context length in tokens, shared by the slots", "ge": 256})
+    n_ctx: int = field(
+        default=2048, metadata={"description": "context length in tokens, shared by the slots", "ge": 256}
+    )
     threads: int = field(default=2, metadata={"description": "CPU threads for generation and prompts", "ge": 1})
     parallel: int = field(
         default=1, metadata={"description": "requests served at once (sessions share the server)", "ge": 1}
@@ -115,6 +117,8 @@ def _start(settings: ServerSettings) -> Any:
         raise LlamaCppUnavailable(f"llama.cpp could not load {model}: {exc}") from exc
     logger.info(
         "llama.cpp server with %s up in %.2f s at %s",
-        model.name, time.perf_counter() - started, server.listening_address,
+        model.name,
+        time.perf_counter() - started,
+        server.listening_address,
     )
     return server

@@ -6,7 +6,8 @@ This module imports httpx; the service imports it on first use.
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import httpx
 
@@ -57,8 +58,7 @@ async def _chunks(url: str, response: httpx.Response) -> AsyncIterator[dict[str,
             raise OpenAIRequestError(f"{url} reported an error mid-stream: {detail}")
         received = True
         finished = finished or any(
-            isinstance(choice, dict) and choice.get("finish_reason")
-            for choice in chunk.get("choices") or ()
+            isinstance(choice, dict) and choice.get("finish_reason") for choice in chunk.get("choices") or ()
         )
         yield chunk
     if finished:
@@ -66,12 +66,9 @@ async def _chunks(url: str, response: httpx.Response) -> AsyncIterator[dict[str,
     if not received:
         content_type = response.headers.get("content-type") or "no content type"
         raise OpenAIRequestError(
-            f"malformed stream from {url}: expected server-sent events of JSON chunks, "
-            f"got {content_type}"
+            f"malformed stream from {url}: expected server-sent events of JSON chunks, got {content_type}"
         )
-    raise OpenAIRequestError(
-        f"malformed stream from {url}: it ended before the answer did (no [DONE])"
-    )
+    raise OpenAIRequestError(f"malformed stream from {url}: it ended before the answer did (no [DONE])")
 
 
 def transport_error(url: str, exc: httpx.HTTPError, timeout: float | None) -> OpenAIRequestError:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
-from typing import Any, AsyncIterator, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 from rtvi_core.services.llm import LLMOutput
 from rtvi_core.services.llm_context import LLMContext
@@ -102,9 +103,7 @@ class CloudLLMService(OpenAILLMService):
 
     async def prepare(self) -> str | None:
         """Read the API key and build the headers; return why no request can be made, or None."""
-        key = self._api_key or next(
-            (os.environ[name] for name in self.api_key_env_names if os.environ.get(name)), None
-        )
+        key = self._api_key or next((os.environ[name] for name in self.api_key_env_names if os.environ.get(name)), None)
         headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
         self._headers = headers | (self.auth_headers(key) if key else {}) | self._extra_headers
         if key or not self.api_key_env_names or is_loopback_url(self.base_url):
@@ -127,8 +126,12 @@ class CloudLLMService(OpenAILLMService):
         from .cloud_stream import post_json_stream
 
         events = post_json_stream(
-            self._http_client(), self.url, self._headers or {}, body,
-            provider=self.PROVIDER, status_error=self.status_error,
+            self._http_client(),
+            self.url,
+            self._headers or {},
+            body,
+            provider=self.PROVIDER,
+            status_error=self.status_error,
         )
         outputs = self.read_stream(events)
         try:

@@ -8,7 +8,8 @@ imports httpx; services import it on first use.
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 import httpx
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
 #: At most this much of a server's error text goes into a message.
 _MAX_DETAIL = 300
@@ -13,9 +13,7 @@ class OpenAIRequestError(Exception):
     """A chat completion request failed; ``str(error)`` is the message for the client."""
 
 
-def status_error(
-    url: str, status: int, headers: Mapping[str, str], body: bytes
-) -> OpenAIRequestError:
+def status_error(url: str, status: int, headers: Mapping[str, str], body: bytes) -> OpenAIRequestError:
     """The error for a non-200 answer, with the server's own message when it gave one."""
     detail = server_message(body) or f"HTTP {status}"
     if status in (401, 403):
@@ -25,9 +23,7 @@ def status_error(
         retry = f"; retry after {retry_after} s" if retry_after else ""
         return OpenAIRequestError(f"rate limited by {url} (HTTP 429{retry}): {detail}")
     if status == 404:
-        return OpenAIRequestError(
-            f"{url} answered HTTP 404 (check base_url and model): {detail}"
-        )
+        return OpenAIRequestError(f"{url} answered HTTP 404 (check base_url and model): {detail}")
     return OpenAIRequestError(f"{url} answered HTTP {status}: {detail}")
 
 

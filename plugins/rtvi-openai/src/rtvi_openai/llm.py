@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rtvi_core.frames import EndFrame, StartFrame
@@ -14,8 +15,8 @@ from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.services.llm import LLMOutput, LLMService
 from rtvi_core.services.llm_context import LLMContext
 
-from .log import logger
 from .errors import OpenAIRequestError
+from .log import logger
 from .tool_calls import ToolCallAssembler
 
 if TYPE_CHECKING:
@@ -41,10 +42,7 @@ class OpenAILLMService(LLMService, Component):
     """
 
     PLUGIN_NAME = "openai"
-    DESCRIPTION = (
-        "Streaming chat completions from an OpenAI-compatible server "
-        "(OpenAI, Ollama, vLLM, llama.cpp)"
-    )
+    DESCRIPTION = "Streaming chat completions from an OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp)"
     Config = LazyConfig("rtvi_openai.plugin:OpenAILLMConfig")
 
     def __init__(
@@ -162,9 +160,7 @@ class OpenAILLMService(LLMService, Component):
 
         calls = ToolCallAssembler()
         usage: LLMTokenUsage | None = None
-        chunks = stream_chat_completion(
-            self._http_client(), self.url, self._headers or {}, self.request_body(context)
-        )
+        chunks = stream_chat_completion(self._http_client(), self.url, self._headers or {}, self.request_body(context))
         try:
             async with aclosing(chunks):
                 async for chunk in chunks:
@@ -230,8 +226,7 @@ def check_base_url(base_url: str) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
-            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL} or "
-            f"http://localhost:11434/v1, not {base_url!r}"
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL} or http://localhost:11434/v1, not {base_url!r}"
         )
     return base_url.rstrip("/")
 

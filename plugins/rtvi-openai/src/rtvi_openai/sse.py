@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 
 
 async def sse_data(lines: AsyncIterable[str]) -> AsyncIterator[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -29,9 +29,7 @@ class PiperTTSConfig(BaseModel):
     length_scale: float | None = Field(
         None, gt=0, le=5, description="phoneme length: >1 slower, <1 faster; None: the voice's"
     )
-    noise_scale: float | None = Field(
-        None, ge=0, le=2, description="generator noise (variation); None: the voice's"
-    )
+    noise_scale: float | None = Field(None, ge=0, le=2, description="generator noise (variation); None: the voice's")
     word_timestamps: bool = Field(True, description="time each word (needs the onnx package)")
     sample_rate: int | None = Field(None, gt=0, description="None: the run's output rate")
 

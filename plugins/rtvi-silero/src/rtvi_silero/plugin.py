@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from rtvi_core.record_model import model_from_record
 from rtvi_core.plugins import hookimpl
+from rtvi_core.record_model import model_from_record
 from rtvi_core.services.vad import VADParams
 
 from .model import SileroModelError, resolve_model_path
 from .vad import SileroVADAnalyzer
 from .webrtc import WebRTCVADAnalyzer, check_webrtcvad
-
 
 #: The turn timing both analyzers take, as ``VADParams`` declares it (``start_secs``, ``stop_secs``).
 _TurnConfig = model_from_record(
@@ -29,8 +29,7 @@ class SileroVADConfig(_TurnConfig):
 
     confidence: float = Field(0.7, ge=0, le=1, description="speech probability that starts speech")
     stop_confidence: float | None = Field(
-        None, ge=0, le=1, description="probability that still counts as speech while speaking "
-        "(None: confidence - 0.15)"
+        None, ge=0, le=1, description="probability that still counts as speech while speaking (None: confidence - 0.15)"
     )
     min_volume: float = Field(
         0.0, ge=0, le=1, description="minimum smoothed volume of speech (0: the model alone decides)"
@@ -39,7 +38,8 @@ class SileroVADConfig(_TurnConfig):
         None, description="model rate (None: the stream's if 8000/16000, else 16000 with resampling)"
     )
     model_path: str | None = Field(
-        None, validate_default=True,
+        None,
+        validate_default=True,
         description="a Silero .onnx file (None: the silero-vad wheel's, else faster-whisper's)",
     )
     reset_after_secs: float = Field(5.0, gt=0, description="quiet after which the model state resets")
@@ -56,9 +56,7 @@ class SileroVADConfig(_TurnConfig):
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> SileroVADConfig:
         if self.stop_confidence is not None and self.stop_confidence > self.confidence:
-            raise ValueError(
-                f"stop_confidence ({self.stop_confidence}) must not exceed confidence ({self.confidence})"
-            )
+            raise ValueError(f"stop_confidence ({self.stop_confidence}) must not exceed confidence ({self.confidence})")
         return self
 
 

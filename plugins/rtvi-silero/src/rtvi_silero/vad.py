@@ -5,9 +5,9 @@ from __future__ import annotations
 from rtvi_core.plugins import LazyConfig
 from rtvi_core.services.vad import VADParams, VADState
 
+from .analyzer_base import PluginVADAnalyzer
 from .log import logger
 from .model import SileroModelError, SileroStream, load_model, resolve_model_path
-from .analyzer_base import PluginVADAnalyzer
 from .windows import ResampledWindows
 
 #: Model sample rates; audio at any other rate is resampled to 16 kHz.

@@ -20,7 +20,6 @@ WEBRTC_RATES = (8000, 16000, 32000, 48000)
 INSTALL_WEBRTC = "pip install 'rtvi-silero[webrtc]'  (or: pip install webrtcvad-wheels)"
 
 
-
 def check_webrtcvad() -> None:
     """Raise ``ImportError`` naming the install command unless webrtcvad is installed."""
     if importlib.util.find_spec("webrtcvad") is None:
@@ -39,9 +38,7 @@ class WebRTCVADAnalyzer(PluginVADAnalyzer):
     DESCRIPTION = "WebRTC VAD (webrtcvad-wheels): very cheap, fires on noise"
     Config = LazyConfig("rtvi_silero.plugin:WebRTCVADConfig")
 
-    def __init__(
-        self, *, params: VADParams | None = None, aggressiveness: int = 2, frame_ms: int = 20
-    ) -> None:
+    def __init__(self, *, params: VADParams | None = None, aggressiveness: int = 2, frame_ms: int = 20) -> None:
         if aggressiveness not in (0, 1, 2, 3):
             raise ValueError(f"aggressiveness must be 0, 1, 2 or 3, got {aggressiveness!r}")
         if frame_ms not in (10, 20, 30):

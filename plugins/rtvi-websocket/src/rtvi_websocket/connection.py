@@ -207,8 +207,11 @@ class Connection(asyncio.BufferedProtocol):
             self._timer = self._loop.call_later(self._settings.idle_timeout_secs, self._idle_check)
         if self._settings.ping_interval_secs > 0 and self._ws is not None:
             self._keepalive = Keepalive(
-                self._loop, self._ping, self._ping_timed_out,
-                interval=self._settings.ping_interval_secs, timeout=self._settings.ping_timeout_secs,
+                self._loop,
+                self._ping,
+                self._ping_timed_out,
+                interval=self._settings.ping_interval_secs,
+                timeout=self._settings.ping_timeout_secs,
             )
         if self._extra and self._ws is not None:  # frames that came right behind the handshake
             self._ws.receive_data(self._extra)
@@ -275,9 +278,14 @@ class Connection(asyncio.BufferedProtocol):
     def _resume(self, reason: int) -> None:
         was = self._read_paused
         self._read_paused = was & ~reason
-        if was and not self._read_paused and self._transport is not None and not self._lost:
-            if not self._transport.is_closing():
-                self._transport.resume_reading()
+        if (
+            was
+            and not self._read_paused
+            and self._transport is not None
+            and not self._lost
+            and not self._transport.is_closing()
+        ):
+            self._transport.resume_reading()
 
     # -- internals -----------------------------------------------------------------------
 
@@ -315,7 +323,9 @@ class Connection(asyncio.BufferedProtocol):
                     text = data.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     logger.info("%s: text message is not UTF-8: closing", self.peer)
-                    self.close(close_codes.INVALID_DATA, f"a text message is not UTF-8 ({exc.reason} at byte {exc.start})")
+                    self.close(
+                        close_codes.INVALID_DATA, f"a text message is not UTF-8 ({exc.reason} at byte {exc.start})"
+                    )
                     continue
                 listener.on_message(text)
             else:

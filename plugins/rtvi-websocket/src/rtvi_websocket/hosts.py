@@ -17,7 +17,7 @@ The port is not part of the rule: a rebinding attack uses the server's own port.
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 #: The key a user changes to allow another name.

@@ -71,7 +71,7 @@ class ServerSettings:
 class RateLimiter:
     """A token bucket: ``rate`` per second on average, bursts up to ``burst``."""
 
-    __slots__ = ("rate", "burst", "_tokens", "_last")
+    __slots__ = ("_last", "_tokens", "burst", "rate")
 
     def __init__(self, rate: float, burst: float, now: float) -> None:
         self.rate = rate

@@ -18,7 +18,7 @@ user's browser (cross-site WebSocket hijacking). The rule:
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .hosts import is_loopback, split_host
 
@@ -43,7 +43,9 @@ class OriginRule:
         self.any = "*" in allowed
         self.loopback_server = loopback_server
         self._exact = {origin.lower() for origin in allowed if "*" not in origin}
-        self._patterns = [parts for origin in allowed if origin != "*" and "*" in origin if (parts := _split_origin(origin))]
+        self._patterns = [
+            parts for origin in allowed if origin != "*" and "*" in origin if (parts := _split_origin(origin))
+        ]
 
     def allows(self, origin: str | None, host: str) -> bool:
         """True when a request with this ``Origin`` (None: none sent) to ``Host`` ``host`` is allowed."""

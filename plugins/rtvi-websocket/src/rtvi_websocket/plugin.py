@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rtvi_core.record_model import model_from_record
 from rtvi_core.plugins import hookimpl
+from rtvi_core.record_model import model_from_record
 from rtvi_core.records import split_record
 from rtvi_core.services.transport_params import TransportParams
 
 from .limits import ServerSettings
 from .serializer import ProtobufFrameSerializer
 from .transport import DEFAULT_PARAMS, MAX_OUTPUT_RATE, MIN_OUTPUT_RATE, WebSocketTransport
-
 
 _HOST_NAME = re.compile(r"^(\*|(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)$")
 _WILDCARD_ORIGIN = re.compile(r"^https?://\*\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(:(\d{1,5}|\*))?$")
@@ -51,7 +51,9 @@ class WebSocketTransportConfig(_WebSocketKeys):
     """``[transport] use = "websocket"``: audio settings of each session and the server's limits."""
 
     audio_out_sample_rate: int | None = Field(
-        None, ge=MIN_OUTPUT_RATE, le=MAX_OUTPUT_RATE,
+        None,
+        ge=MIN_OUTPUT_RATE,
+        le=MAX_OUTPUT_RATE,
         description="None: the run's [rtvi.pipeline] audio_out_sample_rate (24000 by default); "
         "the stock client plays 24000 Hz unless configured (see the plugin README); other audio is resampled",
     )

@@ -30,7 +30,6 @@ encode order; :data:`MEMBER_BY_TAG` maps the ``oneof`` member tags to the messag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from .protobuf_wire import LEN, VARINT, varint
 
@@ -82,7 +81,7 @@ class PbInterruptionFrame:
     name: str = ""
 
 
-PbFrame = Union[PbTextFrame, PbAudioRawFrame, PbTranscriptionFrame, PbMessageFrame, PbInterruptionFrame]
+PbFrame = PbTextFrame | PbAudioRawFrame | PbTranscriptionFrame | PbMessageFrame | PbInterruptionFrame
 
 
 U64, U32, OPT_U64, STR, BYTES = range(5)  # length-delimited kinds last
@@ -101,9 +100,7 @@ SCHEMAS = {
     PbAudioRawFrame: _schema(
         *_COMMON, (3, "audio", BYTES), (4, "sample_rate", U32), (5, "num_channels", U32), (6, "pts", OPT_U64)
     ),
-    PbTranscriptionFrame: _schema(
-        *_COMMON, (3, "text", STR), (4, "user_id", STR), (5, "timestamp", STR)
-    ),
+    PbTranscriptionFrame: _schema(*_COMMON, (3, "text", STR), (4, "user_id", STR), (5, "timestamp", STR)),
     PbMessageFrame: _schema((1, "data", STR)),
     PbInterruptionFrame: _schema(*_COMMON),
 }

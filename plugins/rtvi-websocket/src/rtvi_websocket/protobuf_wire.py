@@ -8,9 +8,7 @@ and :mod:`rtvi_websocket.protobuf` the codec built on both.
 
 from __future__ import annotations
 
-from typing import Union
-
-Buffer = Union[bytes, bytearray, memoryview]
+Buffer = bytes | bytearray | memoryview
 
 
 class ProtobufDecodeError(ValueError):
@@ -73,8 +71,7 @@ def read_length(buf: Buffer, pos: int, end: int, field: int) -> tuple[int, int]:
     stop = pos + length
     if stop > end:
         raise ProtobufDecodeError(
-            f"truncated length-delimited field {field} at byte {pos}: "
-            f"length {length} but {end - pos} bytes left"
+            f"truncated length-delimited field {field} at byte {pos}: length {length} but {end - pos} bytes left"
         )
     return pos, stop
 
@@ -96,7 +93,7 @@ def skip_value(buf: Buffer, pos: int, end: int, tag: int, tag_pos: int) -> int:
         return read_varint(buf, pos, end)[1]
     if wire_type == LEN:
         return read_length(buf, pos, end, field)[1]
-    if wire_type == _FIXED64 or wire_type == _FIXED32:
+    if wire_type in (_FIXED64, _FIXED32):
         stop = pos + (8 if wire_type == _FIXED64 else 4)
         if stop > end:
             raise ProtobufDecodeError(f"truncated fixed-width field {field} at byte {pos}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import msgspec
 
 from rtvi_core.audio import AudioFormatError, check_input_format

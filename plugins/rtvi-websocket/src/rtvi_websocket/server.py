@@ -30,7 +30,8 @@ import logging
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -73,7 +74,9 @@ _decode_start = msgspec.json.Decoder(StartRequest).decode
 class SessionServer:
     """Serves one bot file's sessions on ``host:port`` until told to stop."""
 
-    def __init__(self, sessions: SessionFactory, settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 7860) -> None:
+    def __init__(
+        self, sessions: SessionFactory, settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 7860
+    ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.host = host
@@ -81,7 +84,9 @@ class SessionServer:
         needs_tokens = settings.auth or settings.start_api_key is not None
         self.tokens = TokenSigner(settings.auth_secret, settings.token_ttl_secs) if needs_tokens else None
         self.hosts = hosts.HostRule(settings.allowed_hosts, listen_host=host, public_url=settings.public_url)
-        self.origins = origins.OriginRule(settings.allowed_origins, loopback_server=hosts.is_loopback(hosts.split_host(host)[0]))
+        self.origins = origins.OriginRule(
+            settings.allowed_origins, loopback_server=hosts.is_loopback(hosts.split_host(host)[0])
+        )
         self.start_guard = StartGuard(
             api_key=settings.start_api_key, rate=settings.start_rate_limit, burst=settings.start_rate_burst
         )
@@ -199,7 +204,9 @@ class SessionServer:
         names = ", ".join(sorted(task.get_name() for task in stuck))
         logger.error(
             "%d task(s) ignored cancellation at shutdown (%s); %s",
-            len(stuck), names, "exiting anyway" if exit_if_stuck else "abandoning them",
+            len(stuck),
+            names,
+            "exiting anyway" if exit_if_stuck else "abandoning them",
         )
         if exit_if_stuck:
             for handler in logging.getLogger().handlers:
@@ -285,7 +292,9 @@ class SessionServer:
         if request.method != "POST":
             return error_response(405, "use POST /start", {"Allow": "POST, OPTIONS"} | cors)
         try:
-            self.start_guard.check(connection.peer_ip, request.headers.get("authorization"), asyncio.get_running_loop().time())
+            self.start_guard.check(
+                connection.peer_ip, request.headers.get("authorization"), asyncio.get_running_loop().time()
+            )
             self._start_body(request.body)
         except HttpError as exc:
             logger.info("%s: POST /start refused: %d %s", connection.peer, exc.status, exc.message)
@@ -322,7 +331,9 @@ class SessionServer:
         public = self.settings.public_url
         if public:
             base = public.rstrip("/")
-            base = "wss" + base[5:] if base.startswith("https") else "ws" + base[4:] if base.startswith("http") else base
+            base = (
+                "wss" + base[5:] if base.startswith("https") else "ws" + base[4:] if base.startswith("http") else base
+            )
             return f"{base}/ws"
         host = request.host or f"{self.host}:{self.port}"
         return f"ws://{host}/ws"

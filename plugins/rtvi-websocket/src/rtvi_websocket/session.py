@@ -98,7 +98,9 @@ class Session:
     def leave(self, reason: str) -> None:
         """Start cancelling the pipeline in the background (once)."""
         if self._leaving is None:
-            self._leaving = asyncio.get_running_loop().create_task(self.cancel(reason), name=f"cancel {self.connection.peer}")
+            self._leaving = asyncio.get_running_loop().create_task(
+                self.cancel(reason), name=f"cancel {self.connection.peer}"
+            )
 
     async def _pump(self) -> None:
         input_transport = self.transport.input()

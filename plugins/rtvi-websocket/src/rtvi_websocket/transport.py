@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rtvi_core.audio import resample
 from rtvi_core.frames import (
@@ -97,9 +98,7 @@ class WebSocketOutputTransport(BaseOutputTransport):
         super().__init__(transport.params, name=name)
         self._transport = transport
 
-    async def write_message(
-        self, frame: OutputTransportMessageFrame | OutputTransportMessageUrgentFrame
-    ) -> None:
+    async def write_message(self, frame: OutputTransportMessageFrame | OutputTransportMessageUrgentFrame) -> None:
         await self._transport.send(self._transport.serializer.serialize(frame))
 
     async def write_audio(self, frame: OutputAudioRawFrame) -> None:
@@ -199,4 +198,3 @@ class WebSocketTransport(BaseTransport, Component):
         connection.send(self.serializer.serialize(OutputTransportMessageUrgentFrame(message=message)) or b"")
         if self._bad_input >= self.max_malformed:
             connection.close(close_codes.POLICY_VIOLATION, f"too many malformed frames ({self._bad_input})")
-

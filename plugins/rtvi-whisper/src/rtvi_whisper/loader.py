@@ -57,9 +57,7 @@ def _load(key: ModelKey) -> WhisperModel:
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
-        raise WhisperModelError(
-            f"the whisper plugin needs faster-whisper: pip install faster-whisper ({exc})"
-        ) from exc
+        raise WhisperModelError(f"the whisper plugin needs faster-whisper: pip install faster-whisper ({exc})") from exc
     imported = time.perf_counter()
     try:
         model = WhisperModel(

