@@ -9,16 +9,18 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from rtvi_core.plugins import hookimpl
-from rtvi_core.record_model import model_from_record
+from rtvi_core.record_model import StrictModel, model_from_record
 
 from .llm import LlamaCppLLMService
 from .server import ServerSettings
 
 #: The keys that pick the shared server, as ``ServerSettings`` declares them.
-_ServerKeys = model_from_record(ServerSettings, "_ServerKeys", "The settings of the shared llama.cpp server.")
+_ServerKeys: type[StrictModel] = model_from_record(
+    ServerSettings, "_ServerKeys", "The settings of the shared llama.cpp server."
+)
 
 
-class LlamaCppLLMConfig(_ServerKeys):
+class LlamaCppLLMConfig(_ServerKeys):  # type: ignore[misc,valid-type]  # keys built at run time
     """Bot-file parameters of :class:`~rtvi_llamacpp.llm.LlamaCppLLMService`."""
 
     temperature: float | None = Field(None, ge=0, le=2, description="sampling temperature")

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from rtvi_core.plugins import hookimpl
-from rtvi_core.record_model import model_from_record
+from rtvi_core.record_model import StrictModel, model_from_record
 from rtvi_core.services.vad import VADParams
 
 from .model import SileroModelError, resolve_model_path
@@ -16,7 +16,7 @@ from .vad import SileroVADAnalyzer
 from .webrtc import WebRTCVADAnalyzer, check_webrtcvad
 
 #: The turn timing both analyzers take, as ``VADParams`` declares it (``start_secs``, ``stop_secs``).
-_TurnConfig = model_from_record(
+_TurnConfig: type[StrictModel] = model_from_record(
     VADParams,
     "_TurnConfig",
     "The turn timing both analyzers take (``VADParams.start_secs``/``stop_secs``).",
@@ -24,7 +24,7 @@ _TurnConfig = model_from_record(
 )
 
 
-class SileroVADConfig(_TurnConfig):
+class SileroVADConfig(_TurnConfig):  # type: ignore[misc,valid-type]  # keys built at run time
     """Bot-file parameters of :class:`~rtvi_silero.vad.SileroVADAnalyzer`."""
 
     confidence: float = Field(0.7, ge=0, le=1, description="speech probability that starts speech")
@@ -60,7 +60,7 @@ class SileroVADConfig(_TurnConfig):
         return self
 
 
-class WebRTCVADConfig(_TurnConfig):
+class WebRTCVADConfig(_TurnConfig):  # type: ignore[misc,valid-type]  # keys built at run time
     """Bot-file parameters of :class:`~rtvi_silero.webrtc.WebRTCVADAnalyzer` (extra ``[webrtc]``)."""
 
     aggressiveness: Literal[0, 1, 2, 3] = Field(

@@ -15,9 +15,10 @@ the bot's output pile up) the socket is not read either, and after
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
-from websockets.frames import Opcode
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request as HandshakeRequest
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
@@ -178,7 +179,7 @@ class Connection(asyncio.BufferedProtocol):
         ws = ServerProtocol(max_size=self._settings.max_message_bytes)
         ws.receive_data(request.head)
         handshake = next(iter(ws.events_received()), None)
-        if handshake is None:
+        if not isinstance(handshake, HandshakeRequest):  # None: no complete request (a server parses only requests)
             self.respond(error_response(400, f"invalid WebSocket handshake: {ws.handshake_exc or 'unreadable'}"))
             return False
         answer = ws.accept(handshake)
@@ -295,28 +296,29 @@ class Connection(asyncio.BufferedProtocol):
         if ws is None:
             return
         for event in ws.events_received():
-            if listener is None or ws.state is not State.OPEN:
-                continue  # refused or closing: only the close handshake matters
+            if listener is None or ws.state is not State.OPEN or not isinstance(event, Frame):
+                continue  # refused or closing: only the close handshake matters (an open server gets only frames)
+            payload = cast(bytes, event.data)  # websockets' frame parser builds each payload as bytes
             opcode = event.opcode
             if opcode is Opcode.PONG:
                 if self._keepalive is not None:
-                    self._keepalive.pong(event.data)
+                    self._keepalive.pong(payload)
                 continue
             if opcode is Opcode.CLOSE or not self._admit():
                 continue  # a ping counts against the rate; ServerProtocol answers it itself
             if opcode is Opcode.PING:
                 continue
             if opcode is Opcode.CONT:
-                self._parts.append(event.data)
+                self._parts.append(payload)
                 if not event.fin:
                     continue
                 data, self._parts = b"".join(self._parts), []
             else:
                 self._text = opcode is Opcode.TEXT
                 if not event.fin:
-                    self._parts = [event.data]
+                    self._parts = [payload]
                     continue
-                data = event.data
+                data = payload
             self._last_activity = self._loop.time()
             if self._text:
                 try:

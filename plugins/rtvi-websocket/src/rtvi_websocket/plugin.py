@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rtvi_core.plugins import hookimpl
-from rtvi_core.record_model import model_from_record
+from rtvi_core.record_model import StrictModel, model_from_record
 from rtvi_core.records import split_record
 from rtvi_core.services.transport_params import TransportParams
 
@@ -33,7 +33,7 @@ class ProtobufSerializerConfig(BaseModel):
 
 #: The keys of ``TransportParams`` (with the transport's own defaults), then those of
 #: ``ServerSettings``, as those records declare them.
-_WebSocketKeys = model_from_record(
+_WebSocketKeys: type[StrictModel] = model_from_record(
     ServerSettings,
     "_WebSocketKeys",
     "The transport's audio settings and the server's settings.",
@@ -47,7 +47,7 @@ _WebSocketKeys = model_from_record(
 )
 
 
-class WebSocketTransportConfig(_WebSocketKeys):
+class WebSocketTransportConfig(_WebSocketKeys):  # type: ignore[misc,valid-type]  # keys built at run time
     """``[transport] use = "websocket"``: audio settings of each session and the server's limits."""
 
     audio_out_sample_rate: int | None = Field(

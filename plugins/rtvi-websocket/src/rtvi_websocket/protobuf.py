@@ -84,15 +84,16 @@ def _decode_into(obj: PbFrame, buf: Buffer, pos: int, end: int) -> None:
                     f"length {value} but {end - start} bytes left"
                 )
             if kind == BYTES:
-                value = bytes(buf[start:pos])
-            else:
-                try:
-                    value = str(buf[start:pos], "utf-8")
-                except UnicodeDecodeError as exc:
-                    raise ProtobufDecodeError(
-                        f"invalid UTF-8 in {type(obj).__name__[2:]}.{name} at byte {start}: {exc.reason}"
-                    ) from None
-        elif kind == U32:
+                setattr(obj, name, bytes(buf[start:pos]))
+                continue
+            try:
+                setattr(obj, name, str(buf[start:pos], "utf-8"))
+            except UnicodeDecodeError as exc:
+                raise ProtobufDecodeError(
+                    f"invalid UTF-8 in {type(obj).__name__[2:]}.{name} at byte {start}: {exc.reason}"
+                ) from None
+            continue
+        if kind == U32:
             value &= MAX_U32
         setattr(obj, name, value)
 
@@ -206,7 +207,7 @@ def _audio_format(sample_rate: int, num_channels: int) -> bytes:
 
 def _encode_fields(obj: PbFrame) -> bytes:
     """The fields of a text, transcription or interruption member (strings and a uint64 id)."""
-    parts = []
+    parts: list[bytes] = []
     for tag, name, kind in SCHEMAS[type(obj)][1]:
         value = getattr(obj, name)
         if kind == STR:

@@ -105,7 +105,7 @@ SCHEMAS = {
     PbInterruptionFrame: _schema(*_COMMON),
 }
 #: Oneof member tag (field number, wire type 2) → message class, and back.
-MEMBER_BY_TAG: dict[int, type] = {
+MEMBER_BY_TAG: dict[int, type[PbFrame]] = {
     0x0A: PbTextFrame,
     0x12: PbAudioRawFrame,
     0x1A: PbTranscriptionFrame,

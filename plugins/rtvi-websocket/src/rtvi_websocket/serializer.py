@@ -18,7 +18,7 @@ from rtvi_core.frames import (
     TranscriptionFrame,
 )
 from rtvi_core.plugins import Component, LazyConfig
-from rtvi_core.rtvi.messages import MAX_TEXT_CHARS, JSONBoundsError, decode_client_json, encode
+from rtvi_core.rtvi.messages import MAX_TEXT_CHARS, JSONBoundsError, decode_client_json
 from rtvi_core.services.serializer import FrameSerializer
 
 from . import log
@@ -90,7 +90,7 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
         if isinstance(frame, (OutputTransportMessageUrgentFrame, OutputTransportMessageFrame)):
             message = frame.message
             try:
-                data = encode(message) if isinstance(message, msgspec.Struct) else _encode_json(message)
+                data = _encode_json(message)  # RTVI message Structs and plain JSON values alike
             except (TypeError, msgspec.EncodeError) as exc:
                 logger.error("cannot send %s: its message is not JSON-serializable: %s", frame, exc)
                 return None
@@ -102,32 +102,39 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
     def deserialize(self, data: bytes | str) -> Frame | None:
         """The frame a received payload stands for; None when it is dropped."""
         if isinstance(data, str):
-            return self._reject("a text payload (only binary protobuf frames are accepted)")
+            self._reject("a text payload (only binary protobuf frames are accepted)")
+            return None
         try:
             pb = decode_frame(data)
         except ProtobufDecodeError as exc:
-            return self._reject(f"malformed protobuf: {exc}")
+            self._reject(f"malformed protobuf: {exc}")
+            return None
         if type(pb) is PbAudioRawFrame:
             return self._audio(pb)
         if type(pb) is PbMessageFrame:
             try:
                 message = decode_client_json(pb.data)
             except msgspec.DecodeError as exc:
-                return self._reject(f"message data is not JSON: {exc}")
+                self._reject(f"message data is not JSON: {exc}")
+                return None
             except JSONBoundsError as exc:
-                return self._reject(f"message data: {exc}")
+                self._reject(f"message data: {exc}")
+                return None
             return InputTransportMessageFrame(message=message)
         if type(pb) is PbTranscriptionFrame:
             if len(pb.text) > MAX_TEXT_CHARS:
-                return self._reject(f"a transcription frame longer than {MAX_TEXT_CHARS} characters")
+                self._reject(f"a transcription frame longer than {MAX_TEXT_CHARS} characters")
+                return None
             return TranscriptionFrame(text=pb.text, user_id=pb.user_id, timestamp=pb.timestamp)
         if type(pb) is PbTextFrame:
             if len(pb.text) > MAX_TEXT_CHARS:
-                return self._reject(f"a text frame longer than {MAX_TEXT_CHARS} characters")
+                self._reject(f"a text frame longer than {MAX_TEXT_CHARS} characters")
+                return None
             return TextFrame(text=pb.text)
         if type(pb) is PbInterruptionFrame:
             return InterruptionFrame()
-        return self._reject("an empty frame, or one with no field this server knows (ignored)")
+        self._reject("an empty frame, or one with no field this server knows (ignored)")
+        return None
 
     def _audio(self, pb: PbAudioRawFrame) -> InputAudioRawFrame | None:
         sample_rate = pb.sample_rate or self._in_sample_rate
@@ -135,7 +142,8 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
         try:
             check_input_format(sample_rate, channels, native_rate=self._in_sample_rate)
         except AudioFormatError as exc:
-            return self._reject(f"audio frame: {exc}")
+            self._reject(f"audio frame: {exc}")
+            return None
         audio = pb.audio
         partial = len(audio) % (2 * channels)
         if partial:
@@ -150,4 +158,3 @@ class ProtobufFrameSerializer(FrameSerializer, Component):
         count = self.malformed_count
         if count & (count - 1) == 0:
             logger.warning("dropping a received payload (%d malformed so far): %s", count, reason)
-        return None

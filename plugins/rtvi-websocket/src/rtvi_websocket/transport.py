@@ -34,7 +34,7 @@ logger = log.logger.getChild("transport")
 
 #: Bot audio: mono, 40 ms chunks, at the run's output rate (``PipelineParams.audio_out_sample_rate``,
 #: 24 kHz by default: what the stock client plays unless told otherwise).
-DEFAULT_PARAMS = {
+DEFAULT_PARAMS: dict[str, Any] = {
     "audio_in_enabled": True,
     "audio_out_enabled": True,
     "audio_out_channels": 1,
