@@ -101,6 +101,10 @@ def test_error_wording_without_a_body_or_status() -> None:
     assert str(status_error(504, {}, wrapped.encode(), "K")).startswith(
         "Gemini ran out of time (HTTP 504 DEADLINE_EXCEEDED): "
     )
+    not_a_reason = json.dumps({"error": {"status": "UNAVAILABLE", "details": [{"reason": ["API_KEY_INVALID"]}]}})
+    assert str(status_error(503, {}, not_a_reason.encode(), "K")).startswith(
+        "Gemini is overloaded or unavailable (HTTP 503 UNAVAILABLE): "
+    )
     assert str(chunk_error({"error": "boom"}, "K")) == (
         "Gemini had an internal error (INTERNAL mid-stream): boom; try again in a moment"
     )

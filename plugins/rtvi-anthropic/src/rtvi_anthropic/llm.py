@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from rtvi_openai.cloud_llm import CloudLLMService, CloudRequestError
@@ -77,7 +77,7 @@ class AnthropicLLMService(CloudLLMService):
         system_prompt: str | list[dict[str, Any]] = system
         if self.prompt_caching:
             system_prompt, tools = cached(system, tools)
-        body = {
+        body: dict[str, Any] = {
             "model": self.model_name,
             "max_tokens": self.max_tokens,
             "messages": messages,
@@ -93,7 +93,7 @@ class AnthropicLLMService(CloudLLMService):
         self._headers = {"anthropic-version": API_VERSION} | (self._headers or {})
         return problem
 
-    def read_stream(self, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[LLMOutput]:
+    def read_stream(self, events: AsyncIterator[dict[str, Any]]) -> AsyncGenerator[LLMOutput, None]:
         return read_events(events, self.url, self.key_source, self.timeout_secs)
 
     def status_error(self, status: int, headers: Mapping[str, str], body: bytes) -> CloudRequestError:

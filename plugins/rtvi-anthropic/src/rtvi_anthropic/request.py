@@ -77,7 +77,7 @@ def _block(item: ContentItem) -> Block:
     kind, value = item
     if kind == "text":
         return {"type": "text", "text": value}
-    if kind == "inline":
+    if isinstance(value, tuple):  # "inline": (media type, base64 data)
         media_type, data = value
         return {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": data}}
     return {"type": "image", "source": {"type": "url", "url": value}}

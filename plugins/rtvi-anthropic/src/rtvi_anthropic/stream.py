@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import anyio
@@ -16,7 +16,7 @@ from .reply import ReplyReader
 
 async def read_events(
     events: AsyncIterator[dict[str, Any]], url: str, key_source: str, timeout: float
-) -> AsyncIterator[LLMOutput]:
+) -> AsyncGenerator[LLMOutput, None]:
     """Yield the reply's text as it streams, then its tool calls and usage.
 
     Tool calls come only once ``message_stop`` arrived (a failed stream runs none).

@@ -178,7 +178,8 @@ class EspeakLibrary:
         if not variant:
             return True
         identifier = lib.espeak_GetCurrentVoice().contents.identifier
-        return lib.espeak_SetVoiceByName(identifier + plus.encode() + variant.encode()) == EE_OK
+        status: int = lib.espeak_SetVoiceByName(identifier + plus.encode() + variant.encode())
+        return status == EE_OK
 
     def set_rate(self, words_per_minute: int) -> None:
         """Speaking rate in words per minute (espeak-ng takes 80–450)."""
@@ -229,7 +230,7 @@ class EspeakLibrary:
             )
         return found
 
-    def _on_synth(self, wav: ctypes.Array, count: int, events: ctypes.Array) -> int:
+    def _on_synth(self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: ctypes._Pointer[_Event]) -> int:
         chunk = self._chunk
         if chunk is None:
             return 1

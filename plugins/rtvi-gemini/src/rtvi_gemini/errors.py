@@ -123,8 +123,9 @@ def _error_object(body: bytes) -> dict[str, Any]:
 def _kind(error: Mapping[str, Any]) -> str | None:
     """The ``ErrorInfo`` reason when it is one worded here, else the status name."""
     for detail in _details(error):
-        if detail.get("reason") in _WORDING:
-            return detail["reason"]
+        reason = detail.get("reason")
+        if isinstance(reason, str) and reason in _WORDING:  # a list or object here is no reason
+            return reason
     status = error.get("status")
     return status if isinstance(status, str) and status else None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -96,7 +96,7 @@ class GeminiLLMService(CloudLLMService):
             body[key] = body[key] | value if both else value
         return body
 
-    async def read_stream(self, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[LLMOutput]:
+    async def read_stream(self, events: AsyncIterator[dict[str, Any]]) -> AsyncGenerator[LLMOutput, None]:
         reader = ReplyReader()
         async for output in read_chunks(events, self.url, self.key_source, reader):
             if not isinstance(output, str):  # the reply is complete: keep what its calls need

@@ -77,7 +77,7 @@ def _part(item: ContentItem) -> Part:
     kind, value = item
     if kind == "text":
         return {"text": value}
-    if kind == "inline":
+    if isinstance(value, tuple):  # "inline": (media type, base64 data)
         mime_type, data = value
         return {"inlineData": {"mimeType": mime_type, "data": data}}
     mime_type = mimetypes.guess_type(str(value).split("?", 1)[0])[0] or "image/jpeg"

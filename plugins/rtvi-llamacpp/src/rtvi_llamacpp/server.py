@@ -68,7 +68,8 @@ def shared_server_url(settings: ServerSettings) -> str:
         server = _servers.get(settings)
         if server is None:
             server = _servers[settings] = _start(settings)
-        return server.listening_address
+        address: str = server.listening_address  # xllamacpp's Server (untyped)
+        return address
 
 
 def check_default_installed() -> None:

@@ -6,7 +6,7 @@ This module imports httpx; the service imports it on first use.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -21,7 +21,7 @@ DONE = "[DONE]"
 
 async def stream_chat_completion(
     client: httpx.AsyncClient, url: str, headers: Mapping[str, str], body: dict[str, Any]
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     """POST ``body`` to ``url`` and yield each decoded chunk of the streamed answer.
 
     Every failure — unreachable server, timeout, non-200 status, a stream that is
@@ -36,8 +36,8 @@ async def stream_chat_completion(
     try:
         async with client.stream("POST", url, content=content, headers=headers) as response:
             if response.status_code != 200:
-                body = await response.aread()
-                raise status_error(url, response.status_code, response.headers, body)
+                answer = await response.aread()
+                raise status_error(url, response.status_code, response.headers, answer)
             async for chunk in _chunks(url, response):
                 yield chunk
     except httpx.HTTPError as exc:

@@ -31,7 +31,8 @@ class CloudLLMConfig(OpenAILLMConfig):
     #: The service whose ``check_base_url`` checks ``base_url``.
     SERVICE: ClassVar[type[CloudLLMService]] = CloudLLMService
 
-    api_key_env: str | list[str] | None = api_key_env_field(None)
+    # A cloud key may sit under several names (the first set wins): a wider type than the local base's.
+    api_key_env: str | list[str] | None = api_key_env_field(None)  # type: ignore[assignment]
 
     @field_validator("base_url")
     @classmethod

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any, ClassVar
 
@@ -87,7 +87,7 @@ class CloudLLMService(OpenAILLMService):
         """The headers that carry the API key."""
         raise NotImplementedError
 
-    def read_stream(self, events: AsyncIterator[dict[str, Any]]) -> AsyncIterator[LLMOutput]:
+    def read_stream(self, events: AsyncIterator[dict[str, Any]]) -> AsyncGenerator[LLMOutput, None]:
         """The outputs (text, then tool calls and usage) in a reply's decoded events.
 
         Raise :class:`CloudRequestError` for a failure the events show, ``ValueError``

@@ -8,7 +8,7 @@ imports httpx; services import it on first use.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -30,7 +30,7 @@ async def post_json_stream(
     *,
     provider: str,
     status_error: StatusError,
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     """POST ``body`` to ``url`` and yield the data of each event, decoded.
 
     Raises :class:`CloudRequestError`, its message starting with ``provider``, for an

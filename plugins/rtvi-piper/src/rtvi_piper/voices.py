@@ -12,6 +12,7 @@ import importlib.util
 import json
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -122,7 +123,7 @@ class Voice:
         return int(self.piper.config.sample_rate)
 
     @property
-    def phoneme_id_map(self) -> dict[str, list[int]]:
+    def phoneme_id_map(self) -> Mapping[str, Sequence[int]]:
         """Phoneme → ids, as the model expects them."""
         return self.piper.config.phoneme_id_map
 

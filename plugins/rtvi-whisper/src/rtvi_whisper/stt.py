@@ -65,6 +65,8 @@ class WhisperSTTService(SegmentedSTTService, Component):
     ) -> None:
         super().__init__(**kwargs)
         self._key = ModelKey(locate_model(model, download=download), compute_type, cpu_threads, num_workers)
+        #: The model's name (``"tiny.en"``, or its directory's name), as metrics report it.
+        self.model_name = self._key.location.name
         self._language = None if language == "auto" else language
         self._min_segment_secs = min_segment_secs
         self._options: dict[str, Any] = {
@@ -76,11 +78,6 @@ class WhisperSTTService(SegmentedSTTService, Component):
             "vad_filter": False,
         }
         self._model: WhisperModel | None = None
-
-    @property
-    def model_name(self) -> str:
-        """The model's name (``"tiny.en"``, or its directory's name)."""
-        return self._key.location.name
 
     async def start(self, frame: StartFrame) -> None:
         """Load the model (shared; in a worker thread), then start transcribing."""
@@ -102,9 +99,8 @@ class WhisperSTTService(SegmentedSTTService, Component):
         locate_model(cls.Config.model_fields["model"].default)
 
     async def _load(self) -> WhisperModel:
-        model = cached_model(self._key)
-        if model is None:
-            model = await anyio.to_thread.run_sync(load_model, self._key)
+        cached = cached_model(self._key)
+        model = cached if cached is not None else await anyio.to_thread.run_sync(load_model, self._key)
         language, known = self._language, model.supported_languages
         if language is not None and language not in known:
             listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
