@@ -217,7 +217,9 @@ const SCENARIOS = {
       socket = ws;
       ws.connectToServer(); // a transparent proxy to the real server, plus what the test sends
     });
+    await toggleMic(page); // text only: the fake microphone's speech would start turns of its own
     await connect(page);
+    await logged(page, "bot-stopped-speaking"); // the greeting's turn ends before the user's injected one starts
     const transcription = (text, final) => ({ type: "user-transcription", data: { text, final, user_id: "", timestamp: "" } });
     socket.send(rtviFrame(transcription("what is", false)));
     socket.send(rtviFrame(transcription("what is the weather", false)));
