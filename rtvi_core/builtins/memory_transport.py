@@ -47,21 +47,9 @@ class MemoryInputTransport(BaseInputTransport):
     def __init__(self, transport: MemoryTransport, *, name: str | None = None) -> None:
         super().__init__(transport.params, name=name)
         self._transport = transport
-        self._ready: anyio.Event | None = None
 
-    async def start(self, frame: StartFrame) -> None:
-        await super().start(frame)
+    async def open_input(self, frame: StartFrame) -> None:
         await self._transport.serializer.setup(frame)
-        self._ready_event().set()
-
-    def _ready_event(self) -> anyio.Event:
-        if self._ready is None:
-            self._ready = anyio.Event()
-        return self._ready
-
-    async def wait_ready(self) -> None:
-        """Wait until the run's StartFrame has reached this transport."""
-        await self._ready_event().wait()
 
     async def receive(self, data: bytes | str) -> None:
         """Handle one payload from the client, as a socket transport would."""
@@ -153,7 +141,7 @@ class MemoryClient:
         if self.closed:
             raise ConnectionError("the bot closed the connection")
         input_transport = self._transport.input()
-        await input_transport.wait_ready()
+        await input_transport.wait_started()
         return input_transport
 
     # -- recorded output --------------------------------------------------------------------

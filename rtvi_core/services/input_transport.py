@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,8 @@ class BaseInputTransport(FrameProcessor):
         self._converter: RateConverter | None = None
         self._budget: RealtimeBudget | None = None
         self._refusing: str | None = None  # why audio is being dropped (one error per episode)
+        self._input_open = False
+        self._open_waiter: asyncio.Future[None] | None = None  # made if waited on before start
 
     @property
     def params(self) -> TransportParams:
@@ -91,7 +94,7 @@ class BaseInputTransport(FrameProcessor):
         return BotCapabilities(audio_in=self._params.audio_in_enabled, video_in=False, screen_in=False)
 
     async def start(self, frame: StartFrame) -> None:
-        """Fix the input rate and prepare the VAD; subclasses open their input after this."""
+        """Fix the input rate, prepare the VAD, then :meth:`open_input`."""
         self._sample_rate = self._params.audio_in_sample_rate or frame.audio_in_sample_rate
         if self._params.audio_in_max_speed > 0:
             self._budget = RealtimeBudget(
@@ -100,6 +103,24 @@ class BaseInputTransport(FrameProcessor):
         vad = self._params.vad_analyzer
         if vad is not None:
             vad.set_sample_rate(self._sample_rate)
+        await self.open_input(frame)
+        self._input_open = True
+        if self._open_waiter is not None and not self._open_waiter.done():
+            self._open_waiter.set_result(None)
+
+    async def open_input(self, frame: StartFrame) -> None:
+        """Prepare what decoding the client's input needs (a serializer's setup).
+
+        Called at the end of :meth:`start`; :meth:`wait_started` returns after it.
+        """
+
+    async def wait_started(self) -> None:
+        """Wait until the run's StartFrame has reached this transport and :meth:`start` has run."""
+        if self._input_open:
+            return
+        if self._open_waiter is None:
+            self._open_waiter = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._open_waiter)
 
     async def stop(self, frame: EndFrame) -> None:
         """Called when the EndFrame arrives; release the VAD."""

@@ -64,7 +64,8 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
     ``OutputTransportMessageFrame`` in order. On ``EndFrame`` everything queued before
     it is written, then :meth:`close` is called; on ``CancelFrame`` at once.
 
-    Subclasses implement :meth:`write_message`, :meth:`write_audio` and :meth:`close`.
+    Subclasses implement :meth:`write_message`, :meth:`write_audio` and :meth:`close`
+    (and :meth:`clear_audio` when they queue audio of their own).
     """
 
     passes_through = MESSAGE_FRAMES - {OutputTransportMessageUrgentFrame}
@@ -93,6 +94,13 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
     async def write_audio(self, frame: OutputAudioRawFrame) -> None:
         """Send one chunk of audio (at most ``audio_out_10ms_chunks`` × 10 ms) to the client."""
         raise NotImplementedError(f"{type(self).__name__} must implement write_audio()")
+
+    async def clear_audio(self) -> None:
+        """Drop the bot audio already written that the client has not played (an interruption).
+
+        A transport that keeps a queue of its own between :meth:`write_audio` and the
+        client (a WebRTC track) empties it here; the default does nothing.
+        """
 
     async def close(self) -> None:
         """Close the connection; called once, at the end or cancellation of the run."""
@@ -191,6 +199,7 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
     async def _handle_interruption(self) -> None:
         self._pending = b""
         self._audio_end = 0.0
+        await self.clear_audio()
         if self._bot_speaking:
             await self._bot_stopped()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -52,24 +51,9 @@ class WebSocketInputTransport(BaseInputTransport):
     def __init__(self, transport: WebSocketTransport, *, name: str | None = None) -> None:
         super().__init__(transport.params, name=name)
         self._transport = transport
-        self._ready = False
-        self._ready_waiter: asyncio.Future[None] | None = None  # made if waited on before start
 
-    async def start(self, frame: StartFrame) -> None:
-        await super().start(frame)
+    async def open_input(self, frame: StartFrame) -> None:
         await self._transport.serializer.setup(frame)
-        self._ready = True
-        waiter = self._ready_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def wait_started(self) -> None:
-        """Wait until the run's StartFrame has reached this transport."""
-        if self._ready:
-            return
-        if self._ready_waiter is None:
-            self._ready_waiter = asyncio.get_running_loop().create_future()
-        await asyncio.shield(self._ready_waiter)
 
     async def receive(self, data: bytes | str) -> None:
         """Handle one message from the client."""

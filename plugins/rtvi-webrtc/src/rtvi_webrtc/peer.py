@@ -1,0 +1,194 @@
+"""``Peer``: one browser's ``RTCPeerConnection``, answered and torn down by the server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCIceTransportPolicy,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.sdp import candidate_from_sdp
+
+from . import ice
+from .audio_out import BotAudioTrack
+from .datachannel import signalling
+from .log import logger
+from .signalling import IceCandidateBody, parse_candidate
+
+logger = logger.getChild("peer")
+
+#: Messages for the client kept while its data channel is not open yet.
+MAX_QUEUED_MESSAGES: Final = 64
+
+ice.install()
+
+
+class Peer:
+    """The server's end of one client's peer connection.
+
+    The client's offer is answered with the microphone m-line ``sendrecv`` (its track
+    feeds the pipeline; :attr:`audio_out` plays the bot), video m-lines ``recvonly``
+    when the bot takes video and ``inactive`` otherwise (no decoder runs for them), and
+    the client's ``chat`` data channel. Candidates are gathered on ``host_addresses``
+    (see :mod:`rtvi_webrtc.ice`); on a loopback-only server remote candidates that are
+    not loopback are dropped, so no packet is ever aimed off the machine.
+
+    Callbacks: ``on_message(text_or_bytes)`` for each data-channel message,
+    ``on_track(track)`` for each remote track, ``on_state(state)`` for each change of
+    the connection state, ``on_channel_open()`` once the channel opens.
+    """
+
+    def __init__(
+        self,
+        *,
+        ice_servers: Sequence[RTCIceServer] = (),
+        ice_transport_policy: str = "all",
+        host_addresses: tuple[str, ...] | None = None,
+        take_video: bool = False,
+        audio_out: BotAudioTrack,
+        on_message: Callable[[str | bytes], None],
+        on_track: Callable[[MediaStreamTrack], None],
+        on_state: Callable[[str], None],
+        on_channel_open: Callable[[], None],
+    ) -> None:
+        self.pc_id = f"rtvi-{uuid.uuid4().hex}"
+        self.audio_out = audio_out
+        self._host_addresses = host_addresses
+        self._loopback_only = ice.is_loopback_only(host_addresses)
+        self._take_video = take_video
+        self._on_message = on_message
+        self._on_track = on_track
+        self._on_state = on_state
+        self._on_channel_open = on_channel_open
+        self._channel: Any = None
+        self._outbox: deque[str] = deque(maxlen=MAX_QUEUED_MESSAGES)
+        self._closed = False
+        policy = RTCIceTransportPolicy.RELAY if ice_transport_policy == "relay" else RTCIceTransportPolicy.ALL
+        # iceServers must never be None: aiortc would then ask Google's STUN server.
+        config = RTCConfiguration(
+            iceServers=list(ice_servers), iceTransportPolicy=policy, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
+        )
+        self.pc = RTCPeerConnection(config)
+        self.pc.on("datachannel", self._channel_opened)
+        self.pc.on("track", on_track)
+        self.pc.on("connectionstatechange", self._state_changed)
+
+    # -- signalling -----------------------------------------------------------------------
+
+    async def answer(self, offer_sdp: str) -> RTCSessionDescription:
+        """Answer the client's offer (gathering every local candidate first)."""
+        await self.pc.setRemoteDescription(RTCSessionDescription(self._usable_lines(offer_sdp), "offer"))
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.kind == "audio" and transceiver.sender.track is None and transceiver.mid == "0":
+                transceiver.direction = "sendrecv"
+                transceiver.sender.replaceTrack(self.audio_out)
+            elif transceiver.kind == "audio":
+                transceiver.direction = "inactive"
+            else:
+                transceiver.direction = "recvonly" if self._take_video else "inactive"
+        answer = await self.pc.createAnswer()
+        with ice.gathering_on(self._host_addresses):
+            await self.pc.setLocalDescription(answer)
+        return self.pc.localDescription
+
+    async def add_candidates(self, candidates: Sequence[IceCandidateBody]) -> int:
+        """Add trickled candidates (already checked); returns how many were used."""
+        used = 0
+        for body in candidates:
+            if body.candidate == "":
+                await self.pc.addIceCandidate(None)
+                continue
+            if not self._usable(body.candidate):
+                continue
+            candidate = candidate_from_sdp(body.candidate.removeprefix("candidate:"))
+            candidate.sdpMid = body.sdp_mid
+            candidate.sdpMLineIndex = body.sdp_mline_index
+            await self.pc.addIceCandidate(candidate)
+            used += 1
+        return used
+
+    def _usable(self, line: str) -> bool:
+        parsed = parse_candidate(line)
+        if parsed.transport != "udp":
+            return False  # aioice speaks UDP only (Chrome also offers TCP on port 9)
+        return not self._loopback_only or parsed.is_loopback
+
+    def _usable_lines(self, sdp: str) -> str:
+        """``sdp`` without the candidate lines this server cannot or must not use."""
+        lines = sdp.splitlines()
+        kept = [
+            line
+            for line in lines
+            if not line.startswith("a=candidate:") or (_parses(line[2:]) and self._usable(line[2:]))
+        ]
+        return "\r\n".join(kept) + "\r\n"
+
+    # -- messages -------------------------------------------------------------------------
+
+    @property
+    def channel_open(self) -> bool:
+        """True while the client's data channel is open."""
+        return self._channel is not None and self._channel.readyState == "open"
+
+    def send(self, text: str) -> None:
+        """Send one text message on the data channel (kept until it opens; dropped once closed)."""
+        if self._closed:
+            return
+        if self.channel_open:
+            self._channel.send(text)
+        else:
+            self._outbox.append(text)
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes sent on the data channel that SCTP has not passed on yet."""
+        return int(self._channel.bufferedAmount) if self._channel is not None else 0
+
+    def _channel_opened(self, channel: Any) -> None:
+        if self._channel is not None:  # one channel per peer: the client's "chat"
+            logger.info("peer %s: a second data channel %r is ignored", self.pc_id, channel.label)
+            return
+        self._channel = channel
+        channel.on("message", self._on_message)
+        while self._outbox and channel.readyState == "open":
+            channel.send(self._outbox.popleft())
+        self._on_channel_open()
+
+    def _state_changed(self) -> None:
+        self._on_state(self.pc.connectionState)
+
+    # -- teardown -------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    async def close(self, *, tell_client: bool = True) -> None:
+        """Tell the client the bot left (``peerLeft``), then close the connection (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        if tell_client and self.channel_open:
+            self._channel.send(signalling("peerLeft"))
+            await asyncio.sleep(0)  # let SCTP take the message before the transport closes
+        self.audio_out.stop()
+        await self.pc.close()
+
+
+def _parses(line: str) -> bool:
+    try:
+        parse_candidate(line)
+    except ValueError:
+        return False
+    return True
