@@ -162,22 +162,26 @@ def parse_candidate(line: str) -> ParsedCandidate:
     foundation, component, transport, priority, address, port, _, kind = tokens[:8]
     if not _FOUNDATION.match(foundation):
         raise SignallingError(f"foundation {foundation!r} is not 1-32 ICE characters")
-    if not (component.isdigit() and 1 <= int(component) <= 256):
+    if not (_is_number(component) and 1 <= int(component) <= 256):
         raise SignallingError(f"component {component!r} is not 1-256")
     if transport.lower() not in ("udp", "tcp"):
         raise SignallingError(f"transport {transport!r} is not udp or tcp")
-    if not (priority.isdigit() and int(priority) < 2**32):
+    if not (_is_number(priority) and int(priority) < 2**32):
         raise SignallingError(f"priority {priority!r} is not a 32-bit number")
     if not _MDNS_NAME.match(address):
         try:
             ipaddress.ip_address(address)
         except ValueError:
             raise SignallingError(f"address {address!r} is not an IP address or an mDNS .local name") from None
-    if not ((port.isdigit() and 1 <= int(port) <= 65535) or (transport.lower() == "tcp" and port == "9")):
+    if not (_is_number(port) and 1 <= int(port) <= 65535):
         raise SignallingError(f"port {port!r} is not 1-65535")
     if kind not in _CANDIDATE_TYPES:
         raise SignallingError(f"type {kind!r} is not host, srflx, prflx or relay")
     return ParsedCandidate(transport=transport.lower(), address=address, port=int(port), type=kind)
+
+
+def _is_number(token: str) -> bool:
+    return token.isascii() and token.isdigit() and len(token) <= 10
 
 
 def _check_pc_id(pc_id: str | None, *, required: bool) -> None:
