@@ -7,7 +7,6 @@ import struct
 
 import av
 import pytest
-
 from rtvi_webrtc import audio_out
 from rtvi_webrtc.audio_out import SAMPLES_PER_PACKET, SILENCE_PACKET, BotAudioTrack
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from rtvi_webrtc.datachannel import BadMessage, Ping, RTVIMessage, TrackStatus, decode_inbound, signalling
 
 LIMIT = 64 * 1024

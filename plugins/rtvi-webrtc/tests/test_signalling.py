@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from rtvi_webrtc.signalling import (
     MAX_CANDIDATES_PER_PATCH,
     SignallingError,
