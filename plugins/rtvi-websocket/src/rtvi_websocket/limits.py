@@ -26,45 +26,58 @@ class ServerSettings:
     SIGTERM, how long live sessions may go on before they are closed with 1001.
     """
 
-    max_sessions: int = setting(100, "concurrent sessions; more are refused (503 / close 1013)", ge=1)
-    max_message_bytes: int = setting(1024 * 1024 + 1024, "largest client message (close 1009 beyond)", ge=1024)
-    max_messages_per_sec: float = setting(
-        200.0, "sustained client messages per second, audio included (close 1008 beyond); 0 = no limit", ge=0
+    max_sessions: int = setting(
+        default=100, description="concurrent sessions; more are refused (503 / close 1013)", ge=1
     )
-    max_malformed: int = setting(20, "malformed frames answered with an RTVI error before close 1008", ge=1)
-    idle_timeout_secs: float = setting(300.0, "close a client silent this long (4008); 0 = never", ge=0)
-    handshake_timeout_secs: float = setting(10.0, "time allowed for the HTTP request", gt=0)
-    drain_timeout_secs: float = setting(10.0, "on SIGTERM, how long sessions may go on", ge=0)
+    max_message_bytes: int = setting(
+        default=1024 * 1024 + 1024, description="largest client message (close 1009 beyond)", ge=1024
+    )
+    max_messages_per_sec: float = setting(
+        default=200.0,
+        description="sustained client messages per second, audio included (close 1008 beyond); 0 = no limit",
+        ge=0,
+    )
+    max_malformed: int = setting(
+        default=20, description="malformed frames answered with an RTVI error before close 1008", ge=1
+    )
+    idle_timeout_secs: float = setting(
+        default=300.0, description="close a client silent this long (4008); 0 = never", ge=0
+    )
+    handshake_timeout_secs: float = setting(default=10.0, description="time allowed for the HTTP request", gt=0)
+    drain_timeout_secs: float = setting(default=10.0, description="on SIGTERM, how long sessions may go on", ge=0)
     allowed_origins: tuple[str, ...] = setting(
-        (),
-        "browser origins allowed besides the server's own (and loopback pages when it listens on "
+        default=(),
+        description="browser origins allowed besides the server's own (and loopback pages when it listens on "
         'loopback): exact ("https://app.example.com"), wildcard ("https://*.example.com", ":*" = any port) or "*"',
     )
     allowed_hosts: tuple[str, ...] = setting(
-        (),
-        "Host names served besides IP addresses, localhost and the listen/public_url names "
+        default=(),
+        description="Host names served besides IP addresses, localhost and the listen/public_url names "
         '(DNS-rebinding guard): exact ("bot.example.com"), wildcard ("*.example.com") or "*" (no check)',
     )
     start_api_key: str | None = setting(
-        None,
-        'POST /start requires "Authorization: Bearer <key>" (e.g. "${env:RTVI_START_KEY}"); '
+        default=None,
+        description='POST /start requires "Authorization: Bearer <key>" (e.g. "${env:RTVI_START_KEY}"); '
         "sessions then need the token it issues",
     )
     start_rate_limit: float = setting(
-        10.0, "POST /start per second per client address (429 beyond); 0 = no limit", ge=0
+        default=10.0, description="POST /start per second per client address (429 beyond); 0 = no limit", ge=0
     )
-    start_rate_burst: float = setting(20.0, "POST /start burst per client address", ge=1)
-    ping_interval_secs: float = setting(20.0, "seconds between WebSocket keepalive pings; 0 = no pings", ge=0)
+    start_rate_burst: float = setting(default=20.0, description="POST /start burst per client address", ge=1)
+    ping_interval_secs: float = setting(
+        default=20.0, description="seconds between WebSocket keepalive pings; 0 = no pings", ge=0
+    )
     ping_timeout_secs: float = setting(
-        20.0, "a peer leaving a ping unanswered this long is dropped (its session ends)", gt=0
+        default=20.0, description="a peer leaving a ping unanswered this long is dropped (its session ends)", gt=0
     )
-    auth: bool = setting(False, "require a signed, expiring token from POST /start (?token=)")
+    auth: bool = setting(default=False, description="require a signed, expiring token from POST /start (?token=)")
     auth_secret: str | None = setting(
-        None, 'token signing secret (>= 16 chars; e.g. "${env:RTVI_AUTH_SECRET}"); unset = random per process'
+        default=None,
+        description='token signing secret (>= 16 chars; e.g. "${env:RTVI_AUTH_SECRET}"); unset = random per process',
     )
-    token_ttl_secs: float = setting(300.0, "how long a token stays valid", gt=0)
+    token_ttl_secs: float = setting(default=300.0, description="how long a token stays valid", gt=0)
     public_url: str | None = setting(
-        None, "the server's public base URL (behind a proxy): wsUrl becomes <public_url>/ws"
+        default=None, description="the server's public base URL (behind a proxy): wsUrl becomes <public_url>/ws"
     )
 
 
