@@ -30,6 +30,11 @@ class Bystander:
         self._more = anyio.Event()
 
 
+#: Seconds between the bystander's pings: a lively client, well under the server's message
+#: rate limit (200/s), so that a long attack cannot get the bystander closed for flooding.
+PING_INTERVAL_SECS = 0.02
+
+
 async def _ping_forever(other: Client, bystander: Bystander) -> None:
     n = 0
     while True:
@@ -39,6 +44,7 @@ async def _ping_forever(other: Client, bystander: Bystander) -> None:
         assert answer["data"]["d"] == {"pong": {"n": n}}, answer
         other.messages.clear()
         bystander._answered()
+        await anyio.sleep(PING_INTERVAL_SECS)
 
 
 @asynccontextmanager
