@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from rtvi_websocket.server import SessionServer
 from server_support import Client, client, healthy_session
+
+from rtvi_core.server.server import SessionServer
 
 
 class Bystander:

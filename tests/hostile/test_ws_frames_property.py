@@ -1,4 +1,4 @@
-"""Property tests of the WebSocket framing: any frames after a handshake, through ``Connection``.
+"""Property tests of the WebSocket framing: any frames after a handshake, through ``WebSocketConnection``.
 
 Whatever frames (or bytes) a client sends once upgraded, the connection never raises,
 delivers only whole messages (bytes, or str for valid UTF-8 text) no larger than what
@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from rtvi_websocket.connection import Connection
-from rtvi_websocket.http import parse_request
-from rtvi_websocket.limits import ServerSettings
+from rtvi_websocket.connection import WebSocketConnection
+from rtvi_websocket.settings import WebSocketSettings
 from websockets.frames import Opcode
+
+from rtvi_core.server.connection import HttpConnection
+from rtvi_core.server.http import parse_request
 
 pytestmark = pytest.mark.rtvi_plugins
 
@@ -32,7 +34,7 @@ CLOSE_CODES = {1000, 1002, 1007, 1008, 1009, 1011}
 
 
 class FakeTransport:
-    """The socket side of a ``Connection`` (a test double recording what is written)."""
+    """The socket side of an ``HttpConnection`` (a test double recording what is written)."""
 
     def __init__(self) -> None:
         self.written = bytearray()
@@ -71,12 +73,12 @@ class Listener:
 
 
 class Server:
-    """What a ``Connection`` calls back (a test double of ``SessionServer``)."""
+    """What an ``HttpConnection`` calls back (a test double of ``SessionServer``)."""
 
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, settings: WebSocketSettings) -> None:
         self.settings = settings
 
-    def connection_opened(self, connection: Connection) -> None:
+    def connection_opened(self, connection: HttpConnection) -> None:
         pass
 
     connection_closed = connection_opened
@@ -133,15 +135,17 @@ frames = st.lists(
 )
 
 
-def feed(chunks: list[bytes], settings: ServerSettings) -> tuple[Listener, FakeTransport, int]:
+def feed(chunks: list[bytes], settings: WebSocketSettings) -> tuple[Listener, FakeTransport, int]:
     async def run() -> tuple[Listener, FakeTransport, int]:
-        connection = Connection(Server(settings))  # type: ignore[arg-type]
+        connection = HttpConnection(Server(settings))  # type: ignore[arg-type]
         transport = FakeTransport()
         connection.connection_made(transport)  # type: ignore[arg-type]
         request = parse_request(HANDSHAKE)
-        assert request is not None and connection.upgrade(request)
+        assert request is not None
+        websocket = WebSocketConnection.accept(connection, request, settings)
+        assert websocket is not None
         listener = Listener()
-        connection.attach(listener)
+        websocket.attach(listener)
         handshake_bytes = len(transport.written)
         for chunk in chunks:
             connection._received(chunk)
@@ -151,7 +155,7 @@ def feed(chunks: list[bytes], settings: ServerSettings) -> tuple[Listener, FakeT
     return asyncio.run(run())
 
 
-def check(chunks: list[bytes], settings: ServerSettings) -> None:
+def check(chunks: list[bytes], settings: WebSocketSettings) -> None:
     listener, transport, handshake = feed(chunks, settings)
     received = sum(len(chunk) for chunk in chunks)
     delivered = sum(len(m.encode() if isinstance(m, str) else m) for m in listener.messages)
@@ -166,16 +170,16 @@ def check(chunks: list[bytes], settings: ServerSettings) -> None:
 @given(frames)
 @example([b"\x88\x82\x01\x02\x03\x04\r\x02"])  # a client's close with code 3072: echoed (the 100k run found it)
 def test_property_any_frames_end_in_messages_or_a_documented_close(chunks: list[bytes]) -> None:
-    check(chunks, ServerSettings(max_messages_per_sec=0, max_message_bytes=4096))
+    check(chunks, WebSocketSettings(max_messages_per_sec=0, max_message_bytes=4096))
 
 
 @given(frames, st.integers(min_value=1, max_value=7))
 def test_property_the_rate_limit_holds_whatever_the_frame_kinds(chunks: list[bytes], rate: int) -> None:
     # Every data frame and ping counts: no more messages are delivered than the burst (2 x rate).
-    listener, _, _ = feed(chunks, ServerSettings(max_messages_per_sec=rate))
+    listener, _, _ = feed(chunks, WebSocketSettings(max_messages_per_sec=rate))
     assert len(listener.messages) <= 2 * rate
 
 
 @given(st.binary(max_size=2048))
 def test_property_any_bytes_after_the_handshake_are_survived(data: bytes) -> None:
-    check([data, data], ServerSettings(max_messages_per_sec=0, max_message_bytes=4096))
+    check([data, data], WebSocketSettings(max_messages_per_sec=0, max_message_bytes=4096))

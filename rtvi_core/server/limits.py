@@ -1,4 +1,4 @@
-"""The server's settings and the per-session inbound rate limiter."""
+"""The settings every session server shares, and the token-bucket rate limiter."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ from rtvi_core.records import record, setting
 
 @record
 class ServerSettings:
-    """What the server allows; the ``[transport]`` keys of a websocket bot file (each field's
-    description and limits are declared here; ``WebSocketTransportConfig`` is derived from them).
+    """What a session server allows, whatever its transport: the ``[transport]`` keys every
+    served transport shares (each field's description and limits are declared here; the
+    transports' bot-file Configs are derived from them, through
+    :class:`~rtvi_core.server.config.ServerConfig`). A transport adds its own keys in a
+    subclass (the websocket plugin's ``WebSocketSettings``: pings, the message size).
 
     ``allowed_origins``: browser origins allowed besides the server's own, non-browser
-    clients and (on a loopback server) loopback pages (:mod:`rtvi_websocket.origins`);
+    clients and (on a loopback server) loopback pages (:mod:`rtvi_core.server.origins`);
     ``allowed_hosts``: ``Host`` names served besides IP addresses, ``localhost`` and the
-    listen/public names (:mod:`rtvi_websocket.hosts`). ``start_api_key``: ``POST /start``
+    listen/public names (:mod:`rtvi_core.server.hosts`). ``start_api_key``: ``POST /start``
     needs ``Authorization: Bearer <key>`` (and then sessions need its token);
     ``start_rate_limit``/``start_rate_burst``: ``POST /start`` per second per client
-    address. ``ping_interval_secs``/``ping_timeout_secs``: WebSocket keepalive pings; a
-    peer that leaves one unanswered that long is dropped. ``auth``: require a token from ``POST /start`` (``?token=``),
+    address. ``auth``: require a token from ``POST /start`` (``?token=``),
     signed with ``auth_secret`` (random per process when unset) and valid for
     ``token_ttl_secs``. ``max_messages_per_sec``: sustained inbound frames per
     session (audio included), with bursts of twice that; beyond it the session is
@@ -28,9 +30,6 @@ class ServerSettings:
 
     max_sessions: int = setting(
         default=100, description="concurrent sessions; more are refused (503 / close 1013)", ge=1
-    )
-    max_message_bytes: int = setting(
-        default=1024 * 1024 + 1024, description="largest client message (close 1009 beyond)", ge=1024
     )
     max_messages_per_sec: float = setting(
         default=200.0,
@@ -64,12 +63,6 @@ class ServerSettings:
         default=10.0, description="POST /start per second per client address (429 beyond); 0 = no limit", ge=0
     )
     start_rate_burst: float = setting(default=20.0, description="POST /start burst per client address", ge=1)
-    ping_interval_secs: float = setting(
-        default=20.0, description="seconds between WebSocket keepalive pings; 0 = no pings", ge=0
-    )
-    ping_timeout_secs: float = setting(
-        default=20.0, description="a peer leaving a ping unanswered this long is dropped (its session ends)", gt=0
-    )
     auth: bool = setting(default=False, description="require a signed, expiring token from POST /start (?token=)")
     auth_secret: str | None = setting(
         default=None,
