@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/session_garbage.py [--sessions 200] [--top 15]
 
 The soak bot (``benchmarks/ws/soak.toml``) is served in this process on a loopback port
-(``rtvi_websocket.loopback.loopback_server``), and the soak's rounds
+(``rtvi_core.server.testing.loopback_server``), and the soak's rounds
 (``benchmarks/scenarios/soak.py``) are run against it over real sockets. After a warm-up,
 the cyclic GC is disabled (``gc.disable()``), ``--sessions`` rounds are run, 6 at a time
 (the round kinds in turn: send-text turns, audio turns, pings, resets), the server
@@ -65,9 +65,8 @@ async def run_rounds(server: object, kinds: list[str], concurrent: int = 6) -> N
 
 
 async def measure(bot_file: Path, sessions: int, top: int) -> dict:
-    from rtvi_websocket.loopback import loopback_server
-
     from rtvi_core.config.loader import load_bot_file
+    from rtvi_core.server.testing import loopback_server
     from rtvi_core.serving import SessionFactory
 
     config = load_bot_file(bot_file)

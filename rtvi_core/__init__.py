@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_exports
-from ._version import __version__
+from ._version import __version__ as __version__
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
@@ -110,23 +110,23 @@ __getattr__, __dir__, __all__ = lazy_exports(
 
 
 if TYPE_CHECKING:
-    from .direction import FrameDirection
+    from .direction import FrameDirection as FrameDirection
     from .frames import *  # noqa: F403
-    from .frames.rtvi import (
-        RTVIClientMessage,
-        RTVIClientMessageFrame,
-        RTVIServerMessageFrame,
-        RTVIServerResponseFrame,
-    )
-    from .llm_context import LLMContext
-    from .observers import BaseObserver, FramePushed
-    from .params import PipelineParams
-    from .pipeline import Pipeline
-    from .processor import FrameProcessor
-    from .rtvi.observer import RTVIObserver
-    from .rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
-    from .rtvi.processor import RTVIProcessor
-    from .runner import PipelineRunner
-    from .services.llm_aggregators import LLMContextAggregatorPair
-    from .services.transport_params import TransportParams
-    from .task import PipelineTask
+    from .frames.rtvi import RTVIClientMessage as RTVIClientMessage
+    from .frames.rtvi import RTVIClientMessageFrame as RTVIClientMessageFrame
+    from .frames.rtvi import RTVIServerMessageFrame as RTVIServerMessageFrame
+    from .frames.rtvi import RTVIServerResponseFrame as RTVIServerResponseFrame
+    from .llm_context import LLMContext as LLMContext
+    from .observers import BaseObserver as BaseObserver
+    from .observers import FramePushed as FramePushed
+    from .params import PipelineParams as PipelineParams
+    from .pipeline import Pipeline as Pipeline
+    from .processor import FrameProcessor as FrameProcessor
+    from .rtvi.observer import RTVIObserver as RTVIObserver
+    from .rtvi.observer_params import FunctionCallReportLevel as FunctionCallReportLevel
+    from .rtvi.observer_params import RTVIObserverParams as RTVIObserverParams
+    from .rtvi.processor import RTVIProcessor as RTVIProcessor
+    from .runner import PipelineRunner as PipelineRunner
+    from .services.llm_aggregators import LLMContextAggregatorPair as LLMContextAggregatorPair
+    from .services.transport_params import TransportParams as TransportParams
+    from .task import PipelineTask as PipelineTask

@@ -66,7 +66,7 @@ class EventHandlerMixin:
         for handler in handlers:
             runtime.spawn(self._run_handler, event_name, handler, args)
 
-    async def _run_handler(self, event_name: str, handler: Handler, args: tuple) -> None:
+    async def _run_handler(self, event_name: str, handler: Handler, args: tuple[Any, ...]) -> None:
         try:
             result = handler(self, *args)
             if hasattr(result, "__await__"):

@@ -92,6 +92,7 @@ class LLMContext:
             message["content"] = TOOL_CANCELLED
 
     def _tool_message(self, tool_call_id: str) -> dict[str, Any] | None:
+        message: dict[str, Any]  # mypy types reversed() of this list as Any
         for message in reversed(self._messages):
             if message.get("role") == "tool" and message.get("tool_call_id") == tool_call_id:
                 return message

@@ -17,7 +17,10 @@ from .metrics import (
 )
 
 if TYPE_CHECKING:
-    from .frames import StartFrame
+    from collections.abc import Awaitable
+
+    from .direction import FrameDirection
+    from .frames import Frame, StartFrame
 
 
 class MetricsReporting:
@@ -36,6 +39,14 @@ class MetricsReporting:
     _processing_start: float | None = None
     #: The model name reported with metrics, when the service has one.
     model_name: str | None = None
+
+    if TYPE_CHECKING:
+        # what the mixin uses of FrameProcessor, the class it is part of
+
+        @property
+        def name(self) -> str: ...
+
+        def push_frame(self, frame: Frame, direction: FrameDirection = ...) -> Awaitable[None]: ...
 
     def can_generate_metrics(self) -> bool:
         """True for processors that report metrics (services)."""
@@ -101,4 +112,4 @@ class MetricsReporting:
             await self._push_metrics(STTUsageMetricsData(self.name, self.model_name, audio_seconds))
 
     async def _push_metrics(self, data: MetricsData) -> None:
-        await self.push_frame(MetricsFrame(data=[data]))  # type: ignore[attr-defined]
+        await self.push_frame(MetricsFrame(data=[data]))

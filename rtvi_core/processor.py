@@ -213,7 +213,8 @@ class FrameProcessor(EventHandlerMixin, MetricsReporting, FrameInbox):
 
     def create_task(self, coroutine: Coroutine[Any, Any, Any], name: str | None = None) -> ManagedTask:
         """Run ``coroutine`` in the background for the life of this run."""
-        handle = self.runtime.start_task(_once(coroutine), name=f"{self}::{name or coroutine.__qualname__}")
+        # a coroutine object's __qualname__ (typing.Coroutine does not declare it)
+        handle = self.runtime.start_task(_once(coroutine), name=f"{self}::{name or coroutine.__qualname__}")  # type: ignore[attr-defined]
         if self._tasks is None:
             self._tasks = set()
         self._tasks.add(handle)

@@ -6,7 +6,7 @@ frame that needs no waiting costs no coroutine.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Generator
 
 
 class _Ready:
@@ -14,10 +14,17 @@ class _Ready:
 
     __slots__ = ()
 
-    def __await__(self) -> Iterator[None]:
+    def __await__(self) -> Generator[None, None, None]:
         return _EXHAUSTED
 
 
-_EXHAUSTED: Iterator[None] = iter(())
+def _finished() -> Generator[None, None, None]:
+    yield from ()
+
+
+# one generator run to its end at import: awaiting it finishes at once, with None
+_EXHAUSTED = _finished()
+for _ in _EXHAUSTED:
+    pass
 #: Returned by ``push_frame``/``process_frame`` when there is nothing to wait for.
 READY: Awaitable[None] = _Ready()

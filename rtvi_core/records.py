@@ -54,12 +54,56 @@ def field(*, default: Any = MISSING, default_factory: Any = MISSING, init: bool 
     return Field(default, default_factory, init, repr)
 
 
+# What type checkers see of setting(): keywords only, since a dataclass_transform field
+# specifier's default counts only when passed as ``default=`` (a positional default works
+# at run time but a type checker would take the field as required); the type of a call is
+# the field's.
+@overload
+def setting(
+    *,
+    default: _T,
+    description: str = ...,
+    gt: float = ...,
+    ge: float = ...,
+    lt: float = ...,
+    le: float = ...,
+    min_length: int = ...,
+    max_length: int = ...,
+    pattern: str = ...,
+) -> _T: ...
+@overload
+def setting(
+    *,
+    default_factory: Callable[[], _T],
+    description: str = ...,
+    gt: float = ...,
+    ge: float = ...,
+    lt: float = ...,
+    le: float = ...,
+    min_length: int = ...,
+    max_length: int = ...,
+    pattern: str = ...,
+) -> _T: ...
+@overload
+def setting(
+    *,
+    description: str = ...,
+    gt: float = ...,
+    ge: float = ...,
+    lt: float = ...,
+    le: float = ...,
+    min_length: int = ...,
+    max_length: int = ...,
+    pattern: str = ...,
+) -> Any: ...
 def setting(default: Any = MISSING, description: str = "", *, default_factory: Any = MISSING, **limits: Any) -> Any:
     """Declare a record field that is also a bot-file key: its default, its description and its
     limits (``gt``, ``ge``, ``lt``, ``le``, ``min_length``, ``max_length``, ``pattern``).
 
     The record stays a plain class; :func:`rtvi_core.config.model_from_record` turns the
     description and limits into the bot-file model's, so each is written once, here.
+    Pass ``default=`` (or ``default_factory=``) by name: type checkers read a field's
+    default only from the keyword.
     """
     unknown = sorted(set(limits) - SETTING_LIMITS)
     if unknown:
@@ -112,13 +156,14 @@ def record(cls: type[_T] | None = None, *, eq: bool = False) -> Any:
     """
 
     def decorate(klass: type[_T]) -> type[_T]:
-        klass.__record_fields__ = _collect_fields(klass)  # type: ignore[attr-defined]
-        klass.__init__ = _lazy_init(klass)  # type: ignore[misc]
+        target: Any = klass  # the class is filled in at run time: its new attributes are untyped
+        target.__record_fields__ = _collect_fields(klass)
+        target.__init__ = _lazy_init(klass)
         if klass.__repr__ is object.__repr__:
-            klass.__repr__ = _record_repr  # type: ignore[method-assign]
+            target.__repr__ = _record_repr
         if eq:
-            klass.__eq__ = _record_eq  # type: ignore[method-assign]
-            klass.__hash__ = None  # type: ignore[assignment]
+            target.__eq__ = _record_eq
+            target.__hash__ = None
         return klass
 
     return decorate if cls is None else decorate(cls)
@@ -157,7 +202,8 @@ def _collect_fields(cls: type) -> tuple[FieldSpec, ...]:
 def _lazy_init(cls: type) -> Callable[..., None]:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         real = _build_init(cls)
-        cls.__init__ = real  # type: ignore[misc]
+        target: Any = cls
+        target.__init__ = real
         real(self, *args, **kwargs)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
@@ -168,7 +214,7 @@ def _build_init(cls: type) -> Callable[..., None]:
     params: list[str] = []
     body: list[str] = []
     namespace: dict[str, Any] = {"_MISSING": _MISSING}
-    for spec in cls.__record_fields__:  # type: ignore[attr-defined]
+    for spec in settings_fields(cls):
         name = spec.name
         if spec.default is not _MISSING:
             namespace[f"_d_{name}"] = spec.default
@@ -194,7 +240,7 @@ def _build_init(cls: type) -> Callable[..., None]:
         body.append("self.__post_init__()")
     source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
     exec(source, namespace)
-    init = namespace["__init__"]
+    init: Callable[..., None] = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
 
@@ -206,16 +252,16 @@ def _record_repr(self: Any) -> str:
 
 def _record_eq(self: Any, other: Any) -> bool:
     if type(other) is not type(self):
-        return NotImplemented
+        return NotImplemented  # type: ignore[no-any-return]  # mypy allows it only in a method named __eq__
     return all(getattr(self, f.name) == getattr(other, f.name) for f in self.__record_fields__)
 
 
 def settings_fields(cls: type) -> tuple[FieldSpec, ...]:
     """The fields of a ``@record`` class or a dataclass (whose ``field(metadata=...)`` may hold
     a ``description`` and the limits :func:`setting` takes), in declaration order."""
-    record_fields = getattr(cls, "__record_fields__", None)
+    record_fields: tuple[FieldSpec, ...] | None = getattr(cls, "__record_fields__", None)
     if record_fields is not None:
-        return record_fields  # type: ignore[no-any-return]
+        return record_fields
     if not hasattr(cls, "__dataclass_fields__"):
         raise TypeError(f"{cls.__name__} is neither a @record class nor a dataclass")
     dataclasses = sys.modules["dataclasses"]  # loaded: cls is a dataclass

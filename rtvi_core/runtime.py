@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._deps import anyio
@@ -72,7 +72,7 @@ class Detached:
         self.name = name
         loop = running_asyncio_loop()
         if loop is not None:
-            self._task: Any = loop.create_task(func(), name=name)  # type: ignore[arg-type]
+            self._task: Any = loop.create_task(func(), name=name)
             self._task.add_done_callback(_log_failure)
             self._handle: ManagedTask | None = None
         else:
@@ -95,7 +95,8 @@ class Detached:
             return self.done
         if not self._task.done():
             await sys.modules["asyncio"].wait((self._task,), timeout=max(0.0, deadline - anyio.current_time()))
-        return self._task.done()
+        finished: bool = self._task.done()
+        return finished
 
     def cancel(self) -> None:
         """Ask it to stop, without waiting (it is kept referenced until it ends)."""
@@ -247,7 +248,7 @@ class TaskRuntime:
         """Nanoseconds since the task started (the pipeline clock)."""
         return time.monotonic_ns() - self._clock_start
 
-    def spawn(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+    def spawn(self, func: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
         """Run ``func(*args)`` in a child task of the run; it is cancelled when the run ends.
 
         For short work started per message (event handlers, RTVI requests): on asyncio

@@ -26,7 +26,8 @@ from .frames import (
 from .metrics import ProcessingMetricsData, TTFBMetricsData
 from .observers import BaseObserver
 from .params import PipelineParams
-from .processor import FrameProcessor, describe_processor
+from .processor import FrameProcessor
+from .processor_names import describe_processor
 from .runtime import Detached, ObserverDispatch, TaskRuntime, finish_by, running_asyncio_loop
 
 if TYPE_CHECKING:

@@ -57,6 +57,25 @@ def test_each_kind_scaffolds_code_that_ruff_passes(kind, name, tmp_path):
         assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout}{result.stderr}"
 
 
+@pytest.fixture(scope="module")
+def mypy_cache(tmp_path_factory):
+    """One mypy cache for the scaffolds: rtvi_core's types are analysed once, not per kind."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_kind_scaffolds_code_that_mypy_strict_passes(kind, tmp_path, mypy_cache):
+    name = f"typed-{kind}"  # a package name per kind: the cache is shared
+    assert main(["new-plugin", name, "--kind", kind, "--dir", str(tmp_path)]) == 0
+    root = tmp_path / f"rtvi-{name}"
+    assert tomllib.loads((root / "pyproject.toml").read_text())["tool"]["mypy"]["strict"] is True
+    # `mypy` with no arguments, as its README says: the scaffold's own [tool.mypy] (src and tests)
+    command = [sys.executable, "-m", "mypy", "--cache-dir", str(mypy_cache)]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"mypy:\n{result.stdout}{result.stderr}"
+    assert "Success: no issues found in 6 source files" in result.stdout
+
+
 def test_refuses_an_existing_directory_and_a_bad_name(tmp_path, capsys):
     assert main(["new-plugin", "voice", "--kind", "tts", "--dir", str(tmp_path)]) == 0
     assert main(["new-plugin", "voice", "--kind", "tts", "--dir", str(tmp_path)]) == 1

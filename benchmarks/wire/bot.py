@@ -174,8 +174,6 @@ if FRAMEWORK == "pipecat":
         return LLMContextAggregatorPair(context, user_params=LLMUserAggregatorParams(user_turn_strategies=turns))
 
 else:
-    from rtvi_websocket.plugin import split_transport_config
-    from rtvi_websocket.server import SessionServer
     from rtvi_websocket.transport import WebSocketTransport
 
     from rtvi_core import (
@@ -308,8 +306,7 @@ use = "echo"
 
     async def serve(port: int) -> None:
         sessions = Sessions(load_bot_text(_BOT_FILE, file="wire-parity.toml"))
-        _, settings = split_transport_config(sessions.config.transport.config)
-        server = SessionServer(sessions, settings, host="127.0.0.1", port=port)
+        server = WebSocketTransport.session_server(sessions, host="127.0.0.1", port=port)
 
         def listening(host: str, bound: int) -> None:
             print(f"listening on http://{host}:{bound}", file=sys.stderr, flush=True)

@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from .action import Action
 
@@ -40,7 +41,7 @@ def load_local_actions(module: str, *, base_dir: str | Path | None = None) -> li
     return actions
 
 
-def _import_file(path: Path):
+def _import_file(path: Path) -> ModuleType:
     path = path.resolve()
     if not path.is_file():
         raise ActionLoadError(f"local actions file {str(path)!r} does not exist")
@@ -58,7 +59,7 @@ def _import_file(path: Path):
     return loaded
 
 
-def _import_name(name: str, base_dir: str | Path | None):
+def _import_name(name: str, base_dir: str | Path | None) -> ModuleType:
     added = str(Path(base_dir).resolve()) if base_dir is not None else None
     if added is not None:
         sys.path.insert(0, added)

@@ -80,7 +80,8 @@ class StreamResampler:
         samples = numpy.frombuffer(data[:whole], dtype="<i2")
         if self.num_channels > 1:
             samples = samples.reshape(-1, self.num_channels)
-        return self._stream.resample_chunk(samples, last=last).astype("<i2", copy=False).tobytes()
+        out: bytes = self._stream.resample_chunk(samples, last=last).astype("<i2", copy=False).tobytes()
+        return out
 
 
 def resample_once(pcm: bytes, in_rate: int, out_rate: int, num_channels: int = 1) -> bytes:

@@ -23,8 +23,11 @@ _EXPORTS = {
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
-    from .echo_llm import EchoLLMService, EchoRule, ToolRule
-    from .energy_vad import EnergyVADAnalyzer
-    from .json_serializer import JSONFrameSerializer
-    from .memory_transport import MemoryClient, MemoryTransport
-    from .tone_tts import ToneTTSService
+    from .echo_llm import EchoLLMService as EchoLLMService
+    from .echo_llm import EchoRule as EchoRule
+    from .echo_llm import ToolRule as ToolRule
+    from .energy_vad import EnergyVADAnalyzer as EnergyVADAnalyzer
+    from .json_serializer import JSONFrameSerializer as JSONFrameSerializer
+    from .memory_transport import MemoryClient as MemoryClient
+    from .memory_transport import MemoryTransport as MemoryTransport
+    from .tone_tts import ToneTTSService as ToneTTSService

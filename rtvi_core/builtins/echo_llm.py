@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +90,7 @@ class EchoLLMService(LLMService, Component):
         self._token_delay = token_delay
         self._call_ids = itertools.count(1)
 
-    async def generate(self, context: LLMContext) -> AsyncIterator[LLMOutput]:
+    async def generate(self, context: LLMContext) -> AsyncGenerator[LLMOutput, None]:
         messages = context.messages
         prompt_tokens = sum(len(message_text(m).split()) for m in messages)
         if messages and messages[-1].get("role") == "tool":

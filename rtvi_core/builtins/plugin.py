@@ -9,6 +9,7 @@ a built-in in code never imports pydantic: each class points at its model with
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
@@ -25,13 +26,20 @@ from .tone_tts import ToneTTSService
 Register = Callable[[type], None]
 
 
-#: A transport's audio settings: ``TransportParams`` without the VAD; base of transport configs.
-TransportAudioConfig = model_from_record(
-    TransportParams,
-    "TransportAudioConfig",
-    "A transport's audio settings (``TransportParams`` without the VAD); base of transport configs.",
-    exclude=("vad_analyzer",),  # an analyzer object: the bot file's [vad] section
-)
+if TYPE_CHECKING:
+    # What type checkers see: its keys are derived from TransportParams at run time.
+
+    class TransportAudioConfig(StrictModel):
+        """A transport's audio settings: ``TransportParams`` without the VAD; base of transport configs."""
+
+else:
+    #: A transport's audio settings: ``TransportParams`` without the VAD; base of transport configs.
+    TransportAudioConfig = model_from_record(
+        TransportParams,
+        "TransportAudioConfig",
+        "A transport's audio settings (``TransportParams`` without the VAD); base of transport configs.",
+        exclude=("vad_analyzer",),  # an analyzer object: the bot file's [vad] section
+    )
 
 
 class MemoryTransportConfig(TransportAudioConfig):

@@ -6,7 +6,7 @@ import math
 import sys
 import zlib
 from array import array
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from functools import lru_cache
 from typing import Any
 
@@ -54,7 +54,7 @@ class ToneTTSService(TTSService, Component):
         self._word_timestamps = word_timestamps
         self._realtime_factor = realtime_factor
 
-    async def run_tts(self, text: str, context_id: str) -> AsyncIterator[bytes | WordTimestamp]:
+    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[bytes | WordTimestamp, None]:
         """Yield each word's timing (in word mode) and then its tone plus gap."""
         sample_rate = self.sample_rate
         samples = 0

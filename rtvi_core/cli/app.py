@@ -20,7 +20,7 @@ import importlib
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 EXIT_OK = 0
@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``rtvi`` command line with ``argv`` (default: ``sys.argv[1:]``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    run = getattr(args, "_run", None)
+    run: Callable[[argparse.Namespace], int] | None = getattr(args, "_run", None)
     if run is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -137,6 +137,7 @@ class Console:
 
     async def _reply(self, msg_id: str) -> dict[str, Any] | None:
         def find() -> dict[str, Any] | None:
+            message: dict[str, Any]  # the client's messages are JSON objects
             for message in self.client.messages:
                 if message.get("type") in ("server-response", "error-response") and message.get("id") == msg_id:
                     return message

@@ -11,7 +11,7 @@ from .app import EXIT_OK, CommandError
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "init",
         help="write a starter bot file",
         description="Write a commented starter bot file (the echo LLM over the in-memory "

@@ -54,7 +54,7 @@ KINDS: dict[str, Kind] = {
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "new-plugin",
         help="scaffold a plugin distribution",
         description="Scaffold the plugin distribution rtvi-NAME (pyproject with the entry "
@@ -144,7 +144,8 @@ def _all_order(name: str) -> tuple[int, str]:
 
 def _template(root: Any, template: str) -> str:
     """The text of ``templates/plugin/<template>.tmpl``."""
-    return root.joinpath(*f"{template}.tmpl".split("/")).read_text(encoding="utf-8")
+    text: str = root.joinpath(*f"{template}.tmpl".split("/")).read_text(encoding="utf-8")
+    return text
 
 
 def _plugin_module_tokens(root: Any, kind: str) -> dict[str, str]:

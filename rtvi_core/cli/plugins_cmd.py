@@ -19,7 +19,7 @@ from .app import EXIT_OK
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "plugins",
         help="list the installed plugins and what they register",
         description="List every plugin (built-ins first): its distribution, version and "

@@ -95,7 +95,7 @@ CONSOLE_TRANSPORTS = ("memory",)
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "run",
         help="run a bot file: serve it (websocket) or chat with it in the terminal (memory)",
         description="Run a bot file. A bot on the websocket transport is served on HOST:PORT "

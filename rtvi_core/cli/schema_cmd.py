@@ -11,7 +11,7 @@ from .app import EXIT_OK
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "schema",
         help="print the bot-file JSON Schema",
         description="Print the JSON Schema (draft 2020-12) of bot files, built from the "

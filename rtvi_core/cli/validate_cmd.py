@@ -13,7 +13,7 @@ from .app import EXIT_OK
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         "validate",
         help="check a bot file and list every error",
         description="Check a bot file against the installed plugins; list every error at once.",

@@ -32,9 +32,15 @@ _EXPORTS = {
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
-    from ..record_model import StrictModel, model_from_record
-    from .builder import BotSession, build_session
-    from .errors import BotFileError, ConfigIssue
-    from .loader import BotConfig, ComponentSpec, load_bot_file, load_bot_text
-    from .model import BotFile
-    from .schema import build_schema
+    from ..record_model import StrictModel as StrictModel
+    from ..record_model import model_from_record as model_from_record
+    from .builder import BotSession as BotSession
+    from .builder import build_session as build_session
+    from .errors import BotFileError as BotFileError
+    from .errors import ConfigIssue as ConfigIssue
+    from .loader import BotConfig as BotConfig
+    from .loader import ComponentSpec as ComponentSpec
+    from .loader import load_bot_file as load_bot_file
+    from .loader import load_bot_text as load_bot_text
+    from .model import BotFile as BotFile
+    from .schema import build_schema as build_schema

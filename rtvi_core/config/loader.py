@@ -55,6 +55,15 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
 }
 
 _TOP_KEY = re.compile(r"[^.\[]*")
+
+
+def _top_key(path: str) -> str:
+    """The top-level key of a key path (``rtvi`` of ``rtvi.observer.x``, ``actions`` of ``actions[0]``)."""
+    match = _TOP_KEY.match(path)
+    assert match is not None  # the pattern matches every string (at worst the empty prefix)
+    return match.group()
+
+
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -177,14 +186,10 @@ class _Validator:
         self._check_unique_actions(entries["actions"])
         if self.issues:
             order = {key: index for index, key in enumerate(data)}
-            self.issues.sort(key=lambda issue: order.get(_TOP_KEY.match(issue.path).group(), -1))
+            self.issues.sort(key=lambda issue: order.get(_top_key(issue.path), -1))
             raise BotFileError(self.issues)
-        model = BotFile(
-            bot=bot,
-            rtvi=rtvi,
-            **tables,
-            **{section: [table for _, table in found] for section, found in entries.items()},
-        )
+        lists: dict[str, Any] = {section: [table for _, table in found] for section, found in entries.items()}
+        model = BotFile(bot=bot, rtvi=rtvi, **tables, **lists)
         return BotConfig(
             file=self.file,
             base_dir=self.base_dir,

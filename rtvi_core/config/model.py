@@ -8,7 +8,7 @@ checked against the plugin's ``Config`` by :mod:`rtvi_core.config.loader`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -16,8 +16,6 @@ from ..params import PipelineParams
 from ..record_model import StrictModel, model_from_record
 from ..rtvi.observer_params import FunctionCallReportLevel, RTVIObserverParams
 
-#: The report levels as bot-file strings: disabled, none, name, arguments, full.
-ReportLevel = Literal[tuple(level.value for level in FunctionCallReportLevel)]  # type: ignore[valid-type]
 ProcessorPosition = Literal["after_input", "before_llm", "after_llm", "after_tts"]
 
 #: Component sections of the bot file → the plugin kind their ``use`` names.
@@ -35,11 +33,11 @@ SECTION_KINDS: dict[str, str] = {
 class BotSection(StrictModel):
     """``[bot]``: the bot as a whole."""
 
-    name: str = Field("rtvi-bot", description="The bot's name: names its pipeline task in logs.")
-    host: str = Field("127.0.0.1", description="Reserved: address the network transport listens on.")
-    port: int = Field(7860, ge=0, le=65535, description="Reserved: port the network transport listens on.")
-    system_prompt: str | None = Field(None, description="The LLM context's first (system) message.")
-    speak_first: bool = Field(True, description="Run the LLM once the client is ready (the bot greets).")
+    name: str = Field(default="rtvi-bot", description="The bot's name: names its pipeline task in logs.")
+    host: str = Field(default="127.0.0.1", description="Reserved: address the network transport listens on.")
+    port: int = Field(default=7860, ge=0, le=65535, description="Reserved: port the network transport listens on.")
+    system_prompt: str | None = Field(default=None, description="The LLM context's first (system) message.")
+    speak_first: bool = Field(default=True, description="Run the LLM once the client is ready (the bot greets).")
     local_actions: list[str] = Field(
         default_factory=list,
         description="Project modules (dotted names or .py paths, relative to the bot file) "
@@ -70,35 +68,48 @@ class ProcessorTable(ComponentTable):
     """A ``[[processors]]`` entry: an extra processor and where it goes."""
 
     position: ProcessorPosition = Field(
-        "before_llm",
+        default="before_llm",
         description="after_input (before STT), before_llm (after the user aggregator), "
         "after_llm (before TTS) or after_tts (before the output transport).",
     )
 
 
-RTVIObserverSection = model_from_record(
-    RTVIObserverParams,
-    "RTVIObserverSection",
-    "``[rtvi.observer]``: which RTVI events are sent (RTVIObserverParams).",
-    exclude=("ignored_sources", "bot_output_transforms"),  # processors, callables
-    types={"function_call_report_level": dict[str, ReportLevel]},
-    fields={
-        "audio_level_period_secs": {"gt": 0},
-        "function_call_report_level": {
-            "description": 'Function name (or "*") → disabled, none, name, arguments or full.'
-        },
-    },
-)
+if TYPE_CHECKING:
+    # What type checkers see of the two tables whose keys are derived from a record at run time.
 
-PipelineSection = model_from_record(
-    PipelineParams,
-    "PipelineSection",
-    "``[rtvi.pipeline]``: settings of each session's run (PipelineParams).",
-    fields={
-        **{key: {"ge": 8000, "le": 48000} for key in ("audio_in_sample_rate", "audio_out_sample_rate")},
-        **{key: {"gt": 0} for key in ("start_timeout_secs", "cancel_timeout_secs")},
-    },
-)
+    class RTVIObserverSection(StrictModel):
+        """``[rtvi.observer]``: which RTVI events are sent (RTVIObserverParams)."""
+
+    class PipelineSection(StrictModel):
+        """``[rtvi.pipeline]``: settings of each session's run (PipelineParams)."""
+
+else:
+    #: The report levels as bot-file strings: disabled, none, name, arguments, full.
+    ReportLevel = Literal[tuple(level.value for level in FunctionCallReportLevel)]
+
+    RTVIObserverSection = model_from_record(
+        RTVIObserverParams,
+        "RTVIObserverSection",
+        "``[rtvi.observer]``: which RTVI events are sent (RTVIObserverParams).",
+        exclude=("ignored_sources", "bot_output_transforms"),  # processors, callables
+        types={"function_call_report_level": dict[str, ReportLevel]},
+        fields={
+            "audio_level_period_secs": {"gt": 0},
+            "function_call_report_level": {
+                "description": 'Function name (or "*") → disabled, none, name, arguments or full.'
+            },
+        },
+    )
+
+    PipelineSection = model_from_record(
+        PipelineParams,
+        "PipelineSection",
+        "``[rtvi.pipeline]``: settings of each session's run (PipelineParams).",
+        fields={
+            **{key: {"ge": 8000, "le": 48000} for key in ("audio_in_sample_rate", "audio_out_sample_rate")},
+            **{key: {"gt": 0} for key in ("start_timeout_secs", "cancel_timeout_secs")},
+        },
+    )
 
 
 class RTVISection(StrictModel):

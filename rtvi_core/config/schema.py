@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .loader import SECTION_LABELS
 from .model import SECTION_KINDS, BotFile, ProcessorTable
@@ -40,7 +40,8 @@ def build_schema(registry: Any) -> dict[str, Any]:
         for section, kind in SECTION_KINDS.items()
     }
     configs = {model: None for entries in plugins.values() for _, _, model in entries}
-    models = [(model, "validation") for model in (BotFile, *configs)]
+    model_types: list[type[BaseModel]] = [BotFile, *configs]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(model, "validation") for model in model_types]
     refs, top = models_json_schema(models, ref_template=_REF)
     defs: dict[str, Any] = top.get("$defs", {})
     root = copy.deepcopy(defs.pop(_name(refs[(BotFile, "validation")])))

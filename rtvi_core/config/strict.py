@@ -47,7 +47,7 @@ def validate_strict(model: type[_M], data: Any) -> tuple[_M | None, list[dict[st
     try:
         instance = model.model_validate(data)
     except ValidationError as exc:
-        errors += [error for error in exc.errors() if tuple(error["loc"]) not in reported]
+        errors += [dict(error) for error in exc.errors() if tuple(error["loc"]) not in reported]
         instance = None
     except Exception as exc:  # a validator that raises what pydantic does not catch
         logger.warning("a validator of %s raised", model.__name__, exc_info=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..records import field
-from .base import ControlFrame, SystemFrame, frame_dataclass
+from ..records import record as frame_dataclass
+from .base import ControlFrame, SystemFrame
 
 if TYPE_CHECKING:
     from ..metrics import MetricsData

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..records import field, record
-from .base import ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame, frame_dataclass
+from ..records import record as frame_dataclass
+from .base import ControlFrame, DataFrame, SystemFrame, UninterruptibleFrame
 
 if TYPE_CHECKING:
     from ..llm_context import LLMContext

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import record
-from .base import ControlFrame, Frame, SystemFrame, frame_dataclass
+from ..records import record as frame_dataclass
+from .base import ControlFrame, Frame, SystemFrame
 from .transport import InputTransportMessageFrame, OutputTransportMessageUrgentFrame
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from .base import DataFrame, frame_dataclass
+from ..records import record as frame_dataclass
+from .base import DataFrame
 
 
 def time_now_iso8601() -> str:
@@ -22,7 +23,8 @@ class TextFrame(DataFrame):
     """
 
     text: str
-    skip_tts = None
+    # not fields (no annotation, so not in __init__): class defaults that an instance may override
+    skip_tts = cast("bool | None", None)
     append_to_context = True
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from .base import ControlFrame, DataFrame, SystemFrame, frame_dataclass
+from ..records import record as frame_dataclass
+from .base import ControlFrame, DataFrame, SystemFrame
 
 
 @frame_dataclass

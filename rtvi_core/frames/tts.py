@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .base import ControlFrame, DataFrame, frame_dataclass
+from ..records import record as frame_dataclass
+from .base import ControlFrame, DataFrame
 
 
 @frame_dataclass

@@ -31,14 +31,16 @@ _EXPORTS = {
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
-    from ..hookspecs import hookimpl
-    from .component import Component, LazyConfig
-    from .manager import (
-        Collision,
-        PluginFailure,
-        PluginInfo,
-        PluginManager,
-        SkippedPlugin,
-        get_plugin_manager,
-    )
-    from .registry import KINDS, Registration, Registry, UnknownComponentError
+    from ..hookspecs import hookimpl as hookimpl
+    from .component import Component as Component
+    from .component import LazyConfig as LazyConfig
+    from .manager import Collision as Collision
+    from .manager import PluginFailure as PluginFailure
+    from .manager import PluginInfo as PluginInfo
+    from .manager import PluginManager as PluginManager
+    from .manager import SkippedPlugin as SkippedPlugin
+    from .manager import get_plugin_manager as get_plugin_manager
+    from .registry import KINDS as KINDS
+    from .registry import Registration as Registration
+    from .registry import Registry as Registry
+    from .registry import UnknownComponentError as UnknownComponentError

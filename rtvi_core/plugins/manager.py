@@ -173,8 +173,8 @@ class PluginManager:
     def _load(self, plugin: Any, name: str, distribution: str, version: str) -> None:
         """Register ``plugin`` with pluggy, run its registration hooks, keep its free names."""
         if self.pm.has_plugin(name):
-            owner = next(p for p in self.plugins if p.name == name)
-            self._fail(name, distribution, version, f"the plugin name {name!r} is taken by {owner.distribution}")
+            taken = next(p for p in self.plugins if p.name == name)
+            self._fail(name, distribution, version, f"the plugin name {name!r} is taken by {taken.distribution}")
             return
         try:
             self.pm.register(plugin, name=name)

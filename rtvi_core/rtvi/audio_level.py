@@ -40,7 +40,8 @@ def mean_square(pcm: bytes) -> float:
     if count > _MAX_SAMPLES_PER_FRAME:
         samples = samples[:: count // _MAX_SAMPLES_PER_FRAME]
         count = len(samples)
-    return sum(map(operator.mul, samples, samples)) / count
+    energy: int = sum(map(operator.mul, samples, samples))
+    return energy / count
 
 
 def level_from_mean_square(value: float) -> float:

@@ -71,10 +71,10 @@ from ..observers import BaseObserver, FramePushed
 from ..transport_roles import OutputTransportRole
 from ._deps import rtvi_messages as m
 from .bot_llm_text import BotLLMTextReporter
-from .bot_output import RAW_TEXT_VERSION, BotOutputReporter, BotOutputTransform
+from .bot_output import RAW_TEXT_VERSION, BotOutputReporter
 from .function_call_reports import FunctionCallReporter
 from .metrics_payload import metrics_payload
-from .observer_params import FunctionCallReportLevel, RTVIObserverParams
+from .observer_params import BotOutputTransform, FunctionCallReportLevel, RTVIObserverParams
 from .system_log import forward_system_logs
 
 if TYPE_CHECKING:
@@ -276,13 +276,13 @@ class RTVIObserver(BaseObserver):
             await self._send(m.UserInput(data=data))
         raw = params.stt_raw_text_enabled and self._rtvi.client_at_least(RAW_TEXT_VERSION)
         if raw or params.user_transcription_enabled:
-            data = m.UserTranscriptionData(
+            transcription = m.UserTranscriptionData(
                 text=frame.text, user_id=frame.user_id, timestamp=frame.timestamp, final=final
             )
             if raw:
-                await self._send(m.STTRawText(data=data))
+                await self._send(m.STTRawText(data=transcription))
             if params.user_transcription_enabled:
-                await self._send(m.UserTranscription(data=data))
+                await self._send(m.UserTranscription(data=transcription))
 
     async def _user_text(self, frame: RTVISendTextFrame, timestamp: int) -> None:
         """``user-input`` for the text of a ``send-text`` (``chat``, final, with its id)."""

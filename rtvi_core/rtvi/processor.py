@@ -256,7 +256,7 @@ class RTVIProcessor(FrameProcessor):
         if type(envelope) is not m.ClientEnvelope:
             if envelope is None:
                 logger.debug("%s: ignoring a message that is not RTVI", self)
-            else:
+            elif isinstance(envelope, m.EnvelopeError):  # what _parse returns for a bad envelope
                 await self.send_error(envelope.error_text)
             return
         try:

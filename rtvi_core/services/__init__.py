@@ -36,21 +36,24 @@ _EXPORTS = {
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
 
 if TYPE_CHECKING:
-    from ..llm_context import LLMContext
-    from .function_calls import FunctionCallParams
-    from .input_transport import BaseInputTransport
-    from .llm import LLMOutput, LLMService
-    from .llm_aggregators import (
-        LLMAssistantAggregator,
-        LLMContextAggregatorPair,
-        LLMUserAggregator,
-        LLMUserAggregatorParams,
-    )
-    from .output_transport import BaseOutputTransport
-    from .serializer import FrameSerializer
-    from .stt import SegmentedSTTService, STTService
-    from .text_aggregator import SentenceAggregator
-    from .transport import BaseTransport
-    from .transport_params import TransportParams
-    from .tts import TTSService, WordTimestamp
-    from .vad import VADAnalyzer, VADParams, VADState
+    from ..llm_context import LLMContext as LLMContext
+    from .function_calls import FunctionCallParams as FunctionCallParams
+    from .input_transport import BaseInputTransport as BaseInputTransport
+    from .llm import LLMOutput as LLMOutput
+    from .llm import LLMService as LLMService
+    from .llm_aggregators import LLMAssistantAggregator as LLMAssistantAggregator
+    from .llm_aggregators import LLMContextAggregatorPair as LLMContextAggregatorPair
+    from .llm_aggregators import LLMUserAggregator as LLMUserAggregator
+    from .llm_aggregators import LLMUserAggregatorParams as LLMUserAggregatorParams
+    from .output_transport import BaseOutputTransport as BaseOutputTransport
+    from .serializer import FrameSerializer as FrameSerializer
+    from .stt import SegmentedSTTService as SegmentedSTTService
+    from .stt import STTService as STTService
+    from .text_aggregator import SentenceAggregator as SentenceAggregator
+    from .transport import BaseTransport as BaseTransport
+    from .transport_params import TransportParams as TransportParams
+    from .tts import TTSService as TTSService
+    from .tts import WordTimestamp as WordTimestamp
+    from .vad import VADAnalyzer as VADAnalyzer
+    from .vad import VADParams as VADParams
+    from .vad import VADState as VADState

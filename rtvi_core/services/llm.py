@@ -29,7 +29,7 @@ Frames the service handles:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any, ClassVar
 
@@ -159,7 +159,7 @@ class LLMService(FrameProcessor):
 
     # -- the model --------------------------------------------------------------------
 
-    def generate(self, context: LLMContext) -> AsyncIterator[LLMOutput]:
+    def generate(self, context: LLMContext) -> AsyncGenerator[LLMOutput, None]:
         """Run one inference on ``context``, yielding text, tool calls and usage.
 
         Implement it as an ``async def`` generator. It runs in the service's worker:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from .llm_context import message_text
 
@@ -97,7 +97,7 @@ def merge_turns(turns: Iterable[tuple[str, list[Part]]]) -> list[tuple[str, list
     return merged
 
 
-def has_text(text: Any) -> bool:
+def has_text(text: Any) -> TypeGuard[str]:
     """True for a string with something besides white space (the APIs refuse the rest)."""
     return isinstance(text, str) and bool(text.strip())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any, ClassVar
 
@@ -104,7 +104,7 @@ class STTService(FrameProcessor):
         """STT services report metrics (audio usage; segmented: ttfb and processing)."""
         return True
 
-    async def run_stt(self, audio: bytes) -> AsyncIterator[Frame]:
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
         """Transcribe ``audio`` (PCM16 at :attr:`sample_rate`); yield frames to push.
 
         Usually ``InterimTranscriptionFrame``/``TranscriptionFrame``; any frame is

@@ -30,19 +30,21 @@ class TransportParams:
     into user speaking events.
     """
 
-    audio_in_enabled: bool = setting(False, "accept microphone audio from the client")
-    audio_in_sample_rate: int | None = setting(None, "None: the run's input rate", gt=0)
-    audio_in_channels: int = setting(1, ge=1)
-    audio_in_stream_on_start: bool = setting(True, "pass client audio from the start")
-    audio_in_burst_secs: float = setting(20.0, "seconds of client audio accepted at once, ahead of real time", gt=0)
-    audio_in_max_speed: float = setting(
-        1.5, "sustained client audio, × real time, beyond the burst (0 = no bound)", ge=0
+    audio_in_enabled: bool = setting(default=False, description="accept microphone audio from the client")
+    audio_in_sample_rate: int | None = setting(default=None, description="None: the run's input rate", gt=0)
+    audio_in_channels: int = setting(default=1, ge=1)
+    audio_in_stream_on_start: bool = setting(default=True, description="pass client audio from the start")
+    audio_in_burst_secs: float = setting(
+        default=20.0, description="seconds of client audio accepted at once, ahead of real time", gt=0
     )
-    audio_out_enabled: bool = setting(False, "send the bot's audio to the client")
-    audio_out_sample_rate: int | None = setting(None, "None: the run's output rate", gt=0)
-    audio_out_channels: int = setting(1, ge=1)
-    audio_out_10ms_chunks: int = setting(4, "output chunk length, in 10 ms", ge=1)
-    audio_out_realtime: bool = setting(True, "pace output audio at playback speed")
-    bot_silence_timeout_secs: float = setting(0.35, "silence that ends bot speech", gt=0)
-    bot_speaking_interval_secs: float = setting(0.2, gt=0)
+    audio_in_max_speed: float = setting(
+        default=1.5, description="sustained client audio, × real time, beyond the burst (0 = no bound)", ge=0
+    )
+    audio_out_enabled: bool = setting(default=False, description="send the bot's audio to the client")
+    audio_out_sample_rate: int | None = setting(default=None, description="None: the run's output rate", gt=0)
+    audio_out_channels: int = setting(default=1, ge=1)
+    audio_out_10ms_chunks: int = setting(default=4, description="output chunk length, in 10 ms", ge=1)
+    audio_out_realtime: bool = setting(default=True, description="pace output audio at playback speed")
+    bot_silence_timeout_secs: float = setting(default=0.35, description="silence that ends bot speech", gt=0)
+    bot_speaking_interval_secs: float = setting(default=0.2, gt=0)
     vad_analyzer: VADAnalyzer | None = None

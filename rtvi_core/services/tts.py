@@ -14,7 +14,7 @@ before the first spoken sentence and ``TTSStoppedFrame(context_id)`` after the l
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any, ClassVar, NamedTuple
 
@@ -104,7 +104,7 @@ class TTSService(FrameProcessor):
         """TTS services report ttfb and character usage."""
         return True
 
-    async def run_tts(self, text: str, context_id: str) -> AsyncIterator[bytes | WordTimestamp]:
+    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[bytes | WordTimestamp, None]:
         """Synthesize one sentence: yield mono PCM16 audio at :attr:`sample_rate`.
 
         Yield a :class:`WordTimestamp` for each word before (or together with) the

@@ -27,10 +27,10 @@ class VADParams:
     to enter SPEAKING; ``stop_secs``: non-speech needed to go back to QUIET.
     """
 
-    confidence: float = setting(0.7, "minimum confidence of speech", ge=0, le=1)
-    start_secs: float = setting(0.2, "speech needed to start a turn", ge=0)
-    stop_secs: float = setting(0.8, "non-speech needed to end a turn", ge=0)
-    min_volume: float = setting(0.6, "minimum smoothed volume of speech", ge=0, le=1)
+    confidence: float = setting(default=0.7, description="minimum confidence of speech", ge=0, le=1)
+    start_secs: float = setting(default=0.2, description="speech needed to start a turn", ge=0)
+    stop_secs: float = setting(default=0.8, description="non-speech needed to end a turn", ge=0)
+    min_volume: float = setting(default=0.6, description="minimum smoothed volume of speech", ge=0, le=1)
 
 
 #: Volume is the RMS level in dBFS mapped linearly from this range onto 0..1.

@@ -18,7 +18,7 @@ from ..processor import FrameProcessor
 from ..rtvi.observer_params import RTVIObserverParams
 from ..services.llm import LLMService
 from ..services.llm_aggregators import LLMContextAggregatorPair
-from ..services.transport import TransportParams
+from ..services.transport_params import TransportParams
 from ..task import PipelineTask
 from .running import running
 
@@ -55,6 +55,7 @@ class BotHarness:
         replies = ("server-response", "error-response")
 
         def find() -> dict[str, Any] | None:
+            message: dict[str, Any]  # the client's messages are JSON objects
             for message in self.client.messages:
                 if message.get("type") in replies and message.get("id") == msg_id:
                     return message

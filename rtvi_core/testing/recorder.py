@@ -14,6 +14,8 @@ from ..processor import FrameProcessor
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 
 F = TypeVar("F", bound=Frame)
+G = TypeVar("G", bound=Frame)
+H = TypeVar("H", bound=Frame)
 
 
 class FrameRecorder(FrameProcessor):
@@ -51,6 +53,12 @@ class FrameRecorder(FrameProcessor):
 
     @overload
     def of(self, cls: type[F], direction: FrameDirection = DOWNSTREAM) -> list[F]: ...
+
+    @overload
+    def of(self, cls: tuple[type[F], type[G]], direction: FrameDirection = DOWNSTREAM) -> list[F | G]: ...
+
+    @overload
+    def of(self, cls: tuple[type[F], type[G], type[H]], direction: FrameDirection = DOWNSTREAM) -> list[F | G | H]: ...
 
     @overload
     def of(self, cls: tuple[type[Frame], ...], direction: FrameDirection = DOWNSTREAM) -> list[Frame]: ...

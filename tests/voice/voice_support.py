@@ -87,8 +87,7 @@ def _load_bot(manager: Any) -> Any:
 @asynccontextmanager
 async def voice_server() -> AsyncIterator[Any]:
     """The voice bot served on a free loopback port, its models loaded, for the block."""
-    from rtvi_websocket.loopback import loopback_server
-
+    from rtvi_core.server.testing import loopback_server
     from rtvi_core.serving import SessionFactory
 
     manager = _manager()

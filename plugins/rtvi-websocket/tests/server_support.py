@@ -12,14 +12,14 @@ from typing import Any
 
 import anyio
 import msgspec
-from rtvi_websocket.loopback import loopback_server
 from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame, encode_audio, encode_message
-from rtvi_websocket.server import SessionServer
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.frames import Frame, Opcode
 
 from rtvi_core.config.loader import load_bot_text
 from rtvi_core.plugins.manager import PluginManager
+from rtvi_core.server.server import SessionServer
+from rtvi_core.server.testing import loopback_server
 from rtvi_core.serving import SessionFactory
 
 HERE = Path(__file__).parent

@@ -48,7 +48,7 @@ KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
             "Expected `bool`, got `str` - at `$.createDailyRoom`",
         ),
         (
-            b'POST /start HTTP/1.1\r\nHost: localhost\r\nContent-Length: 28\r\n\r\n{"enableDefaultIceServers":1}',
+            b'POST /start HTTP/1.1\r\nHost: localhost\r\nContent-Length: 29\r\n\r\n{"enableDefaultIceServers":1}',
             400,
             "Expected `bool`, got `int` - at `$.enableDefaultIceServers`",
         ),

@@ -6,9 +6,10 @@ import socket
 
 import anyio
 import pytest
-from rtvi_websocket import connection as connection_module
 from server_support import client, frame, healthy_session, raw_websocket, serving, sessions_ended
 from websockets.frames import Opcode
+
+from rtvi_core.server import connection as connection_module
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import anyio
 import pytest
-from rtvi_websocket.server import SessionServer
 from server_support import Client, client, serving, sessions_ended
+
+from rtvi_core.server.server import SessionServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 

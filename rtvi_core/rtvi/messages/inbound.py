@@ -81,7 +81,7 @@ def parse_envelope(obj: object) -> ClientEnvelope | None:
             raise EnvelopeError(f"Expected `str`, got `{_json_type_name(value)}` - at `$.{key}`")
     if data is not None and not isinstance(data, dict):
         raise EnvelopeError(f"Expected `object | null`, got `{_json_type_name(data)}` - at `$.data`")
-    return ClientEnvelope(msg_type, msg_id, data)  # type: ignore[arg-type]
+    return ClientEnvelope(msg_type, msg_id, data)
 
 
 # -- Data payloads --------------------------------------------------------------

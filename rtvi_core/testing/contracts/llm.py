@@ -91,7 +91,7 @@ WEATHER_RESULT: dict[str, Any] = {"city": "Paris", "temperature_c": 21, "sky": "
 
 
 _RESPONSE_FRAMES = (LLMFullResponseStartFrame, LLMTextFrame, LLMFullResponseEndFrame)
-_FRAMING_NAMES = {LLMFullResponseStartFrame: "start", LLMFullResponseEndFrame: "end"}
+_FRAMING_NAMES: dict[type[Frame], str] = {LLMFullResponseStartFrame: "start", LLMFullResponseEndFrame: "end"}
 
 
 class Replies:
@@ -214,9 +214,10 @@ class LLMContract:
         self.assert_answered(replies)
         data = [d for f in replies.recorder.of(MetricsFrame) for d in f.data]
         usage = [d.value for d in data if isinstance(d, LLMUsageMetricsData)]
-        assert len(usage) == 1, usage
-        assert usage[0].prompt_tokens > 0 and usage[0].completion_tokens > 0, usage[0]
-        assert usage[0].total_tokens >= usage[0].prompt_tokens + usage[0].completion_tokens
+        assert len(usage) == 1 and usage[0] is not None, usage
+        tokens = usage[0]
+        assert tokens.prompt_tokens > 0 and tokens.completion_tokens > 0, tokens
+        assert tokens.total_tokens >= tokens.prompt_tokens + tokens.completion_tokens
 
     @pytest.mark.anyio
     async def test_multi_turn_conversation(self, llm: LLMService) -> None:

@@ -53,7 +53,7 @@ from ...frames import (
 )
 from ...params import PipelineParams
 from ...pipeline import Pipeline
-from ...services.transport import TransportParams
+from ...services.transport_params import TransportParams
 from ...services.vad import VADAnalyzer, VADParams, VADState
 from ...task import PipelineTask
 from ..recorder import FrameRecorder

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import anyio.to_thread
@@ -78,7 +78,7 @@ class EspeakTTSService(TTSService, Component):
             self.sample_rate, 1e3 * (time.perf_counter() - started),
         )  # fmt: skip
 
-    async def run_tts(self, text: str, context_id: str) -> AsyncIterator[bytes | WordTimestamp]:
+    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[bytes | WordTimestamp, None]:
         """Synthesize ``text`` in short calls; yield word timings, then each call's audio."""
         engine = self._engine
         if engine is None:

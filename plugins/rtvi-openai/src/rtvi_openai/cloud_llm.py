@@ -112,7 +112,7 @@ class CloudLLMService(OpenAILLMService):
         self.LOGGER.error("%s: %s", self, problem)
         return problem
 
-    async def generate(self, context: LLMContext) -> AsyncIterator[LLMOutput]:
+    async def generate(self, context: LLMContext) -> AsyncGenerator[LLMOutput, None]:
         if self._headers is None:
             self._unavailable = await self.prepare()  # used outside a pipeline: no StartFrame
         if self._unavailable:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -150,7 +150,7 @@ class OpenAILLMService(LLMService, Component):
             body["max_tokens"] = self.max_tokens
         return body | self._extra_body
 
-    async def generate(self, context: LLMContext) -> AsyncIterator[LLMOutput]:
+    async def generate(self, context: LLMContext) -> AsyncGenerator[LLMOutput, None]:
         if self._headers is None:
             self._unavailable = await self.prepare()  # used outside a pipeline: no StartFrame
         if self._unavailable:

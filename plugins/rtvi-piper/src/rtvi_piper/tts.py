@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import anyio.to_thread
@@ -83,7 +83,7 @@ class PiperTTSService(TTSService, Component):
         voice = load_voice(files, alignments=self._word_timestamps)
         return voice, synthesis_config(speaker, self._length_scale, self._noise_scale)
 
-    async def run_tts(self, text: str, context_id: str) -> AsyncIterator[bytes | WordTimestamp]:
+    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[bytes | WordTimestamp, None]:
         """Phonemize ``text``, then synthesize, time and resample it sentence by sentence."""
         voice = self._voice
         if voice is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rtvi_core.server.sessions import run_outcome
+
 #: The session ended normally (the bot ended it, or the client's ``disconnect-bot``).
 NORMAL = 1000
 #: The server is shutting down (drain deadline reached).
@@ -31,7 +33,5 @@ def end_of_run(task: Any) -> tuple[int, str]:
     1011 with the error when the run failed (``task.fatal_error``: e.g. a provider that
     did not start), else 1000.
     """
-    failure = task.fatal_error
-    if failure is not None:
-        return INTERNAL_ERROR, f"the bot failed: {failure.error}"
-    return NORMAL, "session ended"
+    failed, reason = run_outcome(task)
+    return (INTERNAL_ERROR if failed else NORMAL), reason

@@ -1,4 +1,4 @@
-"""``Session``: one client's pipeline, fed from its connection."""
+"""``Session``: one client's pipeline, fed from its WebSocket connection."""
 
 from __future__ import annotations
 
@@ -6,18 +6,16 @@ import asyncio
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from rtvi_core.frames import ClientConnectedFrame
+from rtvi_core.server.sessions import SessionRunner
 
-from . import close_codes, log
+from . import close_codes
 
 if TYPE_CHECKING:
-    from .connection import Connection
-    from .server import SessionServer
-    from .transport import WebSocketTransport
+    from rtvi_core.server.server import SessionServer
 
-logger = log.logger.getChild("session")
+    from .connection import WebSocketConnection
+    from .transport import WebSocketTransport
 
 #: Messages waiting for the pipeline before the socket stops being read.
 INBOX_HIGH = 64
@@ -25,7 +23,7 @@ INBOX_HIGH = 64
 INBOX_LOW = 16
 
 
-class Session:
+class Session(SessionRunner):
     """Runs one bot session (a :class:`~rtvi_core.config.builder.BotSession`) for one connection.
 
     The connection's messages queue in a small inbox; when it fills up the socket
@@ -33,19 +31,19 @@ class Session:
     when the client goes away, whatever state it is in (even while its providers
     are still starting); the connection is closed when the pipeline ends: 1000,
     or 1011 when the run failed (a provider that did not start, a fatal error).
+    It leaves ``live`` (its frontend's sessions) when it is over.
     """
 
-    def __init__(self, server: SessionServer, connection: Connection, bot: Any) -> None:
-        self.server = server
+    def __init__(self, server: SessionServer, connection: WebSocketConnection, bot: Any, live: set[Session]) -> None:
+        super().__init__(server, bot, connection.peer)
         self.connection = connection
-        self.bot = bot
         self.transport: WebSocketTransport = bot.transport
+        self._live = live
         self._inbox: deque[bytes | str] = deque()
         self._wakeup: asyncio.Future[None] | None = None  # set while the pump waits
         self._reading = True
         self._gone = False
         self._pumping = False
-        self._leaving: asyncio.Task[None] | None = None
 
     # -- ConnectionListener ---------------------------------------------------------------
 
@@ -67,42 +65,24 @@ class Session:
         if wakeup is not None and not wakeup.done():
             wakeup.set_result(None)
 
-    # -- running --------------------------------------------------------------------------
+    # -- SessionRunner --------------------------------------------------------------------
 
     async def run(self) -> None:
         """Run the pipeline until it ends or the client leaves; never raises."""
-        task = self.bot.task
         self.transport.attach(self.connection)
         self.connection.attach(self)
-        code, reason = close_codes.NORMAL, "session ended"
-        try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(self._pump)
-                await task.run()
-                group.cancel_scope.cancel()
-            code, reason = close_codes.end_of_run(task)
-        except Exception:
-            logger.exception("session %s (%s) failed", task.name, self.connection.peer)
-            code, reason = close_codes.INTERNAL_ERROR, "the bot failed"
-        finally:
-            self.connection.close(code, reason)
-            self.server.session_ended(self)
-            # The transport and its processors refer to each other (a cycle the cyclic GC
-            # frees): keep the connection, its buffers and protocol state, out of it.
-            self.transport.attach(None)
+        await super().run()
 
-    async def cancel(self, reason: str) -> None:
-        """Cancel the pipeline (the server is shutting down, or the client left)."""
-        await self.bot.task.cancel(reason)
+    def end_link(self, failed: bool, reason: str) -> None:
+        self.connection.close(close_codes.INTERNAL_ERROR if failed else close_codes.NORMAL, reason)
 
-    def leave(self, reason: str) -> None:
-        """Start cancelling the pipeline in the background (once)."""
-        if self._leaving is None:
-            self._leaving = asyncio.get_running_loop().create_task(
-                self.cancel(reason), name=f"cancel {self.connection.peer}"
-            )
+    def released(self) -> None:
+        self._live.discard(self)
+        # The transport and its processors refer to each other (a cycle the cyclic GC
+        # frees): keep the connection, its buffers and protocol state, out of it.
+        self.transport.attach(None)
 
-    async def _pump(self) -> None:
+    async def pump(self) -> None:
         input_transport = self.transport.input()
         await input_transport.wait_started()
         if self._gone:

@@ -25,9 +25,10 @@ from . import close_codes, log
 from .serializer import ProtobufFrameSerializer
 
 if TYPE_CHECKING:
+    from rtvi_core.server.server import SessionServer
     from rtvi_core.serving import SessionFactory
 
-    from .connection import Connection
+    from .connection import WebSocketConnection
 
 logger = log.logger.getChild("transport")
 
@@ -118,7 +119,7 @@ class WebSocketTransport(BaseTransport, Component):
         super().__init__(params or TransportParams(**DEFAULT_PARAMS), name=name)
         self.serializer = serializer or ProtobufFrameSerializer()
         self.max_malformed = max_malformed
-        self._connection: Connection | None = None
+        self._connection: WebSocketConnection | None = None
         self._input = WebSocketInputTransport(self, name=f"{self.name}.input")
         self._output = WebSocketOutputTransport(self, name=f"{self.name}.output")
         self._bad_input = 0
@@ -135,13 +136,20 @@ class WebSocketTransport(BaseTransport, Component):
         cls, sessions: SessionFactory, *, host: str, port: int, on_listening: Callable[[str, int], None] | None = None
     ) -> None:
         """Serve ``sessions`` on ``host:port`` until SIGTERM/SIGINT (what ``rtvi run`` calls)."""
+        server = cls.session_server(sessions, host=host, port=port)
+        resample.preload()  # not on the loop later, at the first client audio at another rate
+        await server.serve(on_listening=on_listening, exit_if_stuck=True)
+
+    @classmethod
+    def session_server(cls, sessions: SessionFactory, *, host: str, port: int) -> SessionServer:
+        """The server of ``sessions`` on ``host:port``, with the bot file's ``[transport]`` settings."""
+        from rtvi_core.server.server import SessionServer
+
+        from .frontend import WebSocketFrontend
         from .plugin import split_transport_config
-        from .server import SessionServer
 
         _, settings = split_transport_config(sessions.config.transport.config)
-        resample.preload()  # not on the loop later, at the first client audio at another rate
-        server = SessionServer(sessions, settings, host=host, port=port)
-        await server.serve(on_listening=on_listening, exit_if_stuck=True)
+        return SessionServer(sessions, settings, [WebSocketFrontend(settings)], host=host, port=port)
 
     def input(self) -> WebSocketInputTransport:
         return self._input
@@ -150,11 +158,11 @@ class WebSocketTransport(BaseTransport, Component):
         return self._output
 
     @property
-    def connection(self) -> Connection | None:
+    def connection(self) -> WebSocketConnection | None:
         """The client's connection (None until the server attaches one)."""
         return self._connection
 
-    def attach(self, connection: Connection | None) -> None:
+    def attach(self, connection: WebSocketConnection | None) -> None:
         """Bind this transport to a client's connection (done by the server; None once the session is over)."""
         self._connection = connection
 

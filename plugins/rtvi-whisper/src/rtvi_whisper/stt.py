@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -109,7 +109,7 @@ class WhisperSTTService(SegmentedSTTService, Component):
             )
         return model
 
-    async def run_stt(self, audio: bytes) -> AsyncIterator[Frame]:
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
         """Transcribe one utterance (PCM16 at :attr:`sample_rate`); yields its final transcript."""
         model = self._model
         if model is None:

@@ -6,15 +6,16 @@ import json
 import logging
 
 import pytest
-from rtvi_websocket.hosts import HostRule
-from rtvi_websocket.origins import OriginRule
-from rtvi_websocket.throttled_log import ThrottledLog
 from server_support import client, healthy_session, request, serving
 from websockets.exceptions import InvalidStatus
 
+from rtvi_core.server.hosts import HostRule
+from rtvi_core.server.origins import OriginRule
+from rtvi_core.server.throttled_log import ThrottledLog
+
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 
-LOG = "rtvi.websocket.server"
+LOG = "rtvi.server"
 
 
 async def start(port: int, *, origin: str | None = None, host: str = "localhost") -> tuple[int, dict]:

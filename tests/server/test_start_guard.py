@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from rtvi_websocket.http import HttpError
-from rtvi_websocket.start_guard import MAX_TRACKED_CLIENTS, StartGuard
 from server_support import client, healthy_session, request, serving
+
+from rtvi_core.server.http import HttpError
+from rtvi_core.server.start_guard import MAX_TRACKED_CLIENTS, StartGuard
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 

@@ -1,7 +1,7 @@
 """A strict, minimal HTTP/1.1 request parser and response writer (Sans-I/O), after RFC 9110/9112.
 
-The server answers a handful of routes itself and hands WebSocket upgrades to
-``websockets``' protocol, so it needs no general HTTP stack: one request per
+The server answers a handful of routes itself and hands upgrades (WebSocket) to a
+transport's protocol, so it needs no general HTTP stack: one request per
 connection (``Connection: close``), a head of at most :data:`MAX_HEAD_BYTES`, a
 request target of at most :data:`MAX_TARGET_CHARS`, a body only by
 ``Content-Length`` of at most :data:`MAX_BODY_BYTES`, no ``Transfer-Encoding``.
@@ -71,11 +71,6 @@ class Request:
     body: bytes = b""
     version: str = "HTTP/1.1"
     extra: bytes = field(default=b"", repr=False)
-
-    @property
-    def is_websocket_upgrade(self) -> bool:
-        """True for a GET asking to upgrade to WebSocket."""
-        return self.method == "GET" and "websocket" in self.headers.get("upgrade", "").lower()
 
 
 def parse_request(buf: bytes | bytearray) -> Request | None:

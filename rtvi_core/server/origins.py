@@ -7,7 +7,7 @@ user's browser (cross-site WebSocket hijacking). The rule:
 
 * no ``Origin`` header: not a browser (curl, Node, Python clients), allowed;
 * the server's own origin (``http(s)://`` + the request's ``Host``), allowed — the
-  ``Host`` itself has passed :class:`~rtvi_websocket.hosts.HostRule` first;
+  ``Host`` itself has passed :class:`~rtvi_core.server.hosts.HostRule` first;
 * a server listening on a loopback address also allows pages served from loopback
   hosts (``http(s)://localhost``, ``127.0.0.1``, ``[::1]``, any port): what a client
   developer's dev server (Vite on ``localhost:5173``, Next on ``:3000``) is;

@@ -2,25 +2,25 @@
 
 Routes (one port, HTTP/1.1, one request per connection):
 
-* ``POST /start`` → ``{"wsUrl": "ws://host:port/ws"}`` (+ ``"token"`` with auth on),
-  what the stock client's ``startBotAndConnect({endpoint: "/start"})`` expects;
-  503 when full or draining, 429 beyond the per-address rate, 401 without the API
-  key when one is set. ``OPTIONS /start`` answers CORS preflights.
+* ``POST /start`` → the answer of the frontend the body's ``"transport"`` names (none:
+  the first, the bot file's transport): e.g. ``{"wsUrl": ...}`` for the websocket
+  transport, what the stock client's ``startBotAndConnect({endpoint: "/start"})``
+  expects; 400 for a transport not served here, 503 when full or draining, 429 beyond
+  the per-address rate, 401 without the API key when one is set. ``OPTIONS /start``
+  answers CORS preflights.
 * ``GET /health`` → ``{"status", "sessions", "max_sessions", "bot", "loop"}`` (``loop``: the
-  event loop's lag, :class:`~rtvi_core.loop_monitor.LoopLag`).
-* ``GET /`` → the playground page; ``GET /playground/<file>`` → its assets.
-* ``GET /ws`` (WebSocket upgrade) → a new session: one pipeline per connection.
+  event loop's lag, :class:`~rtvi_core.loop_monitor.LoopLag`), plus each frontend's fields.
+* each frontend's routes (:meth:`~.frontend.Frontend.routes`): its client endpoint, its pages.
 
-Every request passes the ``Host`` rule (421 otherwise, :mod:`rtvi_websocket.hosts`),
-then the ``Origin`` rule (403, :mod:`rtvi_websocket.origins`); refusals have a JSON
-body naming the setting to change and are logged at WARNING once per origin/host per
-minute. Once upgraded, a connection with no room is closed with 1013 and one with a
-bad token with 4003 (see :mod:`rtvi_websocket.close_codes`).
+Every request passes the ``Host`` rule (421 otherwise, :mod:`.hosts`), then the
+``Origin`` rule (403, :mod:`.origins`); refusals have a JSON body naming the setting to
+change and are logged at WARNING once per origin/host per minute.
 
 Shutdown (SIGTERM/SIGINT, :meth:`SessionServer.drain`): the server keeps listening, so
 ``/start`` answers 503 and ``/health`` says ``draining``; sessions may finish until
-``drain_timeout_secs``, then they are closed with 1001 and cancelled; whatever still
-runs :data:`CANCEL_GRACE_SECS` later is abandoned and the server stops.
+``drain_timeout_secs``, then the frontends close their clients' links and the sessions
+are cancelled; whatever still runs :data:`CANCEL_GRACE_SECS` later is abandoned and the
+server stops.
 """
 
 from __future__ import annotations
@@ -30,55 +30,63 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from rtvi_core.loop_monitor import LoopMonitor
 
-from . import close_codes, hosts, log, origins
-from .connection import Connection
+from . import hosts, log, origins
+from .connection import HttpConnection
+from .cors import cors_headers, preflight
+from .frontend import Frontend, StartCall, StartRequest
 from .http import HttpError, Request, error_response, json_response, response
 from .limits import ServerSettings
-from .playground import is_playground_path, playground_response
-from .session import Session
+from .reservations import Reservations
+from .routes import Answer, Call, Route
+from .sessions import SessionRunner
 from .start_guard import StartGuard
 from .throttled_log import ThrottledLog
-from .tokens import TokenError, TokenSigner
+from .tokens import TokenSigner
 
 if TYPE_CHECKING:
     from rtvi_core.serving import SessionFactory
 
-logger = log.logger.getChild("server")
+logger = log.logger
 
 #: After the drain deadline, how long cancelled sessions get to end before the server stops anyway.
 CANCEL_GRACE_SECS = 5.0
 #: Exit status of ``rtvi run`` when sessions had to be abandoned at shutdown.
 EXIT_ABANDONED = 1
-#: What a preflight may ask to send (header names only; anything else is refused).
-_HEADER_LIST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_, ")
-
-
-class StartRequest(msgspec.Struct):
-    """The optional JSON body of ``POST /start`` (the keys Pipecat's runner reads; others are ignored)."""
-
-    createDailyRoom: bool = False
-    enableDefaultIceServers: bool = False
-    body: Any = None
-
+#: How long an unclaimed reservation (:attr:`SessionServer.reservations`) holds a session.
+RESERVATION_TTL_SECS = 60.0
 
 _decode_start = msgspec.json.Decoder(StartRequest).decode
 
 
 class SessionServer:
-    """Serves one bot file's sessions on ``host:port`` until told to stop."""
+    """Serves one bot file's sessions on ``host:port``, through ``frontends``, until told to stop.
+
+    The first frontend answers ``/start`` requests that name no transport.
+    """
 
     def __init__(
-        self, sessions: SessionFactory, settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 7860
+        self,
+        sessions: SessionFactory,
+        settings: ServerSettings,
+        frontends: Sequence[Frontend],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 7860,
     ) -> None:
+        if not frontends:
+            raise ValueError("a session server needs at least one frontend")
         self.sessions = sessions
         self.settings = settings
+        self.frontends = {frontend.name: frontend for frontend in frontends}
+        if len(self.frontends) != len(frontends):
+            raise ValueError(f"two frontends have one name: {[frontend.name for frontend in frontends]}")
         self.host = host
         self.port = port
         needs_tokens = settings.auth or settings.start_api_key is not None
@@ -90,10 +98,19 @@ class SessionServer:
         self.start_guard = StartGuard(
             api_key=settings.start_api_key, rate=settings.start_rate_limit, burst=settings.start_rate_burst
         )
-        self._refusals = ThrottledLog(logger)
+        #: Sessions promised by ``/start`` and not yet claimed (they count against ``max_sessions``).
+        self.reservations = Reservations(RESERVATION_TTL_SECS)
         self.loop_monitor = LoopMonitor()
-        self._live: dict[Session, asyncio.Task[None]] = {}
-        self._connections: set[Connection] = set()
+        self._default = frontends[0]
+        self._routes = [
+            Route(("POST",), "/start", self._start, cors=True),
+            Route(("GET", "HEAD"), "/health", self._health),
+            *(route for frontend in frontends for route in frontend.routes()),
+        ]
+        self._refusals = ThrottledLog(logger)
+        self._live: dict[SessionRunner, asyncio.Task[None]] = {}
+        self._connections: set[HttpConnection] = set()
+        self._answering: set[asyncio.Task[None]] = set()
         self._draining = False
         self._listener: asyncio.Server | None = None
         self._stopped: asyncio.Event | None = None
@@ -126,7 +143,7 @@ class SessionServer:
         """
         loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
-        self._listener = await loop.create_server(lambda: Connection(self), self.host, self.port)
+        self._listener = await loop.create_server(lambda: HttpConnection(self), self.host, self.port)
         host, port = self._listener.sockets[0].getsockname()[:2]
         self.port = port
         logger.info("listening on http://%s:%d (bot %r)", host, port, self.sessions.config.model.bot.name)
@@ -144,6 +161,8 @@ class SessionServer:
             self._listener.close()
             for connection in list(self._connections):
                 connection.abort()
+            for answering in self._answering:
+                answering.cancel()
             await self._end_sessions(exit_if_stuck)
 
     def drain(self) -> None:
@@ -161,12 +180,14 @@ class SessionServer:
         self._check_stopped()
 
     def _close_sessions(self) -> None:
-        """The drain deadline: close and cancel every session, and stop after the grace period."""
+        """The drain deadline: close the clients' links, cancel every session, stop after the grace period."""
+        reason = "server shutting down"
         if self._live:
             logger.info("closing %d session(s)", len(self._live))
+        for frontend in self.frontends.values():
+            frontend.close_all(reason)
         for session in list(self._live):
-            session.connection.close(close_codes.GOING_AWAY, "server shutting down")
-            session.leave("server shutting down")
+            session.leave(reason)
         if self._timer is not None:
             self._timer.cancel()
         self._timer = asyncio.get_running_loop().call_later(CANCEL_GRACE_SECS, self._stop)
@@ -214,46 +235,84 @@ class SessionServer:
             sys.stderr.flush()
             os._exit(EXIT_ABANDONED)
 
-    # -- called by connections and sessions ---------------------------------------------------
+    # -- sessions -------------------------------------------------------------------------------
 
-    def connection_opened(self, connection: Connection) -> None:
-        self._connections.add(connection)
+    def refusal(self) -> str | None:
+        """Why a new session cannot start now (draining, or full: live and reserved), else None."""
+        if self._draining:
+            return "the server is shutting down"
+        held = len(self._live) + self.reservations.count(asyncio.get_running_loop().time())
+        if held >= self.settings.max_sessions:
+            return f"the server is full ({self.settings.max_sessions} sessions): try again later"
+        return None
 
-    def connection_closed(self, connection: Connection) -> None:
-        self._connections.discard(connection)
+    def run_session(self, session: SessionRunner) -> None:
+        """Run ``session`` (admitted: see :meth:`refusal`) until it ends; the server counts it meanwhile."""
+        self._live[session] = asyncio.get_running_loop().create_task(session.run(), name=f"session {session.peer}")
 
-    def session_ended(self, session: Session) -> None:
+    def session_ended(self, session: SessionRunner) -> None:
+        """``session`` is over (called by :meth:`SessionRunner.run`): fire ``rtvi_session_ended``."""
         if self._live.pop(session, None) is not None:
             self.sessions.ended(session.bot)
             self._check_stopped()
 
-    # -- routing ------------------------------------------------------------------------------
+    # -- called by connections ------------------------------------------------------------------
 
-    def handle_request(self, connection: Connection, request: Request) -> None:
-        """Answer one HTTP request (or upgrade it to a session)."""
+    def connection_opened(self, connection: HttpConnection) -> None:
+        self._connections.add(connection)
+
+    def connection_closed(self, connection: HttpConnection) -> None:
+        self._connections.discard(connection)
+
+    # -- routing --------------------------------------------------------------------------------
+
+    def handle_request(self, connection: HttpConnection, request: Request) -> None:
+        """Answer one HTTP request (or hand it to the route that upgrades it)."""
         try:
             self._check_host_and_origin(connection, request)
         except HttpError as exc:
             connection.respond(exc.response())
             return
         path = request.path
-        if path == "/ws":
-            if request.is_websocket_upgrade:
-                self._open_session(connection, request)
-            else:
-                connection.respond(error_response(426, "this endpoint speaks WebSocket", {"Upgrade": "websocket"}))
-        elif path == "/start":
-            connection.respond(self._start(connection, request))
-        elif path == "/health":
-            connection.respond(self._only(request, ("GET", "HEAD")) or self._health())
-        elif is_playground_path(path):
-            connection.respond(self._only(request, ("GET", "HEAD")) or playground_response(path))
-        elif path == "*":
+        for route in self._routes:
+            params = route.match(path)
+            if params is None:
+                continue
+            cors = cors_headers(request) if route.cors else {}
+            if route.cors and request.method == "OPTIONS":
+                connection.respond(preflight(request, route.methods or ()))
+                return
+            refusal = route.refusal(request, cors)
+            if refusal is not None:
+                connection.respond(refusal)
+                return
+            self._answer(connection, route.handler(Call(self, connection, request, params, cors)))
+            return
+        if path == "*":
             connection.respond(response(204, headers={"Allow": "GET, HEAD, POST, OPTIONS"}))
         else:
             connection.respond(error_response(404, f"no such endpoint: {path[:100]}"))
 
-    def _check_host_and_origin(self, connection: Connection, request: Request) -> None:
+    def _answer(self, connection: HttpConnection, answer: Answer) -> None:
+        if answer is None:
+            return
+        if isinstance(answer, bytes):
+            connection.respond(answer)
+            return
+        task = asyncio.get_running_loop().create_task(self._answer_later(connection, answer))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    @staticmethod
+    async def _answer_later(connection: HttpConnection, answer: Awaitable[bytes]) -> None:
+        try:
+            data = await answer
+        except Exception:
+            logger.exception("%s: failed answering a request", connection.peer)
+            data = error_response(500, "the server failed answering this request")
+        connection.respond(data)
+
+    def _check_host_and_origin(self, connection: HttpConnection, request: Request) -> None:
         what = f"{request.method} {request.path[:100]} from {connection.peer_ip}"
         if not self.hosts.allows(request.host):
             host = request.host[:100]
@@ -269,42 +328,25 @@ class SessionServer:
             )
             raise HttpError(403, f"origin {origin!r} is not allowed: add it to {origins.SETTING} to allow it")
 
-    @staticmethod
-    def _only(request: Request, methods: tuple[str, ...]) -> bytes | None:
-        """A 405 answer unless the request uses one of ``methods``."""
-        if request.method in methods:
-            return None
-        return error_response(405, f"{request.method} is not allowed here", {"Allow": ", ".join(methods)})
-
-    def _start(self, connection: Connection, request: Request) -> bytes:
-        origin = request.headers.get("origin")
-        cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
-        if request.method == "OPTIONS":
-            asked = request.headers.get("access-control-request-headers", "Content-Type")
-            if len(asked) > 500 or not _HEADER_LIST.issuperset(asked):
-                return error_response(400, "Access-Control-Request-Headers must be a list of header names", cors)
-            headers = cors | {
-                "Access-Control-Allow-Methods": "POST, OPTIONS",
-                "Access-Control-Allow-Headers": asked,
-                "Access-Control-Max-Age": "600",
-            }
-            return response(204, headers=headers)
-        if request.method != "POST":
-            return error_response(405, "use POST /start", {"Allow": "POST, OPTIONS"} | cors)
+    def _start(self, call: Call) -> bytes:
+        connection, request, cors = call.connection, call.request, dict(call.cors)
         try:
             self.start_guard.check(
                 connection.peer_ip, request.headers.get("authorization"), asyncio.get_running_loop().time()
             )
-            self._start_body(request.body)
+            start = self._start_body(request.body)
+            frontend = self._frontend(start.transport)
         except HttpError as exc:
             logger.info("%s: POST /start refused: %d %s", connection.peer, exc.status, exc.message)
             return error_response(exc.status, exc.message, exc.headers | cors)
-        refusal = self._refusal()
+        refusal = self.refusal()
         if refusal is not None:
             return error_response(503, refusal, cors | {"Retry-After": "5"})
-        answer: dict[str, str] = {"wsUrl": self._ws_url(request)}
-        if self.tokens is not None:
-            answer["token"] = self.tokens.issue()
+        try:
+            answer = frontend.start_answer(StartCall(self, request, start))
+        except HttpError as exc:
+            logger.info("%s: POST /start refused: %d %s", connection.peer, exc.status, exc.message)
+            return error_response(exc.status, exc.message, exc.headers | cors)
         return json_response(200, answer, cors)
 
     @staticmethod
@@ -320,25 +362,17 @@ class SessionServer:
         except RecursionError:
             raise HttpError(400, "the request body is nested too deeply") from None
 
-    def _refusal(self) -> str | None:
-        if self._draining:
-            return "the server is shutting down"
-        if len(self._live) >= self.settings.max_sessions:
-            return f"the server is full ({self.settings.max_sessions} sessions): try again later"
-        return None
+    def _frontend(self, transport: str | None) -> Frontend:
+        """The frontend answering ``/start`` for ``transport`` (None: the bot file's)."""
+        if transport is None:
+            return self._default
+        frontend = self.frontends.get(transport)
+        if frontend is None:
+            served = ", ".join(self.frontends)
+            raise HttpError(400, f"transport {transport[:40]!r} is not served here (served: {served})")
+        return frontend
 
-    def _ws_url(self, request: Request) -> str:
-        public = self.settings.public_url
-        if public:
-            base = public.rstrip("/")
-            base = (
-                "wss" + base[5:] if base.startswith("https") else "ws" + base[4:] if base.startswith("http") else base
-            )
-            return f"{base}/ws"
-        host = request.host or f"{self.host}:{self.port}"
-        return f"ws://{host}/ws"
-
-    def _health(self) -> bytes:
+    def _health(self, call: Call) -> bytes:
         payload: dict[str, Any] = {
             "status": "draining" if self._draining else "ok",
             "sessions": len(self._live),
@@ -346,27 +380,6 @@ class SessionServer:
             "bot": self.sessions.config.model.bot.name,
             "loop": self.loop_monitor.snapshot(),
         }
+        for frontend in self.frontends.values():
+            payload |= frontend.health()
         return json_response(200, payload)
-
-    def _open_session(self, connection: Connection, request: Request) -> None:
-        if not connection.upgrade(request):
-            return
-        refusal = self._refusal()
-        if refusal is not None:
-            connection.close(close_codes.TRY_AGAIN_LATER, refusal)
-            return
-        if self.tokens is not None:
-            try:
-                self.tokens.verify(request.query.get("token", ""))
-            except TokenError as exc:
-                logger.info("%s: refused: %s", connection.peer, exc)
-                connection.close(close_codes.FORBIDDEN, str(exc))
-                return
-        try:
-            bot = self.sessions.create()
-        except Exception as exc:
-            logger.exception("could not build a session for %s", connection.peer)
-            connection.close(close_codes.INTERNAL_ERROR, f"could not start the bot: {exc}")
-            return
-        session = Session(self, connection, bot)
-        self._live[session] = asyncio.get_running_loop().create_task(session.run(), name=f"session {connection.peer}")

@@ -1,7 +1,7 @@
 """Signed, expiring, single-use session tokens (HMAC-SHA256).
 
-``POST /start`` issues one when auth is on; the client presents it as
-``?token=`` on the WebSocket URL. A backend of your own can mint tokens with the
+``POST /start`` issues one when auth is on; the client presents it to open its
+session (the websocket transport: ``?token=`` on the WebSocket URL). A backend of your own can mint tokens with the
 same secret: ``TokenSigner(secret).issue()``.
 """
 

@@ -1,0 +1,67 @@
+"""``Frontend``: what a transport plugin adds to the session server — its wire format.
+
+The server (:class:`~.server.SessionServer`) owns the port, the ``Host``/``Origin``
+rules, CORS, ``POST /start`` (guard, capacity, drain), ``GET /health`` and the
+sessions' lifecycle. A frontend brings the routes its clients use (a WebSocket
+endpoint, WebRTC signalling, its pages), its answer to ``/start``, and closes its
+clients' links at the drain deadline. One server may serve several frontends; a
+``/start`` body's ``"transport"`` picks one (none: the bot file's own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import msgspec
+
+if TYPE_CHECKING:
+    from .http import Request
+    from .routes import Route
+    from .server import SessionServer
+
+
+class StartRequest(msgspec.Struct):
+    """The optional JSON body of ``POST /start`` (the keys Pipecat's runner reads; others are ignored).
+
+    ``transport``: the frontend that answers (None: the bot file's transport).
+    """
+
+    createDailyRoom: bool = False
+    enableDefaultIceServers: bool = False
+    body: Any = None
+    transport: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartCall:
+    """An admitted ``POST /start`` (guard passed, body valid, room left): what a frontend answers."""
+
+    server: SessionServer
+    request: Request
+    start: StartRequest
+
+
+class Frontend(Protocol):
+    """A transport's part of a :class:`~.server.SessionServer`."""
+
+    #: The ``/start`` body's ``"transport"`` value that selects this frontend (``"websocket"``).
+    name: ClassVar[str]
+
+    def routes(self) -> Iterable[Route]:
+        """The routes this transport serves (after the server's own ``/start`` and ``/health``)."""
+        ...
+
+    def start_answer(self, call: StartCall) -> dict[str, Any]:
+        """The JSON answer (200) to ``POST /start`` for this transport; raise
+        :class:`~.http.HttpError` to refuse it."""
+        ...
+
+    def close_all(self, reason: str) -> None:
+        """The drain deadline: start closing every client link (the server then cancels the sessions)."""
+        ...
+
+    def health(self) -> dict[str, Any]:
+        """Fields this transport adds to ``GET /health`` (e.g. open peer connections)."""
+        ...
