@@ -75,7 +75,9 @@ class StockPeer:
         self._opened = asyncio.Event()
         self._arrived = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
-        self.channel.on("open", self._opened.set)
+        self._pinger: asyncio.Task[None] | None = None
+        self.pinging = True
+        self.channel.on("open", self._on_open)
         self.channel.on("message", self._on_message)
         self.pc.on("track", self._on_track)
 
@@ -140,9 +142,21 @@ class StockPeer:
 
     async def close(self) -> None:
         """Close the peer connection."""
-        if self._reader is not None:
-            self._reader.cancel()
+        for task in (self._reader, self._pinger):
+            if task is not None:
+                task.cancel()
         await self.pc.close()
+
+    def _on_open(self) -> None:
+        self._opened.set()
+        self._pinger = asyncio.get_running_loop().create_task(self._ping())
+
+    async def _ping(self) -> None:
+        """The client's keepalive: ``ping: <ms>`` every second (while :attr:`pinging`)."""
+        while True:
+            if self.pinging and self.channel.readyState == "open":
+                self.channel.send(f"ping: {int(time.time() * 1000)}")
+            await asyncio.sleep(1.0)
 
     def _on_message(self, data: str | bytes) -> None:
         if isinstance(data, str):

@@ -38,6 +38,8 @@ class MicrophoneReader:
             except MediaStreamError:
                 logger.debug("microphone track %s ended", self._track.id)
                 return
+            if not isinstance(frame, av.AudioFrame):
+                continue  # an audio track yields audio frames
             self.frames += 1
             for out in self._resampler.resample(frame):
                 await self._sink(bytes(out.planes[0])[: out.samples * 2], self._rate)

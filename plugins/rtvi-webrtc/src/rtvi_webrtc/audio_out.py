@@ -14,7 +14,7 @@ import asyncio
 import fractions
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -31,7 +31,7 @@ SILENCE_PACKET: Final = b"\xf8\xff\xfe"
 _MAX_LATE_SECS: Final = 0.1
 
 
-class BotAudioTrack(MediaStreamTrack):  # type: ignore[misc]  # aiortc's base class is untyped
+class BotAudioTrack(MediaStreamTrack):
     """Outbound audio: PCM written by the pipeline, played as mono Opus at 48 kHz.
 
     :meth:`write` takes PCM16 at any rate (resampled to 48 kHz mono); at most
@@ -100,7 +100,7 @@ class BotAudioTrack(MediaStreamTrack):  # type: ignore[misc]  # aiortc's base cl
             self._resampler_input = (sample_rate, channels)
         return self._resampler.resample(frame)
 
-    async def recv(self) -> av.Packet:
+    async def recv(self) -> av.Packet[Any]:
         """The next 20 ms packet, when it is due."""
         if self.readyState != "live":
             raise MediaStreamError

@@ -20,12 +20,12 @@ import aioice
 import aioice.ice
 from aiortc import RTCIceServer
 
-from .ice_servers import IceServerEntry, as_server
+from .ice_servers import IceServer
 
 _chosen: ContextVar[tuple[str, ...] | None] = ContextVar("rtvi_webrtc_host_addresses", default=None)
-_original = getattr(aioice.ice, "get_host_addresses", None)
-if _original is None:  # pragma: no cover - guards an aioice upgrade
+if not hasattr(aioice.ice, "get_host_addresses"):  # pragma: no cover - guards an aioice upgrade
     raise ImportError(f"aioice {aioice.__version__} has no ice.get_host_addresses: rtvi-webrtc needs aioice 0.13")
+_original = aioice.ice.get_host_addresses
 
 
 def _host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
@@ -75,9 +75,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def rtc_ice_servers(entries: Sequence[IceServerEntry]) -> list[RTCIceServer]:
+def rtc_ice_servers(entries: Sequence[IceServer]) -> list[RTCIceServer]:
     """The bot file's entries as aiortc's ``RTCIceServer`` list (never None: aiortc would use Google's STUN)."""
     servers = []
-    for server in map(as_server, entries):
+    for server in entries:
         servers.append(RTCIceServer(urls=server.url_list, username=server.username, credential=server.credential))
     return servers

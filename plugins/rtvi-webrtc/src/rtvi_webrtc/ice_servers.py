@@ -12,19 +12,24 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 _URL = re.compile(r"^(stun|stuns|turn|turns):(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$")
 
 
 class IceServer(BaseModel):
-    """One STUN/TURN server: its URLs and, for TURN, its credentials."""
+    """One STUN/TURN server: its URLs and, for TURN, its credentials (a string: its only URL)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     urls: str | tuple[str, ...]
     username: str | None = None
     credential: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_alone(cls, value: Any) -> Any:
+        return {"urls": value} if isinstance(value, str) else value
 
     @field_validator("urls")
     @classmethod
@@ -51,20 +56,11 @@ class IceServer(BaseModel):
         return entry
 
 
-#: What a bot file may write for one server.
-IceServerEntry = IceServer | str
-
-
-def as_server(entry: IceServerEntry) -> IceServer:
-    """``entry`` as an :class:`IceServer` (a string is its only URL)."""
-    return IceServer(urls=entry) if isinstance(entry, str) else entry
-
-
-def check_ice_servers(key: str, entries: Sequence[IceServerEntry], *, for_aiortc: bool) -> None:
+def check_ice_servers(key: str, entries: Sequence[IceServer], *, for_aiortc: bool) -> None:
     """Refuse entries that cannot work: TURN without credentials; for aiortc, a second
     STUN or TURN server or a transport it lacks (it would skip them silently)."""
     stun = turn = 0
-    for entry in map(as_server, entries):
+    for entry in entries:
         for url in entry.url_list:
             scheme = url.split(":", 1)[0]
             if scheme.startswith("turn") and (entry.username is None or entry.credential is None):

@@ -44,7 +44,7 @@ class Peer:
     not loopback are dropped, so no packet is ever aimed off the machine.
 
     Callbacks: ``on_message(text_or_bytes)`` for each data-channel message,
-    ``on_track(track)`` for each remote track, ``on_state(state)`` for each change of
+    ``on_track(track)`` for each remote track, ``on_state(peer, state)`` for each change of
     the connection state, ``on_channel_open()`` once the channel opens.
     """
 
@@ -58,7 +58,7 @@ class Peer:
         audio_out: BotAudioTrack,
         on_message: Callable[[str | bytes], None],
         on_track: Callable[[MediaStreamTrack], None],
-        on_state: Callable[[str], None],
+        on_state: Callable[[Peer, str], None],
         on_channel_open: Callable[[], None],
     ) -> None:
         self.pc_id = f"rtvi-{uuid.uuid4().hex}"
@@ -165,7 +165,7 @@ class Peer:
         self._on_channel_open()
 
     def _state_changed(self) -> None:
-        self._on_state(self.pc.connectionState)
+        self._on_state(self, self.pc.connectionState)
 
     # -- teardown -------------------------------------------------------------------------
 

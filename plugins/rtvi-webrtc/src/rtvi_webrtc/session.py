@@ -6,14 +6,15 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 from aiortc import RTCIceServer
 from aiortc.mediastreams import MediaStreamTrack
-from rtvi_websocket.limits import RateLimiter  # FIXME server-core: rtvi_core.server.limits
 
 from rtvi_core.frames import ClientConnectedFrame
+from rtvi_core.server.limits import RateLimiter
+from rtvi_core.server.sessions import SessionRunner
 
 from .audio_in import MicrophoneReader
 from .audio_out import BotAudioTrack
@@ -22,7 +23,11 @@ from .log import logger
 from .peer import Peer
 from .settings import WebRTCSettings
 from .signalling import IceCandidateBody
-from .transport import WebRTCTransport
+
+if TYPE_CHECKING:
+    from rtvi_core.server.server import SessionServer
+
+    from .transport import WebRTCTransport
 
 logger = logger.getChild("session")
 
@@ -31,57 +36,70 @@ logger = logger.getChild("session")
 MAX_INBOX: Final = 512
 
 
-class WebRTCSession:
+class WebRTCSession(SessionRunner):
     """Runs one bot session (a ``BotSession``) for one browser's peer connection.
 
     The pipeline starts with the first offer (providers warm up while ICE runs); the
     client counts as connected once its peer connection is ``connected`` and its data
-    channel open, within ``connect_timeout_secs`` of the answer. It ends when the
-    pipeline ends (the client gets ``peerLeft``), when the peer connection fails or
-    closes, when the client sends nothing on the data channel for ``peer_timeout_secs``,
-    or on :meth:`end`; its peer connection is closed then, whatever the state.
-    A ``restart_pc`` offer replaces the peer connection and keeps the pipeline.
+    channel open, which must happen within ``connect_timeout_secs`` of the answer. The
+    session ends when the pipeline ends (the client gets ``peerLeft``), when the peer
+    connection fails or closes, when the client sends nothing on the data channel for
+    ``peer_timeout_secs`` or no RTVI message nor audio for ``idle_timeout_secs``, on a
+    message flood, or on :meth:`end`; its peer connection is closed then, whatever its
+    state. A ``restart_pc`` offer replaces the peer connection and keeps the pipeline.
     """
 
     def __init__(
         self,
+        server: SessionServer,
         bot: Any,
+        client: str,
         settings: WebRTCSettings,
         *,
-        client: str,
-        max_messages_per_sec: float,
-        idle_timeout_secs: float,
         ice_servers: Sequence[RTCIceServer] = (),
         host_addresses: tuple[str, ...] | None = None,
-        on_ended: Callable[[WebRTCSession], None] = lambda _session: None,
+        on_released: Callable[[WebRTCSession], None] = lambda _session: None,
     ) -> None:
-        self.bot = bot
+        super().__init__(server, bot, client)
         self.transport: WebRTCTransport = bot.transport
-        self.peer_address = client
         self.settings = settings
         self._ice_servers = list(ice_servers)
         self._host_addresses = host_addresses
-        self._on_ended = on_ended
-        self._limiter = RateLimiter(max_messages_per_sec, 2 * max_messages_per_sec, time.monotonic())
-        self._limited = max_messages_per_sec > 0
-        self._idle_timeout = idle_timeout_secs
+        self._on_released = on_released
+        rate = settings.max_messages_per_sec
+        self._limiter = RateLimiter(rate, 2 * rate, time.monotonic()) if rate > 0 else None
         self._inbox: deque[str | bytes] = deque()
-        self._wakeup: asyncio.Event = asyncio.Event()
+        self._wakeup = asyncio.Event()
         self._readers: set[asyncio.Task[None]] = set()
         self._last_heard = self._last_active = time.monotonic()
+        self._connect_deadline = time.monotonic() + settings.connect_timeout_secs
         self._end_reason: str | None = None
-        self._ended = asyncio.Event()
         self._connected = False
         self._reported_connected = False
-        self._connect_deadline = 0.0
+        self._closing: asyncio.Task[None] | None = None
         self.audio_out = BotAudioTrack(bitrate=settings.audio_out_bitrate)
         self._peer = self._new_peer()
         self.transport.link = self
 
     @property
-    def peer(self) -> Peer:
+    def peer_address(self) -> str:
+        """The client's address (for log lines)."""
+        return self.peer
+
+    @property
+    def connection(self) -> Peer:
         """The client's current peer connection."""
         return self._peer
+
+    @property
+    def ending(self) -> bool:
+        """True once the session is ending (its peer connection can no longer be used)."""
+        return self._end_reason is not None
+
+    @property
+    def pc_id(self) -> str:
+        """The current peer connection's id (a restart gives a new one)."""
+        return self._peer.pc_id
 
     # -- ClientLink ----------------------------------------------------------------------
 
@@ -90,20 +108,15 @@ class WebRTCSession:
         self._peer.send(text)
 
     def end(self, reason: str, *, failed: bool = False) -> None:
-        """End the session (once): the pipeline is cancelled and the peer closed."""
-        if self._end_reason is None:
-            self._end_reason = reason
-            level = logger.warning if failed else logger.info
-            level("session %s (%s) ends: %s", self.pc_id, self.peer_address, reason)
-        self._ended.set()
+        """End the session (once): the pipeline is cancelled and the peer connection closed."""
+        if self._end_reason is not None:
+            return
+        self._end_reason = reason
+        (logger.warning if failed else logger.info)("session %s (%s) ends: %s", self.pc_id, self.peer, reason)
         self._wakeup.set()
+        self.leave(reason)
 
     # -- signalling ----------------------------------------------------------------------
-
-    @property
-    def pc_id(self) -> str:
-        """The current peer connection's id (a restart gives a new one)."""
-        return self._peer.pc_id
 
     async def answer(self, sdp: str) -> dict[str, str]:
         """Answer an offer on the current peer connection (the first one, or a renegotiation)."""
@@ -114,8 +127,10 @@ class WebRTCSession:
         """Replace the peer connection (the client's ``restart_pc``), keeping the pipeline."""
         old, self._connected = self._peer, False
         self._peer = self._new_peer()
+        for reader in list(self._readers):
+            reader.cancel()
         await old.close(tell_client=False)
-        self._arm_connect_deadline()
+        self._connect_deadline = time.monotonic() + self.settings.connect_timeout_secs
         return await self.answer(sdp)
 
     async def add_candidates(self, candidates: Sequence[IceCandidateBody]) -> None:
@@ -141,8 +156,9 @@ class WebRTCSession:
     def _on_message(self, data: str | bytes) -> None:
         now = time.monotonic()
         self._last_heard = now
-        if self._limited and not self._limiter.allow(now):
-            self.transport.report_fatal(f"more than {self._limiter.rate:g} data-channel messages per second")
+        limiter = self._limiter
+        if limiter is not None and not limiter.allow(now):
+            self.transport.report_fatal(f"more than {limiter.rate:g} data-channel messages per second")
             self.end("message rate limit exceeded", failed=True)
             return
         if len(self._inbox) >= MAX_INBOX:
@@ -153,7 +169,7 @@ class WebRTCSession:
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind != "audio":
-            return  # video is answered inactive unless the bot takes it
+            return  # video m-lines are answered inactive unless the bot takes video
         rate = self.transport.input().sample_rate or 16000
         reader = MicrophoneReader(track, rate, self._push_audio)
         task = asyncio.get_running_loop().create_task(reader.run(), name=f"microphone {self.pc_id}")
@@ -164,93 +180,83 @@ class WebRTCSession:
         self._last_active = time.monotonic()
         await self.transport.input().push_audio(pcm, rate, 1)
 
-    def _on_state(self, state: str) -> None:
+    def _on_state(self, peer: Peer, state: str) -> None:
+        if peer is not self._peer:
+            return  # a peer connection replaced by a restart, closing
         if state == "connected":
             self._connected = True
             self._check_connected()
-        elif state in ("failed", "closed") and not self._peer.closed:
+        elif state in ("failed", "closed") and not peer.closed:
             self.end(f"the peer connection {state}")
 
     def _check_connected(self) -> None:
         if self._connected and self._peer.channel_open:
             self._wakeup.set()
 
-    def _arm_connect_deadline(self) -> None:
-        self._connect_deadline = time.monotonic() + self.settings.connect_timeout_secs
+    # -- SessionRunner -------------------------------------------------------------------
 
-    # -- running -------------------------------------------------------------------------
-
-    async def run(self) -> None:
-        """Run the pipeline until it ends or the client goes; never raises."""
-        task = self.bot.task
-        self._arm_connect_deadline()
-        try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(self._pump)
-                await task.run()
-                group.cancel_scope.cancel()
-        except Exception:
-            logger.exception("session %s (%s) failed", self.pc_id, self.peer_address)
-        finally:
-            for reader in list(self._readers):
-                reader.cancel()
-            await self._peer.close()
-            self.transport.link = None
-            self._on_ended(self)
-
-    async def _pump(self) -> None:
+    async def pump(self) -> None:
         """Deliver data-channel messages; watch the connect, peer and idle deadlines."""
         input_transport = self.transport.input()
         await input_transport.wait_started()
         inbox = self._inbox
-        while not self._ended.is_set():
-            if self._connected and self._peer.channel_open and not self._reported_connected:
+        while self._end_reason is None:
+            if not self._reported_connected and self._connected and self._peer.channel_open:
                 self._reported_connected = True
-                self._last_heard = time.monotonic()
+                self._last_heard = self._last_active = time.monotonic()
                 await input_transport.push_frame(ClientConnectedFrame())
                 await self.transport._call_event_handler("on_client_connected", self.pc_id)
-            while inbox and not self._ended.is_set():
+            while inbox and self._end_reason is None:
                 inbound = decode_inbound(inbox.popleft(), self.settings.max_datachannel_message_bytes)
                 if not isinstance(inbound, Ping):
                     self._last_active = time.monotonic()
                 await input_transport.receive(inbound)
-            timeout = self._next_deadline()
-            if timeout is not None and timeout <= 0:
-                continue
-            self._wakeup.clear()
-            with anyio.move_on_after(timeout if timeout is not None else float("inf")):
-                await self._wakeup.wait()
+            wait = self._until_next_deadline()
+            if wait is None or wait > 0:
+                self._wakeup.clear()
+                with anyio.move_on_after(wait if wait is not None else float("inf")):
+                    await self._wakeup.wait()
         if self._reported_connected:
             await self.transport._call_event_handler("on_client_disconnected", self.pc_id)
-        await self.bot.task.cancel(self._end_reason or "session ended")
 
-    def _next_deadline(self) -> float | None:
-        """Seconds until the next deadline; ends the session when one has passed."""
+    def _until_next_deadline(self) -> float | None:
+        """Seconds until the next deadline (None: none); ends the session when one has passed."""
         now = time.monotonic()
-        waits = []
         if not self._reported_connected:
             if now >= self._connect_deadline:
                 self.end(self._not_connected_reason(), failed=True)
                 return 0
-            waits.append(self._connect_deadline - now)
-        else:
-            peer_timeout = self.settings.peer_timeout_secs
-            if peer_timeout:
-                if now - self._last_heard >= peer_timeout:
-                    self.end(f"nothing from the client for {peer_timeout:g} s")
+            return self._connect_deadline - now
+        waits = []
+        for last, limit, what in (
+            (self._last_heard, self.settings.peer_timeout_secs, "nothing from the client"),
+            (self._last_active, self.settings.idle_timeout_secs, "no message nor audio from the client"),
+        ):
+            if limit:
+                if now - last >= limit:
+                    self.end(f"{what} for {limit:g} s")
                     return 0
-                waits.append(self._last_heard + peer_timeout - now)
-            if self._idle_timeout:
-                if now - self._last_active >= self._idle_timeout:
-                    self.end(f"the client was idle for {self._idle_timeout:g} s")
-                    return 0
-                waits.append(self._last_active + self._idle_timeout - now)
+                waits.append(last + limit - now)
         return min(waits) if waits else None
 
     def _not_connected_reason(self) -> str:
         pc = self._peer.pc
         return (
             f"ICE/DTLS did not complete in {self.settings.connect_timeout_secs:g} s "
-            f"(connection {pc.connectionState}, ice {pc.iceConnectionState}, "
+            f"(connection {pc.connectionState}, ICE {pc.iceConnectionState}, "
             f"data channel {'open' if self._peer.channel_open else 'not open'})"
         )
+
+    def end_link(self, failed: bool, reason: str) -> None:
+        for reader in list(self._readers):
+            reader.cancel()
+        self._closing = asyncio.get_running_loop().create_task(self._peer.close(), name=f"close {self.pc_id}")
+
+    def released(self) -> None:
+        self.transport.link = None
+        self._on_released(self)
+
+    async def closed(self) -> None:
+        """Wait until the peer connection is closed (after the session ended)."""
+        if self._closing is not None:
+            await self._closing

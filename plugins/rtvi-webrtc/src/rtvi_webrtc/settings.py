@@ -1,15 +1,20 @@
-"""The WebRTC keys of a ``[transport] use = "webrtc"`` bot file (beside the shared server keys)."""
+"""``WebRTCSettings``: the server's settings, with the keys only the webrtc transport has."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from rtvi_core.records import record, setting
+from rtvi_core.server.limits import ServerSettings
+
+from .ice_servers import IceServer
 
 
 @record
-class WebRTCSettings:
-    """How each peer connection is made, bounded and ended.
+class WebRTCSettings(ServerSettings):
+    """The ``[transport]`` keys of a webrtc bot file: the shared server settings
+    (:class:`~rtvi_core.server.limits.ServerSettings`) and how each peer connection is
+    made, bounded and ended.
 
     ``ice_servers``: the STUN/TURN servers the server's own ICE agent uses (aiortc uses
     the first STUN and the first TURN); ``client_ice_servers``: what ``POST /start``
@@ -21,24 +26,41 @@ class WebRTCSettings:
     pings every second).
     """
 
-    ice_servers: tuple[Any, ...] = setting(
-        (), 'STUN/TURN servers of the server\'s ICE agent: "stun:host:port" or {urls, username, credential}'
+    ice_servers: tuple[IceServer, ...] = setting(
+        default=(),
+        description='STUN/TURN servers of the server\'s ICE agent: "stun:host:port" or {urls, username, credential}',
     )
-    client_ice_servers: tuple[Any, ...] | None = setting(
-        None, "ICE servers POST /start gives the browser (iceConfig); None: ice_servers"
+    client_ice_servers: tuple[IceServer, ...] | None = setting(
+        default=None, description="ICE servers POST /start gives the browser (iceConfig); None: ice_servers"
     )
-    default_ice_servers: tuple[Any, ...] = setting(
-        (), "ICE servers for a client asking enableDefaultIceServers (Pipecat's UI does); empty: none"
+    default_ice_servers: tuple[IceServer, ...] = setting(
+        default=(),
+        description="ICE servers for a client asking enableDefaultIceServers (Pipecat's prebuilt UI does); empty: none",
     )
-    ice_host_addresses: str | tuple[str, ...] = setting(
-        "auto", '"auto" (loopback only on a loopback server) or the IP addresses to gather host candidates on'
+    ice_host_addresses: Literal["auto"] | tuple[str, ...] = setting(
+        default="auto",
+        description='"auto" (loopback only on a loopback server, else every interface) or the IP addresses to gather on',
     )
-    ice_transport_policy: str = setting("all", '"all", or "relay" to send media through TURN only')
-    connect_timeout_secs: float = setting(30.0, "from the answer to a connected peer with its data channel open", gt=0)
+    ice_transport_policy: Literal["all", "relay"] = setting(
+        default="all", description='"all", or "relay" to send media through TURN only'
+    )
+    connect_timeout_secs: float = setting(
+        default=30.0, description="from the answer to a connected peer with its data channel open", gt=0
+    )
     peer_timeout_secs: float = setting(
-        20.0, "end a session whose client sent nothing on the data channel this long; 0 = ICE consent only", ge=0
+        default=20.0,
+        description="end a session whose client sent nothing on the data channel this long; 0 = ICE consent only",
+        ge=0,
     )
-    start_ttl_secs: float = setting(60.0, "how long a POST /start session id waits for its offer", gt=0)
-    max_datachannel_message_bytes: int = setting(64 * 1024, "largest data-channel message", ge=1024)
-    audio_out_bitrate: int = setting(32000, "the bot's mono Opus bitrate (bits per second)", ge=6000, le=510000)
-    video_in_enabled: bool = setting(False, "take the user's camera (false: its m-line is answered inactive)")
+    start_ttl_secs: float = setting(
+        default=60.0, description="how long a POST /start session id waits for its first offer", gt=0
+    )
+    max_datachannel_message_bytes: int = setting(
+        default=64 * 1024, description="largest data-channel message (an RTVI error beyond)", ge=1024, le=256 * 1024
+    )
+    audio_out_bitrate: int = setting(
+        default=32000, description="the bot's mono Opus bitrate (bits per second)", ge=6000, le=510000
+    )
+    video_in_enabled: bool = setting(
+        default=False, description="take the user's camera (false: its m-lines are answered inactive)"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rtvi_core.frames import (
@@ -20,6 +21,9 @@ from .datachannel import BadMessage, Inbound, RTVIMessage, TrackStatus, encode_m
 from .log import logger
 
 if TYPE_CHECKING:
+    from rtvi_core.server.server import SessionServer
+    from rtvi_core.serving import SessionFactory
+
     from .audio_out import BotAudioTrack
 
 logger = logger.getChild("transport")
@@ -133,6 +137,23 @@ class WebRTCTransport(BaseTransport, Component):
 
         params, settings = split_transport_config(config)
         return cls(TransportParams(**params), takes_video=settings.video_in_enabled)
+
+    @classmethod
+    async def serve(
+        cls, sessions: SessionFactory, *, host: str, port: int, on_listening: Callable[[str, int], None] | None = None
+    ) -> None:
+        """Serve ``sessions`` on ``host:port`` until SIGTERM/SIGINT (what ``rtvi run`` calls)."""
+        server = cls.session_server(sessions, host=host, port=port)
+        await server.serve(on_listening=on_listening, exit_if_stuck=True)
+
+    @classmethod
+    def session_server(cls, sessions: SessionFactory, *, host: str, port: int) -> SessionServer:
+        """The server of ``sessions`` on ``host:port``, with the bot file's ``[transport]`` settings."""
+        from .frontend import session_server
+        from .plugin import split_transport_config
+
+        _, settings = split_transport_config(sessions.config.transport.config)
+        return session_server(sessions, settings, host=host, port=port)
 
     def input(self) -> WebRTCInputTransport:
         return self._input
