@@ -149,7 +149,7 @@ async def test_a_peer_that_never_connects_is_closed_after_connect_timeout(caplog
         client = StockPeer()
         try:
             _, _, started = await http(server, "POST", "/start", {})
-            status, _, answer = await http(
+            status, _, _ = await http(
                 server, "POST", f"/sessions/{started['sessionId']}/api/offer", await client.offer()
             )
             assert status == 200
