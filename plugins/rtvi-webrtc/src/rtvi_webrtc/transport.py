@@ -136,7 +136,9 @@ class WebRTCTransport(BaseTransport, Component):
         from .plugin import split_transport_config
 
         params, settings = split_transport_config(config)
-        return cls(TransportParams(**params), takes_video=settings.video_in_enabled)
+        return cls(
+            TransportParams(**params), max_malformed=settings.max_malformed, takes_video=settings.video_in_enabled
+        )
 
     @classmethod
     async def serve(
