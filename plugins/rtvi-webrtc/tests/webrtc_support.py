@@ -22,6 +22,7 @@ name = "webrtc-test-bot"
 
 [transport]
 use = "webrtc"
+ice_host_addresses = "loopback"
 {transport}
 
 [vad]

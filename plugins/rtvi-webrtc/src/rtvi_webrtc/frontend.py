@@ -41,9 +41,9 @@ class WebRTCFrontend:
 
     name: ClassVar[str] = "webrtc"
 
-    def __init__(self, settings: WebRTCSettings, *, listen_host: str) -> None:
+    def __init__(self, settings: WebRTCSettings) -> None:
         self.settings = settings
-        self.host_addresses = ice.host_addresses_for(listen_host, settings.ice_host_addresses)
+        self.host_addresses = ice.host_addresses_for(settings.ice_host_addresses)
         self._ice_servers = ice.rtc_ice_servers(settings.ice_servers)
         self._sessions: set[WebRTCSession] = set()
         self._by_pc_id: dict[str, WebRTCSession] = {}
@@ -216,6 +216,6 @@ def session_server(sessions: Any, settings: WebRTCSettings, *, host: str, port: 
     """The session server of ``sessions`` with the WebRTC frontend (see ``WebRTCTransport.serve``)."""
     from rtvi_core.server.server import SessionServer
 
-    server = SessionServer(sessions, settings, [WebRTCFrontend(settings, listen_host=host)], host=host, port=port)
+    server = SessionServer(sessions, settings, [WebRTCFrontend(settings)], host=host, port=port)
     server.reservations.ttl_secs = settings.start_ttl_secs
     return server

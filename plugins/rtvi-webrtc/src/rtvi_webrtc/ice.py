@@ -4,9 +4,9 @@ aioice leaves ``127.0.0.1`` and ``::1`` out of its host candidates and has no op
 choose addresses; it looks up ``aioice.ice.get_host_addresses`` as a module global when a
 connection gathers. :func:`install` replaces that function once with one that asks a
 context variable first: :func:`gathering_on` sets it around the gathering of one peer
-connection (the gathering tasks copy the context), so a server listening on loopback
-offers loopback candidates only, and media never leaves the machine. Anything else
-falls back to aioice's own choice.
+connection (the gathering tasks copy the context), so a server set to
+``ice_host_addresses = "loopback"`` offers loopback candidates only, and media never
+leaves the machine. Anything else falls back to aioice's own choice.
 """
 
 from __future__ import annotations
@@ -50,16 +50,18 @@ def gathering_on(addresses: Sequence[str] | None) -> Iterator[None]:
         _chosen.reset(token)
 
 
-def host_addresses_for(listen_host: str, setting: str | Sequence[str]) -> tuple[str, ...] | None:
-    """The host addresses for ``ice_host_addresses`` = ``setting`` on a server at ``listen_host``.
+def host_addresses_for(setting: str | Sequence[str]) -> tuple[str, ...] | None:
+    """The host addresses for ``ice_host_addresses`` = ``setting``.
 
-    ``"auto"``: loopback only when the server listens on loopback (``127.0.0.1``, ``::1``,
-    ``localhost``), else every interface (None); a list: exactly those addresses.
+    ``"auto"``: aioice's choice, every interface but loopback (what a browser on this
+    machine or the LAN reaches; Pipecat's default), or loopback when there is no other;
+    ``"loopback"``: 127.0.0.1 only (media never leaves the machine: tests, offline use with
+    a browser allowed to offer loopback candidates); a list: exactly those addresses.
     """
     if not isinstance(setting, str):
         return tuple(setting)
-    if listen_host in ("localhost", "::1") or _is_loopback(listen_host):
-        return ("::1",) if listen_host == "::1" else ("127.0.0.1",)
+    if setting == "loopback" or not _original(use_ipv4=True, use_ipv6=False):
+        return ("127.0.0.1",)
     return None
 
 

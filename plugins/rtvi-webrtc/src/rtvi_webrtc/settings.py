@@ -19,8 +19,8 @@ class WebRTCSettings(ServerSettings):
     ``ice_servers``: the STUN/TURN servers the server's own ICE agent uses (aiortc uses
     the first STUN and the first TURN); ``client_ice_servers``: what ``POST /start``
     tells the browser to use (``None``: the same). ``ice_host_addresses``: ``"auto"``
-    gathers on loopback only when the server listens on loopback, else on every
-    interface; a list names the addresses. ``connect_timeout_secs`` runs from the
+    gathers on every interface but loopback (loopback when there is no other),
+    ``"loopback"`` on 127.0.0.1 only; a list names the addresses. ``connect_timeout_secs`` runs from the
     answer to a connected peer with an open data channel; ``peer_timeout_secs`` ends a
     session whose client sent nothing on the data channel that long (the stock client
     pings every second).
@@ -37,9 +37,10 @@ class WebRTCSettings(ServerSettings):
         default=(),
         description="ICE servers for a client asking enableDefaultIceServers (Pipecat's prebuilt UI does); empty: none",
     )
-    ice_host_addresses: Literal["auto"] | tuple[str, ...] = setting(
+    ice_host_addresses: Literal["auto", "loopback"] | tuple[str, ...] = setting(
         default="auto",
-        description='"auto" (loopback only on a loopback server, else every interface) or the IP addresses to gather on',
+        description='host candidates: "auto" (every interface but loopback, as Pipecat; loopback when there is no '
+        'other), "loopback" (127.0.0.1 only: media never leaves the machine) or a list of IP addresses',
     )
     ice_transport_policy: Literal["all", "relay"] = setting(
         default="all", description='"all", or "relay" to send media through TURN only'
