@@ -7,7 +7,9 @@ A transport class that can serve clients defines an async classmethod::
                     on_listening: Callable[[str, int], None] | None = None) -> None
 
 ``rtvi run`` calls it with the bot file's :class:`SessionFactory` and runs until it
-returns (the server handles SIGTERM/SIGINT itself, draining its sessions). For each
+returns (the server handles SIGTERM/SIGINT itself, draining its sessions). A class
+attribute ``PAGE = (label, path)`` names a page it serves for people (``("playground",
+"/")``), which ``rtvi run`` prints beside the address. For each
 client the server calls :meth:`SessionFactory.create`, attaches the connection to
 ``session.transport``, runs ``session.task`` and finally calls
 :meth:`SessionFactory.ended`.

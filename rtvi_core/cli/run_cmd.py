@@ -149,9 +149,12 @@ def run(args: argparse.Namespace) -> int:
         except PreloadError as exc:
             raise CommandError(str(exc)) from None
 
+        page = getattr(transport_class, "PAGE", None)
+
         def listening(bound_host: str, bound_port: int) -> None:
             url = f"http://{bound_host}:{bound_port}"
-            print(f"rtvi: serving {bot.name!r} — listening on {url} (playground: {url}/)", file=sys.stderr, flush=True)
+            shown = f" ({page[0]}: {url}{page[1]})" if page else ""
+            print(f"rtvi: serving {bot.name!r} — listening on {url}{shown}", file=sys.stderr, flush=True)
 
         try:
             serve = functools.partial(transport_class.serve, sessions, host=host, port=port, on_listening=listening)

@@ -32,7 +32,8 @@ def find() -> Traversable | None:
 
 
 def routes() -> list[Route]:
-    """``/client`` (redirect) and ``/client/<file>`` (the UI, or a 404 saying what to install)."""
+    """``/`` and ``/client`` (redirects, as Pipecat's runner) and ``/client/<file>`` (the UI, or a
+    404 saying what to install)."""
     root = find()
     files = StaticFiles(root) if root is not None else None
 
@@ -44,4 +45,8 @@ def routes() -> list[Route]:
             return error_response(404, f"Pipecat's prebuilt UI is not installed here ({INSTALL})")
         return files.response(call.params["name"] or "index.html")
 
-    return [Route(("GET", "HEAD"), "/client", redirect), Route(("GET", "HEAD"), "/client/{name:path}", serve)]
+    return [
+        Route(("GET", "HEAD"), "/", redirect),
+        Route(("GET", "HEAD"), "/client", redirect),
+        Route(("GET", "HEAD"), "/client/{name:path}", serve),
+    ]

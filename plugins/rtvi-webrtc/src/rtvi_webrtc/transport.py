@@ -113,6 +113,8 @@ class WebRTCTransport(BaseTransport, Component):
 
     PLUGIN_NAME: ClassVar[str] = "webrtc"
     DESCRIPTION: ClassVar[str] = "WebRTC server for the stock Pipecat SmallWebRTC client (aiortc)"
+    #: The page ``rtvi run`` points people to: Pipecat's prebuilt UI (when installed).
+    PAGE: ClassVar[tuple[str, str]] = ("Pipecat prebuilt UI", "/client/")
     Config = LazyConfig("rtvi_webrtc.plugin:WebRTCTransportConfig")
 
     def __init__(

@@ -106,6 +106,8 @@ class WebSocketTransport(BaseTransport, Component):
 
     PLUGIN_NAME: ClassVar[str] = "websocket"
     DESCRIPTION: ClassVar[str] = "WebSocket server for the stock Pipecat JS client (protobuf frames)"
+    #: The page ``rtvi run`` points people to.
+    PAGE: ClassVar[tuple[str, str]] = ("playground", "/")
     Config = LazyConfig("rtvi_websocket.plugin:WebSocketTransportConfig")
 
     def __init__(
