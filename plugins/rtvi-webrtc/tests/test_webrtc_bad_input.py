@@ -9,8 +9,8 @@ from typing import Any
 import anyio
 import pytest
 from stock_peer import StockPeer
-from test_server_sessions import READY, connect
-from test_signalling import CANDIDATE, SDP
+from test_webrtc_server_sessions import READY, connect
+from test_webrtc_signalling import CANDIDATE, SDP
 from webrtc_support import health, http, serving, until_health
 
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
