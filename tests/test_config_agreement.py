@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import importlib
 import inspect
 from typing import Any
 
@@ -47,12 +48,20 @@ NO_OTHER_VALUE = {
 }
 
 
+#: Values to try first for keys whose schema alone suggests none that validate: (kind, name, key) → values.
+EXAMPLE_VALUES: dict[tuple[str, str, str], list[Any]] = {
+    ("transports", "webrtc", "ice_servers"): [["stun:stun.example.net:3478"]],
+    ("transports", "webrtc", "client_ice_servers"): [["stun:stun.example.net:3478"]],
+    ("transports", "webrtc", "default_ice_servers"): [["stun:stun.example.net:3478"]],
+}
+#: Served transports: their plugin module splits the bot-file keys into session and server settings.
+SERVED = {"websocket": "rtvi_websocket.plugin", "webrtc": "rtvi_webrtc.plugin"}
+
+
 def _server_settings(reg: Any, config: BaseModel) -> list[Any]:
     """Settings a transport hands its server rather than each session's transport."""
-    if (reg.kind, reg.name) == ("transports", "websocket"):
-        from rtvi_websocket.plugin import split_transport_config
-
-        return [split_transport_config(config)[1]]
+    if reg.kind == "transports" and reg.name in SERVED:
+        return [importlib.import_module(SERVED[reg.name]).split_transport_config(config)[1]]
     return []
 
 
@@ -170,7 +179,8 @@ def test_every_key_reaches_the_runtime(reg):
     for key in model.model_fields:
         if (reg.kind, reg.name, key) in NO_OTHER_VALUE:
             continue
-        for value in _other_values(getattr(model(), key), schema[key]):
+        tries = EXAMPLE_VALUES.get((reg.kind, reg.name, key), []) + _other_values(getattr(model(), key), schema[key])
+        for value in tries:
             try:
                 config = model.model_validate({key: value})
             except ValidationError:
