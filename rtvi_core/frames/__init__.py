@@ -8,6 +8,7 @@ from .audio import (
     UserAudioRawFrame,
 )
 from .base import ControlFrame, DataFrame, Frame, SystemFrame, UninterruptibleFrame
+from .image import ImageRawFrame, InputImageRawFrame, UserImageRawFrame
 from .lifecycle import (
     CancelFrame,
     CancelTaskFrame,
@@ -93,8 +94,10 @@ __all__ = [
     "FunctionCallResultFrame",
     "FunctionCallResultProperties",
     "FunctionCallsStartedFrame",
+    "ImageRawFrame",
     "InputAudioRawFrame",
     "InputDTMFFrame",
+    "InputImageRawFrame",
     "InputTransportMessageFrame",
     "InputTransportStartAudioStreamingFrame",
     "InterimTranscriptionFrame",
@@ -128,6 +131,7 @@ __all__ = [
     "TranscriptionFrame",
     "UninterruptibleFrame",
     "UserAudioRawFrame",
+    "UserImageRawFrame",
     "UserMuteStartedFrame",
     "UserMuteStoppedFrame",
     "UserSpeakingFrame",

@@ -14,7 +14,7 @@ dropped from queues and its processing is not cancelled.
 from __future__ import annotations
 
 import itertools
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from ..records import field
 from ..records import record as frame_dataclass
@@ -41,11 +41,13 @@ class Frame:
     #: True for frames handled immediately (never queued behind data).
     is_system: ClassVar[bool] = False
     # Plain class attributes (not dataclass fields), overridable per instance, so
-    # subclasses can declare required fields and instances stay small.
+    # subclasses can declare required fields and instances stay small (``cast`` gives
+    # type checkers the type an instance may set, without making a field of it).
     interruptible = True  #: false: survives interruptions
-    pts = None  #: presentation timestamp in nanoseconds, or None
-    transport_source = None  #: name of the transport that produced the frame
-    transport_destination = None  #: name of the transport the frame is meant for
+    pts = cast("int | None", None)  #: presentation timestamp in nanoseconds, or None
+    #: the transport (or, for input media, the track: ``"camera"``, ``"screenVideo"``) that produced the frame
+    transport_source = cast("str | None", None)
+    transport_destination = cast("str | None", None)  #: name of the transport the frame is meant for
 
     def __post_init__(self) -> None:
         self.id = next(_frame_ids)

@@ -1,7 +1,8 @@
 """An aiortc client built as the stock ``@pipecat-ai/small-webrtc-transport`` 1.10 builds its peer.
 
 Transceivers: audio ``sendrecv`` (the microphone), video ``sendrecv`` (camera), video
-``sendonly`` (screen); the ``chat`` data channel, ordered; RTVI messages as JSON text;
+``sendonly`` (screen), each video one without a track unless a test gives one (a
+:class:`ColorTrack`); the ``chat`` data channel, ordered; RTVI messages as JSON text;
 ``ping: <ms>`` every second. Its candidates are gathered on 127.0.0.1 only, and with
 ``trickle=True`` they leave the SDP and go by ``PATCH`` bodies instead (the client's default).
 """
@@ -15,8 +16,8 @@ import time
 from typing import Any
 
 import av
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
 from rtvi_webrtc import ice
 
 _ids = iter(range(1_000_000))
@@ -57,15 +58,48 @@ class PcmTrack(MediaStreamTrack):  # type: ignore[misc]
         return frame
 
 
+class ColorTrack(VideoStreamTrack):  # type: ignore[misc]
+    """A camera filming one solid RGB color, ``width`` × ``height``, at 30 frames a second."""
+
+    def __init__(self, rgb: tuple[int, int, int], width: int = 320, height: int = 240) -> None:
+        super().__init__()
+        rgb_frame = av.VideoFrame(width=width, height=height, format="rgb24")
+        plane = rgb_frame.planes[0]
+        row = bytes(rgb) * width
+        plane.update((row + bytes(plane.line_size - len(row))) * height)
+        self._image = rgb_frame.reformat(format="yuv420p")
+        self.sent = 0
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = av.VideoFrame(width=self._image.width, height=self._image.height, format="yuv420p")
+        for plane, source in zip(frame.planes, self._image.planes):
+            plane.update(bytes(source))
+        frame.pts = pts
+        frame.time_base = time_base
+        self.sent += 1
+        return frame
+
+
 class StockPeer:
     """The browser's side of a SmallWebRTC session."""
 
-    def __init__(self, mic: PcmTrack | None = None) -> None:
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    def __init__(
+        self,
+        mic: PcmTrack | None = None,
+        *,
+        camera: MediaStreamTrack | None = None,
+        screen: MediaStreamTrack | None = None,
+    ) -> None:
+        # aiortc's default (balanced) policy puts the screen on the camera's transport and
+        # leaves it there when the answer bundles everything on the microphone's: its RTP
+        # would go nowhere (a browser moves it). Max-bundle offers one transport from the start.
+        policy = RTCBundlePolicy.MAX_BUNDLE if screen is not None else RTCBundlePolicy.BALANCED
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[], bundlePolicy=policy))
         self.mic = mic or PcmTrack()
         self.pc.addTransceiver(self.mic, direction="sendrecv")
-        self.pc.addTransceiver("video", direction="sendrecv")
-        self.pc.addTransceiver("video", direction="sendonly")
+        self.pc.addTransceiver(camera or "video", direction="sendrecv")
+        self.pc.addTransceiver(screen or "video", direction="sendonly")
         self.channel = self.pc.createDataChannel("chat", ordered=True)
         self.messages: list[dict[str, Any]] = []
         self.raw: list[str] = []

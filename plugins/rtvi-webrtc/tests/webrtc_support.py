@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -36,13 +36,30 @@ use = "tone"
 """
 
 
+class _WatchedSessions(SessionFactory):
+    """Sessions handed to ``on_session`` as they are built (to add an observer to their task)."""
+
+    def __init__(self, config: Any, manager: PluginManager, on_session: Callable[[Any], None]) -> None:
+        super().__init__(config, manager)
+        self._on_session = on_session
+
+    def create(self) -> Any:
+        session = super().create()
+        self._on_session(session)
+        return session
+
+
 @asynccontextmanager
-async def serving(**transport: Any) -> AsyncIterator[SessionServer]:
-    """The test bot (energy VAD, echo LLM, tone TTS) over WebRTC on a free loopback port, for the block."""
+async def serving(on_session: Callable[[Any], None] | None = None, **transport: Any) -> AsyncIterator[SessionServer]:
+    """The test bot (energy VAD, echo LLM, tone TTS) over WebRTC on a free loopback port, for the block.
+
+    ``on_session(session)`` is called with each ``BotSession`` before it runs.
+    """
     manager = PluginManager(autoload=True, allow=["webrtc"])
     keys = "\n".join(f"{key} = {json.dumps(value)}" for key, value in transport.items())
     config = load_bot_text(BOT.format(transport=keys), file="test-bot.toml", registry=manager.registry)
-    async with loopback_server(SessionFactory(config, manager)) as server:
+    sessions = SessionFactory(config, manager) if on_session is None else _WatchedSessions(config, manager, on_session)
+    async with loopback_server(sessions) as server:
         yield server
 
 

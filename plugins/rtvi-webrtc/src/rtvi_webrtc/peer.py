@@ -27,6 +27,9 @@ from .signalling import IceCandidateBody, parse_candidate
 
 logger = logger.getChild("peer")
 
+#: The stock client's video m-lines: the camera, then the screen share.
+VIDEO_MIDS: Final = ("1", "2")
+
 #: Messages for the client kept while its data channel is not open yet.
 MAX_QUEUED_MESSAGES: Final = 64
 
@@ -37,14 +40,14 @@ class Peer:
     """The server's end of one client's peer connection.
 
     The client's offer is answered with the microphone m-line ``sendrecv`` (its track
-    feeds the pipeline; :attr:`audio_out` plays the bot), video m-lines ``recvonly``
-    when the bot takes video and ``inactive`` otherwise (no decoder runs for them), and
-    the client's ``chat`` data channel. Candidates are gathered on ``host_addresses``
+    feeds the pipeline; :attr:`audio_out` plays the bot), the camera and screen m-lines
+    (mids ``"1"`` and ``"2"``) ``recvonly`` when the bot takes video, other m-lines
+    ``inactive`` (no decoder runs for them), and the client's ``chat`` data channel. Candidates are gathered on ``host_addresses``
     (see :mod:`rtvi_webrtc.ice`); on a loopback-only server remote candidates that are
     not loopback are dropped, so no packet is ever aimed off the machine.
 
     Callbacks: ``on_message(text_or_bytes)`` for each data-channel message,
-    ``on_track(track)`` for each remote track, ``on_state(peer, state)`` for each change of
+    ``on_track(track, mid, receiver)`` for each remote track, ``on_state(peer, state)`` for each change of
     the connection state, ``on_channel_open()`` once the channel opens.
     """
 
@@ -57,7 +60,7 @@ class Peer:
         take_video: bool = False,
         audio_out: BotAudioTrack,
         on_message: Callable[[str | bytes], None],
-        on_track: Callable[[MediaStreamTrack], None],
+        on_track: Callable[[MediaStreamTrack, str | None, Any], None],
         on_state: Callable[[Peer, str], None],
         on_channel_open: Callable[[], None],
     ) -> None:
@@ -80,7 +83,7 @@ class Peer:
         )
         self.pc = RTCPeerConnection(config)
         self.pc.on("datachannel", self._channel_opened)
-        self.pc.on("track", on_track)
+        self.pc.on("track", self._track_arrived)
         self.pc.on("connectionstatechange", self._state_changed)
 
     # -- signalling -----------------------------------------------------------------------
@@ -95,7 +98,8 @@ class Peer:
             elif transceiver.kind == "audio":
                 transceiver.direction = "inactive"
             else:
-                transceiver.direction = "recvonly" if self._take_video else "inactive"
+                taken = self._take_video and transceiver.mid in VIDEO_MIDS
+                transceiver.direction = "recvonly" if taken else "inactive"
         answer = await self.pc.createAnswer()
         with ice.gathering_on(self._host_addresses):
             await self.pc.setLocalDescription(answer)
@@ -163,6 +167,12 @@ class Peer:
         while self._outbox and channel.readyState == "open":
             channel.send(self._outbox.popleft())
         self._on_channel_open()
+
+    def _track_arrived(self, track: MediaStreamTrack) -> None:
+        for transceiver in self.pc.getTransceivers():
+            if transceiver.receiver.track is track:
+                self._on_track(track, transceiver.mid, transceiver.receiver)
+                return
 
     def _state_changed(self) -> None:
         self._on_state(self, self.pc.connectionState)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import anyio
@@ -23,6 +23,7 @@ from .log import logger
 from .peer import Peer
 from .settings import WebRTCSettings
 from .signalling import IceCandidateBody
+from .video_in import SOURCES, VideoReader
 
 if TYPE_CHECKING:
     from rtvi_core.server.server import SessionServer
@@ -143,7 +144,7 @@ class WebRTCSession(SessionRunner):
             ice_servers=self._ice_servers,
             ice_transport_policy=self.settings.ice_transport_policy,
             host_addresses=self._host_addresses,
-            take_video=self.settings.video_in_enabled,
+            take_video=self.transport.takes_video,
             audio_out=self.audio_out,
             on_message=self._on_message,
             on_track=self._on_track,
@@ -167,18 +168,36 @@ class WebRTCSession(SessionRunner):
         self._inbox.append(data)
         self._wakeup.set()
 
-    def _on_track(self, track: MediaStreamTrack) -> None:
-        if track.kind != "audio":
-            return  # video m-lines are answered inactive unless the bot takes video
-        rate = self.transport.input().sample_rate or 16000
-        reader = MicrophoneReader(track, rate, self._push_audio)
-        task = asyncio.get_running_loop().create_task(reader.run(), name=f"microphone {self.pc_id}")
+    def _on_track(self, track: MediaStreamTrack, mid: str | None, receiver: Any) -> None:
+        if track.kind == "audio":
+            rate = self.transport.input().sample_rate or 16000
+            self._start_reader(MicrophoneReader(track, rate, self._push_audio).run(), "microphone")
+            return
+        source = SOURCES.get(mid or "")
+        if not self.transport.takes_video or source is None:
+            return  # its m-line is answered inactive: no RTP, no decoder
+        reader = VideoReader(
+            track,
+            receiver,
+            source,
+            framerate=self.transport.video_in_framerate,
+            max_width=self.transport.video_in_max_width,
+            sink=self._push_image,
+            started=self.transport.input().wait_started,
+        )
+        self._start_reader(reader.run(), source)
+
+    def _start_reader(self, reading: Coroutine[Any, Any, None], what: str) -> None:
+        task = asyncio.get_running_loop().create_task(reading, name=f"{what} {self.pc_id}")
         self._readers.add(task)
         task.add_done_callback(self._readers.discard)
 
     async def _push_audio(self, pcm: bytes, rate: int) -> None:
         self._last_active = time.monotonic()
         await self.transport.input().push_audio(pcm, rate, 1)
+
+    async def _push_image(self, image: bytes, size: tuple[int, int], source: str, pts: int | None) -> None:
+        await self.transport.input().push_image(image, size, source, user_id=self.pc_id, pts=pts)
 
     def _on_state(self, peer: Peer, state: str) -> None:
         if peer is not self._peer:

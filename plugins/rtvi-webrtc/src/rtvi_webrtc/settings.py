@@ -23,7 +23,9 @@ class WebRTCSettings(ServerSettings):
     ``"loopback"`` on 127.0.0.1 only; a list names the addresses. ``connect_timeout_secs`` runs from the
     answer to a connected peer with an open data channel; ``peer_timeout_secs`` ends a
     session whose client sent nothing on the data channel that long (the stock client
-    pings every second).
+    pings every second). ``video_in_enabled`` answers the camera and screen m-lines
+    ``recvonly`` and pushes a ``UserImageRawFrame`` (RGB) from each of them
+    ``video_in_framerate`` times a second, at most ``video_in_max_width`` pixels wide.
     """
 
     ice_servers: tuple[IceServer, ...] = setting(
@@ -63,5 +65,15 @@ class WebRTCSettings(ServerSettings):
         default=32000, description="the bot's mono Opus bitrate (bits per second)", ge=6000, le=510000
     )
     video_in_enabled: bool = setting(
-        default=False, description="take the user's camera (false: its m-lines are answered inactive)"
+        default=False,
+        description="take the user's camera and screen share as image frames (false: their m-lines are answered inactive)",
+    )
+    video_in_framerate: float = setting(
+        default=1.0,
+        description="images per second pushed from each video track (camera, screen); 0 = none (nothing decoded)",
+        ge=0,
+        le=30,
+    )
+    video_in_max_width: int = setting(
+        default=1280, description="wider images are scaled down to this width, keeping their aspect", ge=16, le=3840
     )

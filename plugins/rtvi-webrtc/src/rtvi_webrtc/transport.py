@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from rtvi_core.capabilities import BotCapabilities
 from rtvi_core.frames import (
     OutputAudioRawFrame,
     OutputTransportMessageFrame,
     OutputTransportMessageUrgentFrame,
+    UserImageRawFrame,
 )
 from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.rtvi.messages import ErrorData, ErrorMessage
@@ -54,11 +56,31 @@ class ClientLink(Protocol):
 
 
 class WebRTCInputTransport(BaseInputTransport):
-    """Data-channel messages and the microphone into the pipeline."""
+    """Data-channel messages, the microphone, and the camera and screen images into the pipeline."""
 
     def __init__(self, transport: WebRTCTransport, *, name: str | None = None) -> None:
         super().__init__(transport.params, name=name)
         self._transport = transport
+
+    @property
+    def capabilities(self) -> BotCapabilities:
+        """``audio_in`` as configured; ``video_in`` and ``screen_in`` when the bot takes video."""
+        takes_video = self._transport.takes_video
+        return BotCapabilities(audio_in=self.params.audio_in_enabled, video_in=takes_video, screen_in=takes_video)
+
+    async def push_image(
+        self, image: bytes, size: tuple[int, int], source: str, *, user_id: str = "", pts: int | None = None
+    ) -> None:
+        """Push an RGB image from ``source`` (``"camera"``, ``"screenVideo"``) as a ``UserImageRawFrame``.
+
+        Dropped outside the run (before the StartFrame, after the EndFrame/CancelFrame).
+        """
+        if not self.has_started:
+            return
+        frame = UserImageRawFrame(image, size, "RGB", user_id=user_id)
+        frame.transport_source = source
+        frame.pts = pts
+        await self.push_frame(frame)
 
     async def receive(self, inbound: Inbound) -> None:
         """Handle one decoded data-channel message."""
@@ -107,7 +129,10 @@ class WebRTCTransport(BaseTransport, Component):
     RTVI messages travel as JSON text on the client's ``chat`` data channel; the user's
     microphone arrives as Opus (decoded, downmixed and resampled to the input rate); the
     bot's audio leaves as mono Opus, paced at real time, emptied at once on an
-    interruption. A malformed data-channel message is answered with an RTVI ``error``
+    interruption. With ``takes_video``, the camera and screen share arrive as
+    ``UserImageRawFrame`` (RGB, ``transport_source`` ``"camera"`` / ``"screenVideo"``),
+    ``video_in_framerate`` a second from each, at most ``video_in_max_width`` wide;
+    without, their m-lines are answered ``inactive``. A malformed data-channel message is answered with an RTVI ``error``
     (not fatal); the session ends after ``max_malformed`` of them.
     """
 
@@ -123,11 +148,15 @@ class WebRTCTransport(BaseTransport, Component):
         *,
         max_malformed: int = 20,
         takes_video: bool = False,
+        video_in_framerate: float = 1.0,
+        video_in_max_width: int = 1280,
         name: str | None = None,
     ) -> None:
         super().__init__(params or TransportParams(**DEFAULT_PARAMS), name=name)
         self.max_malformed = max_malformed
         self.takes_video = takes_video
+        self.video_in_framerate = video_in_framerate
+        self.video_in_max_width = video_in_max_width
         self.link: ClientLink | None = None
         self._input = WebRTCInputTransport(self, name=f"{self.name}.input")
         self._output = WebRTCOutputTransport(self, name=f"{self.name}.output")
@@ -139,7 +168,11 @@ class WebRTCTransport(BaseTransport, Component):
 
         params, settings = split_transport_config(config)
         return cls(
-            TransportParams(**params), max_malformed=settings.max_malformed, takes_video=settings.video_in_enabled
+            TransportParams(**params),
+            max_malformed=settings.max_malformed,
+            takes_video=settings.video_in_enabled,
+            video_in_framerate=settings.video_in_framerate,
+            video_in_max_width=settings.video_in_max_width,
         )
 
     @classmethod
