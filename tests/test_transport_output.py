@@ -169,6 +169,12 @@ async def test_interruption_while_speaking_drops_audio_and_stops_the_bot():
     transport, task, before, after = make(audio_out_realtime=True)
     client = transport.client
     late_text = TTSTextFrame(text="never said.", aggregated_by="sentence")
+    cleared: list[int] = []
+
+    async def clear_audio() -> None:  # what a transport with a queue of its own (WebRTC) empties
+        cleared.append(len(client.audio))
+
+    transport.output().clear_audio = clear_audio  # type: ignore[method-assign]
 
     async with running(task):
         await task.queue_frames([tts_audio(1.0), late_text, TTSStoppedFrame()])
@@ -186,6 +192,7 @@ async def test_interruption_while_speaking_drops_audio_and_stops_the_bot():
     assert len(before.of(BotStoppedSpeakingFrame, UP)) == 1
     assert len(client.audio) < 25  # 1 s would be 25 chunks
     assert len(after.of(TTSTextFrame)) == 0
+    assert cleared == [written]  # the transport was told at once, and nothing was written after
 
 
 async def test_silence_after_audio_stops_the_bot():
