@@ -1,61 +1,43 @@
 """The npm packages of the JS tests, installed once from their pinned lock files.
 
 ``js/``: the stock client (``@pipecat-ai/client-js`` + ``@pipecat-ai/websocket-transport``)
-for Node and for the stock page; ``browser/``: playwright-core (driving Debian's
-Chromium, never a browser download) and esbuild (bundling the stock page).
+for Node and for the stock page. The browser harness (playwright-core driving Debian's
+Chromium, never a browser download; esbuild bundling the stock page) is shared with the
+other transports' page tests: ``tests/browser/`` at the repo root (``browser_support``,
+loaded here by path). ``browser/``: this plugin's own driver of the playground page.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
-import shutil
-import subprocess
+import importlib.util
+import sys
 from pathlib import Path
-
-import pytest
+from types import ModuleType
 
 JS = Path(__file__).parent / "js"
-BROWSER = Path(__file__).parent / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
-#: The packages each folder's ``package.json`` pins.
+#: This plugin's playground driver (``drive.mjs``).
+PLAYGROUND_DRIVER = Path(__file__).parent / "browser" / "drive.mjs"
+#: The shared harness (``tests/browser/`` at the repo root).
+SHARED = Path(__file__).parents[3] / "tests" / "browser"
+#: The packages ``js/package.json`` pins.
 STOCK_VERSIONS = {"@pipecat-ai/client-js": "1.13.1", "@pipecat-ai/websocket-transport": "1.7.1"}
-BROWSER_VERSIONS = {"playwright-core": "1.65.1", "esbuild": "0.28.2"}
 
 
-def _installed(folder: Path, versions: dict[str, str]) -> bool:
-    for name, version in versions.items():
-        package = folder / "node_modules" / name / "package.json"
-        if not package.exists() or json.loads(package.read_text())["version"] != version:
-            return False
-    return True
+def _load_shared() -> ModuleType:
+    name = "rtvi_tests_browser_support"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, SHARED / "browser_support.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
-def _node_with(folder: Path, versions: dict[str, str], *, ignore_scripts: bool) -> str:
-    """``node``, with ``folder``'s packages installed (``npm ci`` when they are not)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node/npm not found: cannot run the JS tests")
-    with open(folder / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time (parallel test runs)
-        if not _installed(folder, versions):
-            command = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"]
-            if ignore_scripts:
-                command.append("--ignore-scripts")
-            done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600)
-            assert done.returncode == 0 and _installed(folder, versions), (
-                f"npm ci failed in {folder}:\n{done.stdout}\n{done.stderr}"
-            )
-    return node
+browser = _load_shared()
+browser_node = browser.browser_node
 
 
 def stock_client_node() -> str:
     """The ``node`` executable, with the stock client installed in ``js/``."""
-    return _node_with(JS, STOCK_VERSIONS, ignore_scripts=True)
-
-
-def browser_node() -> str:
-    """The ``node`` executable, with ``browser/``'s packages installed; skips without Chromium."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: apt-get install -y chromium")
-    return _node_with(BROWSER, BROWSER_VERSIONS, ignore_scripts=False)  # esbuild checks its binary
+    return str(browser.node_with(JS, STOCK_VERSIONS, ignore_scripts=True))

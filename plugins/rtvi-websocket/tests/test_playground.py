@@ -7,7 +7,7 @@ through the page and reports what the page shows after each step; these tests
 assert on that. Each run leaves a screenshot in the test's tmp dir (and one of the
 failure, if any). The page is (re)built first through the package's build hook when
 its sources changed. Needs: ``apt-get install -y chromium``, node and npm (the
-playwright-core package is installed once into ``browser/node_modules``, see js_support).
+playwright-core package is installed once into the shared harness's ``node_modules``, see js_support).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from js_support import BROWSER, browser_node
+from js_support import PLAYGROUND_DRIVER, browser_node
 
 from rtvi_core.builtins.tone_tts import word_tone
 from rtvi_core.testing.served import ServedBot, served_bot
@@ -99,7 +99,7 @@ def drive(node: str, server: ServedBot, scenario: str, out: Path, mic: Path = MI
     """
     command = [
         node,
-        str(BROWSER / "drive.mjs"),
+        str(PLAYGROUND_DRIVER),
         "--url",
         server.url,
         "--scenario",

@@ -9,7 +9,8 @@ configured for origins: it listens on loopback, as by default. One bot serves th
 * Node: ``js/e2e-client.mjs`` (the stock ``@pipecat-ai/client-js`` 1.13.1 +
   ``@pipecat-ai/websocket-transport`` 1.7.1 over Web Audio shims) sends
   ``Origin: http://localhost`` on ``POST /start`` and on the WebSocket, as a page would.
-* Chromium: ``browser/stock-page.mjs`` bundles ``js/stock-page`` (the same stock packages)
+* Chromium: the shared harness's ``stock-page.mjs`` (``tests/browser/`` at the repo root)
+  bundles ``js/stock-page`` (the same stock packages)
   into a page served on another loopback port — a client app's dev server — which calls
   ``startBotAndConnect`` on the bot: a cross-origin POST with a CORS preflight, then the
   WebSocket.
@@ -21,19 +22,14 @@ action (and its validation error), and speech: the microphone says a question
 
 from __future__ import annotations
 
-import functools
 import json
 import subprocess
-import threading
-import wave
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from js_support import BROWSER, JS, browser_node, stock_client_node
+from js_support import JS, browser, browser_node, stock_client_node
 
 from rtvi_core.testing.served import ServedBot, served_bot
 from rtvi_core.testing.speech import load_speech, silence
@@ -41,6 +37,7 @@ from rtvi_core.testing.speech import load_speech, silence
 pytestmark = pytest.mark.rtvi_plugins
 
 DOC = Path(__file__).parents[3] / "docs" / "writing-an-action.md"
+PLUGIN = Path(__file__).parents[1]
 #: Seconds each step of a script may wait (Whisper and Piper on a busy CI machine).
 STEP_TIMEOUT_SECS = 60
 RUN_TIMEOUT_SECS = 240
@@ -86,9 +83,9 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedBot]:
         yield server
 
 
-def events_of(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
-    """The ``{event, data}`` lines a harness printed."""
-    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+events_of = browser.events_of
+write_wav = browser.write_wav
+dev_server = browser.dev_server
 
 
 def run_node_client(bot: ServedBot, script: list[dict[str, Any]], *args: str) -> subprocess.CompletedProcess[str]:
@@ -146,34 +143,6 @@ def check_conversation(events: list[dict[str, Any]]) -> None:
     assert names.index("botReady") < heard_at < names.index("disconnected")
 
 
-def write_wav(path: Path, pcm: bytes, sample_rate: int) -> Path:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        wav.writeframes(pcm)
-    return path
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def dev_server(folder: Path) -> Iterator[str]:
-    """``folder`` served on a free loopback port, as a client app's dev server; yields its origin."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, name="dev-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://localhost:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 def test_node_client_with_a_localhost_origin(bot: ServedBot, tmp_path: Path) -> None:
     question = load_speech("weather-question")
     wav = write_wav(tmp_path / "question.wav", question.pcm, question.sample_rate)
@@ -207,24 +176,18 @@ def test_browser_page_on_another_loopback_port(bot: ServedBot, tmp_path: Path) -
     script = [{"op": "connect"}, *HEARD_AND_ANSWERED, DICE, BAD_DICE, *TEXT_TURN, *END]
     page_dir = tmp_path / "app"
     with dev_server(page_dir) as app:
-        command = [
+        done = browser.run_stock_page(
             node,
-            str(BROWSER / "stock-page.mjs"),
-            "--page-dir",
-            str(page_dir),
-            "--page-url",
-            f"{app}/index.html",
-            "--start-url",
-            f"{bot.url}start",
-            "--script",
-            "-",
-            "--mic-wav",
-            str(mic),
-            "--timeout",
-            str(STEP_TIMEOUT_SECS),
-        ]
-        done = subprocess.run(
-            command, input=json.dumps(script), capture_output=True, text=True, timeout=RUN_TIMEOUT_SECS
+            page_source=JS / "stock-page",
+            page_dir=page_dir,
+            page_url=f"{app}/index.html",
+            start_url=f"{bot.url}start",
+            script=script,
+            step_timeout=STEP_TIMEOUT_SECS,
+            run_timeout=RUN_TIMEOUT_SECS,
+            mic_wav=mic,
+            # daily-js serves only the transport's DailyMediaManager, which the page never builds.
+            alias=f"@daily-co/daily-js={PLUGIN / 'playground' / 'src' / 'daily-stub.js'}",
         )
     events = passed(done, bot)
     check_conversation(events)

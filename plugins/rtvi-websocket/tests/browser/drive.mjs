@@ -16,8 +16,8 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { openBrowser } from "./chromium.mjs";
-import { parseOptions } from "./options.mjs";
+import { openBrowser } from "../../../../tests/browser/chromium.mjs";
+import { parseOptions } from "../../../../tests/browser/options.mjs";
 
 const opts = parseOptions(process.argv.slice(2), { timeout: 15 }, ["url", "scenario", "out"]);
 opts.timeout = Number(opts.timeout) * 1000;

@@ -7,7 +7,7 @@
 //   node --experimental-websocket e2e-client.mjs --start-url http://127.0.0.1:8765/start
 // Options:
 //   --scenario basic      built-in step script (see SCENARIOS; default "basic")
-//   --script <file|->     JSON array of steps instead, from a file or stdin (ops: see scenario.mjs)
+//   --script <file|->     JSON array of steps instead, from a file or stdin (ops: see tests/browser/scenario.mjs at the repo root)
 //   --timeout <seconds>   per-step timeout (default 10)
 //   --mic silence|tone|off  fake microphone signal; "off" = enableMic:false (default silence)
 //   --mic-wav <file>      fake microphone plays this 16-bit PCM WAV once (mono or first channel)
@@ -26,7 +26,7 @@
 
 import { readFileSync } from "node:fs";
 import { format } from "node:util";
-import { countingMediaManager, createScenario } from "./scenario.mjs";
+import { countingMediaManager, createScenario } from "../../../../tests/browser/scenario.mjs";
 import { installShims } from "./shims.mjs";
 
 // Library logs must not pollute the JSON-lines stdout.

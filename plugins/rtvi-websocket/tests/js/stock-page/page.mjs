@@ -2,12 +2,12 @@
 // the stock @pipecat-ai/client-js + @pipecat-ai/websocket-transport, bundled,
 // calling startBotAndConnect on a bot of another origin — a cross-origin POST
 // with a CORS preflight, then the WebSocket. The driver
-// (../../browser/stock-page.mjs) runs a scenario script (../scenario.mjs) with
+// (tests/browser/stock-page.mjs at the repo root) runs a scenario script (its scenario.mjs) with
 // window.runScenario and reads the events it returns.
 
 import { LogLevel, PipecatClient, RTVIEvent } from "@pipecat-ai/client-js";
 import { WavMediaManager, WebSocketTransport } from "@pipecat-ai/websocket-transport";
-import { countingMediaManager, createScenario } from "../scenario.mjs";
+import { countingMediaManager, createScenario } from "../../../../../tests/browser/scenario.mjs";
 
 /** Microphone rate and chunk size of the stock transport's defaults. */
 const RECORDER_RATE = 16000;

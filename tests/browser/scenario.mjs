@@ -1,19 +1,25 @@
-// Scenario scripts against a stock PipecatClient, the same in Node
-// (e2e-client.mjs) and in a browser page (../browser/stock-page/page.mjs).
+// Scenario scripts against a stock PipecatClient of any transport, the same in
+// Node (plugins/rtvi-websocket/tests/js/e2e-client.mjs) and in the browser pages
+// stock-page.mjs bundles (plugins/rtvi-websocket/tests/js/stock-page,
+// plugins/rtvi-webrtc/tests/stock-page).
 //
 // A script is a JSON array of steps, e.g.
 //   [{"op":"connect"},{"op":"sendText","text":"hi"},
 //    {"op":"waitFor","event":"botStoppedSpeaking"},{"op":"expectAudio","minBytes":1920},
+//    {"op":"expectAudio","minEnergy":0.001},
 //    {"op":"request","t":"ping","d":{"n":1},"expect":{"pong":{"n":1}}},
 //    {"op":"disconnectBot"},{"op":"waitFor","event":"disconnected"}]
 // ops: connect, waitFor{event, where?}, sendText{text, options}, sendClientMessage{t, d},
-//      request{t, d, expect?, expectError?}, expectAudio{minBytes}, say, disconnectBot,
+//      request{t, d, expect?, expectError?}, expectAudio{minBytes?, minEnergy?}, say, disconnectBot,
 //      disconnect, sleep{ms}
 //   waitFor consumes events in order: it matches the first `event` logged after
 //   the event the previous waitFor matched, so nothing fired meanwhile is missed;
 //   `where` ({key: value}) also requires those values in the event's data.
 //   request resolves with the response data `d` (logged as "clientRequestResult");
 //   with expectError it must fail instead (logged as "clientRequestError").
+//   expectAudio waits (up to the step timeout) until the bot audio received so far
+//   (createScenario's `audio`) reaches `minBytes` (default 1, when no minEnergy)
+//   and `minEnergy`, then logs it as "audioSummary".
 //   say plays the speech the environment provides (see createScenario's `say`).
 //
 // Every client event (RTVIEvent names) is reported through `emit(name, data)`,
@@ -25,7 +31,8 @@
  * @param {Record<string, string>} setup.RTVIEvent the client's event names
  * @param {(event: string, data?: unknown) => void} setup.emit where events and results go
  * @param {() => Promise<unknown>} setup.connect starts the connection (startBotAndConnect or connect)
- * @param {() => {received: {frames: number, bytes: number}}} setup.audio bot audio totals so far
+ * @param {() => ({received: {bytes?: number, energy?: number}} | Promise<object>)} setup.audio bot audio
+ *   totals so far: bytes handed to the client (WebSocket), or the energy the browser decoded (WebRTC)
  * @param {() => void} [setup.say] plays the speech of the `say` op into the microphone
  * @param {number} [setup.timeoutSecs] per-step timeout (default 10)
  * @param {string} [setup.defaultText] text of a sendText step that gives none (default "hello")
@@ -103,10 +110,18 @@ export function createScenario({ client, RTVIEvent, emit, connect, audio, say, t
         throw new Error(`request ${t}: expected ${JSON.stringify(expect)}, got ${JSON.stringify(reply)}`);
       }
     },
-    expectAudio({ minBytes = 1 }) {
-      const totals = audio();
+    async expectAudio({ minEnergy, minBytes = minEnergy === undefined ? 1 : 0 }) {
+      const enough = ({ received }) => (received.bytes ?? 0) >= minBytes && (received.energy ?? 0) >= (minEnergy ?? 0);
+      const deadline = Date.now() + timeoutSecs * 1000;
+      let totals = await audio();
+      while (!enough(totals) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        totals = await audio();
+      }
       emit("audioSummary", totals);
-      if (totals.received.bytes < minBytes) throw new Error(`expected >= ${minBytes} bot audio bytes, got ${totals.received.bytes}`);
+      if (!enough(totals)) {
+        throw new Error(`expected bot audio >= ${minBytes} bytes and >= ${minEnergy ?? 0} energy, got ${JSON.stringify(totals.received)}`);
+      }
     },
     say() {
       if (!say) throw new Error("this environment cannot say anything (no speech given)");

@@ -1,6 +1,13 @@
-// Debian's headless Chromium for the page tests (playwright-core pointed at
-// /usr/bin/chromium: no browser download), with Chromium's fake microphone and
-// no network beyond loopback.
+// Debian's headless Chromium for the page tests of every transport
+// (playwright-core pointed at /usr/bin/chromium: no browser download), with
+// Chromium's fake microphone and no network beyond loopback.
+//
+// WebRTC over loopback (docs/dev-notes/webrtc-design.md §6): without
+// --allow-loopback-in-peer-connection Chromium gathers no 127.0.0.1 candidate,
+// and WebRtcHideLocalIpsWithMdns would replace host candidates by `.local`
+// names the server cannot resolve. Both are harmless for pages without WebRTC.
+// Playwright's routing below does not cover UDP: the server keeps media on
+// loopback (it gathers and accepts loopback candidates only when it listens there).
 
 import { chromium } from "playwright-core";
 
@@ -27,6 +34,8 @@ export async function openBrowser({ executablePath = "/usr/bin/chromium", micWav
     "--disable-sync",
     "--autoplay-policy=no-user-gesture-required",
     "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
   ];
   if (grantMic) args.push("--use-fake-ui-for-media-stream");
   if (micWav) args.push(`--use-file-for-fake-audio-capture=${micWav}`);
