@@ -63,6 +63,7 @@ local_actions = ["dice"]
 
 [transport]
 use = "webrtc"
+ice_host_addresses = "loopback"
 
 [vad]
 use = "energy"
@@ -244,3 +245,80 @@ def test_stock_client_in_chromium(
     assert len(page["botTracks"]) == 1 and page["peerConnections"] == ["closed"]
     assert page["external"] == [] and page["pageErrors"] == [] and page["websockets"] == []
     until_idle(bot)
+
+
+VOICE_BOT = """\
+[bot]
+name = "webrtc-voice-test-bot"
+
+[transport]
+use = "webrtc"
+ice_host_addresses = "loopback"
+
+[vad]
+use = "silero"
+
+[stt]
+use = "whisper"
+
+[llm]
+use = "echo"
+token_delay = 0.01
+
+[tts]
+use = "piper"
+"""
+
+#: The fake microphone's question, heard by Silero, transcribed by Whisper, echoed, spoken by Piper.
+SPOKEN_QUESTION = [
+    {"op": "connect"},
+    {"op": "waitFor", "event": "userTranscript", "where": {"final": True}},
+    {"op": "waitFor", "event": "botStartedSpeaking"},
+    {"op": "waitFor", "event": "botStoppedSpeaking"},
+    {"op": "expectAudio", "minEnergy": 1e-4},
+    {"op": "disconnect"},
+    {"op": "waitFor", "event": "disconnected"},
+]
+
+
+def test_a_spoken_question_is_answered_with_speech_the_page_plays(node: str, mic: Path, tmp_path: Path) -> None:
+    """The default voice stack over WebRTC: the page's microphone (Opus) → Silero → Whisper →
+    the echo LLM → Piper → the bot's Opus track, decoded and played by the page."""
+    from rtvi_core.plugins import get_plugin_manager
+
+    registry = get_plugin_manager().registry
+    missing = [
+        name
+        for kind, name in (("vad", "silero"), ("stt", "whisper"), ("tts", "piper"))
+        if not registry.find(kind, name)
+    ]
+    if missing:
+        pytest.skip(f"voice plugins not installed: {', '.join(missing)} (requirements/test.txt installs them)")
+    bot_file = tmp_path / "voice-bot.toml"
+    bot_file.write_text(VOICE_BOT)
+    with served_bot(str(bot_file)) as bot, browser.dev_server(tmp_path / "app", host="127.0.0.1") as app:
+        done = browser.run_stock_page(
+            node,
+            page_source=JS / "stock-page",
+            page_dir=tmp_path / "app",
+            page_url=f"{app}/index.html",
+            start_url=f"{bot.url}start",
+            script=SPOKEN_QUESTION,
+            step_timeout=60,
+            run_timeout=RUN_TIMEOUT_SECS,
+            mic_wav=mic,
+            page_options={},
+        )
+        events = browser.events_of(done)
+        (tmp_path / "events.json").write_text(json.dumps(events, indent=1))
+        assert done.returncode == 0 and events and events[-1]["event"] == "done", (
+            f"the stock client failed: {events[-1] if events else done.returncode}\n"
+            f"stderr:\n{done.stderr[-3000:]}\nbot log:\n{''.join(bot.log[-40:])}"
+        )
+        heard = next(e["data"] for e in events if e["event"] == "userTranscript" and e["data"]["final"])
+        assert "weather" in heard["text"].lower(), heard
+        answer = "".join(e["data"]["text"] for e in events if e["event"] == "botLlmText")
+        assert "weather" in answer.lower(), answer
+        audio = [e["data"]["received"] for e in events if e["event"] == "audioSummary"]
+        assert audio and audio[-1]["energy"] > 0 and audio[-1]["samples"] > 24000, audio  # > 0.5 s of speech played
+        until_idle(bot)
