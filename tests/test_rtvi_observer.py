@@ -228,6 +228,7 @@ async def test_llm_raw_text_only_for_2_2_clients_before_each_bot_llm_text(versio
             await s.ready(version)
         await s.queue(*RESPONSE)
         await s.sync()
+        await s.client.wait_for_message("bot-llm-stopped", timeout=10)  # the last report (the marker can pass it)
         chunks = [
             ("llm-raw-text", "Hi"),
             ("bot-llm-text", "Hi"),
