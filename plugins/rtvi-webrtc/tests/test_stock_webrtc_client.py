@@ -30,17 +30,15 @@ the page's events, its console and the bot's log in the test's tmp dir.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import browser_support as browser
 import pytest
 
 from rtvi_core.testing.served import ServedBot, served_bot
@@ -84,22 +82,6 @@ def doc_action() -> str:
     """The code of ``docs/writing-an-action.md``'s "smallest action" (``dice``), as a reader copies it."""
     section = DOC.read_text().split("## The smallest action", 1)[1]
     return section.split("```python\n", 1)[1].split("```", 1)[0]
-
-
-def _load_shared() -> ModuleType:
-    """The shared browser harness's Python side (``tests/browser/browser_support.py``), by path."""
-    name = "rtvi_tests_browser_support"
-    if name not in sys.modules:
-        path = Path(__file__).parents[3] / "tests" / "browser" / "browser_support.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-browser = _load_shared()
 
 
 @pytest.fixture(scope="module")

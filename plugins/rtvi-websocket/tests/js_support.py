@@ -4,37 +4,22 @@
 for Node and for the stock page. The browser harness (playwright-core driving Debian's
 Chromium, never a browser download; esbuild bundling the stock page) is shared with the
 other transports' page tests: ``tests/browser/`` at the repo root (``browser_support``,
-loaded here by path). ``browser/``: this plugin's own driver of the playground page.
+importable through this folder's conftest). ``browser/``: this plugin's own driver of the playground page.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
+
+import browser_support as browser
 
 JS = Path(__file__).parent / "js"
 #: This plugin's playground driver (``drive.mjs``).
 PLAYGROUND_DRIVER = Path(__file__).parent / "browser" / "drive.mjs"
-#: The shared harness (``tests/browser/`` at the repo root).
-SHARED = Path(__file__).parents[3] / "tests" / "browser"
 #: The packages ``js/package.json`` pins.
 STOCK_VERSIONS = {"@pipecat-ai/client-js": "1.13.1", "@pipecat-ai/websocket-transport": "1.7.1"}
 
 
-def _load_shared() -> ModuleType:
-    name = "rtvi_tests_browser_support"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SHARED / "browser_support.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-browser = _load_shared()
 browser_node = browser.browser_node
 
 
