@@ -15,6 +15,7 @@ Standard library only; runs with any python3.
     python3 benchmarks/run.py --quick      # smoke run
     python3 benchmarks/run.py --only rtvi_event --only cold_import
     python3 benchmarks/run.py --only ws_sessions --quick
+    python3 benchmarks/run.py --only webrtc_sessions   # ~15 min: streaming sessions over WebRTC
     python3 benchmarks/run.py --only voice_latency     # rtvi_core only: the voice bot's latency
     python3 benchmarks/run.py --only soak              # rtvi_core only, 10 min: session churn
     python3 benchmarks/run.py --only stall             # rtvi_core only: bystander during attacks
@@ -91,6 +92,15 @@ SCENARIOS: dict[str, dict] = {
         "quick_reps": 1,
         "timeout": 900,
     },
+    # Only with --only (~15 min): streaming echo sessions over WebRTC, both frameworks.
+    "webrtc_sessions": {
+        "args": [],
+        "quick_args": ["--sessions", "1,5", "--secs", "5"],
+        "reps": 3,
+        "quick_reps": 1,
+        "timeout": 1200,
+        "default": False,
+    },
     # rtvi_core only: the voice bot (Silero + Whisper + echo + Piper) over a real socket.
     "voice_latency": {
         "args": [],
@@ -99,6 +109,17 @@ SCENARIOS: dict[str, dict] = {
         "quick_reps": 1,
         "timeout": 900,
         "frameworks": ("rtvi_core",),
+    },
+    # The same over WebRTC (rtvi_core only, only with --only): compare with voice_latency.
+    "voice_latency_webrtc": {
+        "script": "voice_latency",
+        "args": ["--transport", "webrtc"],
+        "quick_args": ["--transport", "webrtc", "--utterances", "3"],
+        "reps": 1,
+        "quick_reps": 1,
+        "timeout": 900,
+        "frameworks": ("rtvi_core",),
+        "default": False,
     },
     # rtvi_core only, and only with --only (10 minutes): session churn against `rtvi run`.
     "soak": {
@@ -327,6 +348,41 @@ def table_rows() -> list[dict]:
             target=None,
         ),
     ]
+    for n in (1, 5, 10, 20):
+        rows += [
+            dict(
+                scenario="webrtc_sessions",
+                label=f"N={n} server CPU ms/s per session",
+                path=(f"n{n}", "cpu_ms_per_s_per_session"),
+                unit="ms",
+                target=2.0,
+            ),
+            dict(
+                scenario="webrtc_sessions",
+                label=f"N={n} late bot audio packets %",
+                path=(f"n{n}", "late_pct"),
+                unit="n",
+                target=None,
+                ratio=False,
+            ),
+        ]
+    rows += [
+        dict(
+            scenario="webrtc_sessions",
+            label="sessions held (late <= 1 %, more is better)",
+            path=("sessions_held",),
+            unit="n",
+            target=None,
+            ratio=False,
+        ),
+        dict(
+            scenario="webrtc_sessions",
+            label="idle server CPU ms/s",
+            path=("idle_server", "cpu_ms_per_s"),
+            unit="ms",
+            target=None,
+        ),
+    ]
     soak = [
         ("rounds done", ("summary", "rounds_done"), "n"),
         ("rounds failed", ("summary", "rounds_failed"), "n"),
@@ -357,9 +413,16 @@ def table_rows() -> list[dict]:
         for attack in STALL_ATTACKS
         for q in ("p99", "max")
     ]
+    for scenario in ("voice_latency", "voice_latency_webrtc"):
+        rows += _voice_rows(scenario)
+    return rows
+
+
+def _voice_rows(scenario: str) -> list[dict]:
+    rows: list[dict] = []
     rows += [
         dict(
-            scenario="voice_latency",
+            scenario=scenario,
             label=f"voice to voice {q} ms",
             path=("ms", "voice_to_voice", q),
             unit="ms",
@@ -370,7 +433,7 @@ def table_rows() -> list[dict]:
     ]
     rows += [
         dict(
-            scenario="voice_latency",
+            scenario=scenario,
             label=f"  {part} p50 ms",
             path=("ms", part, "p50"),
             unit="ms",
@@ -381,7 +444,7 @@ def table_rows() -> list[dict]:
     ]
     rows += [
         dict(
-            scenario="voice_latency",
+            scenario=scenario,
             label="components alone p50 ms",
             path=("ms", "components", "total", "p50"),
             unit="ms",
@@ -389,7 +452,7 @@ def table_rows() -> list[dict]:
             ratio=False,
         ),
         dict(
-            scenario="voice_latency",
+            scenario=scenario,
             label="framework overhead p50 ms",
             path=("ms", "overhead", "p50"),
             unit="ms",
@@ -398,7 +461,7 @@ def table_rows() -> list[dict]:
             limit=50.0,
         ),
         dict(
-            scenario="voice_latency",
+            scenario=scenario,
             label="framework gaps p50 ms",
             path=("ms", "framework_gaps", "p50"),
             unit="ms",
@@ -420,7 +483,8 @@ def scenario_frameworks(name: str, frameworks: tuple[str, ...]) -> tuple[str, ..
 
 
 def run_scenario(name: str, framework: str, python: str, extra: list[str], timeout: float) -> dict:
-    cmd = [python, str(SCENARIOS_DIR / f"{name}.py"), "--framework", framework, *extra]
+    script = SCENARIOS[name].get("script", name)
+    cmd = [python, str(SCENARIOS_DIR / f"{script}.py"), "--framework", framework, *extra]
     env = dict(os.environ)
     # The venv alone decides what gets imported; same interpreter settings for both.
     for var in (

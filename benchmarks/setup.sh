@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Create the two virtual environments the benchmarks run in:
 #
-#   benchmarks/.venv-pipecat   pipecat-ai[websocket]==1.14.0 + uvicorn from PyPI
-#                              (the FastAPI/uvicorn stack of Pipecat's runner)
-#   benchmarks/.venv-rtvi      rtvi-core + plugins/rtvi-websocket, editable installs, and
+#   benchmarks/.venv-pipecat   pipecat-ai[websocket,webrtc]==1.14.0 + uvicorn from PyPI
+#                              (the FastAPI/uvicorn stack of Pipecat's runner; the webrtc
+#                              extra, aiortc + opencv, for webrtc_sessions)
+#   benchmarks/.venv-rtvi      rtvi-core + plugins/rtvi-websocket + plugins/rtvi-webrtc,
+#                              editable installs, and
 #                              the voice stack of voice_latency: rtvi-silero (+ silero-vad
 #                              --no-deps), rtvi-whisper[tiny-en], rtvi-piper[joe]
 #
@@ -45,6 +47,7 @@ from importlib.metadata import version
 assert version("pipecat-ai") == sys.argv[1], version("pipecat-ai")
 import pipecat.pipeline.pipeline, pipecat.processors.frameworks.rtvi  # noqa: E401
 import fastapi, uvicorn, pipecat.transports.websocket.fastapi  # noqa: E401
+import pipecat.transports.smallwebrtc.request_handler  # the webrtc extra (webrtc_sessions)
 EOF
 }
 
@@ -54,12 +57,12 @@ import os, sys
 from importlib.metadata import version
 version("rtvi-core")
 import re, tomllib
-import rtvi_core, rtvi_websocket  # noqa: E401
+import rtvi_core, rtvi_websocket, rtvi_webrtc  # noqa: E401
 # Must be the editable installs of this checkout, not some other copy.
-for module in (rtvi_core, rtvi_websocket):
+for module in (rtvi_core, rtvi_websocket, rtvi_webrtc):
     assert os.path.realpath(module.__file__).startswith(os.path.realpath(sys.argv[1]) + os.sep)
 # An editable install does not follow dependencies added to pyproject.toml later.
-for project in ("", "plugins/rtvi-websocket"):
+for project in ("", "plugins/rtvi-websocket", "plugins/rtvi-webrtc"):
     with open(os.path.join(sys.argv[1], project, "pyproject.toml"), "rb") as fh:
         for requirement in tomllib.load(fh)["project"]["dependencies"]:
             version(re.match(r"[A-Za-z0-9_.-]+", requirement).group())
@@ -83,9 +86,9 @@ make_venv() {  # make_venv DIR
 if [[ $FORCE -eq 0 ]] && pipecat_ok; then
     echo "[setup] $PIPECAT_VENV: pipecat-ai $PIPECAT_VERSION already installed"
 else
-    echo "[setup] creating $PIPECAT_VENV (pipecat-ai[websocket]==$PIPECAT_VERSION, uvicorn)"
+    echo "[setup] creating $PIPECAT_VENV (pipecat-ai[websocket,webrtc]==$PIPECAT_VERSION, uvicorn)"
     make_venv "$PIPECAT_VENV"
-    "$PIPECAT_VENV/bin/python" -m pip install --quiet "pipecat-ai[websocket]==$PIPECAT_VERSION" \
+    "$PIPECAT_VENV/bin/python" -m pip install --quiet "pipecat-ai[websocket,webrtc]==$PIPECAT_VERSION" \
         "${PIPECAT_SERVER_DEPS[@]}"
     pipecat_ok || { echo "[setup] pipecat venv does not import pipecat" >&2; exit 1; }
 fi
@@ -93,9 +96,10 @@ fi
 if [[ $FORCE -eq 0 ]] && rtvi_ok; then
     echo "[setup] $RTVI_VENV: rtvi-core (editable, $ROOT) already installed"
 else
-    echo "[setup] creating $RTVI_VENV (pip install -e $ROOT -e $ROOT/plugins/rtvi-websocket)"
+    echo "[setup] creating $RTVI_VENV (pip install -e $ROOT -e $ROOT/plugins/rtvi-websocket -e $ROOT/plugins/rtvi-webrtc)"
     make_venv "$RTVI_VENV"
-    "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT" -e "$ROOT/plugins/rtvi-websocket"
+    "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT" -e "$ROOT/plugins/rtvi-websocket" \
+        -e "$ROOT/plugins/rtvi-webrtc"
     rtvi_ok || { echo "[setup] rtvi venv does not import rtvi_core from $ROOT" >&2; exit 1; }
 fi
 
@@ -112,4 +116,4 @@ fi
 
 echo "[setup] done:"
 "$PIPECAT_VENV/bin/python" -c 'from importlib.metadata import version as v; print("  pipecat-ai", v("pipecat-ai"), "fastapi", v("fastapi"), "uvicorn", v("uvicorn"))'
-"$RTVI_VENV/bin/python" -c 'from importlib.metadata import version as v; print("  rtvi-core ", v("rtvi-core"), "rtvi-websocket", v("rtvi-websocket"))'
+"$RTVI_VENV/bin/python" -c 'from importlib.metadata import version as v; print("  rtvi-core ", v("rtvi-core"), "rtvi-websocket", v("rtvi-websocket"), "rtvi-webrtc", v("rtvi-webrtc"))'

@@ -7,6 +7,12 @@ metrics on. This process is the client (``tests/voice/voice_support.py``'s
 ``VoiceClient``): it streams microphone audio at real time in 16 ms frames (silence
 when it has nothing to say), as a browser does, and stamps what it receives.
 
+``--transport webrtc``: the same bot over WebRTC (``benchmarks/voice/voice_webrtc.toml``)
+and an aiortc client (``benchmarks/webrtc/voice_peer.py``): the microphone as Opus in
+20 ms frames, RTVI on the data channel, and "the first bot audio frame" is the first
+bot audio packet larger than rtvi-webrtc's 3-byte silence packet, stamped on arrival
+(not decoded).
+
 For each utterance (``benchmarks/voice/utterances.py``: sentences spoken by the Piper
 plugin, 16 kHz, trimmed), after one warm-up turn:
 
@@ -83,6 +89,10 @@ async def run(args: Any) -> dict[str, Any]:
     from voice_support import voice_client
     from ws_sessions import Server, server_command
 
+    if args.transport == "webrtc":
+        sys.path.insert(0, str(HERE.parent / "webrtc"))
+        from voice_peer import webrtc_voice_client as voice_client  # type: ignore[no-redef]
+
     from rtvi_core.config.loader import load_bot_file
 
     clips = utterances(SENTENCES[: args.utterances])
@@ -144,6 +154,7 @@ async def run(args: Any) -> dict[str, Any]:
             t["transcript"].lower().strip(" .?!") == t["text"].lower().strip(" .?!") for t in turns
         ),
         "shutdown": shutdown,
+        "transport": args.transport,
         "loadavg": os.getloadavg(),
     }
 
@@ -154,10 +165,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="times each sentence is spoken")
     parser.add_argument("--warmup", type=int, default=1, help="uncounted turns first")
     parser.add_argument("--gap", type=float, default=0.5, help="seconds of silence between turns")
-    parser.add_argument("--bot-file", default=str(VOICE_DIR / "voice.toml"))
+    parser.add_argument("--transport", choices=("websocket", "webrtc"), default="websocket")
+    parser.add_argument("--bot-file", default=None, help="default: voice/voice.toml, or voice_webrtc.toml")
     parser.add_argument("--start-timeout", type=float, default=120.0)
     parser.add_argument("--turn-timeout", type=float, default=60.0)
     args = parser.parse_args()
+    if args.bot_file is None:
+        args.bot_file = str(VOICE_DIR / ("voice_webrtc.toml" if args.transport == "webrtc" else "voice.toml"))
     if args.framework != "rtvi_core":
         _common.emit("voice_latency", args.framework, {"skipped": "rtvi_core only"})
         return

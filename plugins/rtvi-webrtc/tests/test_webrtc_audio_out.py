@@ -1,13 +1,17 @@
-"""The bot's Opus track: real libopus packets, paced at 20 ms, silence when idle, cleared at once."""
+"""The bot's Opus track: real libopus packets, paced at 20 ms, silence when idle, cleared at once;
+its native threads (and the microphone reader's) released when the session ends."""
 
 from __future__ import annotations
 
 import math
+import os
 import struct
 
 import av
 import pytest
+from aiortc.mediastreams import MediaStreamError
 from rtvi_webrtc import audio_out
+from rtvi_webrtc.audio_in import MicrophoneReader
 from rtvi_webrtc.audio_out import SAMPLES_PER_PACKET, SILENCE_PACKET, BotAudioTrack
 
 pytestmark = pytest.mark.anyio
@@ -94,3 +98,48 @@ async def test_recv_sleeps_until_each_packet_is_due(monkeypatch: pytest.MonkeyPa
     await track.recv()
     monkeypatch.undo()
     assert slept == [pytest.approx(0.02), pytest.approx(0.02), pytest.approx(0.02)]
+
+
+def native_threads() -> int:
+    """Threads of this process, FFmpeg's worker threads included (``threading`` does not see those)."""
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+async def test_stop_releases_the_encoder_and_resampler_threads_at_once() -> None:
+    before = native_threads()
+    track = BotAudioTrack(clock=FakeClock())
+    track.write(tone(24000, 0.1), 24000)  # resampled to 48 kHz: an FFmpeg filter graph
+    await track.recv()  # encoded
+    assert native_threads() > before, "the encoder and the resampler run worker threads"
+    track.stop()  # a session's end; the track may still be referenced (cycles wait for the GC)
+    assert native_threads() == before
+    with pytest.raises(MediaStreamError):
+        await track.recv()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+async def test_the_microphone_reader_releases_its_resampler_when_the_track_ends() -> None:
+    frame = av.AudioFrame(format="s16", layout="stereo", samples=960)
+    frame.planes[0].update(bytes(960 * 4))
+    frame.sample_rate = 48000
+    frames = [frame, frame]
+
+    class Track:
+        id = "mic"
+
+        async def recv(self) -> av.AudioFrame:
+            if not frames:
+                raise MediaStreamError
+            return frames.pop()
+
+    got: list[tuple[int, int]] = []
+
+    async def sink(pcm: bytes, rate: int) -> None:
+        got.append((len(pcm), rate))
+
+    before = native_threads()
+    reader = MicrophoneReader(Track(), 16000, sink)  # type: ignore[arg-type]
+    await reader.run()
+    assert reader.frames == 2 and sum(n for n, _ in got) > 0 and {rate for _, rate in got} == {16000}
+    assert native_threads() == before, "the resampler's threads ended with the track"

@@ -20,19 +20,27 @@ class MicrophoneReader:
 
     aiortc decodes Opus in a thread of its own into 48 kHz stereo frames; each is
     converted here (PyAV's resampler: downmix and rate in one step) and handed to the
-    sink. :meth:`run` returns when the track ends.
+    sink. :meth:`run` returns when the track ends, and releases the resampler then (its
+    FFmpeg filter graph holds two native worker threads; the session's objects may wait for
+    the cyclic GC).
     """
 
     def __init__(self, track: MediaStreamTrack, rate: int, sink: AudioSink) -> None:
         self._track = track
         self._rate = rate
         self._sink = sink
-        self._resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+        self._resampler: av.AudioResampler | None = av.AudioResampler(format="s16", layout="mono", rate=rate)
         self.frames = 0
 
     async def run(self) -> None:
-        """Read until the track ends."""
-        while True:
+        """Read until the track ends (or the task is cancelled)."""
+        try:
+            await self._read()
+        finally:
+            self._resampler = None
+
+    async def _read(self) -> None:
+        while self._resampler is not None:
             try:
                 frame = await self._track.recv()
             except MediaStreamError:

@@ -37,7 +37,9 @@ class BotAudioTrack(MediaStreamTrack):
     :meth:`write` takes PCM16 at any rate (resampled to 48 kHz mono); at most
     ``max_buffered_secs`` of it waits (the oldest is dropped beyond: the pipeline paces
     its writes, so only a peer that stopped pulling lets audio pile up). :meth:`clear`
-    drops what waits, at once (an interruption).
+    drops what waits, at once (an interruption). :meth:`stop` also releases the encoder and
+    the resampler at once: each holds native worker threads (FFmpeg's, two apiece) that
+    would otherwise live until the cyclic GC frees the ended session.
     """
 
     kind = "audio"
@@ -50,7 +52,7 @@ class BotAudioTrack(MediaStreamTrack):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
-        self._codec = av.CodecContext.create("libopus", "w")
+        self._codec: av.AudioCodecContext | None = av.CodecContext.create("libopus", "w")
         self._codec.sample_rate = OPUS_RATE
         self._codec.layout = "mono"
         self._codec.format = "s16"
@@ -94,6 +96,12 @@ class BotAudioTrack(MediaStreamTrack):
         self._pcm.clear()
         self._resampler = None  # and what the resampler holds back
 
+    def stop(self) -> None:
+        """End the track (``recv`` raises from now on) and release the encoder and resampler."""
+        super().stop()
+        self.clear()
+        self._codec = None
+
     def _resample(self, frame: av.AudioFrame, sample_rate: int, channels: int) -> list[av.AudioFrame]:
         if self._resampler is None or self._resampler_input != (sample_rate, channels):
             self._resampler = av.AudioResampler(format="s16", layout="mono", rate=OPUS_RATE)
@@ -119,7 +127,7 @@ class BotAudioTrack(MediaStreamTrack):
         return packet
 
     def _next_payload(self) -> bytes:
-        if not self._pcm:
+        if not self._pcm or self._codec is None:
             self.silence_sent += 1
             return SILENCE_PACKET
         chunk = bytes(self._pcm[:_PACKET_BYTES])
