@@ -15,7 +15,7 @@ connections), ``POST /start`` -> ``{"sessionId"}``, ``POST``/``PATCH
 in a default ``PipelineTask`` (RTVIProcessor + RTVIObserver, bot-ready on client-ready),
 cancelled when the client disconnects, as in Pipecat's examples. ``AudioEcho``
 (``echo.py``) is the same code rtvi_core's side runs; ``IdleLLM`` stands in for
-rtvi_core's idle echo LLM as in ``benchmarks/ws/pipecat_server.py``.
+rtvi_core's idle echo LLM (``benchmarks/pipecat_app.py``).
 
 **Loopback only.** aioice (under aiortc) leaves 127.0.0.1 out of its host candidates
 and gathers on every other interface; rtvi-webrtc, listening on 127.0.0.1, gathers on
@@ -30,11 +30,8 @@ Run: ``python pipecat_server.py [--host H] [--port P] [--log-level L]``; prints
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import dataclasses
 import ipaddress
-import socket
 import sys
 import uuid
 import warnings
@@ -43,7 +40,6 @@ from typing import Any
 
 import aioice.ice
 from fastapi import FastAPI, Request, Response
-from loguru import logger
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.runner import PipelineRunner
 from pipecat.pipeline.task import PipelineParams, PipelineTask
@@ -52,8 +48,6 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
     LLMUserAggregatorParams,
 )
-from pipecat.services.llm_service import LLMService
-from pipecat.services.settings import LLMSettings
 from pipecat.transports.base_transport import TransportParams
 from pipecat.transports.smallwebrtc.connection import SmallWebRTCConnection
 from pipecat.transports.smallwebrtc.request_handler import (
@@ -68,8 +62,10 @@ from pipecat.turns.user_stop.speech_timeout_user_turn_stop_strategy import (
 )
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from echo import AudioEcho
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+import pipecat_app  # noqa: E402
+from echo import AudioEcho  # noqa: E402
+from pipecat_app import IdleLLM  # noqa: E402
 
 warnings.simplefilter("ignore", DeprecationWarning)  # PipelineTask/PipelineRunner aliases
 
@@ -86,19 +82,6 @@ def gather_on_loopback_only() -> None:
         return ["127.0.0.1"] if use_ipv4 else []
 
     aioice.ice.get_host_addresses = loopback
-
-
-class IdleLLM(LLMService):
-    """An LLM service that passes every frame on (never asked for a completion: no VAD,
-    so no user turn). Pipecat LLM services forward what they do not handle themselves."""
-
-    def __init__(self) -> None:
-        fields = dataclasses.fields(LLMSettings)
-        super().__init__(settings=LLMSettings(**{f.name: None for f in fields if f.name != "extra"}))
-
-    async def process_frame(self, frame, direction):
-        await super().process_frame(frame, direction)
-        await self.push_frame(frame, direction)
 
 
 async def run_bot(connection: SmallWebRTCConnection) -> None:
@@ -178,35 +161,15 @@ async def health() -> dict:
 
 
 async def serve(host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn's own handlers); announce the bound port."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.02)
-    if server.started:
-        bound_host, bound_port = sock.getsockname()[:2]
-        print(f"listening on http://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
+    """Serve until SIGINT/SIGTERM, then close the peer connections."""
     try:
-        await serving
+        await pipecat_app.serve(app, host, port)
     finally:
         await handler.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument(
-        "--log-level", default="DEBUG", help="loguru level on stderr (DEBUG, as Pipecat's runner sets it)"
-    )
-    args = parser.parse_args()
-    logger.remove()
-    logger.add(sys.stderr, level=args.log_level)
+    args = pipecat_app.parse_args(__doc__)
     if ipaddress.ip_address(args.host).is_loopback:
         gather_on_loopback_only()
     asyncio.run(serve(args.host, args.port))

@@ -23,15 +23,12 @@ Run: ``python pipecat_server.py [--host H] [--port P] [--log-level L]``; prints
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import dataclasses
-import socket
 import sys
 import warnings
+from pathlib import Path
 
 from fastapi import FastAPI, Request, WebSocket
-from loguru import logger
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.runner import PipelineRunner
 from pipecat.pipeline.task import PipelineParams, PipelineTask
@@ -41,32 +38,20 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMUserAggregatorParams,
 )
 from pipecat.serializers.protobuf import ProtobufFrameSerializer
-from pipecat.services.llm_service import LLMService
-from pipecat.services.settings import LLMSettings
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
 from pipecat.turns.user_stop.speech_timeout_user_turn_stop_strategy import (
     SpeechTimeoutUserTurnStopStrategy,
 )
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import pipecat_app
+from pipecat_app import IdleLLM
+
 warnings.simplefilter("ignore", DeprecationWarning)  # PipelineTask/PipelineRunner aliases
 
 app = FastAPI()
 sessions: set[asyncio.Task] = set()
-
-
-class IdleLLM(LLMService):
-    """An LLM service that passes every frame on: it is never asked for a completion
-    (the benchmark sends no user turn). Pipecat LLM services forward what they do
-    not handle themselves; the base class does not."""
-
-    def __init__(self) -> None:
-        fields = dataclasses.fields(LLMSettings)
-        super().__init__(settings=LLMSettings(**{f.name: None for f in fields if f.name != "extra"}))
-
-    async def process_frame(self, frame, direction):
-        await super().process_frame(frame, direction)
-        await self.push_frame(frame, direction)
 
 
 async def run_bot(websocket: WebSocket) -> None:
@@ -127,34 +112,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         sessions.discard(asyncio.current_task())
 
 
-async def serve(host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn's own handlers); announce the bound port."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.02)
-    if server.started:
-        bound_host, bound_port = sock.getsockname()[:2]
-        print(f"listening on http://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
-    await serving
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument(
-        "--log-level", default="DEBUG", help="loguru level on stderr (DEBUG, as Pipecat's runner sets it)"
-    )
-    args = parser.parse_args()
-    logger.remove()
-    logger.add(sys.stderr, level=args.log_level)
-    asyncio.run(serve(args.host, args.port))
+    args = pipecat_app.parse_args(__doc__)
+    asyncio.run(pipecat_app.serve(app, args.host, args.port))
 
 
 if __name__ == "__main__":

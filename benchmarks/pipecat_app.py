@@ -1,0 +1,60 @@
+"""What the Pipecat 1.14 servers of the benchmarks share (``ws/`` and ``webrtc/pipecat_server.py``,
+run in ``.venv-pipecat``): the idle LLM standing in for rtvi_core's echo LLM, their command
+line, and serving a FastAPI app with uvicorn's defaults, as Pipecat's runner does."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import socket
+import sys
+
+from loguru import logger
+from pipecat.services.llm_service import LLMService
+from pipecat.services.settings import LLMSettings
+
+
+class IdleLLM(LLMService):
+    """An LLM service that passes every frame on: it is never asked for a completion
+    (the benchmarks send no user turn). Pipecat LLM services forward what they do
+    not handle themselves; the base class does not."""
+
+    def __init__(self) -> None:
+        fields = dataclasses.fields(LLMSettings)
+        super().__init__(settings=LLMSettings(**{f.name: None for f in fields if f.name != "extra"}))
+
+    async def process_frame(self, frame, direction):
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+
+
+def parse_args(doc: str) -> argparse.Namespace:
+    """``--host``, ``--port`` and ``--log-level`` (loguru on stderr, set up here)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument(
+        "--log-level", default="DEBUG", help="loguru level on stderr (DEBUG, as Pipecat's runner sets it)"
+    )
+    args = parser.parse_args()
+    logger.remove()
+    logger.add(sys.stderr, level=args.log_level)
+    return args
+
+
+async def serve(app, host: str, port: int) -> None:
+    """Serve ``app`` until SIGINT/SIGTERM (uvicorn's own handlers); announce the bound port."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.02)
+    if server.started:
+        bound_host, bound_port = sock.getsockname()[:2]
+        print(f"listening on http://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
+    await serving
