@@ -116,6 +116,22 @@ class TTSService(FrameProcessor):
         raise NotImplementedError
         yield  # pragma: no cover - makes this an async generator
 
+    async def on_context_completed(self, context_id: str) -> None:
+        """Called when context ``context_id`` has no more text: its last sentence was synthesized.
+
+        Runs in the service's own task, before ``TTSStoppedFrame(context_id)`` is
+        pushed. A provider that keeps one stream per context (a turn) closes it here;
+        the default does nothing.
+        """
+
+    async def on_context_interrupted(self, context_id: str) -> None:
+        """Called when an interruption ends context ``context_id`` before it completed.
+
+        Runs in the task that brought the ``InterruptionFrame`` (a :meth:`run_tts` of
+        this context may still be unwinding): send the provider's cancel here, and
+        return quickly. The default does nothing.
+        """
+
     # -- frame handling -------------------------------------------------------------
 
     async def start(self, frame: StartFrame) -> None:
@@ -139,7 +155,10 @@ class TTSService(FrameProcessor):
             await self._finish_response()
             await self.push_frame(frame)
         elif isinstance(frame, InterruptionFrame):
+            interrupted = self._context_id
             self._reset()
+            if interrupted is not None:
+                await self.on_context_interrupted(interrupted)
             await self.push_frame(frame)
         else:
             await self.push_frame(frame)
@@ -188,6 +207,7 @@ class TTSService(FrameProcessor):
     async def _stop_context(self) -> None:
         if self._context_id is not None:
             context_id, self._context_id = self._context_id, None
+            await self.on_context_completed(context_id)
             await self.push_frame(TTSStoppedFrame(context_id=context_id))
 
     # -- one sentence -----------------------------------------------------------------

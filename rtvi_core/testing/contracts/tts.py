@@ -18,7 +18,8 @@ The tests drive the service only through real pipelines and frames (``TTSSpeakFr
 an LLM response, ``InterruptionFrame``, a whole bot on the memory transport), never
 through the plugin's internals. They cover: audio at the run's output rate, plausible
 length and level; text frames that cover the spoken text (word or sentence mode);
-sentence-by-sentence streaming of an LLM response; ``bot-tts-text``/``bot-output``
+sentence-by-sentence streaming of an LLM response (and, for a service that times
+words, each sentence's words placed within its own audio); ``bot-tts-text``/``bot-output``
 reaching an RTVI client; reuse across runs, cancellation and interruption; empty,
 punctuation-only, non-ASCII and very long text.
 
@@ -223,6 +224,28 @@ class TTSContract:
         assert len(offsets) == len(self.sentence.split())
         assert offsets == sorted(offsets) and offsets[-1] < position
         assert len(set(offsets)) > len(offsets) // 2, f"words not spread over the audio: {offsets}"
+
+    @pytest.mark.anyio
+    async def test_words_of_every_sentence_are_timed_over_its_own_audio(self, tts: TTSService) -> None:
+        # A provider timing words from the start of the whole turn (one context for the
+        # response) must still place each sentence's words within that sentence's audio.
+        if not self.supports_word_timestamps:
+            pytest.skip("the service does not time words")
+        spoken = await self.speak(tts, *self.llm_response(*self.response_chunks))
+        assert not spoken.errors, spoken.errors
+        sentences: list[tuple[str, list[int], list[int]]] = []  # text, word offsets, audio length
+        for frame in spoken.recorder.of((AggregatedTextFrame, TTSAudioRawFrame)):
+            if type(frame) is AggregatedTextFrame:
+                sentences.append((frame.text, [], [0]))
+            elif isinstance(frame, TTSTextFrame):
+                sentences[-1][1].append(sentences[-1][2][0])
+            elif isinstance(frame, TTSAudioRawFrame):
+                sentences[-1][2][0] += len(frame.audio)
+        assert len(sentences) == 2, [text for text, _, _ in sentences]
+        for text, offsets, (length,) in sentences:
+            assert len(offsets) == len(text.split()), (text, offsets)
+            assert offsets[-1] < length, f"words of {text!r} came after its audio: {offsets} of {length} bytes"
+            assert len(set(offsets)) > len(offsets) // 2, f"words of {text!r} not spread over its audio: {offsets}"
 
     @pytest.mark.anyio
     async def test_llm_response_is_spoken_sentence_by_sentence(self, tts: TTSService) -> None:
