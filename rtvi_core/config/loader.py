@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from ..plugins.known import install_hint
 from ..plugins.registry import build_component
 from .env import interpolate
 from .errors import BotFileError, ConfigIssue, describe_value, key_path, readable_error
@@ -265,7 +266,8 @@ class _Validator:
             hint = f"; did you mean {close[0]!r}?" if close else ""
             self.add(
                 f"{path}.use",
-                f"unknown {SECTION_LABELS[section]} {name!r}{hint} ({self._installed(section, list(local))})",
+                f"unknown {SECTION_LABELS[section]} {name!r}{hint} ({self._installed(section, list(local))})"
+                + install_hint(kind, name),
             )
             return None
         own = ["use", "position"] if isinstance(table, ProcessorTable) else ["use"]

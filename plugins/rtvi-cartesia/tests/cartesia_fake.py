@@ -55,12 +55,13 @@ class Refuse:
 class Inject:
     """In the next generation, after ``after`` chunks: send ``messages``, then ``then``.
 
+    ``{context_id}`` in a text message stands for the generation's context id.
     ``then``: ``"go on"`` (generate as usual), ``"stop"`` (never answer this
     generation), ``"close"`` (close the socket with code 1011).
     """
 
     after: int
-    messages: list[str] = field(default_factory=list)
+    messages: list[str | bytes] = field(default_factory=list)
     then: Literal["go on", "stop", "close"] = "go on"
 
 
@@ -250,7 +251,9 @@ class FakeCartesia:
             for at in range(0, len(audio), step):
                 if inject is not None and chunks == inject.after:
                     for message in inject.messages:
-                        await socket.send(message)
+                        await socket.send(
+                            message.replace("{context_id}", context_id) if isinstance(message, str) else message
+                        )
                     if inject.then == "close":
                         await socket.close(1011, "internal error")
                         return False

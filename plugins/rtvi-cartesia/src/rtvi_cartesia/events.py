@@ -126,10 +126,16 @@ def _words(timestamps: Any) -> list[tuple[str, float]]:
 
 def _error(data: dict[str, Any], context_id: str | None) -> ErrorEvent:
     status = data.get("status_code")
-    parts = [data.get(key) for key in ("title", "message", "error")]
-    texts = [part for part in parts if isinstance(part, str) and part]
-    message = ": ".join(dict.fromkeys(texts)) or str(data.get("error_code") or "no message")
+    title, text, error = (_text(data.get(key)) for key in ("title", "message", "error"))
+    if text:  # the current form: a title and a message (and an error_code)
+        message = f"{title}: {text}" if title else text
+    else:  # the older form: "error": "<title>: <message>"
+        message = error or title or _text(data.get("error_code")) or "no message"
     return ErrorEvent(context_id, status if isinstance(status, int) and not isinstance(status, bool) else None, message)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _excerpt(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -16,10 +16,12 @@ from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.server.hosts import is_loopback
 from rtvi_core.services.tts import TTSService, WordTimestamp
 
-from .connection import CartesiaConnection, Received
 from .errors import CartesiaError, event_error, no_key_error
 from .events import Chunk, Done, ErrorEvent, FlushDone, Timestamps
 from .log import logger
+
+if TYPE_CHECKING:
+    from .connection import CartesiaConnection, Received
 
 DEFAULT_BASE_URL = "wss://api.cartesia.ai"
 DEFAULT_MODEL = "sonic-3"
@@ -149,6 +151,8 @@ class CartesiaTTSService(TTSService, Component):
             local = is_loopback(urlsplit(self.url).hostname or "")
             if not key and not local:
                 raise no_key_error(self.base_url, self.key_source)
+            from .connection import CartesiaConnection  # websockets, on first use
+
             headers = {"Cartesia-Version": self.cartesia_version} | ({"X-API-Key": key} if key else {})
             connection = self._connection = CartesiaConnection(
                 self.url, headers, key_source=self.key_source, timeout=self.timeout_secs, proxy=not local
