@@ -127,9 +127,11 @@ class TTSService(FrameProcessor):
     async def on_context_interrupted(self, context_id: str) -> None:
         """Called when an interruption ends context ``context_id`` before it completed.
 
-        Runs in the task that brought the ``InterruptionFrame`` (a :meth:`run_tts` of
-        this context may still be unwinding): send the provider's cancel here, and
-        return quickly. The default does nothing.
+        Runs in the task that brought the ``InterruptionFrame``, once the frame was
+        pushed on (a :meth:`run_tts` of this context may still be unwinding): send the
+        provider's cancel here, and return quickly. No context survives an
+        interruption: one that held a ``TTSSpeakFrame``'s context is ended too. The
+        default does nothing.
         """
 
     # -- frame handling -------------------------------------------------------------
@@ -157,9 +159,9 @@ class TTSService(FrameProcessor):
         elif isinstance(frame, InterruptionFrame):
             interrupted = self._context_id
             self._reset()
+            await self.push_frame(frame)
             if interrupted is not None:
                 await self.on_context_interrupted(interrupted)
-            await self.push_frame(frame)
         else:
             await self.push_frame(frame)
 

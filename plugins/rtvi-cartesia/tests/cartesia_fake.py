@@ -118,7 +118,7 @@ class FakeCartesia:
         self.received: list[dict[str, Any]] = []
         self.cancelled: list[str] = []
         self.connections = 0
-        self.open_connections = 0
+        self._sockets: set[ServerConnection] = set()
         self._faults: deque[Refuse | Inject] = deque()
 
     def fail(self, *faults: Refuse | Inject) -> None:
@@ -159,7 +159,7 @@ class FakeCartesia:
 
     async def _serve(self, socket: ServerConnection) -> None:
         self.connections += 1
-        self.open_connections += 1
+        self._sockets.add(socket)
         contexts: dict[str, _Context] = {}
         jobs_in, jobs = anyio.create_memory_object_stream[tuple[str, bool]](math.inf)
         try:
@@ -172,7 +172,12 @@ class FakeCartesia:
                     pass
                 group.cancel_scope.cancel()
         finally:
-            self.open_connections -= 1
+            self._sockets.discard(socket)
+
+    async def drop(self) -> None:
+        """Close every open connection (code 1001, as a server going away does)."""
+        for socket in list(self._sockets):
+            await socket.close(1001, "going away")
 
     async def _on_message(
         self, socket: ServerConnection, message: str | bytes, contexts: dict[str, _Context], jobs: Any

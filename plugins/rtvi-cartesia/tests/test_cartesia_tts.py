@@ -5,11 +5,18 @@ cancelled on interruption, and the bot file's voice options."""
 from __future__ import annotations
 
 import pytest
-from cartesia_fake import FakeCartesia
+from cartesia_fake import FakeCartesia, Inject, event
 from rtvi_cartesia import CartesiaTTSService
 
 from rtvi_core.direction import FrameDirection
-from rtvi_core.frames import ErrorFrame, InterruptionFrame, TTSAudioRawFrame, TTSSpeakFrame, TTSStoppedFrame
+from rtvi_core.frames import (
+    ErrorFrame,
+    InterruptionFrame,
+    TTSAudioRawFrame,
+    TTSSpeakFrame,
+    TTSStoppedFrame,
+    TTSTextFrame,
+)
 from rtvi_core.testing.contracts.tts import TTSContract
 from rtvi_core.testing.running import eventually, running
 
@@ -88,3 +95,28 @@ async def test_a_rate_cartesia_does_not_offer_stops_the_run(fake: FakeCartesia) 
     assert len(spoken.errors) == 1
     assert "Cartesia sends audio at 8000, 16000, 22050, 24000, 44100, 48000 Hz, not 32000" in spoken.errors[0]
     assert not fake.received
+
+
+async def test_a_socket_dropped_between_turns_is_reopened_quietly(fake: FakeCartesia) -> None:
+    tts = CartesiaTTSService(base_url=fake.url)
+    task, recorder, errors = contract.task_for(tts)
+    async with running(task):
+        await task.queue_frames(contract.llm_response("One."))
+        await recorder.wait_for(lambda: recorder.of(TTSStoppedFrame), 10)
+        await fake.drop()
+        await task.queue_frames(contract.llm_response("Two."))
+        await recorder.wait_for(lambda: len(recorder.of(TTSStoppedFrame)) == 2, 10)
+    assert not errors.of(ErrorFrame, FrameDirection.UPSTREAM)
+    assert [f.text for f in recorder.of(TTSTextFrame)] == ["One.", "Two."]
+    assert fake.connections == 2
+
+
+async def test_a_context_cartesia_ends_early_is_replaced(fake: FakeCartesia) -> None:
+    fake.fail(Inject(2, [event("done", "{context_id}")], then="stop"))
+    spoken = await contract.speak(
+        CartesiaTTSService(base_url=fake.url), *contract.llm_response("Hello there. ", "How are you today?")
+    )
+    assert not spoken.errors
+    assert [f.text for f in spoken.text_frames][-4:] == ["How", "are", "you", "today?"]
+    _, second = dict.fromkeys(m["context_id"] for m in fake.received)
+    assert [m["transcript"] for m in fake.requests_for(second)] == ["How are you today? ", "", ""]

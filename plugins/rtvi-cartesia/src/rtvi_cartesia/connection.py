@@ -149,7 +149,7 @@ class CartesiaConnection:
 
     def _broadcast(self, failure: CartesiaError) -> None:
         if not self._listeners:
-            logger.warning("%s", failure)
+            logger.info("%s", failure)  # between sentences: the next one reconnects
         for stream in self._listeners.values():
             stream.send_nowait(failure)
 

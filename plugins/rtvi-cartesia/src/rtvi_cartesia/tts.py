@@ -32,6 +32,8 @@ DEFAULT_API_KEY_ENV = "CARTESIA_API_KEY"
 API_VERSION = "2025-04-16"
 #: The output rates Cartesia offers for raw PCM.
 SAMPLE_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
+#: Longest wait to send a cancel (the interruption's path waits for it).
+CANCEL_TIMEOUT = 1.0
 _SCHEMES = {"ws": "ws", "wss": "wss", "http": "ws", "https": "wss"}
 
 
@@ -56,6 +58,7 @@ class _Context:
     def __init__(self) -> None:
         self.cartesia_id = str(uuid.uuid4())
         self.seconds = 0.0
+        self.done = False  # Cartesia ended it (``done``): the turn's next sentence needs a new one
 
 
 class CartesiaTTSService(TTSService, Component):
@@ -176,6 +179,8 @@ class CartesiaTTSService(TTSService, Component):
             await connection.send(self._request("", context.cartesia_id, more=True) | {"flush": True})
             async for item in self._receive(events, context):
                 yield item
+            if context.done and self._contexts.get(context_id) is context:
+                del self._contexts[context_id]
         except CartesiaError:
             # The context is unusable: cancel it; the turn's next sentence opens a new one.
             if self._contexts.get(context_id) is context:
@@ -193,7 +198,10 @@ class CartesiaTTSService(TTSService, Component):
         bytes_per_second = 2 * self.sample_rate
         while True:
             item = await self._next_event(events)
-            if item is None or isinstance(item, (FlushDone, Done)):
+            if item is None or isinstance(item, FlushDone):
+                return
+            if isinstance(item, Done):
+                context.done = True
                 return
             if isinstance(item, CartesiaError):
                 raise item
@@ -246,17 +254,17 @@ class CartesiaTTSService(TTSService, Component):
             await self._send_quietly(self._request("", context.cartesia_id, more=False))
 
     async def on_context_interrupted(self, context_id: str) -> None:
-        """Cancel the turn's context at Cartesia, so it stops generating."""
-        context = self._contexts.pop(context_id, None)
-        if context is not None:
-            await self._send_quietly({"context_id": context.cartesia_id, "cancel": True})
+        """Cancel the open contexts at Cartesia (no context survives an interruption)."""
+        contexts, self._contexts = self._contexts, {}
+        for context in contexts.values():
+            await self._send_quietly({"context_id": context.cartesia_id, "cancel": True}, timeout=CANCEL_TIMEOUT)
 
-    async def _send_quietly(self, message: dict[str, Any]) -> None:
+    async def _send_quietly(self, message: dict[str, Any], timeout: float | None = None) -> None:
         """Send ``message`` if connected; a failure is only logged (nothing waits for it)."""
         connection = self._connection
         if connection is None or not connection.is_open:
             return
-        with anyio.move_on_after(self.timeout_secs):
+        with anyio.move_on_after(self.timeout_secs if timeout is None else timeout):
             try:
                 await connection.send(message)
             except CartesiaError as exc:
