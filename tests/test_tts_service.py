@@ -372,3 +372,48 @@ async def test_speak_frame_not_for_context_marks_its_text_frames():
         ("Stored.", True),
         ("Stored.", True),
     ]
+
+
+class HookedGatedTTS(GatedTTS):
+    """GatedTTS that records the context hooks; ``gated``: whether sentences wait forever."""
+
+    def __init__(self, gated: bool) -> None:
+        super().__init__()
+        self.gated = gated
+        self.hooks: list[tuple[str, str]] = []
+
+    async def run_tts(self, text, context_id):
+        if not self.gated:
+            yield b"\x01\x00" * 10
+            return
+        async for chunk in super().run_tts(text, context_id):
+            yield chunk
+
+    async def on_context_completed(self, context_id: str) -> None:
+        self.hooks.append(("completed", context_id))
+
+    async def on_context_interrupted(self, context_id: str) -> None:
+        self.hooks.append(("interrupted", context_id))
+
+
+async def test_context_completed_hook_once_per_spoken_context():
+    tts = HookedGatedTTS(gated=False)
+    recorder = await run(tts, [*llm_response(*TWO_SENTENCES), TTSSpeakFrame(text="Alone."), *llm_response(" ")])
+    stopped = [f.context_id for f in recorder.frames if isinstance(f, TTSStoppedFrame)]
+    assert len(stopped) == 2  # the blank response spoke nothing: no context, no hook
+    assert tts.hooks == [("completed", context_id) for context_id in stopped]
+
+
+async def test_context_interrupted_hook_names_the_interrupted_context():
+    tts = HookedGatedTTS(gated=True)
+    recorder = FrameRecorder()
+    task = bare_task([tts, recorder])
+    async with running(task):
+        await task.queue_frames([LLMFullResponseStartFrame(), LLMTextFrame("First sentence. Half a")])
+        await recorder.wait_for(lambda: recorder.of(TTSAudioRawFrame))
+        await task.queue_frame(InterruptionFrame())
+        await recorder.wait_for(lambda: recorder.of(InterruptionFrame))
+        await task.queue_frame(InterruptionFrame())  # no context open: no hook
+        await recorder.wait_for(lambda: len(recorder.of(InterruptionFrame)) == 2)
+    first = recorder.of(TTSStartedFrame)[0].context_id
+    assert tts.hooks == [("interrupted", first)]
