@@ -10,8 +10,9 @@ speaks the buffered text and answers ``flush_done``, ``continue: false`` speaks 
 answers ``done``, ``{context_id, cancel: true}`` stops the context at once.
 
 Speech is synthetic: a tone per word (``word_secs`` long) at the requested rate, sent
-as base64 ``chunk`` events of ``chunk_secs`` with a ``timestamps`` event before each
-word (times count from the start of the context's audio, as Cartesia's do), one chunk
+as base64 ``chunk`` events of ``chunk_secs`` after one ``timestamps`` event for the
+flush's words (times count from the start of the context's audio, as Cartesia's do, or with
+``times_per_flush`` from the start of the flush's), one chunk
 every ``chunk_delay`` seconds: far faster than real time. Faults queued with ``fail``
 replace what happens next: :class:`Refuse` answers the next upgrade with an HTTP
 error, :class:`Inject` sends raw messages into the next generation and then goes on,
@@ -108,11 +109,13 @@ class FakeCartesia:
         chunk_secs: float = 0.05,
         chunk_delay: float = 0.002,
         api_key: str | None = None,
+        times_per_flush: bool = False,
     ) -> None:
         self.word_secs = word_secs
         self.chunk_secs = chunk_secs
         self.chunk_delay = chunk_delay
         self.api_key = api_key
+        self.times_per_flush = times_per_flush
         self.url = ""
         self.handshakes: list[Request] = []
         self.received: list[dict[str, Any]] = []
@@ -235,42 +238,36 @@ class FakeCartesia:
     async def _speak(
         self, socket: ServerConnection, context_id: str, context: _Context, text: str, inject: Inject | None
     ) -> bool:
-        """Send the words' timestamps and audio; False if the generation ends without an answer."""
+        """Send the words' timestamps, then their audio; False if the generation ends without an answer."""
         rate = context.settings["output_format"]["sample_rate"]
         step = int(rate * self.chunk_secs) * 2
-        chunks = 0
-        for word in text.split():
+        words = text.split()
+        if not words:
+            return True
+        origin = context.seconds if self.times_per_flush else 0.0
+        starts = [context.seconds + i * self.word_secs - origin for i in range(len(words))]
+        timestamps = {"words": words, "start": starts, "end": [start + self.word_secs for start in starts]}
+        await socket.send(event("timestamps", context_id, word_timestamps=timestamps))
+        audio = b"".join(tone(rate, context.words + i, self.word_secs) for i in range(len(words)))
+        context.words += len(words)
+        context.seconds += len(words) * self.word_secs
+        for chunks, at in enumerate(range(0, len(audio), step)):
+            if inject is not None and chunks == inject.after:
+                for message in inject.messages:
+                    await socket.send(
+                        message.replace("{context_id}", context_id) if isinstance(message, str) else message
+                    )
+                if inject.then == "close":
+                    await socket.close(1011, "internal error")
+                    return False
+                if inject.then == "stop":
+                    return False
+                inject = None
             if context.cancelled:
                 return False
-            end = context.seconds + self.word_secs
-            await socket.send(
-                event(
-                    "timestamps",
-                    context_id,
-                    word_timestamps={"words": [word], "start": [context.seconds], "end": [end]},
-                )
-            )
-            audio = tone(rate, context.words, self.word_secs)
-            context.words += 1
-            context.seconds = end
-            for at in range(0, len(audio), step):
-                if inject is not None and chunks == inject.after:
-                    for message in inject.messages:
-                        await socket.send(
-                            message.replace("{context_id}", context_id) if isinstance(message, str) else message
-                        )
-                    if inject.then == "close":
-                        await socket.close(1011, "internal error")
-                        return False
-                    if inject.then == "stop":
-                        return False
-                    inject = None
-                if context.cancelled:
-                    return False
-                data = base64.b64encode(audio[at : at + step]).decode()
-                await socket.send(event("chunk", context_id, data=data, step_time=1.0))
-                chunks += 1
-                await anyio.sleep(self.chunk_delay)
+            data = base64.b64encode(audio[at : at + step]).decode()
+            await socket.send(event("chunk", context_id, data=data, step_time=1.0))
+            await anyio.sleep(self.chunk_delay)
         return not context.cancelled
 
 

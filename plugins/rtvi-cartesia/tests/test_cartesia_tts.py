@@ -5,7 +5,7 @@ cancelled on interruption, and the bot file's voice options."""
 from __future__ import annotations
 
 import pytest
-from cartesia_fake import FakeCartesia, Inject, event
+from cartesia_fake import FakeCartesia, Inject, event, fake_cartesia
 from rtvi_cartesia import CartesiaTTSService
 
 from rtvi_core.direction import FrameDirection
@@ -120,3 +120,13 @@ async def test_a_context_cartesia_ends_early_is_replaced(fake: FakeCartesia) -> 
     assert [f.text for f in spoken.text_frames][-4:] == ["How", "are", "you", "today?"]
     _, second = dict.fromkeys(m["context_id"] for m in fake.received)
     assert [m["transcript"] for m in fake.requests_for(second)] == ["How are you today? ", "", ""]
+
+
+class _TimedContract(TTSContract):
+    supports_word_timestamps = True
+
+
+async def test_word_times_restarted_at_each_flush_are_read_too() -> None:
+    async with fake_cartesia(times_per_flush=True) as server:
+        tts = CartesiaTTSService(base_url=server.url)
+        await _TimedContract().test_words_of_every_sentence_are_timed_over_its_own_audio(tts)

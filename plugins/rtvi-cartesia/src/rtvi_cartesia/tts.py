@@ -193,8 +193,15 @@ class CartesiaTTSService(TTSService, Component):
     async def _receive(
         self, events: MemoryObjectReceiveStream[Received], context: _Context
     ) -> AsyncGenerator[bytes | WordTimestamp, None]:
-        """The sentence's audio and word times, up to its ``flush_done``."""
-        start = latest = context.seconds  # word times count from the start of the context's audio
+        """The sentence's audio and word times, up to its ``flush_done``.
+
+        Cartesia's word times count from the start of the context's audio; a server that
+        restarts them at each flush (its first time falls well before the sentence's
+        start) is read as such.
+        """
+        start = context.seconds
+        origin: float | None = None  # where this sentence's word times count from
+        latest = 0.0
         bytes_per_second = 2 * self.sample_rate
         while True:
             item = await self._next_event(events)
@@ -212,8 +219,10 @@ class CartesiaTTSService(TTSService, Component):
                 yield item.audio
             elif isinstance(item, Timestamps):
                 for word, at in item.words:
-                    latest = max(latest, at)
-                    yield WordTimestamp(word, latest - start)
+                    if origin is None:
+                        origin = start if at >= start / 2 else 0.0
+                    latest = max(latest, at - origin)
+                    yield WordTimestamp(word, latest)
 
     async def _next_event(self, events: MemoryObjectReceiveStream[Received]) -> Received | None:
         """The next event, None once nobody listens; :class:`CartesiaError` after ``timeout_secs``."""
