@@ -81,8 +81,8 @@ def error_event(context_id: str | None, status: int, title: str, message: str) -
 
 @cache
 def tone(rate: int, index: int, seconds: float) -> bytes:
-    """A word's synthetic speech: a sine tone, its pitch varying with the word's index."""
-    frequency = 180 + 40 * (index % 5)
+    """A word's synthetic speech: a sine tone, its pitch set by ``index`` (0-4)."""
+    frequency = 180 + 40 * index
     samples = array(
         "h", (int(AMPLITUDE * math.sin(2 * math.pi * frequency * n / rate)) for n in range(int(rate * seconds)))
     )
@@ -248,7 +248,7 @@ class FakeCartesia:
         starts = [context.seconds + i * self.word_secs - origin for i in range(len(words))]
         timestamps = {"words": words, "start": starts, "end": [start + self.word_secs for start in starts]}
         await socket.send(event("timestamps", context_id, word_timestamps=timestamps))
-        audio = b"".join(tone(rate, context.words + i, self.word_secs) for i in range(len(words)))
+        audio = b"".join(tone(rate, (context.words + i) % 5, self.word_secs) for i in range(len(words)))
         context.words += len(words)
         context.seconds += len(words) * self.word_secs
         for chunks, at in enumerate(range(0, len(audio), step)):

@@ -167,8 +167,16 @@ async def test_stream_fault(fake: FakeCartesia, case: str) -> None:
         event("timestamps", "nobody-s-context", word_timestamps={"words": ["x"], "start": [0.0], "end": [0.1]}),
         event("chunk", "nobody-s-context", data="AAAA"),
         event("done", "nobody-s-context"),
+        error_event("nobody-s-context", 400, "Invalid request", "context nobody-s-context is closed"),
     ],
-    ids=["phoneme timestamps", "unknown type", "timestamps for an unknown context", "audio for another", "done"],
+    ids=[
+        "phoneme timestamps",
+        "unknown type",
+        "timestamps for an unknown context",
+        "audio for another",
+        "done for another",
+        "error for a closed context",
+    ],
 )
 async def test_events_to_ignore_do_no_harm(fake: FakeCartesia, stray: str) -> None:
     fake.fail(Inject(2, [stray]))

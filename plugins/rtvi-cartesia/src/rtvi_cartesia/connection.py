@@ -141,6 +141,9 @@ class CartesiaConnection:
             return
         stream = self._listeners.get(event.context_id)
         if stream is None:
+            if isinstance(event, ErrorEvent):  # about a context already closed or cancelled
+                logger.info("%s for context %r: %s", self.url, event.context_id, event.message)
+                return
             logger.debug(
                 "dropped a %s event for context %r, which nobody listens to", type(event).__name__, event.context_id
             )
