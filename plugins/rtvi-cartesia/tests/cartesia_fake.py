@@ -177,6 +177,11 @@ class FakeCartesia:
         finally:
             self._sockets.discard(socket)
 
+    @property
+    def open_sockets(self) -> int:
+        """How many connections are open."""
+        return len(self._sockets)
+
     async def drop(self) -> None:
         """Close every open connection (code 1001, as a server going away does)."""
         for socket in list(self._sockets):

@@ -130,3 +130,11 @@ async def test_word_times_restarted_at_each_flush_are_read_too() -> None:
     async with fake_cartesia(times_per_flush=True) as server:
         tts = CartesiaTTSService(base_url=server.url)
         await _TimedContract().test_words_of_every_sentence_are_timed_over_its_own_audio(tts)
+
+
+async def test_the_socket_is_closed_when_the_run_ends(fake: FakeCartesia) -> None:
+    await contract.speak(CartesiaTTSService(base_url=fake.url), TTSSpeakFrame(text="Hi there."))
+    await eventually(lambda: not fake.open_sockets, 5)
+    await contract.cancel_mid_speech(CartesiaTTSService(base_url=fake.url))  # the reader is cancelled
+    await eventually(lambda: not fake.open_sockets, 5)
+    assert fake.connections == 2

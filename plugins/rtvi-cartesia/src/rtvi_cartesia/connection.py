@@ -28,6 +28,8 @@ from .log import logger
 Received = Event | CartesiaError
 Spawn = Callable[[Coroutine[Any, Any, None]], Any]
 
+#: Longest wait for Cartesia to answer our close before the TCP connection is dropped.
+CLOSE_TIMEOUT = 1.0
 #: The largest message accepted from the server (a chunk of base64 audio is far smaller).
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
@@ -67,6 +69,7 @@ class CartesiaConnection:
                 additional_headers=self._headers,
                 open_timeout=self._timeout,
                 max_size=MAX_MESSAGE_BYTES,
+                close_timeout=CLOSE_TIMEOUT,
                 proxy=True if self._proxy else None,
                 user_agent_header="rtvi-cartesia",
             )
@@ -113,21 +116,24 @@ class CartesiaConnection:
         """Close the socket (the reader then ends)."""
         socket, self._socket = self._socket, None
         if socket is not None:
-            with anyio.move_on_after(1):
-                await socket.close()
+            await _shut(socket)
 
     # -- the reader -------------------------------------------------------------------
 
     async def _read(self, socket: ClientConnection) -> None:
-        failure = CartesiaError(f"Cartesia closed the connection to {self.url}; the next sentence reconnects")
+        """Route the socket's events until it closes; then tell the listeners (not when cancelled)."""
         try:
-            async for message in socket:
-                self._route(message)
-        except ConnectionClosed as exc:
-            failure = self._closed_error(exc)
-        finally:
+            failure = CartesiaError(f"Cartesia closed the connection to {self.url}; the next sentence reconnects")
+            try:
+                async for message in socket:
+                    self._route(message)
+            except ConnectionClosed as exc:
+                failure = self._closed_error(exc)
             if self._lost(socket):
                 self._broadcast(failure)
+        finally:
+            self._lost(socket)
+            await _shut(socket)  # also when the reader is cancelled: the run is over
 
     def _route(self, message: str | bytes) -> None:
         try:
@@ -167,3 +173,9 @@ class CartesiaConnection:
         frame = exc.rcvd
         how = f"code {frame.code}{': ' + frame.reason if frame.reason else ''}" if frame else "no close frame"
         return CartesiaError(f"Cartesia closed the connection to {self.url} ({how}); the next sentence reconnects")
+
+
+async def _shut(socket: ClientConnection) -> None:
+    """Close ``socket`` even from a cancelled task, waiting at most about ``CLOSE_TIMEOUT``."""
+    with anyio.CancelScope(shield=True), anyio.move_on_after(2 * CLOSE_TIMEOUT):
+        await socket.close()
