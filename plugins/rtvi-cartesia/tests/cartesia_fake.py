@@ -176,6 +176,8 @@ class FakeCartesia:
                 group.cancel_scope.cancel()
         finally:
             self._sockets.discard(socket)
+            jobs_in.close()
+            jobs.close()
 
     @property
     def open_sockets(self) -> int:

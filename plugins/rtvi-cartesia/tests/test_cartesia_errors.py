@@ -246,7 +246,7 @@ async def mute_server() -> AsyncIterator[str]:
         async with stream:
             await anyio.sleep_forever()
 
-    async with anyio.create_task_group() as group:
+    async with listener, anyio.create_task_group() as group:
         group.start_soon(listener.serve, hold)
         yield f"ws://127.0.0.1:{port}"
         group.cancel_scope.cancel()

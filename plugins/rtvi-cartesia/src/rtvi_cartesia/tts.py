@@ -189,6 +189,7 @@ class CartesiaTTSService(TTSService, Component):
             raise
         finally:
             connection.stop_listening(context.cartesia_id)
+            events.close()
 
     async def _receive(
         self, events: MemoryObjectReceiveStream[Received], context: _Context
