@@ -17,6 +17,7 @@ from cartesia_fake import FakeCartesia, Inject, Refuse, error_event, event, fake
 from rtvi_cartesia import CartesiaTTSService
 
 from rtvi_core.frames import TTSAudioRawFrame, TTSSpeakFrame, TTSStartedFrame
+from rtvi_core.testing import run_bot
 from rtvi_core.testing.contracts.tts import Spoken, TTSContract
 
 pytestmark = pytest.mark.anyio
@@ -258,3 +259,23 @@ async def test_an_upgrade_that_never_completes(mute_server: str) -> None:
         f"cartesia TTS error: Cartesia: {mute_server}/tts/websocket did not accept the connection "
         "within 0.3 s (timeout_secs)"
     ]
+
+
+async def test_the_rtvi_client_gets_the_error_and_the_next_turn_speaks(fake: FakeCartesia) -> None:
+    fake.fail(Inject(2, then="close"))
+    async with run_bot(tts=service(fake.url)) as bot:
+        await bot.ready()
+        await bot.task.queue_frame(TTSSpeakFrame(text=FIRST))
+        error = await bot.client.wait_for_message("error", timeout=10)
+        await bot.task.queue_frame(TTSSpeakFrame(text=SECOND))
+        await bot.client.wait_for_message(
+            "bot-output",
+            timeout=10,
+            predicate=lambda m: m["data"]["text"] == SECOND and m["data"].get("spoken_status") == "completed",
+        )
+        assert not bot.client.closed and not bot.task.has_finished()
+    assert error["data"]["fatal"] is False
+    assert error["data"]["error"] == (
+        f"cartesia TTS error: Cartesia closed the connection to {fake.url}/tts/websocket (code 1011: internal error); "
+        "the next sentence reconnects"
+    )

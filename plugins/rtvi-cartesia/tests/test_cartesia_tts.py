@@ -17,6 +17,7 @@ from rtvi_core.frames import (
     TTSStoppedFrame,
     TTSTextFrame,
 )
+from rtvi_core.testing import run_bot
 from rtvi_core.testing.contracts.tts import TTSContract
 from rtvi_core.testing.running import eventually, running
 
@@ -138,3 +139,18 @@ async def test_the_socket_is_closed_when_the_run_ends(fake: FakeCartesia) -> Non
     await contract.cancel_mid_speech(CartesiaTTSService(base_url=fake.url))  # the reader is cancelled
     await eventually(lambda: not fake.open_sockets, 5)
     assert fake.connections == 2
+
+
+async def test_bot_output_shows_word_progress(fake: FakeCartesia) -> None:
+    sentence = "The weather in Paris is sunny."
+    async with run_bot(tts=CartesiaTTSService(base_url=fake.url)) as bot:
+        await bot.ready()
+        await bot.task.queue_frame(TTSSpeakFrame(text=sentence))
+        await bot.client.wait_for_message(
+            "bot-output", timeout=10, predicate=lambda m: m["data"].get("spoken_status") == "completed"
+        )
+    outputs = [m["data"] for m in bot.client.messages_of("bot-output")]
+    assert [o["spoken_status"] for o in outputs] == ["new"] + ["in-progress"] * 5 + ["completed"]
+    assert [o["spoken_progress"]["accumulated_text"] for o in outputs[1:]] == [
+        " ".join(sentence.split()[:n]) for n in range(1, 7)
+    ]
