@@ -70,6 +70,10 @@ class TTSService(FrameProcessor):
     one context, spoken sentence by sentence as it completes; a text frame outside a
     response and a ``TTSSpeakFrame`` are each spoken whole as their own context.
 
+    A provider that keeps one stream per context (a turn spoken sentence by sentence
+    over a WebSocket) also overrides :meth:`on_context_completed` (close the stream)
+    and :meth:`on_context_interrupted` (send the provider's cancel).
+
     ``sample_rate``: output rate (None: the run's ``audio_out_sample_rate``).
     ``push_text_frames``: push ``TTSTextFrame``s (words or sentences) with the audio.
     """
