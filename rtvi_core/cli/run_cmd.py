@@ -54,7 +54,7 @@ system_prompt = "You are a friendly echo bot."
 
 [transport]
 use = "websocket"
-
+{also_serve}
 [llm]
 use = "echo"
 greeting = "Hello! I am the default rtvi bot. Say something or type a message."
@@ -66,9 +66,11 @@ def default_served_bot(registry: Any) -> tuple[str, list[str]]:
     """The bot file ``rtvi run`` serves without a file, and hints for missing plugins.
 
     Each voice component is the first installed plugin of :data:`DEFAULT_VOICE_STACK`
-    (Silero, Whisper, Piper; else the energy VAD, no STT, espeak or the tone TTS).
+    (Silero, Whisper, Piper; else the energy VAD, no STT, espeak or the tone TTS). It also
+    serves WebRTC when rtvi-webrtc is installed (the playground's transport switch).
     """
-    text, hints = _SERVED_BOT_HEAD, []
+    webrtc = registry.find("transports", "webrtc") is not None
+    text, hints = _SERVED_BOT_HEAD.format(also_serve='also_serve = ["webrtc"]\n' if webrtc else ""), []
     for kind, choices in DEFAULT_VOICE_STACK.items():
         installed = [name for name in choices if registry.find(kind, name) is not None]
         if installed:
