@@ -116,6 +116,23 @@ class TTSService(FrameProcessor):
         raise NotImplementedError
         yield  # pragma: no cover - makes this an async generator
 
+    async def on_context_finished(self, context_id: str) -> None:
+        """Called once the last sentence of context ``context_id`` was synthesized.
+
+        That is at the end of a response (or of a ``TTSSpeakFrame``), right before its
+        ``TTSStoppedFrame``. A service that keeps a context open at its provider across
+        the sentences of a turn closes it here. The default does nothing.
+        """
+
+    async def on_context_interrupted(self, context_id: str) -> None:
+        """Called when an interruption ends context ``context_id`` before its end.
+
+        The :meth:`run_tts` in flight is cancelled and the context gets no
+        ``TTSStoppedFrame``; a service whose provider keeps generating audio for the
+        context sends the provider's cancel here. It runs on the interruption's path:
+        keep it short and bounded. The default does nothing.
+        """
+
     # -- frame handling -------------------------------------------------------------
 
     async def start(self, frame: StartFrame) -> None:
@@ -139,7 +156,10 @@ class TTSService(FrameProcessor):
             await self._finish_response()
             await self.push_frame(frame)
         elif isinstance(frame, InterruptionFrame):
+            interrupted = self._context_id
             self._reset()
+            if interrupted is not None:
+                await self.on_context_interrupted(interrupted)
             await self.push_frame(frame)
         else:
             await self.push_frame(frame)
@@ -188,6 +208,7 @@ class TTSService(FrameProcessor):
     async def _stop_context(self) -> None:
         if self._context_id is not None:
             context_id, self._context_id = self._context_id, None
+            await self.on_context_finished(context_id)
             await self.push_frame(TTSStoppedFrame(context_id=context_id))
 
     # -- one sentence -----------------------------------------------------------------
