@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
-import shlex
 import sys
 from typing import Any
 
+from ..plugins.catalogue import install_command
 from .app import EXIT_OK, CommandError
 
 #: Choices of the served default bot, best first: the first installed plugin of each kind.
@@ -36,16 +36,6 @@ DEFAULT_VOICE_REQUIREMENTS = {
     "whisper": "rtvi-whisper[tiny-en]",
     "piper": "rtvi-piper[joe]",
 }
-
-#: Where this repository keeps the source of its plugin distributions.
-PLUGINS_SOURCE_DIR = "plugins"
-
-
-def install_command(requirement: str) -> str:
-    """The command installing ``requirement`` (``"rtvi-whisper[tiny-en]"``) from this
-    repository's sources: ``pip install -e 'plugins/rtvi-whisper[tiny-en]'``."""
-    return f"pip install -e {shlex.quote(f'{PLUGINS_SOURCE_DIR}/{requirement}')}"
-
 
 _SERVED_BOT_HEAD = """\
 [bot]

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from ..plugins.catalogue import install_hint
 from ..plugins.registry import build_component
 from .env import interpolate
 from .errors import BotFileError, ConfigIssue, describe_value, key_path, readable_error
@@ -286,9 +287,11 @@ class _Validator:
             known = [*self.registry.names(kind), *local]
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
+            provider = install_hint(kind, name)
             self.add(
                 f"{path}.use",
-                f"unknown {SECTION_LABELS[section]} {name!r}{hint} ({self._installed(section, list(local))})",
+                f"unknown {SECTION_LABELS[section]} {name!r}{hint} ({self._installed(section, list(local))})"
+                + (f"; {provider}" if provider else ""),
             )
             return None
         own = ["use", "position"] if isinstance(table, ProcessorTable) else ["use"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,30 @@ def test_the_example_bot_file_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.skip("the example's other plugins are not all installed (pip install -r requirements/test.txt)")
     config = load_bot_file(example, registry=manager.registry, environ={})
     assert config.tts.name == "elevenlabs"
+
+
+def rtvi(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("ELEVENLABS_API_KEY", "RTVI_PLUGINS_BLOCK")} | env
+    return subprocess.run(
+        [sys.executable, "-m", "rtvi_core.cli", *args], capture_output=True, text=True, env=environ, timeout=60
+    )
+
+
+def test_rtvi_validate_names_the_missing_key(tmp_path: Path) -> None:
+    bot = tmp_path / "bot.toml"
+    bot.write_text(BOT.format(keys=""))
+    result = rtvi("validate", str(bot))
+    assert result.returncode == 1
+    assert "tts plugin 'elevenlabs'" in result.stderr
+    assert "no ElevenLabs API key: set the environment variable ELEVENLABS_API_KEY" in result.stderr
+
+
+def test_rtvi_run_names_the_package_when_the_plugin_is_missing(tmp_path: Path) -> None:
+    bot = tmp_path / "bot.toml"
+    bot.write_text(BOT.format(keys=""))
+    result = rtvi("run", str(bot), RTVI_PLUGINS_BLOCK="elevenlabs")
+    assert result.returncode == 1
+    assert (
+        "tts.use: unknown tts plugin 'elevenlabs' (installed: " in result.stderr
+        and "it comes with rtvi-elevenlabs: pip install -e plugins/rtvi-elevenlabs" in result.stderr
+    ), result.stderr

@@ -108,6 +108,19 @@ async def test_an_interruption_closes_the_context_at_elevenlabs(paced: FakeEleve
     assert not errors.frames
 
 
+async def test_an_interruption_closes_every_open_context(paced: FakeElevenLabs) -> None:
+    # A TTSSpeakFrame in the middle of a response is a context of its own, inside the turn's.
+    task, recorder, _ = CONTRACT.task_for(service(paced.url))
+    async with running(task):
+        await task.queue_frames([LLMFullResponseStartFrame(), LLMTextFrame(text="Hello there. ")])
+        await recorder.wait_for(lambda: recorder.of(TTSAudioRawFrame), 5)
+        await task.queue_frame(TTSSpeakFrame(text=CONTRACT.long_text))
+        await recorder.wait_for(lambda: len(recorder.of(TTSStartedFrame)) == 2, 5)
+        await task.queue_frame(InterruptionFrame())
+        await paced.wait_for(lambda: len(paced.closed_contexts) == 2)
+    assert sorted(paced.closed_contexts) == sorted(f.context_id for f in recorder.of(TTSStartedFrame))
+
+
 async def test_a_dropped_socket_is_reopened_for_the_next_turn(fake: FakeElevenLabs) -> None:
     task, recorder, errors = CONTRACT.task_for(service(fake.url))
     async with running(task):

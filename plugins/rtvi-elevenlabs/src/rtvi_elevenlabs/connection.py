@@ -85,16 +85,12 @@ class ElevenLabsSocket:
             ) from None
 
     async def close_context(self, context_id: str) -> None:
-        """End ``context_id`` at the provider (its cancel on an interruption); never raises."""
-        ws = self._ws
-        if ws is None or context_id not in self._contexts:
-            return
-        self._contexts.discard(context_id)
-        with anyio.move_on_after(self.timeout):
-            try:
-                await self._send(ws, messages.close_context(context_id))
-            except ConnectionClosed:
-                self._forget()
+        """End ``context_id`` at the provider (at the end of a turn); never raises."""
+        await self._close_contexts([context_id])
+
+    async def close_all_contexts(self) -> None:
+        """End every open context (the cancel of an interruption); never raises."""
+        await self._close_contexts(list(self._contexts))
 
     async def keep_alive(self, idle_secs: float) -> None:
         """Send the keep-alive message if the socket is open and sent nothing for ``idle_secs``."""
@@ -150,6 +146,19 @@ class ElevenLabsSocket:
         logger.debug("connected to %s", self.url)
         self._ws = ws
         return ws
+
+    async def _close_contexts(self, context_ids: list[str]) -> None:
+        ws = self._ws
+        closing = [context_id for context_id in context_ids if context_id in self._contexts]
+        if ws is None or not closing:
+            return
+        self._contexts.difference_update(closing)
+        with anyio.move_on_after(self.timeout):
+            try:
+                for context_id in closing:
+                    await self._send(ws, messages.close_context(context_id))
+            except ConnectionClosed:
+                self._forget()
 
     async def _send(self, ws: ClientConnection, message: str) -> None:
         await ws.send(message)

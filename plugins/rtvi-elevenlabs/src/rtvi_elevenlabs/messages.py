@@ -74,7 +74,7 @@ def parse_message(raw: str | bytes) -> ServerMessage:
     context_id = data.get("contextId", data.get("context_id"))
     if context_id is not None and not isinstance(context_id, str):
         raise ValueError(f"a contextId that is not a string: {context_id!r:.60}")
-    if "error" in data or ("message" in data and "audio" not in data):
+    if data.get("error") is not None or ("message" in data and "audio" not in data):
         return ServerMessage(context_id=context_id, error=data)
     is_final = data.get("isFinal", data.get("is_final"))
     audio = data.get("audio")

@@ -163,9 +163,13 @@ class ElevenLabsTTSService(TTSService, Component):
             await self._socket.close_context(context_id)
 
     async def on_context_interrupted(self, context_id: str) -> None:
-        """Interrupted: close the context so that ElevenLabs stops generating it."""
+        """Interrupted: close the open contexts so that ElevenLabs stops generating them.
+
+        That is the turn's context, and the one of a ``TTSSpeakFrame`` spoken in the
+        middle of it, if any: no context survives an interruption.
+        """
         if self._socket is not None:
-            await self._socket.close_context(context_id)
+            await self._socket.close_all_contexts()
 
     def _ready_socket(self) -> ElevenLabsSocket:
         if self._socket is None:
