@@ -69,6 +69,13 @@ class Drop:
 
 
 @dataclass
+class Stall:
+    """Send ``after`` words of the next flush, then nothing more."""
+
+    after: int = 1
+
+
+@dataclass
 class Untimed:
     """Answer the next flush with audio but no alignment, as a server without sync_alignment would."""
 
@@ -78,7 +85,7 @@ class Silent:
     """Never answer the next flush."""
 
 
-Fault = Refuse | ErrorMessage | Raw | Drop | Untimed | Silent
+Fault = Refuse | ErrorMessage | Raw | Drop | Stall | Untimed | Silent
 
 
 @dataclass
@@ -230,6 +237,8 @@ class _Session:
                 if isinstance(fault, Drop) and count == fault.after:
                     self.connection.transport.abort()
                     return
+                if isinstance(fault, Stall) and count == fault.after:
+                    break
                 message = self.word_message(word, context_id)
                 if isinstance(fault, Untimed):
                     del message["alignment"], message["normalizedAlignment"]

@@ -17,6 +17,7 @@ from elevenlabs_fake import (
     Raw,
     Refuse,
     Silent,
+    Stall,
     Untimed,
     mute_server,
 )
@@ -130,8 +131,14 @@ STREAM_FAULTS: dict[str, tuple[Fault, str]] = {
     "dropped mid-sentence": (Drop(after=2), "ElevenLabs closed the connection mid-sentence (no close code)"),
     "no answer in time": (
         Silent(),
-        "ElevenLabs sent no audio within 0.5 s (timeout_secs); the sentence is skipped, the next one reconnects",
+        "ElevenLabs sent no audio for 0.5 s (timeout_secs); the sentence is skipped, the next one reconnects",
     ),
+    "stalled mid-sentence": (
+        Stall(after=2),
+        "ElevenLabs stopped answering mid-sentence for 0.5 s (timeout_secs); the sentence is cut short, "
+        "the next one reconnects",
+    ),
+    "audio set to null": (Raw('{"audio": null}'), "sent no audio for 0.5 s"),
 }
 
 

@@ -28,6 +28,11 @@ class WordTimer:
         self._last = 0.0  # the latest start given, so that timings never go back
 
     @property
+    def started(self) -> bool:
+        """Whether any character was timed yet."""
+        return self._seen > 0
+
+    @property
     def complete(self) -> bool:
         """Whether every character of the sentence was timed."""
         return self._seen >= self._expected

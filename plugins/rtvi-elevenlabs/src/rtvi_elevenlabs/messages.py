@@ -78,7 +78,7 @@ def parse_message(raw: str | bytes) -> ServerMessage:
         return ServerMessage(context_id=context_id, error=data)
     is_final = data.get("isFinal", data.get("is_final"))
     audio = data.get("audio")
-    if audio is None and is_final is None:
+    if "audio" not in data and is_final is None:
         raise ValueError(f"a message with neither audio nor isFinal: {raw[:80]!r}")
     if is_final is not None and not isinstance(is_final, bool):
         raise ValueError(f"an isFinal that is not a boolean: {is_final!r:.60}")

@@ -134,13 +134,10 @@ class ElevenLabsTTSService(TTSService, Component):
             while not timer.complete:
                 message = await socket.receive()
                 if message is None:
-                    if received:  # the timings did not cover the sentence: take the audio as it is
-                        logger.warning("ElevenLabs timed part of %r only; going on", text[:60])
+                    if received and not timer.started:  # audio without timings: take it as it is
+                        logger.warning("ElevenLabs sent no timings for %r; its words are not timed", text[:60])
                         return
-                    raise ElevenLabsError(
-                        f"ElevenLabs sent no audio within {self.timeout_secs:g} s (timeout_secs); "
-                        "the sentence is skipped, the next one reconnects"
-                    )
+                    raise ElevenLabsError(self._silence(received))
                 if message.error is not None:
                     raise message_error(message.error, self.key_source)
                 if message.context_id != context_id:
@@ -156,6 +153,17 @@ class ElevenLabsTTSService(TTSService, Component):
         except ElevenLabsError:
             await socket.close()
             raise
+
+    def _silence(self, received: int) -> str:
+        """The error for a sentence that got no answer for ``timeout_secs``."""
+        if not received:
+            what, outcome = "sent no audio", "skipped"
+        else:
+            what, outcome = "stopped answering mid-sentence", "cut short"
+        return (
+            f"ElevenLabs {what} for {self.timeout_secs:g} s (timeout_secs); the sentence is {outcome}, "
+            "the next one reconnects"
+        )
 
     async def on_context_finished(self, context_id: str) -> None:
         """The turn is over: close its context at ElevenLabs."""
