@@ -23,7 +23,7 @@ from elevenlabs_fake import (
 )
 from rtvi_elevenlabs import ElevenLabsTTSService
 
-from rtvi_core.frames import StartFrame, TTSSpeakFrame, TTSStartedFrame
+from rtvi_core.frames import TTSSpeakFrame, TTSStartedFrame
 from rtvi_core.testing.contracts.tts import Spoken, TTSContract
 
 pytestmark = pytest.mark.anyio
@@ -201,10 +201,13 @@ async def test_no_key_for_a_remote_server(monkeypatch: pytest.MonkeyPatch) -> No
     ]
 
 
-async def test_an_unsupported_output_rate_names_the_rates_that_work(fake: FakeElevenLabs) -> None:
-    tts = service(fake.url)
-    with pytest.raises(ValueError, match=r"ElevenLabs streams PCM at 8000, 16000, 22050, 24000, 44100, 48000 Hz"):
-        await tts.start(StartFrame(audio_out_sample_rate=32000))
+async def test_an_unsupported_output_rate_ends_the_run_naming_the_rates_that_work(fake: FakeElevenLabs) -> None:
+    spoken = await TTSContract().speak(service(fake.url), TTSSpeakFrame(text=FIRST), sample_rate=32000, timeout=10)
+    assert spoken.errors == [
+        "tts plugin 'elevenlabs' failed to start: ElevenLabs streams PCM at 8000, 16000, 22050, 24000, 44100, "
+        "48000 Hz only, not 32000 Hz: set [tts] sample_rate (or the pipeline's audio_out_sample_rate) to one of them"
+    ]
+    assert not spoken.audio_frames and not fake.handshakes
 
 
 async def test_audio_without_timings_is_spoken_after_the_wait(fake: FakeElevenLabs) -> None:
