@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
+from rtvi_webrtc.peer import asking_for_fec
 from stock_peer import PcmTrack, StockPeer
 from test_webrtc_server_sessions import READY, connect, rms
 from webrtc_support import serving, until_health
@@ -29,6 +30,7 @@ async def test_microphone_in_at_16_khz_and_bot_voice_out_at_24_khz() -> None:
         client = StockPeer(mic)
         try:
             await connect(server, client)
+            assert "useinbandfec=1" in client.pc.remoteDescription.sdp  # the answer asks for Opus FEC
             client.send("client-ready", READY)
             await client.wait_for("bot-ready")
             mic.play(tone(48000, 1.0))  # decoded by libopus at 16 kHz, straight into the VAD
@@ -51,3 +53,11 @@ async def test_microphone_in_at_16_khz_and_bot_voice_out_at_24_khz() -> None:
         finally:
             await client.close()
         await until_health(server, sessions=0, peer_connections=0)
+
+
+def test_the_answer_asks_for_opus_fec_unless_it_has_opus_parameters() -> None:
+    sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n"
+    asked = asking_for_fec(sdp)
+    assert asked.splitlines()[3] == "a=fmtp:111 useinbandfec=1" and asked.count("a=fmtp") == 1
+    kept = sdp + "a=fmtp:111 minptime=10\r\n"
+    assert asking_for_fec(kept) == kept
