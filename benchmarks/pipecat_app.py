@@ -29,11 +29,14 @@ class IdleLLM(LLMService):
         await self.push_frame(frame, direction)
 
 
-def parse_args(doc: str) -> argparse.Namespace:
-    """``--host``, ``--port`` and ``--log-level`` (loguru on stderr, set up here)."""
+def parse_args(doc: str, extra: list[tuple[str, type]] = ()) -> argparse.Namespace:
+    """``--host``, ``--port``, ``--log-level`` (loguru on stderr, set up here) and the
+    ``extra`` required options (name, type) of one server."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
+    for name, kind in extra:
+        parser.add_argument(name, type=kind, required=True)
     parser.add_argument(
         "--log-level", default="DEBUG", help="loguru level on stderr (DEBUG, as Pipecat's runner sets it)"
     )

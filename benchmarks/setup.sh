@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Create the two virtual environments the benchmarks run in:
 #
-#   benchmarks/.venv-pipecat   pipecat-ai[websocket,webrtc]==1.14.0 + uvicorn from PyPI
-#                              (the FastAPI/uvicorn stack of Pipecat's runner; the webrtc
-#                              extra, aiortc + opencv, for webrtc_sessions)
+#   benchmarks/.venv-pipecat   pipecat-ai[websocket,webrtc,deepgram,cartesia,openai,silero]==1.14.0
+#                              + uvicorn from PyPI (the FastAPI/uvicorn stack of Pipecat's
+#                              runner; the webrtc extra, aiortc + opencv, for webrtc_sessions;
+#                              the cloud services and Silero for calls)
 #   benchmarks/.venv-rtvi      rtvi-core + plugins/rtvi-websocket + plugins/rtvi-webrtc,
 #                              editable installs, and
 #                              the voice stack of voice_latency: rtvi-silero (+ silero-vad
-#                              --no-deps), rtvi-whisper[tiny-en], rtvi-piper[joe]
+#                              --no-deps), rtvi-whisper[tiny-en], rtvi-piper[joe], and the
+#                              cloud plugins of calls: rtvi-deepgram, rtvi-openai, rtvi-cartesia
 #
 # Idempotent: a venv that already exists and imports what it needs is left
 # alone. Pass --force to rebuild both. Set PYTHON to choose the interpreter
@@ -48,6 +50,8 @@ assert version("pipecat-ai") == sys.argv[1], version("pipecat-ai")
 import pipecat.pipeline.pipeline, pipecat.processors.frameworks.rtvi  # noqa: E401
 import fastapi, uvicorn, pipecat.transports.websocket.fastapi  # noqa: E401
 import pipecat.transports.smallwebrtc.request_handler  # the webrtc extra (webrtc_sessions)
+import pipecat.services.deepgram.stt, pipecat.services.cartesia.tts, pipecat.services.openai.llm  # noqa: E401 (calls)
+import pipecat.audio.vad.silero  # noqa: F401 (calls)
 EOF
 }
 
@@ -86,9 +90,10 @@ make_venv() {  # make_venv DIR
 if [[ $FORCE -eq 0 ]] && pipecat_ok; then
     echo "[setup] $PIPECAT_VENV: pipecat-ai $PIPECAT_VERSION already installed"
 else
-    echo "[setup] creating $PIPECAT_VENV (pipecat-ai[websocket,webrtc]==$PIPECAT_VERSION, uvicorn)"
+    echo "[setup] creating $PIPECAT_VENV (pipecat-ai[websocket,webrtc,deepgram,cartesia,openai,silero]==$PIPECAT_VERSION, uvicorn)"
     make_venv "$PIPECAT_VENV"
-    "$PIPECAT_VENV/bin/python" -m pip install --quiet "pipecat-ai[websocket,webrtc]==$PIPECAT_VERSION" \
+    "$PIPECAT_VENV/bin/python" -m pip install --quiet \
+        "pipecat-ai[websocket,webrtc,deepgram,cartesia,openai,silero]==$PIPECAT_VERSION" \
         "${PIPECAT_SERVER_DEPS[@]}"
     pipecat_ok || { echo "[setup] pipecat venv does not import pipecat" >&2; exit 1; }
 fi
@@ -112,6 +117,20 @@ else
     # The Silero model; the wheel's declared torch dependency is never imported.
     "$RTVI_VENV/bin/python" -m pip install --quiet --no-deps silero-vad
     voice_ok || { echo "[setup] rtvi venv does not import the voice plugins and models" >&2; exit 1; }
+fi
+
+# calls' bot: the cloud plugins, pointed at benchmarks/calls/fakes.py.
+cloud_ok() {
+    "$RTVI_VENV/bin/python" -c 'import rtvi_deepgram, rtvi_openai, rtvi_cartesia, numpy' >/dev/null 2>&1
+}
+
+if cloud_ok; then
+    echo "[setup] $RTVI_VENV: cloud plugins already installed"
+else
+    echo "[setup] installing the cloud plugins into $RTVI_VENV (deepgram, openai, cartesia)"
+    "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT/plugins/rtvi-deepgram" \
+        -e "$ROOT/plugins/rtvi-openai" -e "$ROOT/plugins/rtvi-cartesia" numpy
+    cloud_ok || { echo "[setup] rtvi venv does not import the cloud plugins" >&2; exit 1; }
 fi
 
 echo "[setup] done:"

@@ -7,7 +7,10 @@ A transport class that can serve clients defines an async classmethod::
                     on_listening: Callable[[str, int], None] | None = None) -> None
 
 ``rtvi run`` calls it with the bot file's :class:`SessionFactory` and runs until it
-returns (the server handles SIGTERM/SIGINT itself, draining its sessions). A class
+returns (the server handles SIGTERM/SIGINT itself, draining its sessions). A transport
+served by :mod:`rtvi_core.server` also has ``frontend(config)`` (its part of the session
+server, from its validated Config), which lets another transport's bot file serve it
+beside its own (``[transport] also_serve``). A class
 attribute ``PAGE = (label, path)`` names a page it serves for people (``("playground",
 "/")``), which ``rtvi run`` prints beside the address. For each
 client the server calls :meth:`SessionFactory.create`, attaches the connection to
@@ -43,11 +46,15 @@ class SessionFactory:
         self._manager = manager
         self.created = 0
 
-    def create(self) -> BotSession:
-        """A new session (fresh components) and the ``rtvi_session_started`` hook fired."""
+    def create(self, transport: str | None = None) -> BotSession:
+        """A new session (fresh components) and the ``rtvi_session_started`` hook fired.
+
+        ``transport``: the served transport its client came through (``[transport]
+        also_serve``); None: the bot file's own.
+        """
         from .config.builder import build_session
 
-        session = build_session(self.config)
+        session = build_session(self.config, transport)
         self.created += 1
         self._manager.session_started(session)
         return session

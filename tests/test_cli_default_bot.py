@@ -43,6 +43,12 @@ def test_the_full_voice_stack_when_every_plugin_is_installed() -> None:
         "tts": "piper",
     }
     assert hints == []
+    assert "also_serve" not in text  # rtvi-webrtc is not installed
+
+
+def test_webrtc_is_served_beside_the_websocket_when_installed() -> None:
+    text, _ = default_served_bot(Installed("websocket", "webrtc", "energy", "tone"))
+    assert 'use = "websocket"\nalso_serve = ["webrtc"]\n' in text
 
 
 def test_each_missing_plugin_falls_back_and_says_what_to_install() -> None:
@@ -65,6 +71,8 @@ def test_the_default_bot_of_this_environment_validates() -> None:
     config = load_bot_text(text, file="<built-in bot>")
     assert config.vad is not None and config.vad.name in DEFAULT_VOICE_STACK["vad"]
     assert config.tts is not None and config.tts.name in DEFAULT_VOICE_STACK["tts"]
+    served = [spec.name for spec in config.also_serve]
+    assert served == (["webrtc"] if registry.find("transports", "webrtc") is not None else [])
 
 
 BOT = '[bot]\nname = "b"\n[transport]\nuse = "{transport}"\n[vad]\nuse = "energy"\n[llm]\nuse = "echo"\n'

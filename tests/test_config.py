@@ -41,8 +41,15 @@ def test_unknown_plugin_suggests_the_close_name(registry):
 
 
 def test_unknown_plugin_without_a_close_name_lists_the_installed_ones(registry):
+    assert errors('[llm]\nuse = "echo"\n[tts]\nuse = "festival"\n', registry) == [
+        "bot.toml: tts.use: unknown tts plugin 'festival' (installed: tone)"
+    ]
+
+
+def test_a_plugin_of_this_repository_that_is_not_installed_names_its_package(registry):
     assert errors('[llm]\nuse = "echo"\n[tts]\nuse = "elevenlabs"\n', registry) == [
-        "bot.toml: tts.use: unknown tts plugin 'elevenlabs' (installed: tone)"
+        "bot.toml: tts.use: unknown tts plugin 'elevenlabs' (installed: tone); it comes with "
+        "rtvi-elevenlabs: pip install -e plugins/rtvi-elevenlabs"
     ]
 
 

@@ -54,6 +54,17 @@ EXAMPLE_VALUES: dict[tuple[str, str, str], list[Any]] = {
     ("transports", "webrtc", "client_ice_servers"): [["stun:stun.example.net:3478"]],
     ("transports", "webrtc", "default_ice_servers"): [["stun:stun.example.net:3478"]],
 }
+#: What cloud providers read their API key from when the bot file names none.
+PROVIDER_KEY_VARIABLES = ("ELEVENLABS_API_KEY", "DEEPGRAM_API_KEY", "CARTESIA_API_KEY")
+
+
+@pytest.fixture(autouse=True)
+def provider_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine with the providers' keys set, as a bot on them runs (their Configs refuse none)."""
+    for name in PROVIDER_KEY_VARIABLES:
+        monkeypatch.setenv(name, "test-key")
+
+
 #: Served transports: their plugin module splits the bot-file keys into session and server settings.
 SERVED = {"websocket": "rtvi_websocket.plugin", "webrtc": "rtvi_webrtc.plugin"}
 

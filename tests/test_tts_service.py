@@ -359,6 +359,52 @@ async def test_interruption_stops_synthesis_and_clears_aggregation():
     assert len(started) == 2 and started[0].context_id != started[1].context_id
 
 
+class HookedTTS(GatedTTS):
+    """Records the context hooks it gets; speaks like GatedTTS, or whole sentences if ``gated`` is false."""
+
+    def __init__(self, gated: bool = True) -> None:
+        super().__init__()
+        self.gated = gated
+        self.hooks: list[tuple[str, str]] = []
+
+    async def run_tts(self, text, context_id):
+        if self.gated:
+            async for chunk in super().run_tts(text, context_id):
+                yield chunk
+        else:
+            yield b"\x01\x00" * 10
+
+    async def on_context_finished(self, context_id: str) -> None:
+        self.hooks.append(("finished", context_id))
+
+    async def on_context_interrupted(self, context_id: str) -> None:
+        self.hooks.append(("interrupted", context_id))
+
+
+async def test_context_hooks_at_the_end_of_each_context():
+    tts = HookedTTS(gated=False)
+    recorder = await run(tts, [*llm_response(*TWO_SENTENCES), TTSSpeakFrame(text="Alone.")])
+    stopped = [f.context_id for f in recorder.frames if isinstance(f, TTSStoppedFrame)]
+    assert len(stopped) == 2
+    assert tts.hooks == [("finished", stopped[0]), ("finished", stopped[1])]
+
+
+async def test_context_hook_on_interruption():
+    tts = HookedTTS()
+    recorder = FrameRecorder()
+    task = bare_task([tts, recorder])
+    async with running(task):
+        await task.queue_frames([LLMFullResponseStartFrame(), LLMTextFrame("First sentence. Half a")])
+        await recorder.wait_for(lambda: recorder.of(TTSAudioRawFrame))
+        await task.queue_frame(InterruptionFrame())
+        await recorder.wait_for(lambda: recorder.of(InterruptionFrame))
+        # No context is open now: a second interruption calls no hook.
+        await task.queue_frame(InterruptionFrame())
+        await recorder.wait_for(lambda: len(recorder.of(InterruptionFrame)) == 2)
+    [started] = recorder.of(TTSStartedFrame)
+    assert tts.hooks == [("interrupted", started.context_id)]
+
+
 async def test_speak_frame_not_for_context_marks_its_text_frames():
     recorder = await run(
         ScriptedTTS("timed"),
@@ -372,48 +418,3 @@ async def test_speak_frame_not_for_context_marks_its_text_frames():
         ("Stored.", True),
         ("Stored.", True),
     ]
-
-
-class HookedGatedTTS(GatedTTS):
-    """GatedTTS that records the context hooks; ``gated``: whether sentences wait forever."""
-
-    def __init__(self, gated: bool) -> None:
-        super().__init__()
-        self.gated = gated
-        self.hooks: list[tuple[str, str]] = []
-
-    async def run_tts(self, text, context_id):
-        if not self.gated:
-            yield b"\x01\x00" * 10
-            return
-        async for chunk in super().run_tts(text, context_id):
-            yield chunk
-
-    async def on_context_completed(self, context_id: str) -> None:
-        self.hooks.append(("completed", context_id))
-
-    async def on_context_interrupted(self, context_id: str) -> None:
-        self.hooks.append(("interrupted", context_id))
-
-
-async def test_context_completed_hook_once_per_spoken_context():
-    tts = HookedGatedTTS(gated=False)
-    recorder = await run(tts, [*llm_response(*TWO_SENTENCES), TTSSpeakFrame(text="Alone."), *llm_response(" ")])
-    stopped = [f.context_id for f in recorder.frames if isinstance(f, TTSStoppedFrame)]
-    assert len(stopped) == 2  # the blank response spoke nothing: no context, no hook
-    assert tts.hooks == [("completed", context_id) for context_id in stopped]
-
-
-async def test_context_interrupted_hook_names_the_interrupted_context():
-    tts = HookedGatedTTS(gated=True)
-    recorder = FrameRecorder()
-    task = bare_task([tts, recorder])
-    async with running(task):
-        await task.queue_frames([LLMFullResponseStartFrame(), LLMTextFrame("First sentence. Half a")])
-        await recorder.wait_for(lambda: recorder.of(TTSAudioRawFrame))
-        await task.queue_frame(InterruptionFrame())
-        await recorder.wait_for(lambda: recorder.of(InterruptionFrame))
-        await task.queue_frame(InterruptionFrame())  # no context open: no hook
-        await recorder.wait_for(lambda: len(recorder.of(InterruptionFrame)) == 2)
-    first = recorder.of(TTSStartedFrame)[0].context_id
-    assert tts.hooks == [("interrupted", first)]

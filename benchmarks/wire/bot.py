@@ -188,6 +188,7 @@ else:
     )
     from rtvi_core.config.builder import BotSession
     from rtvi_core.config.loader import load_bot_text
+    from rtvi_core.server.bot_server import bot_server
     from rtvi_core.services.llm import LLMService
     from rtvi_core.services.tts import TTSService
     from rtvi_core.serving import SessionFactory
@@ -299,14 +300,14 @@ use = "echo"
     class Sessions(SessionFactory):
         """One session per connection, built by :func:`build_task` (not from the bot file)."""
 
-        def create(self) -> BotSession:
-            transport = WebSocketTransport.from_config(self.config.transport.config)
-            task, llm, context = build_task(transport)
-            return BotSession(self.config, task, transport, llm, context)
+        def create(self, transport: str | None = None) -> BotSession:
+            client = WebSocketTransport.from_config(self.config.transport.config)
+            task, llm, context = build_task(client)
+            return BotSession(self.config, task, client, llm, context)
 
     async def serve(port: int) -> None:
         sessions = Sessions(load_bot_text(_BOT_FILE, file="wire-parity.toml"))
-        server = WebSocketTransport.session_server(sessions, host="127.0.0.1", port=port)
+        server = bot_server(sessions, host="127.0.0.1", port=port)
 
         def listening(host: str, bound: int) -> None:
             print(f"listening on http://{host}:{bound}", file=sys.stderr, flush=True)

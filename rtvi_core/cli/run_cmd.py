@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
-import shlex
 import sys
 from typing import Any
 
+from ..plugins.catalogue import install_command
 from .app import EXIT_OK, CommandError
 
 #: Choices of the served default bot, best first: the first installed plugin of each kind.
@@ -37,16 +37,6 @@ DEFAULT_VOICE_REQUIREMENTS = {
     "piper": "rtvi-piper[joe]",
 }
 
-#: Where this repository keeps the source of its plugin distributions.
-PLUGINS_SOURCE_DIR = "plugins"
-
-
-def install_command(requirement: str) -> str:
-    """The command installing ``requirement`` (``"rtvi-whisper[tiny-en]"``) from this
-    repository's sources: ``pip install -e 'plugins/rtvi-whisper[tiny-en]'``."""
-    return f"pip install -e {shlex.quote(f'{PLUGINS_SOURCE_DIR}/{requirement}')}"
-
-
 _SERVED_BOT_HEAD = """\
 [bot]
 name = "default-bot"
@@ -54,7 +44,7 @@ system_prompt = "You are a friendly echo bot."
 
 [transport]
 use = "websocket"
-
+{also_serve}
 [llm]
 use = "echo"
 greeting = "Hello! I am the default rtvi bot. Say something or type a message."
@@ -66,9 +56,11 @@ def default_served_bot(registry: Any) -> tuple[str, list[str]]:
     """The bot file ``rtvi run`` serves without a file, and hints for missing plugins.
 
     Each voice component is the first installed plugin of :data:`DEFAULT_VOICE_STACK`
-    (Silero, Whisper, Piper; else the energy VAD, no STT, espeak or the tone TTS).
+    (Silero, Whisper, Piper; else the energy VAD, no STT, espeak or the tone TTS). It also
+    serves WebRTC when rtvi-webrtc is installed (the playground's transport switch).
     """
-    text, hints = _SERVED_BOT_HEAD, []
+    webrtc = registry.find("transports", "webrtc") is not None
+    text, hints = _SERVED_BOT_HEAD.format(also_serve='also_serve = ["webrtc"]\n' if webrtc else ""), []
     for kind, choices in DEFAULT_VOICE_STACK.items():
         installed = [name for name in choices if registry.find(kind, name) is not None]
         if installed:

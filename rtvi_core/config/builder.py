@@ -58,11 +58,15 @@ class BotSession:
         return self.config.model.bot.name
 
 
-def build_session(config: BotConfig) -> BotSession:
-    """A new session (task, transport, LLM, context, actions) for ``config``."""
+def build_session(config: BotConfig, transport_name: str | None = None) -> BotSession:
+    """A new session (task, transport, LLM, context, actions) for ``config``.
+
+    ``transport_name``: one of the transports it serves (``[transport] also_serve``); None:
+    its own. KeyError for a transport it does not serve.
+    """
     bot, rtvi = config.model.bot, config.model.rtvi
     components: dict[str, Any] = {}
-    transport = config.transport.create()
+    transport = config.transport_named(transport_name).create()
     components["transport"] = transport
     if config.vad is not None:
         components["vad"] = transport.params.vad_analyzer = config.vad.create()

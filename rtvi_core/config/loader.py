@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ..plugins.known import install_hint
+from ..plugins.catalogue import install_hint
 from ..plugins.registry import build_component
 from .env import interpolate
 from .errors import BotFileError, ConfigIssue, describe_value, key_path, readable_error
@@ -32,6 +32,7 @@ from .model import (
     ProcessorTable,
     RTVIObserverSection,
     RTVISection,
+    TransportTable,
 )
 from .parsing import parse_bot_text, read_bot_file
 from .strict import validate_strict
@@ -103,6 +104,17 @@ class BotConfig:
     tts: ComponentSpec | None = None
     actions: list[ComponentSpec] = field(default_factory=list)
     processors: list[ComponentSpec] = field(default_factory=list)
+    #: ``[transport] also_serve``: the transports served beside the bot file's own.
+    also_serve: list[ComponentSpec] = field(default_factory=list)
+
+    def transport_named(self, name: str | None) -> ComponentSpec:
+        """The served transport ``name`` (None: the bot file's own); KeyError if it is not served."""
+        if name is None or name == self.transport.name:
+            return self.transport
+        for spec in self.also_serve:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
 
 
 def load_bot_file(
@@ -170,14 +182,17 @@ class _Validator:
         if "llm" not in data:
             self.add("llm", f"missing required table [llm] (with use = the llm plugin; {self._installed('llm')})")
         tables: dict[str, Any] = {
-            section: self._check((section,), data[section], ComponentTable)
+            section: self._check(
+                (section,), data[section], TransportTable if section == "transport" else ComponentTable
+            )
             for section in ("transport", "vad", "stt", "llm", "tts")
             if section in data
         }
-        tables.setdefault("transport", ComponentTable(use="memory"))
+        tables.setdefault("transport", TransportTable(use="memory"))
         specs = {
             section: self._component(section, section, table) for section, table in tables.items() if table is not None
         }
+        also_serve = self._also_served(tables["transport"], specs.get("transport"))
         entries = {
             section: self._entries(data, section, model)
             for section, model in (("actions", ComponentTable), ("processors", ProcessorTable))
@@ -202,6 +217,7 @@ class _Validator:
             tts=specs.get("tts"),
             actions=actions,  # type: ignore[arg-type]
             processors=processors,  # type: ignore[arg-type]
+            also_serve=also_serve,
         )
 
     # -- structure ------------------------------------------------------------------
@@ -250,7 +266,14 @@ class _Validator:
         path: str,
         table: ComponentTable,
         local: Mapping[str, Any] | None = None,
+        *,
+        inherited: Mapping[str, Any] | None = None,
     ) -> ComponentSpec | None:
+        """The component ``table`` names, its Config validated (an issue per problem; None then).
+
+        ``inherited``: keys (of another table) that apply to this component too, when its
+        Config has them and ``table`` does not set them.
+        """
         kind = SECTION_KINDS[section]
         name = table.use
         label = f"{SECTION_LABELS[section]} {name!r}"
@@ -264,14 +287,18 @@ class _Validator:
             known = [*self.registry.names(kind), *local]
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
+            provider = install_hint(kind, name)
             self.add(
                 f"{path}.use",
                 f"unknown {SECTION_LABELS[section]} {name!r}{hint} ({self._installed(section, list(local))})"
-                + install_hint(kind, name),
+                + (f"; {provider}" if provider else ""),
             )
             return None
         own = ["use", "position"] if isinstance(table, ProcessorTable) else ["use"]
-        config, errors = validate_strict(config_model, table.params)
+        params = table.params
+        if inherited:
+            params = {key: value for key, value in inherited.items() if key in config_model.model_fields} | params
+        config, errors = validate_strict(config_model, params)
         allowed = [*own, *config_model.model_fields]
         for error in errors:
             self.add(key_path((path, *error["loc"])), readable_error(error, allowed), label)
@@ -285,6 +312,53 @@ class _Validator:
             config=config,
             position=getattr(table, "position", None),
         )
+
+    def _also_served(self, table: TransportTable | None, main: ComponentSpec | None) -> list[ComponentSpec]:
+        """The ``[transport] also_serve`` entries, each validated with the keys [transport] shares with it.
+
+        An entry names another served transport; its table may set that transport's own
+        keys, never one the bot file's transport also has (those apply to every served
+        transport, so they are set once, in ``[transport]``).
+        """
+        if table is None or main is None or not table.also_serve:
+            return []
+        if not callable(getattr(main.obj, "frontend", None)):
+            self.add(
+                "transport.also_serve",
+                f"transport {main.name!r} serves no clients: also_serve needs a served transport",
+            )
+            return []
+        specs: list[ComponentSpec] = []
+        seen = {main.name}
+        for index, entry in enumerate(table.also_serve):
+            path = f"transport.also_serve[{index}]"
+            if isinstance(entry, str):
+                entry = ComponentTable(use=entry)
+            elif isinstance(entry, dict):
+                entry = self._check(("transport", "also_serve", index), entry, ComponentTable)
+                if entry is None:
+                    continue
+            else:
+                self.add(
+                    path, f'expected a transport name or a table {{use = "name", ...}}, got {describe_value(entry)}'
+                )
+                continue
+            label = f"transport {entry.use!r}"
+            if entry.use in seen:
+                self.add(path, f"{label} is served already (listed twice, or the bot file's own transport)")
+                continue
+            seen.add(entry.use)
+            for key in entry.params:
+                if key in type(main.config).model_fields:
+                    self.add(f"{path}.{key}", f"{key!r} applies to every served transport: set it in [transport]")
+            registration = self.registry.find("transports", entry.use)
+            if registration is not None and not callable(getattr(registration.obj, "frontend", None)):
+                self.add(f"{path}.use", f"{label} serves no clients, so it cannot be served beside {main.name!r}")
+                continue
+            spec = self._component("transport", path, entry, inherited=table.params)
+            if spec is not None:
+                specs.append(spec)
+        return specs
 
     def _local_actions(self, modules: list[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}

@@ -64,6 +64,18 @@ class ComponentTable(StrictModel):
         return tuple(name for name in cls.model_fields if name != "params")
 
 
+class TransportTable(ComponentTable):
+    """``[transport]``: the transport plugin, its parameters, and the transports served beside it."""
+
+    #: Names or tables, checked by the loader (which names the entry at fault).
+    also_serve: list[Any] = Field(
+        default_factory=list,
+        description="Other transports served on the same port for clients that ask for them "
+        '(POST /start {"transport": name}; the playground\'s transport switch): a name ("webrtc") or a '
+        'table {use = "webrtc", ...its own keys}. The keys [transport] has apply to all of them.',
+    )
+
+
 class ProcessorTable(ComponentTable):
     """A ``[[processors]]`` entry: an extra processor and where it goes."""
 
@@ -123,7 +135,7 @@ class BotFile(StrictModel):
     """A whole bot file. Only ``[llm]`` is required; ``[transport]`` defaults to ``memory``."""
 
     bot: BotSection = Field(default_factory=BotSection)
-    transport: ComponentTable = Field(default_factory=lambda: ComponentTable(use="memory"))
+    transport: TransportTable = Field(default_factory=lambda: TransportTable(use="memory"))
     vad: ComponentTable | None = None
     stt: ComponentTable | None = None
     llm: ComponentTable

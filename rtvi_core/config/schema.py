@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .loader import SECTION_LABELS
-from .model import SECTION_KINDS, BotFile, ProcessorTable
+from .model import SECTION_KINDS, BotFile, ProcessorTable, TransportTable
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _REF = "#/$defs/{model}"
@@ -39,13 +39,14 @@ def build_schema(registry: Any) -> dict[str, Any]:
         ]
         for section, kind in SECTION_KINDS.items()
     }
+    served = [reg.name for reg in registry.registrations("transports") if callable(getattr(reg.obj, "frontend", None))]
     configs = {model: None for entries in plugins.values() for _, _, model in entries}
     model_types: list[type[BaseModel]] = [BotFile, *configs]
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(model, "validation") for model in model_types]
     refs, top = models_json_schema(models, ref_template=_REF)
     defs: dict[str, Any] = top.get("$defs", {})
     root = copy.deepcopy(defs.pop(_name(refs[(BotFile, "validation")])))
-    for name in ("ComponentTable", "ProcessorTable"):
+    for name in ("ComponentTable", "ProcessorTable", "TransportTable"):
         defs.pop(name, None)
     for name in ("BotSection", "RTVIObserverSection", "PipelineSection"):
         _allow_env(defs[name])
@@ -57,6 +58,10 @@ def build_schema(registry: Any) -> dict[str, Any]:
             _variant(section, name, description, defs[_name(refs[(model, "validation")])])
             for name, description, model in plugins[section]
         ]
+        if section == "transport":
+            for variant in variants:
+                if variant["properties"]["use"]["const"] in served:
+                    variant["properties"]["also_serve"] = _also_serve_schema(served)
         table = _section_schema(section, variants)
         if section in ("actions", "processors"):
             properties[section] = {
@@ -114,6 +119,22 @@ def _variant(section: str, name: str, description: str, config: dict[str, Any]) 
     else:
         variant.pop("description", None)
     return variant
+
+
+def _also_serve_schema(served: list[str]) -> dict[str, Any]:
+    """``[transport] also_serve``: served transports, by name or as a table of their own keys."""
+    table = TransportTable.model_json_schema(ref_template=_REF)["properties"]["also_serve"]
+    names = {"enum": served}
+    return {
+        "type": "array",
+        "description": table.get("description", ""),
+        "items": {
+            "anyOf": [
+                names,
+                {"type": "object", "properties": {"use": names}, "required": ["use"]},
+            ]
+        },
+    }
 
 
 def _allow_env(model: dict[str, Any]) -> None:

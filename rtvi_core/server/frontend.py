@@ -18,6 +18,7 @@ import msgspec
 
 if TYPE_CHECKING:
     from .http import Request
+    from .limits import ServerSettings
     from .routes import Route
     from .server import SessionServer
 
@@ -46,8 +47,11 @@ class StartCall:
 class Frontend(Protocol):
     """A transport's part of a :class:`~.server.SessionServer`."""
 
-    #: The ``/start`` body's ``"transport"`` value that selects this frontend (``"websocket"``).
+    #: The ``/start`` body's ``"transport"`` value that selects this frontend (``"websocket"``),
+    #: its transport's plugin name (the sessions it opens are built with that transport).
     name: ClassVar[str]
+    #: Its transport's settings (the server's own when it is the bot file's transport).
+    settings: ServerSettings
 
     def routes(self) -> Iterable[Route]:
         """The routes this transport serves (after the server's own ``/start`` and ``/health``)."""

@@ -22,25 +22,30 @@ class ServerSettings:
     address. ``auth``: require a token from ``POST /start`` (``?token=``),
     signed with ``auth_secret`` (random per process when unset) and valid for
     ``token_ttl_secs``. ``max_messages_per_sec``: sustained inbound frames per
-    session (audio included), with bursts of twice that; beyond it the session is
-    closed with 1008. ``max_malformed``: malformed frames answered with an RTVI
-    ``error`` before the session is closed with 1008. ``drain_timeout_secs``: on
-    SIGTERM, how long live sessions may go on before they are closed with 1001.
+    session (audio included), with bursts of twice that; beyond it the session ends.
+    ``max_malformed``: malformed messages answered with an RTVI ``error`` before the
+    session ends. ``drain_timeout_secs``: on SIGTERM, how long live sessions may go on
+    before they are closed. (A WebSocket is closed with 1008, 1008 and 1001: see the
+    websocket plugin's close codes.)
     """
 
     max_sessions: int = setting(
-        default=100, description="concurrent sessions; more are refused (503 / close 1013)", ge=1
+        default=100, description="concurrent sessions; more are refused (503; a WebSocket is closed with 1013)", ge=1
     )
     max_messages_per_sec: float = setting(
         default=200.0,
-        description="sustained client messages per second, audio included (close 1008 beyond); 0 = no limit",
+        description="sustained client messages per second, audio included; beyond it the session ends (WebSocket close 1008); 0 = no limit",
         ge=0,
     )
     max_malformed: int = setting(
-        default=20, description="malformed frames answered with an RTVI error before close 1008", ge=1
+        default=20,
+        description="malformed messages answered with an RTVI error before the session ends (WebSocket close 1008)",
+        ge=1,
     )
     idle_timeout_secs: float = setting(
-        default=300.0, description="close a client silent this long (4008); 0 = never", ge=0
+        default=300.0,
+        description="end a session whose client sent nothing this long (WebSocket close 4008); 0 = never",
+        ge=0,
     )
     handshake_timeout_secs: float = setting(default=10.0, description="time allowed for the HTTP request", gt=0)
     drain_timeout_secs: float = setting(default=10.0, description="on SIGTERM, how long sessions may go on", ge=0)

@@ -12,18 +12,20 @@ from typing import Any
 
 
 class Reservations:
-    """Keyed reservations, each dropped ``ttl_secs`` after it was made."""
+    """Keyed reservations, each dropped when its time to live has passed.
 
-    def __init__(self, ttl_secs: float) -> None:
-        self.ttl_secs = ttl_secs
-        self._held: dict[str, tuple[float, Any]] = {}  # key -> (expiry, data), oldest first
+    There are at most as many as the server's ``max_sessions`` (each counts against it),
+    so expiring scans them all.
+    """
 
-    def reserve(self, data: Any, now: float, key: str | None = None) -> str:
-        """Hold a session for ``data``; its key (``key``, else a new random one)."""
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[float, Any]] = {}  # key -> (expiry, data)
+
+    def reserve(self, data: Any, now: float, ttl_secs: float, key: str | None = None) -> str:
+        """Hold a session for ``data`` for ``ttl_secs``; its key (``key``, else a new random one)."""
         self.expire(now)
         key = key if key is not None else uuid.uuid4().hex
-        self._held.pop(key, None)  # a new expiry: to the end of the queue
-        self._held[key] = (now + self.ttl_secs, data)
+        self._held[key] = (now + ttl_secs, data)
         return key
 
     def get(self, key: str, now: float) -> Any:
@@ -42,9 +44,5 @@ class Reservations:
 
     def expire(self, now: float) -> None:
         """Drop the reservations that have expired."""
-        held = self._held
-        while held:
-            key, (expiry, _) = next(iter(held.items()))
-            if expiry > now:
-                return
-            del held[key]
+        for key in [key for key, (expiry, _) in self._held.items() if expiry <= now]:
+            del self._held[key]

@@ -8,8 +8,9 @@ Routes (one port, HTTP/1.1, one request per connection):
   expects; 400 for a transport not served here, 503 when full or draining, 429 beyond
   the per-address rate, 401 without the API key when one is set. ``OPTIONS /start``
   answers CORS preflights.
-* ``GET /health`` → ``{"status", "sessions", "max_sessions", "bot", "loop"}`` (``loop``: the
-  event loop's lag, :class:`~rtvi_core.loop_monitor.LoopLag`), plus each frontend's fields.
+* ``GET /health`` → ``{"status", "sessions", "max_sessions", "bot", "transports", "loop"}``
+  (``transports``: the frontends' names, the default first; ``loop``: the event loop's lag,
+  :class:`~rtvi_core.loop_monitor.LoopLag`), plus each frontend's fields.
 * each frontend's routes (:meth:`~.frontend.Frontend.routes`): its client endpoint, its pages.
 
 Every request passes the ``Host`` rule (421 otherwise, :mod:`.hosts`), then the
@@ -59,8 +60,6 @@ logger = log.logger
 CANCEL_GRACE_SECS = 5.0
 #: Exit status of ``rtvi run`` when sessions had to be abandoned at shutdown.
 EXIT_ABANDONED = 1
-#: How long an unclaimed reservation (:attr:`SessionServer.reservations`) holds a session.
-RESERVATION_TTL_SECS = 60.0
 
 _decode_start = msgspec.json.Decoder(StartRequest).decode
 
@@ -99,7 +98,7 @@ class SessionServer:
             api_key=settings.start_api_key, rate=settings.start_rate_limit, burst=settings.start_rate_burst
         )
         #: Sessions promised by ``/start`` and not yet claimed (they count against ``max_sessions``).
-        self.reservations = Reservations(RESERVATION_TTL_SECS)
+        self.reservations = Reservations()
         self.loop_monitor = LoopMonitor()
         self._default = frontends[0]
         self._routes = [
@@ -378,6 +377,7 @@ class SessionServer:
             "sessions": len(self._live),
             "max_sessions": self.settings.max_sessions,
             "bot": self.sessions.config.model.bot.name,
+            "transports": list(self.frontends),
             "loop": self.loop_monitor.snapshot(),
         }
         for frontend in self.frontends.values():

@@ -4,38 +4,27 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING
 
 import anyio
 
+from .bot_server import bot_server
 from .server import SessionServer
 
 if TYPE_CHECKING:
     from rtvi_core.serving import SessionFactory
 
 
-class ServedTransport(Protocol):
-    """A transport class served by :class:`SessionServer` (the websocket transport): it builds its server."""
-
-    @classmethod
-    def session_server(cls, sessions: SessionFactory, *, host: str, port: int) -> SessionServer:
-        """The server of ``sessions`` (the bot file's ``[transport]`` settings) on ``host:port``."""
-        ...
-
-
 @asynccontextmanager
 async def loopback_server(sessions: SessionFactory, *, host: str = "127.0.0.1") -> AsyncIterator[SessionServer]:
     """Serve ``sessions`` on 127.0.0.1 (a free port: ``server.port``) until the block ends.
 
-    The bot file's transport builds the server (:meth:`ServedTransport.session_server`),
-    so its ``[transport]`` limits apply; signals are left alone. At the end the
+    The server is the bot file's (:func:`~.bot_server.bot_server`: its ``[transport]``
+    limits, and the transports of ``also_serve``); signals are left alone. At the end the
     server drains and closes the sessions still open at once. ``host`` binds another
     address (``"0.0.0.0"``: a server that is not loopback-only, still reached over loopback).
     """
-    transport = sessions.config.transport
-    if not callable(getattr(transport.obj, "session_server", None)):
-        raise TypeError(f"transport {transport.name!r} is not served by rtvi_core.server")
-    server = cast("type[ServedTransport]", transport.obj).session_server(sessions, host=host, port=0)
+    server = bot_server(sessions, host=host, port=0)
     listening = anyio.Event()
     async with anyio.create_task_group() as group:
         group.start_soon(lambda: server.serve(on_listening=lambda h, p: listening.set(), handle_signals=False))

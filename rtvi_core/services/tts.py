@@ -70,10 +70,6 @@ class TTSService(FrameProcessor):
     one context, spoken sentence by sentence as it completes; a text frame outside a
     response and a ``TTSSpeakFrame`` are each spoken whole as their own context.
 
-    A provider that keeps one stream per context (a turn spoken sentence by sentence
-    over a WebSocket) also overrides :meth:`on_context_completed` (close the stream)
-    and :meth:`on_context_interrupted` (send the provider's cancel).
-
     ``sample_rate``: output rate (None: the run's ``audio_out_sample_rate``).
     ``push_text_frames``: push ``TTSTextFrame``s (words or sentences) with the audio.
     """
@@ -120,22 +116,21 @@ class TTSService(FrameProcessor):
         raise NotImplementedError
         yield  # pragma: no cover - makes this an async generator
 
-    async def on_context_completed(self, context_id: str) -> None:
-        """Called when context ``context_id`` has no more text: its last sentence was synthesized.
+    async def on_context_finished(self, context_id: str) -> None:
+        """Called once the last sentence of context ``context_id`` was synthesized.
 
-        Runs in the service's own task, before ``TTSStoppedFrame(context_id)`` is
-        pushed. A provider that keeps one stream per context (a turn) closes it here;
-        the default does nothing.
+        That is at the end of a response (or of a ``TTSSpeakFrame``), right before its
+        ``TTSStoppedFrame``. A service that keeps a context open at its provider across
+        the sentences of a turn closes it here. The default does nothing.
         """
 
     async def on_context_interrupted(self, context_id: str) -> None:
-        """Called when an interruption ends context ``context_id`` before it completed.
+        """Called when an interruption ends context ``context_id`` before its end.
 
-        Runs in the task that brought the ``InterruptionFrame``, once the frame was
-        pushed on (a :meth:`run_tts` of this context may still be unwinding): send the
-        provider's cancel here, and return quickly. No context survives an
-        interruption: one that held a ``TTSSpeakFrame``'s context is ended too. The
-        default does nothing.
+        The :meth:`run_tts` in flight is cancelled and the context gets no
+        ``TTSStoppedFrame``; a service whose provider keeps generating audio for the
+        context sends the provider's cancel here. It runs on the interruption's path:
+        keep it short and bounded. The default does nothing.
         """
 
     # -- frame handling -------------------------------------------------------------
@@ -163,9 +158,9 @@ class TTSService(FrameProcessor):
         elif isinstance(frame, InterruptionFrame):
             interrupted = self._context_id
             self._reset()
-            await self.push_frame(frame)
             if interrupted is not None:
                 await self.on_context_interrupted(interrupted)
+            await self.push_frame(frame)
         else:
             await self.push_frame(frame)
 
@@ -213,7 +208,7 @@ class TTSService(FrameProcessor):
     async def _stop_context(self) -> None:
         if self._context_id is not None:
             context_id, self._context_id = self._context_id, None
-            await self.on_context_completed(context_id)
+            await self.on_context_finished(context_id)
             await self.push_frame(TTSStoppedFrame(context_id=context_id))
 
     # -- one sentence -----------------------------------------------------------------

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rtvi_websocket.transport import WebSocketTransport
 
 from rtvi_core.config.loader import load_bot_text
 from rtvi_core.plugins.manager import PluginManager
+from rtvi_core.server.bot_server import bot_server
 from rtvi_core.server.http import MAX_BODY_BYTES, MAX_HEAD_BYTES, HttpError, Request, parse_request
 from rtvi_core.server.server import SessionServer
 from rtvi_core.serving import SessionFactory
@@ -133,7 +133,7 @@ def server() -> SessionServer:
     manager = PluginManager(autoload=True, allow=["websocket"])
     bot = '[transport]\nuse = "websocket"\nallowed_origins = ["https://*.example.com"]\n[llm]\nuse = "echo"\n'
     sessions = SessionFactory(load_bot_text(bot, file="bot.toml", registry=manager.registry), manager)
-    return WebSocketTransport.session_server(sessions, host="127.0.0.1", port=7860)
+    return bot_server(sessions, host="127.0.0.1", port=7860)
 
 
 @given(methods, targets, versions, headers, st.binary(max_size=64))

@@ -93,7 +93,7 @@ class Signalling:
 
     def start_answer(self, call: StartCall) -> dict[str, Any]:
         now = anyio.current_time()
-        return {"sessionId": call.server.reservations.reserve(call.start.body, now)}
+        return {"sessionId": call.server.reservations.reserve(call.start.body, now, 60.0)}
 
     def close_all(self, reason: str) -> None:
         self.closed.append(reason)
@@ -261,11 +261,15 @@ def test_static_files_serve_nested_names_and_nothing_outside(tmp_path: Path):
         assert files.response(name).startswith(b"HTTP/1.1 404"), name
 
 
-def test_reservations_expire_in_order_and_are_released_once():
-    held = Reservations(ttl_secs=10)
-    first = held.reserve({"n": 1}, now=0)
-    second = held.reserve(None, now=5, key="tok")
-    assert held.get(first, now=1) == {"n": 1} and held.count(now=1) == 2
+def test_reservations_expire_each_at_its_time_and_are_released_once():
+    held = Reservations()
+    first = held.reserve({"n": 1}, now=0, ttl_secs=10)
+    second = held.reserve(None, now=5, ttl_secs=10, key="tok")
+    short = held.reserve("short", now=5, ttl_secs=2)  # made later, expires first
+    assert held.get(first, now=1) == {"n": 1} and held.count(now=5) == 3
+    assert held.count(now=7) == 2  # the short one expired
+    with pytest.raises(KeyError):
+        held.get(short, now=7)
     assert held.count(now=10) == 1  # the first expired
     with pytest.raises(KeyError):
         held.get(first, now=10)

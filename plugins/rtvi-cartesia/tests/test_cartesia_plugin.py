@@ -115,6 +115,6 @@ def test_a_bot_file_naming_cartesia_without_the_plugin_says_what_to_install() ->
     with pytest.raises(BotFileError) as error:
         load_bot_text(BOT.format(keys=""), file="bot.toml", registry=builtins_only, environ={})
     assert str(error.value) == (
-        "bot.toml: tts.use: unknown tts plugin 'cartesia' (installed: tone); install rtvi-cartesia "
-        "(from a clone of rtvi-core: pip install -e plugins/rtvi-cartesia)"
+        "bot.toml: tts.use: unknown tts plugin 'cartesia' (installed: tone); "
+        "it comes with rtvi-cartesia: pip install -e plugins/rtvi-cartesia"
     )

@@ -104,6 +104,7 @@ class StockPeer:
         self.messages: list[dict[str, Any]] = []
         self.raw: list[str] = []
         self.bot_audio = bytearray()  # 48 kHz mono PCM16 of the bot's track
+        self.bot_pts: list[int] = []  # its frames' timestamps: the RTP timestamps (48 kHz), less the first
         self.pc_id: str | None = None
         self.candidates: list[dict[str, Any]] = []
         self._opened = asyncio.Event()
@@ -209,5 +210,6 @@ class StockPeer:
                 frame = await track.recv()
             except MediaStreamError:
                 return
+            self.bot_pts.append(frame.pts)
             for out in resampler.resample(frame):
                 self.bot_audio += bytes(out.planes[0])[: out.samples * 2]

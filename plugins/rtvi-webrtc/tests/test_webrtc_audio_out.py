@@ -3,15 +3,18 @@ its native threads (and the microphone reader's) released when the session ends.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import struct
+from collections.abc import Callable
+from fractions import Fraction
 
 import av
 import pytest
 from aiortc.mediastreams import MediaStreamError
-from rtvi_webrtc import audio_out
-from rtvi_webrtc.audio_in import MicrophoneReader
+from aiortc.rtp import RtpPacket
+from rtvi_webrtc.audio_in import MicrophoneReceiver
 from rtvi_webrtc.audio_out import SAMPLES_PER_PACKET, SILENCE_PACKET, BotAudioTrack
 
 pytestmark = pytest.mark.anyio
@@ -81,23 +84,85 @@ async def test_a_peer_that_stops_pulling_holds_at_most_the_bound() -> None:
     assert track.buffered_secs == pytest.approx(1.0, abs=0.001)
 
 
+def pauses(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock, during_silence: Callable[[], None] = lambda: None
+) -> list[tuple[float, bool]]:
+    """Record the track's pauses (length, may audio end it) instead of sleeping. A pause in
+    silence runs ``during_silence`` halfway (a write there ends the pause), the others run whole."""
+    taken: list[tuple[float, bool]] = []
+
+    async def pause(self: BotAudioTrack, secs: float, *, wake_on_audio: bool) -> bool:
+        taken.append((secs, wake_on_audio))
+        if wake_on_audio:
+            clock.now += secs / 2
+            during_silence()
+            if self.buffered_secs:
+                return True
+            clock.now += secs / 2
+            return False
+        clock.now += secs
+        return False
+
+    monkeypatch.setattr(BotAudioTrack, "_pause", pause)
+    return taken
+
+
 async def test_recv_sleeps_until_each_packet_is_due(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = FakeClock()
     track = BotAudioTrack(clock=clock)
-    slept: list[float] = []
-
-    async def sleep(secs: float) -> None:
-        slept.append(secs)
-        clock.now += secs
-
-    monkeypatch.setattr(audio_out.asyncio, "sleep", sleep)
+    slept = pauses(monkeypatch, clock)
     for _ in range(3):
         await track.recv()
     clock.now += 1.0  # a stalled loop: the schedule moves on instead of bursting
     await track.recv()
     await track.recv()
-    monkeypatch.undo()
-    assert slept == [pytest.approx(0.02), pytest.approx(0.02), pytest.approx(0.02)]
+    assert [secs for secs, _ in slept] == [pytest.approx(0.02), pytest.approx(0.02), pytest.approx(0.02)]
+
+
+async def test_the_first_packet_after_silence_goes_out_at_once_then_pacing_resumes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeClock()
+    track = BotAudioTrack(clock=clock)
+    slept = pauses(monkeypatch, clock, lambda: track.write(tone(24000, 0.1), 24000))
+    assert bytes(await track.recv()) == SILENCE_PACKET  # the first one: due at once
+    first = await track.recv()  # the bot spoke 10 ms into this pause: sent then, not at its slot
+    woke_at = clock.now
+    second = await track.recv()
+    assert bytes(first) != SILENCE_PACKET and bytes(second) != SILENCE_PACKET
+    assert slept == [(pytest.approx(0.02), True), (pytest.approx(0.02), False)]
+    assert woke_at == pytest.approx(100.01)
+    assert clock.now == pytest.approx(woke_at + 0.02)  # paced 20 ms from the new start
+    assert [first.pts, second.pts] == [SAMPLES_PER_PACKET, 2 * SAMPLES_PER_PACKET]
+
+
+async def test_a_write_during_silence_wakes_the_paused_track() -> None:
+    track = BotAudioTrack()
+    await track.recv()  # silence, sent at once
+    pending = asyncio.ensure_future(track.recv())  # paused until the next 20 ms slot...
+    await asyncio.sleep(0)
+    track.write(tone(16000, 0.04), 16000)  # ...or until audio comes
+    packet = await pending
+    assert bytes(packet) != SILENCE_PACKET and track.packets_sent == 1
+    track.stop()
+
+
+async def test_audio_at_an_opus_rate_is_encoded_at_that_rate_on_the_48_khz_clock() -> None:
+    clock = FakeClock()
+    track = BotAudioTrack(clock=clock)
+    track.write(tone(24000, 0.2), 24000)
+    assert track.encode_rate == 24000 and track._resampler is None  # no resampler on the way
+    packets = []
+    for _ in range(10):
+        packets.append(await track.recv())
+        clock.now += 0.02
+    assert [p.pts for p in packets] == [i * SAMPLES_PER_PACKET for i in range(10)]
+    assert all(p.time_base == Fraction(1, 48000) for p in packets)
+    decoded = decode([bytes(p) for p in packets])
+    assert len(decoded) == 10 * SAMPLES_PER_PACKET * 2
+    assert rms(decoded[9600:]) == pytest.approx(8000 / math.sqrt(2), rel=0.15)
+    track.write(tone(22050, 0.1), 22050)  # not an Opus rate: resampled to 48 kHz
+    assert track.encode_rate == 48000 and track.buffered_secs == pytest.approx(0.1, abs=0.01)
 
 
 def native_threads() -> int:
@@ -109,7 +174,7 @@ def native_threads() -> int:
 async def test_stop_releases_the_encoder_and_resampler_threads_at_once() -> None:
     before = native_threads()
     track = BotAudioTrack(clock=FakeClock())
-    track.write(tone(24000, 0.1), 24000)  # resampled to 48 kHz: an FFmpeg filter graph
+    track.write(tone(22050, 0.1), 22050)  # resampled to 48 kHz: an FFmpeg filter graph
     await track.recv()  # encoded
     assert native_threads() > before, "the encoder and the resampler run worker threads"
     track.stop()  # a session's end; the track may still be referenced (cycles wait for the GC)
@@ -119,27 +184,20 @@ async def test_stop_releases_the_encoder_and_resampler_threads_at_once() -> None
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
-async def test_the_microphone_reader_releases_its_resampler_when_the_track_ends() -> None:
-    frame = av.AudioFrame(format="s16", layout="stereo", samples=960)
-    frame.planes[0].update(bytes(960 * 4))
-    frame.sample_rate = 48000
-    frames = [frame, frame]
-
+async def test_the_microphone_receiver_releases_its_decoder_when_the_track_ends() -> None:
     class Track:
         id = "mic"
 
         async def recv(self) -> av.AudioFrame:
-            if not frames:
-                raise MediaStreamError
-            return frames.pop()
-
-    got: list[tuple[int, int]] = []
+            await asyncio.sleep(0)
+            raise MediaStreamError
 
     async def sink(pcm: bytes, rate: int) -> None:
-        got.append((len(pcm), rate))
+        pass
 
     before = native_threads()
-    reader = MicrophoneReader(Track(), 16000, sink)  # type: ignore[arg-type]
-    await reader.run()
-    assert reader.frames == 2 and sum(n for n, _ in got) > 0 and {rate for _, rate in got} == {16000}
+    receiver = MicrophoneReceiver(22050, sink)  # not an Opus rate: libopus at 48 kHz, then a resampler
+    receiver.add(RtpPacket(sequence_number=1, ssrc=5, payload=SILENCE_PACKET))
+    await receiver.run(Track())  # type: ignore[arg-type]
+    assert receiver.packets == 1
     assert native_threads() == before, "the resampler's threads ended with the track"

@@ -54,6 +54,7 @@ def test_ice_servers_for_aiortc_and_for_the_browser() -> None:
         ({"ice_host_addresses": "lan"}, "ice_host_addresses"),
         ({"ice_transport_policy": "turn"}, "ice_transport_policy"),
         ({"audio_out_bitrate": 100}, "audio_out_bitrate"),
+        ({"audio_in_reorder_ms": -1}, "audio_in_reorder_ms"),
         ({"connect_timeout_secs": 0}, "connect_timeout_secs"),
         ({"max_datachannel_message_bytes": 10_000_000}, "max_datachannel_message_bytes"),
     ],

@@ -43,8 +43,8 @@ class _WatchedSessions(SessionFactory):
         super().__init__(config, manager)
         self._on_session = on_session
 
-    def create(self) -> Any:
-        session = super().create()
+    def create(self, transport: str | None = None) -> Any:
+        session = super().create(transport)
         self._on_session(session)
         return session
 

@@ -306,6 +306,57 @@ def test_socket_closed_with_a_code(node: str, server: ServedBot, tmp_path: Path)
     assert ["client", "socketClosed"] in closed["log"]
 
 
+BOTH = PAGE_BOT.replace(
+    'use = "websocket"\n', 'use = "websocket"\nalso_serve = [{use = "webrtc", ice_host_addresses = "loopback"}]\n', 1
+)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedBot]:
+    """``rtvi run`` of the playground's test bot, serving WebRTC too (the transport switch's other side).
+
+    The page uses the stock ``SmallWebRTCTransport`` with the stock ``WavMediaManager`` (the
+    default one loads Daily's bundle from a CDN); the bot gathers loopback candidates only and
+    Chromium runs with ``--allow-loopback-in-peer-connection``: media stays on 127.0.0.1.
+    """
+    pytest.importorskip("rtvi_webrtc", reason="the WebRTC side of the switch is rtvi-webrtc's")
+    bot = tmp_path_factory.mktemp("playground-webrtc") / "bot.toml"
+    bot.write_text(BOTH)
+    with served_bot(str(bot)) as server:
+        yield server
+
+
+def test_the_switch_offers_what_the_server_serves(node: str, server: ServedBot, tmp_path: Path) -> None:
+    run = drive(node, server, "bot-audio", tmp_path)  # a websocket-only bot
+    first = next(iter(run.steps.values()))
+    assert first["transports"] == [["websocket", True], ["webrtc", False]] and first["transport"] == "websocket"
+
+
+def test_a_conversation_over_webrtc(node: str, both: ServedBot, tmp_path: Path) -> None:
+    run = drive(node, both, "webrtc", tmp_path)
+    steps = run.steps
+    chosen = steps["chosen"]
+    assert chosen["transports"] == [["websocket", True], ["webrtc", True]]
+    assert (chosen["transport"], chosen["transportEnabled"]) == ("webrtc", True)
+
+    ready = steps["ready"]
+    assert ready["state"] == "ready" and ready["message"] is None and not ready["transportEnabled"]
+    assert ("bot", GREETING) in turns(ready)
+    assert ready["log"].index(["out", "client-ready"]) < ready["log"].index(["in", "bot-ready"])
+
+    replied = steps["replied"]
+    user_at = turns(replied).index(("user", "tell me about tomatoes"))
+    assert turns(replied)[user_at + 1] == ("bot", "You said: tell me about tomatoes")
+    assert replied["botAudio"]["energy"] > ready["botAudio"]["energy"]  # the reply was heard, not only silence
+    assert replied["botAudio"]["sampleRate"] == replied["botAudio"]["playerRate"] == 48000  # Opus
+    assert replied["botAudio"]["frames"] > 0  # RTP packets
+
+    assert "user-started-speaking" in log_types(steps["mic-on"])  # the fake microphone went out as Opus
+    gone = steps["disconnected"]
+    assert gone["state"] == "disconnected" and gone["transportEnabled"]
+    assert run.done["pageErrors"] == [] and run.done["websockets"] == []  # WebRTC only: no socket opened
+
+
 def test_build_hook_detects_stale_sources_and_missing_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "plugin"
     shutil.copytree(

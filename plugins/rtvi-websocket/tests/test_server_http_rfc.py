@@ -143,6 +143,7 @@ async def test_during_the_drain_start_answers_503_and_health_says_draining():
                 "sessions": None,
                 "max_sessions": 100,
                 "bot": "test-bot",
+                "transports": ["websocket"],
                 "loop": None,
             }
             assert (await bot.request("ping", 1))["type"] == "server-response"  # the live session goes on

@@ -20,7 +20,13 @@ async def test_health_counts_sessions():
             assert status == 200 and headers["content-type"] == "application/json"
             health = json.loads(body)
             loop = health.pop("loop")
-            assert health == {"status": "ok", "sessions": 1, "max_sessions": 7, "bot": "test-bot"}
+            assert health == {
+                "status": "ok",
+                "sessions": 1,
+                "max_sessions": 7,
+                "bot": "test-bot",
+                "transports": ["websocket"],
+            }
             assert set(loop) >= {"current_ms", "p50_ms", "p99_ms", "max_ms", "stalls", "window_secs"}
 
 

@@ -40,8 +40,8 @@ def watch_sessions(server: SessionServer) -> list[weakref.ref[Any]]:
     refs: list[weakref.ref[Any]] = []
     create = server.sessions.create
 
-    def create_and_watch() -> Any:
-        bot = create()
+    def create_and_watch(transport: str | None = None) -> Any:
+        bot = create(transport)
         refs.extend(weakref.ref(obj) for obj in (bot, bot.task, bot.task.rtvi, bot.llm, bot.context, bot.dispatcher))
         return bot
 

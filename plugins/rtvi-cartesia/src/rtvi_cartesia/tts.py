@@ -257,7 +257,7 @@ class CartesiaTTSService(TTSService, Component):
 
     # -- the end of a context -------------------------------------------------------------
 
-    async def on_context_completed(self, context_id: str) -> None:
+    async def on_context_finished(self, context_id: str) -> None:
         """Close the turn's context at Cartesia: an empty transcript with ``continue: false``."""
         context = self._contexts.pop(context_id, None)
         if context is not None:

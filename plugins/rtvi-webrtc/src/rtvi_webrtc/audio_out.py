@@ -2,10 +2,13 @@
 
 aiortc's sender pulls ``recv()`` as fast as it returns. Given an ``av.Packet`` it
 sends it as is, skipping its own encoder (stereo, 96 kbit/s, run in a thread-pool hop per
-frame) and its per-sample audio-level loop. So the track encodes mono Opus itself, one
-20 ms frame per call, and sleeps until that frame's time. When the bot is silent it sends
-a canned 3-byte Opus silence frame instead of encoding zeros (RTP keeps flowing, as
-browsers expect, for next to no CPU).
+frame) and its per-sample audio-level loop; the RTP timestamp is the packet's ``pts`` in
+its ``time_base`` converted to Opus's 48 kHz clock. So the track encodes mono Opus itself,
+one 20 ms frame per call, at the pipeline's output rate when libopus takes it (8, 12, 16,
+24, 48 kHz: no resampler), and sleeps until that frame's time. When the bot is silent it
+sends a canned 3-byte Opus silence frame instead of encoding zeros (RTP keeps flowing, as
+browsers expect, for next to no CPU); audio written then goes out at once, the schedule
+moving to now, instead of waiting for the next 20 ms slot.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from typing import Any, Final
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-#: Opus in WebRTC runs at 48 kHz; one packet is 20 ms.
+from .opus_decode import OPUS_RATES
+
+#: Opus in WebRTC runs at 48 kHz (its RTP clock); one packet is 20 ms.
 OPUS_RATE: Final = 48000
 SAMPLES_PER_PACKET: Final = 960
-_PACKET_BYTES: Final = SAMPLES_PER_PACKET * 2  # mono s16
+_PACKETS_PER_SEC: Final = 50
 _TIME_BASE: Final = fractions.Fraction(1, OPUS_RATE)
 #: An Opus packet of 20 ms of digital silence (TOC 0xf8: CELT full band, 20 ms, one frame).
 SILENCE_PACKET: Final = b"\xf8\xff\xfe"
@@ -32,14 +37,15 @@ _MAX_LATE_SECS: Final = 0.1
 
 
 class BotAudioTrack(MediaStreamTrack):
-    """Outbound audio: PCM written by the pipeline, played as mono Opus at 48 kHz.
+    """Outbound audio: PCM written by the pipeline, played as mono Opus.
 
-    :meth:`write` takes PCM16 at any rate (resampled to 48 kHz mono); at most
-    ``max_buffered_secs`` of it waits (the oldest is dropped beyond: the pipeline paces
-    its writes, so only a peer that stopped pulling lets audio pile up). :meth:`clear`
-    drops what waits, at once (an interruption). :meth:`stop` also releases the encoder and
-    the resampler at once: each holds native worker threads (FFmpeg's, two apiece) that
-    would otherwise live until the cyclic GC frees the ended session.
+    :meth:`write` takes PCM16 at any rate: encoded at that rate when libopus takes it,
+    else resampled to 48 kHz (stereo is downmixed); at most ``max_buffered_secs`` of it
+    waits (the oldest is dropped beyond: the pipeline paces its writes, so only a peer that
+    stopped pulling lets audio pile up). :meth:`clear` drops what waits, at once (an
+    interruption). :meth:`stop` also releases the encoder and the resampler at once: each
+    holds native worker threads (FFmpeg's, two apiece) that would otherwise live until the
+    cyclic GC frees the ended session.
     """
 
     kind = "audio"
@@ -52,34 +58,42 @@ class BotAudioTrack(MediaStreamTrack):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
-        self._codec: av.AudioCodecContext | None = av.CodecContext.create("libopus", "w")
-        self._codec.sample_rate = OPUS_RATE
-        self._codec.layout = "mono"
-        self._codec.format = "s16"
-        self._codec.bit_rate = bitrate
-        self._codec.time_base = _TIME_BASE
-        self._codec.options = {"application": "voip"}
+        self._bitrate = bitrate
+        self._codec: av.AudioCodecContext | None = None
+        self._rate = OPUS_RATE  # the rate of what waits in _pcm, and of the encoder
         self._resampler: av.AudioResampler | None = None
         self._resampler_input: tuple[int, int] = (0, 0)
-        self._pcm = bytearray()  # 48 kHz mono s16 waiting to be encoded
-        self._max_bytes = int(max_buffered_secs * OPUS_RATE) * 2
+        self._pcm = bytearray()  # mono s16 at _rate waiting to be encoded
+        self._max_buffered_secs = max_buffered_secs
         self._clock = clock
         self._start: float | None = None
-        self._pts = 0
+        self._pts = 0  # on the 48 kHz RTP clock
+        self._silent = True  # the last packet sent was silence
+        self._audio_waiter: asyncio.Future[bool] | None = None
         self.packets_sent = 0
         self.silence_sent = 0
 
     @property
+    def encode_rate(self) -> int:
+        """The rate the bot's audio is encoded at."""
+        return self._rate
+
+    @property
     def buffered_secs(self) -> float:
         """Seconds of audio written and not yet sent."""
-        return len(self._pcm) / 2 / OPUS_RATE
+        return len(self._pcm) / 2 / self._rate
 
     def write(self, pcm: bytes, sample_rate: int, channels: int = 1) -> None:
         """Queue ``pcm`` (signed 16-bit, interleaved) for playback."""
         samples = len(pcm) // (2 * channels)
-        if samples == 0:
+        if samples == 0 or self.readyState != "live":
             return
-        if sample_rate == OPUS_RATE and channels == 1:
+        rate = sample_rate if sample_rate in OPUS_RATES else OPUS_RATE
+        if rate != self._rate:
+            self.clear()
+            self._codec = None
+            self._rate = rate
+        if sample_rate == rate and channels == 1:
             self._pcm += pcm[: samples * 2]
         else:
             frame = av.AudioFrame(format="s16", layout="mono" if channels == 1 else "stereo", samples=samples)
@@ -87,9 +101,12 @@ class BotAudioTrack(MediaStreamTrack):
             frame.sample_rate = sample_rate
             for out in self._resample(frame, sample_rate, channels):
                 self._pcm += bytes(out.planes[0])[: out.samples * 2]
-        overflow = len(self._pcm) - self._max_bytes
+        overflow = len(self._pcm) - int(self._max_buffered_secs * self._rate) * 2
         if overflow > 0:
             del self._pcm[: overflow + overflow % 2]
+        waiter = self._audio_waiter
+        if waiter is not None and not waiter.done() and len(self._pcm) >= self._packet_bytes:
+            waiter.set_result(True)
 
     def clear(self) -> None:
         """Drop the audio not sent yet."""
@@ -104,20 +121,20 @@ class BotAudioTrack(MediaStreamTrack):
 
     def _resample(self, frame: av.AudioFrame, sample_rate: int, channels: int) -> list[av.AudioFrame]:
         if self._resampler is None or self._resampler_input != (sample_rate, channels):
-            self._resampler = av.AudioResampler(format="s16", layout="mono", rate=OPUS_RATE)
+            self._resampler = av.AudioResampler(format="s16", layout="mono", rate=self._rate)
             self._resampler_input = (sample_rate, channels)
         return self._resampler.resample(frame)
 
     async def recv(self) -> av.Packet[Any]:
-        """The next 20 ms packet, when it is due."""
+        """The next 20 ms packet, when it is due (at once for the first audio after silence)."""
         if self.readyState != "live":
             raise MediaStreamError
         now = self._clock()
         if self._start is None:
             self._start = now
         due = self._start + self._pts / OPUS_RATE
-        if due > now:
-            await asyncio.sleep(due - now)
+        if due > now and await self._pause(due - now, wake_on_audio=self._silent and not self._pcm):
+            self._start = self._clock() - self._pts / OPUS_RATE  # audio came: it goes out now
         elif now - due > _MAX_LATE_SECS:
             self._start = now - self._pts / OPUS_RATE
         packet = av.Packet(self._next_payload())
@@ -126,19 +143,54 @@ class BotAudioTrack(MediaStreamTrack):
         self._pts += SAMPLES_PER_PACKET
         return packet
 
+    async def _pause(self, secs: float, *, wake_on_audio: bool) -> bool:
+        """Sleep ``secs``; with ``wake_on_audio``, :meth:`write` ends it early once a packet's worth waits (True)."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
+        timer = loop.call_later(secs, _resolve, waiter)
+        self._audio_waiter = waiter if wake_on_audio else None
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+            self._audio_waiter = None
+
+    @property
+    def _packet_bytes(self) -> int:
+        return self._rate // _PACKETS_PER_SEC * 2
+
     def _next_payload(self) -> bytes:
-        if not self._pcm or self._codec is None:
+        packet_bytes = self._packet_bytes
+        self._silent = not self._pcm or self.readyState != "live"
+        if self._silent:
             self.silence_sent += 1
             return SILENCE_PACKET
-        chunk = bytes(self._pcm[:_PACKET_BYTES])
-        del self._pcm[:_PACKET_BYTES]
-        if len(chunk) < _PACKET_BYTES:  # the end of an utterance
-            chunk += bytes(_PACKET_BYTES - len(chunk))
-        frame = av.AudioFrame(format="s16", layout="mono", samples=SAMPLES_PER_PACKET)
+        chunk = bytes(self._pcm[:packet_bytes])
+        del self._pcm[:packet_bytes]
+        if len(chunk) < packet_bytes:  # the end of an utterance
+            chunk += bytes(packet_bytes - len(chunk))
+        frame = av.AudioFrame(format="s16", layout="mono", samples=packet_bytes // 2)
         frame.planes[0].update(chunk)
-        frame.sample_rate = OPUS_RATE
-        frame.pts = self._pts
-        frame.time_base = _TIME_BASE
-        payload = b"".join(bytes(packet) for packet in self._codec.encode(frame))
+        frame.sample_rate = self._rate
+        frame.pts = self._pts * self._rate // OPUS_RATE
+        frame.time_base = fractions.Fraction(1, self._rate)
+        payload = b"".join(bytes(packet) for packet in self._encoder().encode(frame))
         self.packets_sent += 1
         return payload or SILENCE_PACKET
+
+    def _encoder(self) -> av.AudioCodecContext:
+        if self._codec is None:
+            codec = av.CodecContext.create("libopus", "w")
+            codec.sample_rate = self._rate
+            codec.layout = "mono"
+            codec.format = "s16"
+            codec.bit_rate = self._bitrate
+            codec.time_base = fractions.Fraction(1, self._rate)
+            codec.options = {"application": "voip"}
+            self._codec = codec
+        return self._codec
+
+
+def _resolve(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(False)

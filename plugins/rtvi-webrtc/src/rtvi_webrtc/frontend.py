@@ -29,7 +29,6 @@ from .signalling import OfferRequest, SignallingError, decode_offer, decode_patc
 
 if TYPE_CHECKING:
     from rtvi_core.server.frontend import StartCall
-    from rtvi_core.server.server import SessionServer
 
     from .settings import WebRTCSettings
 
@@ -61,7 +60,9 @@ class WebRTCFrontend:
 
     def start_answer(self, call: StartCall) -> dict[str, Any]:
         server = call.server
-        session_id = server.reservations.reserve(call.start.body, asyncio.get_running_loop().time())
+        session_id = server.reservations.reserve(
+            call.start.body, asyncio.get_running_loop().time(), self.settings.start_ttl_secs
+        )
         answer: dict[str, Any] = {"sessionId": session_id}
         servers = self.settings.client_ice_servers
         if servers is None:
@@ -139,7 +140,7 @@ class WebRTCFrontend:
         if refusal is not None:
             return error_response(503, refusal, cors | {"Retry-After": "5"})
         try:
-            bot = server.sessions.create()
+            bot = server.sessions.create(self.name)
         except Exception as exc:
             logger.exception("could not build a session for %s", call.connection.peer)
             return error_response(500, f"could not start the bot: {exc}", cors)
@@ -210,12 +211,3 @@ class WebRTCFrontend:
         self._session_ids.pop(session, None)
         for pc_id in [key for key, value in self._by_pc_id.items() if value is session]:
             del self._by_pc_id[pc_id]
-
-
-def session_server(sessions: Any, settings: WebRTCSettings, *, host: str, port: int) -> SessionServer:
-    """The session server of ``sessions`` with the WebRTC frontend (see ``WebRTCTransport.serve``)."""
-    from rtvi_core.server.server import SessionServer
-
-    server = SessionServer(sessions, settings, [WebRTCFrontend(settings)], host=host, port=port)
-    server.reservations.ttl_secs = settings.start_ttl_secs
-    return server

@@ -103,7 +103,8 @@ class Peer:
         answer = await self.pc.createAnswer()
         with ice.gathering_on(self._host_addresses):
             await self.pc.setLocalDescription(answer)
-        return self.pc.localDescription
+        local = self.pc.localDescription
+        return RTCSessionDescription(asking_for_fec(local.sdp), local.type)
 
     async def add_candidates(self, candidates: Sequence[IceCandidateBody]) -> int:
         """Add trickled candidates (already checked); returns how many were used."""
@@ -194,6 +195,24 @@ class Peer:
             await asyncio.sleep(0)  # let SCTP take the message before the transport closes
         self.audio_out.stop()
         await self.pc.close()
+
+
+def asking_for_fec(sdp: str) -> str:
+    """``sdp`` with ``useinbandfec=1`` on its Opus payload types that have no ``a=fmtp`` line.
+
+    Browsers add Opus's in-band FEC (when they see loss) only for a receiver asking for it,
+    and aiortc's answer does not: the microphone's receive path rebuilds a lost packet from it.
+    """
+    lines = sdp.splitlines()
+    has_fmtp = {line.split(" ", 1)[0][len("a=fmtp:") :] for line in lines if line.startswith("a=fmtp:")}
+    out = []
+    for line in lines:
+        out.append(line)
+        if line.startswith("a=rtpmap:") and line.lower().endswith(" opus/48000/2"):
+            payload_type = line[len("a=rtpmap:") :].split(" ", 1)[0]
+            if payload_type not in has_fmtp:
+                out.append(f"a=fmtp:{payload_type} useinbandfec=1")
+    return "\r\n".join(out) + "\r\n"
 
 
 def _parses(line: str) -> bool:

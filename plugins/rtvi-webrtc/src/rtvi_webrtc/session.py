@@ -16,11 +16,12 @@ from rtvi_core.frames import ClientConnectedFrame
 from rtvi_core.server.limits import RateLimiter
 from rtvi_core.server.sessions import SessionRunner
 
-from .audio_in import MicrophoneReader
+from .audio_in import MicrophoneReceiver
 from .audio_out import BotAudioTrack
 from .datachannel import Ping, decode_inbound
 from .log import logger
 from .peer import Peer
+from .rtp_tap import tap_audio_receiver
 from .settings import WebRTCSettings
 from .signalling import IceCandidateBody
 from .video_in import SOURCES, VideoReader
@@ -171,7 +172,11 @@ class WebRTCSession(SessionRunner):
     def _on_track(self, track: MediaStreamTrack, mid: str | None, receiver: Any) -> None:
         if track.kind == "audio":
             rate = self.transport.input().sample_rate or 16000
-            self._start_reader(MicrophoneReader(track, rate, self._push_audio).run(), "microphone")
+            microphone = MicrophoneReceiver(
+                rate, self._push_audio, reorder_secs=self.settings.audio_in_reorder_ms / 1000
+            )
+            tap_audio_receiver(receiver, microphone)
+            self._start_reader(microphone.run(track), "microphone")
             return
         source = SOURCES.get(mid or "")
         if not self.transport.takes_video or source is None:

@@ -26,6 +26,7 @@ class WebRTCSettings(ServerSettings):
     pings every second). ``video_in_enabled`` answers the camera and screen m-lines
     ``recvonly`` and pushes a ``UserImageRawFrame`` (RGB) from each of them
     ``video_in_framerate`` times a second, at most ``video_in_max_width`` pixels wide.
+    ``audio_in_reorder_ms`` bounds how long microphone packets behind a lost one wait.
     """
 
     ice_servers: tuple[IceServer, ...] = setting(
@@ -60,6 +61,13 @@ class WebRTCSettings(ServerSettings):
     )
     max_datachannel_message_bytes: int = setting(
         default=64 * 1024, description="largest data-channel message (an RTVI error beyond)", ge=1024, le=256 * 1024
+    )
+    audio_in_reorder_ms: int = setting(
+        default=60,
+        description="how long microphone packets after a missing one wait for it before it is concealed "
+        "(milliseconds; 0 = conceal at once). Packets in order are never delayed",
+        ge=0,
+        le=500,
     )
     audio_out_bitrate: int = setting(
         default=32000, description="the bot's mono Opus bitrate (bits per second)", ge=6000, le=510000

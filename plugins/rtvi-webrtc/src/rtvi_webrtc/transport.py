@@ -23,10 +23,10 @@ from .datachannel import BadMessage, Inbound, RTVIMessage, TrackStatus, encode_m
 from .log import logger
 
 if TYPE_CHECKING:
-    from rtvi_core.server.server import SessionServer
     from rtvi_core.serving import SessionFactory
 
     from .audio_out import BotAudioTrack
+    from .frontend import WebRTCFrontend
 
 logger = logger.getChild("transport")
 
@@ -180,17 +180,17 @@ class WebRTCTransport(BaseTransport, Component):
         cls, sessions: SessionFactory, *, host: str, port: int, on_listening: Callable[[str, int], None] | None = None
     ) -> None:
         """Serve ``sessions`` on ``host:port`` until SIGTERM/SIGINT (what ``rtvi run`` calls)."""
-        server = cls.session_server(sessions, host=host, port=port)
-        await server.serve(on_listening=on_listening, exit_if_stuck=True)
+        from rtvi_core.server.bot_server import serve_bot
+
+        await serve_bot(sessions, host=host, port=port, on_listening=on_listening)
 
     @classmethod
-    def session_server(cls, sessions: SessionFactory, *, host: str, port: int) -> SessionServer:
-        """The server of ``sessions`` on ``host:port``, with the bot file's ``[transport]`` settings."""
-        from .frontend import session_server
+    def frontend(cls, config: Any) -> WebRTCFrontend:
+        """Its part of a session server, with the settings of its validated ``config``."""
+        from .frontend import WebRTCFrontend
         from .plugin import split_transport_config
 
-        _, settings = split_transport_config(sessions.config.transport.config)
-        return session_server(sessions, settings, host=host, port=port)
+        return WebRTCFrontend(split_transport_config(config)[1])
 
     def input(self) -> WebRTCInputTransport:
         return self._input

@@ -4,7 +4,7 @@
 import "./playground.css"; // bundled into playground.css next to playground.js
 import { describeClose, describeConnectError, isNormalClose } from "./describe-error.js";
 import { EventLog } from "./event-log.js";
-import { Session } from "./session.js";
+import { Session, TRANSPORTS } from "./session.js";
 import { Transcript } from "./transcript.js";
 
 /** The server's start endpoint, relative to the page (same origin, no CDN, no config). */
@@ -16,6 +16,7 @@ const LOGGED_CLIENT_EVENTS = new Set(["transportStateChanged", "botStarted", "de
 const $ = (id) => document.getElementById(id);
 const ui = {
   state: $("connection-state"),
+  transport: $("transport-select"),
   connect: $("connect-button"),
   disconnect: $("disconnect-button"),
   mic: $("mic-button"),
@@ -39,6 +40,7 @@ function setState(state) {
   ui.state.dataset.state = state;
   const idle = session === null;
   ui.connect.disabled = !idle;
+  ui.transport.disabled = !idle;
   ui.disconnect.disabled = idle || state === "disconnecting";
   ui.textInput.disabled = ui.send.disabled = state !== "ready";
 }
@@ -66,17 +68,46 @@ function renderMicState(state, text) {
   ui.micState.textContent = `mic: ${text}`;
 }
 
-/** Bot audio received (frames, seconds, the rate it arrives at) and the rate the player runs at (0: unknown). */
-const botAudio = { frames: 0, seconds: 0, sampleRate: 0, playerRate: 0 };
+/**
+ * Bot audio received (frames, or WebRTC packets; seconds; the rate it arrives at), the rate
+ * the player runs at (0: unknown) and, over WebRTC, the audio energy received.
+ */
+const botAudio = { frames: 0, seconds: 0, sampleRate: 0, playerRate: 0, energy: 0 };
 
 function renderBotAudio(update) {
   Object.assign(botAudio, update);
   const { frames, seconds, sampleRate, playerRate } = botAudio;
   for (const [key, value] of Object.entries(botAudio)) ui.botAudio.dataset[key] = String(value);
   const player = playerRate ? `, played at ${playerRate} Hz` : "";
+  const unit = session?.transportName === "webrtc" ? "Opus packets" : "frames";
   ui.botAudio.textContent = frames
-    ? `bot audio: ${frames} frames, ${seconds.toFixed(2)} s at ${sampleRate} Hz${player}`
+    ? `bot audio: ${frames} ${unit}, ${seconds.toFixed(2)} s at ${sampleRate} Hz${player}`
     : `bot audio: none yet${player}`;
+}
+
+/**
+ * Offers the transports the server serves (its /health lists them, the bot
+ * file's own first); the others stay in the list, disabled, with the bot-file
+ * key that serves them.
+ */
+async function loadTransports() {
+  let served = ["websocket"];
+  try {
+    const health = await (await fetch(new URL("health", window.location.href))).json();
+    if (Array.isArray(health.transports)) served = health.transports;
+  } catch {
+    // an older server: WebSocket only
+  }
+  ui.transport.replaceChildren();
+  for (const [name, label] of Object.entries(TRANSPORTS)) {
+    const option = new Option(label, name, false, name === served[0]);
+    if (!served.includes(name)) {
+      option.disabled = true;
+      option.title = `not served by this bot: add also_serve = ["${name}"] to its [transport] table`;
+      option.textContent = `${label} (not served)`;
+    }
+    ui.transport.append(option);
+  }
 }
 
 /** Hooks of one session; events of an older session (late callbacks) are ignored. */
@@ -101,8 +132,8 @@ function hooksFor(getSession) {
       log.add("client", "socketClosed", { code, reason });
       showMessage(text, isNormalClose(code) ? "notice" : "error");
     },
-    onBotAudio(frames, seconds, sampleRate) {
-      if (current()) renderBotAudio({ frames, seconds, sampleRate });
+    onBotAudio(frames, seconds, sampleRate, energy = 0) {
+      if (current()) renderBotAudio({ frames, seconds, sampleRate, energy });
     },
     onPlayerRate(playerRate) {
       if (current()) renderBotAudio({ playerRate });
@@ -174,10 +205,11 @@ async function connect() {
   if (session) return;
   clearMessage();
   transcript.clear();
-  renderBotAudio({ frames: 0, seconds: 0, sampleRate: 0, playerRate: 0 });
+  renderBotAudio({ frames: 0, seconds: 0, sampleRate: 0, playerRate: 0, energy: 0 });
   usesBotOutput = true;
-  log.add("client", "connect", { endpoint: START_URL });
-  const mine = new Session(hooksFor(() => mine), { micEnabled });
+  const transport = ui.transport.value || "websocket";
+  log.add("client", "connect", { endpoint: START_URL, transport });
+  const mine = new Session(hooksFor(() => mine), { micEnabled, transport });
   session = mine;
   setState("initializing");
   try {
@@ -244,3 +276,4 @@ renderMic();
 renderMicState("off", "not started");
 renderBotAudio({});
 endSession();
+loadTransports();

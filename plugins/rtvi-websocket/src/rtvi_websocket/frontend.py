@@ -89,7 +89,7 @@ class WebSocketFrontend:
                 connection.close(close_codes.FORBIDDEN, str(exc))
                 return None
         try:
-            bot = server.sessions.create()
+            bot = server.sessions.create(self.name)
         except Exception as exc:
             logger.exception("could not build a session for %s", connection.peer)
             connection.close(close_codes.INTERNAL_ERROR, f"could not start the bot: {exc}")

@@ -25,10 +25,10 @@ from . import close_codes, log
 from .serializer import ProtobufFrameSerializer
 
 if TYPE_CHECKING:
-    from rtvi_core.server.server import SessionServer
     from rtvi_core.serving import SessionFactory
 
     from .connection import WebSocketConnection
+    from .frontend import WebSocketFrontend
 
 logger = log.logger.getChild("transport")
 
@@ -138,20 +138,18 @@ class WebSocketTransport(BaseTransport, Component):
         cls, sessions: SessionFactory, *, host: str, port: int, on_listening: Callable[[str, int], None] | None = None
     ) -> None:
         """Serve ``sessions`` on ``host:port`` until SIGTERM/SIGINT (what ``rtvi run`` calls)."""
-        server = cls.session_server(sessions, host=host, port=port)
+        from rtvi_core.server.bot_server import serve_bot
+
         resample.preload()  # not on the loop later, at the first client audio at another rate
-        await server.serve(on_listening=on_listening, exit_if_stuck=True)
+        await serve_bot(sessions, host=host, port=port, on_listening=on_listening)
 
     @classmethod
-    def session_server(cls, sessions: SessionFactory, *, host: str, port: int) -> SessionServer:
-        """The server of ``sessions`` on ``host:port``, with the bot file's ``[transport]`` settings."""
-        from rtvi_core.server.server import SessionServer
-
+    def frontend(cls, config: Any) -> WebSocketFrontend:
+        """Its part of a session server, with the settings of its validated ``config``."""
         from .frontend import WebSocketFrontend
         from .plugin import split_transport_config
 
-        _, settings = split_transport_config(sessions.config.transport.config)
-        return SessionServer(sessions, settings, [WebSocketFrontend(settings)], host=host, port=port)
+        return WebSocketFrontend(split_transport_config(config)[1])
 
     def input(self) -> WebSocketInputTransport:
         return self._input

@@ -6,7 +6,7 @@
 // Usage: node drive.mjs --url http://127.0.0.1:PORT/ --scenario NAME --out DIR
 //          [--mic-wav FILE] [--timeout SECONDS] [--chromium PATH]
 // Scenarios (SCENARIOS below): conversation, voice, bot-audio, no-mic-permission,
-// start-unreachable, start-errors, injected-messages, socket-closed.
+// start-unreachable, start-errors, injected-messages, socket-closed, webrtc.
 //
 // stdout: one JSON object per line: {"step", "snapshot"} after each step (the
 // page's visible state, see snapshot()), then {"done": {...}} or, on failure,
@@ -38,8 +38,11 @@ function snapshot(page) {
       micState: $("mic-state").dataset.state,
       botAudioFrames: Number($("bot-audio").dataset.frames),
       botAudio: Object.fromEntries(
-        ["frames", "seconds", "sampleRate", "playerRate"].map((key) => [key, Number($("bot-audio").dataset[key])]),
+        ["frames", "seconds", "sampleRate", "playerRate", "energy"].map((key) => [key, Number($("bot-audio").dataset[key])]),
       ),
+      transport: $("transport-select").value,
+      transports: [...$("transport-select").options].map((o) => [o.value, !o.disabled]),
+      transportEnabled: !$("transport-select").disabled,
       message: $("error-message").hidden ? null : { text: $("error-message").textContent, kind: $("error-message").dataset.kind },
       transcript: [...$("transcript").children].map((li) => ({
         role: li.dataset.role,
@@ -85,13 +88,17 @@ const replied = (page) =>
 
 const toggleMic = (page) => page.getByRole("button", { name: "Microphone" }).click();
 
-/** Clicks Disconnect; then the server's /health must soon count no session (the socket was closed). */
+/**
+ * Clicks Disconnect; then the server's /health must soon count no session (the
+ * socket or the peer connection was closed) and no open peer connection.
+ */
 async function disconnect(page) {
   await page.getByRole("button", { name: "Disconnect" }).click();
   await stateIs(page, "disconnected");
   const deadline = Date.now() + opts.timeout;
-  while ((await page.evaluate(async () => (await (await fetch("health")).json()).sessions)) !== 0) {
-    if (Date.now() > deadline) throw new Error("the page disconnected but the server still counts a session");
+  const health = () => page.evaluate(async () => (await fetch("health")).json());
+  for (let now = await health(); now.sessions !== 0 || (now.peer_connections ?? 0) !== 0; now = await health()) {
+    if (Date.now() > deadline) throw new Error(`the page disconnected but the server still counts ${JSON.stringify(now)}`);
     await page.waitForTimeout(200);
   }
 }
@@ -232,6 +239,34 @@ const SCENARIOS = {
     socket.send(rtviFrame({ type: "error", data: { error: "the LLM hiccuped", fatal: false } }));
     await messageShown(page);
     await step("bot-error");
+  },
+
+  /**
+   * The transport switch: the same conversation over WebRTC (the stock
+   * SmallWebRTCTransport; the bot's Opus track played in an audio element).
+   */
+  async webrtc(page, step) {
+    await page.waitForSelector('#transport-select option[value="webrtc"]:not([disabled])', { state: "attached", timeout: opts.timeout });
+    await page.getByLabel("Transport").selectOption("webrtc");
+    await toggleMic(page); // text first
+    await step("chosen");
+    await connect(page);
+    await logged(page, "bot-stopped-speaking"); // the greeting
+    await step("ready");
+    const energy = await page.evaluate(() => Number(document.getElementById("bot-audio").dataset.energy));
+    await sendText(page, "tell me about tomatoes");
+    await replied(page);
+    await page.waitForFunction(
+      (before) => Number(document.getElementById("bot-audio").dataset.energy) > before,
+      energy,
+      { timeout: opts.timeout },
+    );
+    await step("replied");
+    await toggleMic(page);
+    await logged(page, "user-started-speaking"); // the fake microphone's speech, as Opus, reached the server's VAD
+    await step("mic-on");
+    await disconnect(page);
+    await step("disconnected");
   },
 
   /** The socket is closed under the page with a code and a reason. */

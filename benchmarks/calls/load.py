@@ -1,0 +1,151 @@
+"""The callers of the calls benchmark: N concurrent voice calls over the WebSocket transport.
+
+Standard library only (plus the benchmarks' own ``ws/`` client), so the same load runs
+against both frameworks. Each call connects to ``/ws``, sends ``client-ready``, then streams
+its microphone in real time, 20 ms frames without a break, as a phone or a browser does:
+a spoken question (``rtvi_core/testing/data/weather-question.wav``, 2.1 s), then silence
+until the bot has answered and a pause has passed, then the question again.
+
+Per turn it records the **turn latency** (the last frame of speech sent → the first frame of
+bot audio read) and the bot audio's arrival: every gap of more than ``GAP_SECS`` between two
+bot audio frames of one answer is a **gap** (the caller hears a break). Calls start
+``STAGGER_SECS`` apart, so their turns do not line up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ws"))
+import itertools
+
+from client import ServerError
+from voice_session import FRAME_SAMPLES, FRAME_SECS, VoiceSession
+from wire import decode_message
+
+SPEECH = Path(__file__).resolve().parents[2] / "rtvi_core" / "testing" / "data" / "weather-question.wav"
+#: A break in the bot's audio the caller hears.
+GAP_SECS = 0.1
+#: Silence after the bot's answer before the caller speaks again.
+PAUSE_SECS = 1.0
+#: How long a turn may wait for the bot's first audio, and for its answer to end.
+TURN_TIMEOUT_SECS = 20.0
+STAGGER_SECS = 0.137
+
+
+def speech_frames(path: Path = SPEECH) -> list[bytes]:
+    """The question as 20 ms frames of 16 kHz mono PCM."""
+    with wave.open(str(path)) as wav:
+        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (16000, 1, 2), path
+        pcm = wav.readframes(wav.getnframes())
+    step = FRAME_SAMPLES * 2
+    pcm += bytes(-len(pcm) % step)
+    return [pcm[i : i + step] for i in range(0, len(pcm), step)]
+
+
+class Caller(VoiceSession):
+    """One call: a microphone that never stops, and the bot's audio stamped as it arrives."""
+
+    def __init__(self, host: str, port: int, path: str) -> None:
+        super().__init__(host, port, path)
+        self.audio_at: list[float] = []  # arrival (s, perf_counter) of each bot audio frame
+        self.speech: list[bytes] = []  # frames still to speak; silence when empty
+        self.spoke_at = 0.0  # when the last speech frame was sent
+
+    def _on_message(self, frame: bytes, received: int) -> None:
+        if decode_message(frame) is None:
+            self.audio_at.append(received / 1e9)
+        super()._on_message(frame, received)
+
+    async def microphone(self, stop: asyncio.Event) -> None:
+        """20 ms frames on an absolute schedule until ``stop``: speech when there is some, else silence."""
+        silence = bytes(FRAME_SAMPLES * 2)
+        loop = asyncio.get_running_loop()
+        start, index = loop.time(), 0
+        while not stop.is_set():
+            if self.speech:
+                self.send_audio(self.speech.pop(0))
+                if not self.speech:
+                    self.spoke_at = time.perf_counter()
+            else:
+                self.send_audio(silence)
+            index += 1
+            delay = start + index * FRAME_SECS - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -1.0:  # the load client itself fell behind: do not burst
+                start, index = loop.time(), 0
+
+
+async def one_call(host: str, port: int, until: float, question: list[bytes], delay: float) -> dict[str, Any]:
+    """One call until ``until`` (perf_counter): its turns' latencies, gaps and failures."""
+    await asyncio.sleep(delay)
+    turns: list[float] = []
+    gaps, intervals, failed = 0, 0, ""
+    caller: Caller | None = None
+    stop = asyncio.Event()
+    mic: asyncio.Task[None] | None = None
+    try:
+        caller = await Caller.connect(host, port, "/ws")
+        assert isinstance(caller, Caller)
+        await caller.ready()
+        mic = asyncio.create_task(caller.microphone(stop))
+        while time.perf_counter() + 6 < until:
+            mark = caller.mark("bot-stopped-speaking")
+            heard = len(caller.audio_at)
+            caller.speech = list(question)
+            await caller.wait_for("bot-stopped-speaking", mark, TURN_TIMEOUT_SECS + len(question) * FRAME_SECS)
+            answer = [t for t in caller.audio_at[heard:] if t > caller.spoke_at]
+            if not answer:
+                failed = "an answer without audio"
+                break
+            turns.append(answer[0] - caller.spoke_at)
+            intervals += len(answer) - 1
+            gaps += sum(1 for a, b in itertools.pairwise(answer) if b - a > GAP_SECS)
+            await asyncio.sleep(PAUSE_SECS)
+    except (ServerError, OSError, TimeoutError) as exc:
+        failed = str(exc) or type(exc).__name__
+    finally:
+        stop.set()
+        if mic is not None:
+            await mic
+        if caller is not None:
+            await caller.close()
+    return {"turns": turns, "gaps": gaps, "intervals": intervals, "failed": failed}
+
+
+async def run_calls(host: str, port: int, calls: int, secs: float) -> dict[str, Any]:
+    """``calls`` concurrent calls for ``secs``: turn latency p50/p90, gap rate, failures."""
+    question = speech_frames()
+    until = time.perf_counter() + secs
+    results = await asyncio.gather(*(one_call(host, port, until, question, i * STAGGER_SECS) for i in range(calls)))
+    latencies = sorted(t for result in results for t in result["turns"])
+    intervals = sum(result["intervals"] for result in results)
+    gaps = sum(result["gaps"] for result in results)
+
+    def pct(q: float) -> float | None:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else None
+
+    return {
+        "calls": calls,
+        "turns": len(latencies),
+        "turn_ms_p50": statistics.median(latencies) * 1000 if latencies else None,
+        "turn_ms_p90": pct(0.9),
+        "gap_rate": gaps / intervals if intervals else None,
+        "gaps": gaps,
+        "failed": [result["failed"] for result in results if result["failed"]],
+        "calls_without_turn": sum(1 for result in results if not result["turns"]),
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    host, port, calls, secs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    print(json.dumps(asyncio.run(run_calls(host, port, calls, secs))))
