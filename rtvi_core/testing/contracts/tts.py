@@ -233,16 +233,20 @@ class TTSContract:
             pytest.skip("the service does not time words")
         spoken = await self.speak(tts, *self.llm_response(*self.response_chunks))
         assert not spoken.errors, spoken.errors
-        sentences: list[tuple[str, list[int], list[int]]] = []  # text, word offsets, audio length
+        texts: list[str] = []  # per sentence: its text, its words' audio offsets, its audio length
+        word_offsets: list[list[int]] = []
+        lengths: list[int] = []
         for frame in spoken.recorder.of((AggregatedTextFrame, TTSAudioRawFrame)):
             if type(frame) is AggregatedTextFrame:
-                sentences.append((frame.text, [], [0]))
+                texts.append(frame.text)
+                word_offsets.append([])
+                lengths.append(0)
             elif isinstance(frame, TTSTextFrame):
-                sentences[-1][1].append(sentences[-1][2][0])
+                word_offsets[-1].append(lengths[-1])
             elif isinstance(frame, TTSAudioRawFrame):
-                sentences[-1][2][0] += len(frame.audio)
-        assert len(sentences) == 2, [text for text, _, _ in sentences]
-        for text, offsets, (length,) in sentences:
+                lengths[-1] += len(frame.audio)
+        assert len(texts) == 2, texts
+        for text, offsets, length in zip(texts, word_offsets, lengths):
             assert len(offsets) == len(text.split()), (text, offsets)
             assert offsets[-1] < length, f"words of {text!r} came after its audio: {offsets} of {length} bytes"
             assert len(set(offsets)) > len(offsets) // 2, f"words of {text!r} not spread over its audio: {offsets}"
