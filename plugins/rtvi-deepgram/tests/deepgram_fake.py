@@ -18,7 +18,8 @@ and on ``CloseStream``.
 
 ``fake.fail(Fault(...))`` makes the next stream(s) fail: a refused upgrade (any
 status, headers, body), a silent server, a drop or a
-close after some messages, or raw messages sent before the first answer.
+close after some messages, raw messages sent before the first answer, a
+``Finalize`` never answered, or every final result sent twice.
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ class Fault:
     close_code: int = 1011
     close_reason: str = "NET-0000"
     inject: list[str | bytes] = field(default_factory=list)  # sent before the first answer
+    ignore_finalize: bool = False  # never answer Finalize
+    repeat_finals: bool = False  # send every final result twice
 
 
 @dataclass
@@ -247,7 +250,9 @@ class _Stream:
     async def final(self, *, speech_final: bool = False, from_finalize: bool = False, end: bool = False) -> None:
         span = _voiced(self.envelope())
         text = self.words(final=True, end=end)
-        await self.send(self.results(text, is_final=True, speech_final=speech_final, from_finalize=from_finalize))
+        results = self.results(text, is_final=True, speech_final=speech_final, from_finalize=from_finalize)
+        for _ in range(2 if self.fault is not None and self.fault.repeat_finals else 1):
+            await self.send(results)
         if text and span is not None:
             self.last_word_end = self.offset + (span[1] + 1) * _WINDOW_SECS
         self.offset += self.buffered_secs
@@ -262,7 +267,8 @@ class _Stream:
         except (ValueError, AttributeError):
             kind = None
         self.record.controls.append(kind if isinstance(kind, str) else f"unknown: {text[:50]}")
-        if kind == "Finalize" and self.buffer:
+        ignored = self.fault is not None and self.fault.ignore_finalize
+        if kind == "Finalize" and self.buffer and not ignored:
             await self.final(from_finalize=True, end=True)
         elif kind == "CloseStream":
             self.record.closed_by_client = True

@@ -12,6 +12,7 @@ from rtvi_core.testing.contracts.stt import STTContract
 
 class TestDeepgramContract(STTContract):
     timeout = 20.0
+    streaming = True
 
     @pytest.fixture
     def stt(self, fake: FakeDeepgram) -> STTService:

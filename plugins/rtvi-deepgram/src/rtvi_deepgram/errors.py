@@ -49,13 +49,15 @@ class DeepgramError(Exception):
 
 def handshake_error(status: int, headers: Mapping[str, str], body: bytes, url: str, key_source: str) -> DeepgramError:
     """The error for a refused WebSocket upgrade (any status but 101)."""
-    headline, advice = _STATUS_WORDING.get(status, ("had a server error", "try again in a moment"))
+    headline, advice = _STATUS_WORDING.get(status, ("had a server error", ""))
     if status not in _STATUS_WORDING and status < 500:
         headline, advice = "refused the stream", "check base_url and the [stt] settings"
-    detail = _body_message(body) or headers.get("dg-error") or f"HTTP {status}"
+    detail = _body_message(body) or headers.get("dg-error") or _body_text(body) or f"HTTP {status}"
     retry_after = _seconds(headers.get("retry-after")) if status == 429 else None
     wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-    message = f"Deepgram {headline} (HTTP {status} from {url}{wait}): {detail[:300]}; {advice.format(key=key_source)}"
+    message = f"Deepgram {headline} (HTTP {status} from {url}{wait}): {detail[:300]}"
+    if advice:
+        message += f"; {advice.format(key=key_source)}"
     return DeepgramError(message, retry=status not in _FINAL_STATUSES, retry_after=retry_after)
 
 
@@ -80,6 +82,12 @@ def _body_message(body: bytes) -> str | None:
     parts = [data.get(key) for key in ("err_code", "err_msg")]
     text = ": ".join(part for part in parts if isinstance(part, str) and part)
     return text or None
+
+
+def _body_text(body: bytes) -> str | None:
+    """A short plain-text body (a proxy's answer), or None."""
+    text = body[:300].decode("utf-8", "replace").strip()
+    return text if text and text.isprintable() else None
 
 
 def _seconds(value: str | None) -> float | None:

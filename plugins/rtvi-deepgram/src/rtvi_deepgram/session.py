@@ -6,8 +6,9 @@ no answer in time, a drop, a close by the server, a ``Finalize`` left unanswered
 reported and opened again after a back-off, at most ``max_reconnects`` times in a row
 (a stream that delivered a message resets the count); a refusal that connecting again
 cannot cure (a bad key, bad settings) ends it at once. A ``Finalize`` whose
-``from_finalize`` answer does not come within ``timeout_secs`` is left to the
-service's ``on_unanswered``, which may give the stream up (words were waiting). Audio sent while no stream is
+``from_finalize`` answer does not come within ``timeout_secs`` gives the stream up
+if it never sent a message, and is left to the service's ``on_unanswered`` (which
+may give it up too: words were waiting) otherwise. Audio sent while no stream is
 open is buffered, up to ``buffer_bytes`` (the oldest is dropped beyond). A
 ``KeepAlive`` goes out whenever nothing was sent for ``keepalive_secs``.
 """
@@ -76,6 +77,7 @@ class ListenSession:
         self._last_sent = 0.0
         self._awaiting_final: object | None = None  # token of the Finalize waiting for a result
         self._failure: DeepgramError | None = None  # why the open stream is being given up
+        self._delivered = False  # the open stream sent a message
         self._group: anyio.abc.TaskGroup | None = None
         self._closing = False
         self.given_up = False
@@ -90,11 +92,8 @@ class ListenSession:
 
     async def finalize(self) -> None:
         """Send ``Finalize``; its ``from_finalize`` answer is awaited up to ``timeout_secs``."""
-        await self._send(FINALIZE)
-        group = self._group
-        if group is not None and self._ws is not None:
-            token = self._awaiting_final = object()
-            group.start_soon(self._watch_finalize, token)
+        if await self._send(FINALIZE):
+            self._watch_finalize()
 
     async def close(self) -> None:
         """Send ``CloseStream`` and wait (up to ``timeout_secs``) for the last results and the close."""
@@ -169,7 +168,7 @@ class ListenSession:
             return DeepgramError(f"Deepgram: cannot reach {self.endpoint}: {exc or type(exc).__name__}"), False
         self.connections += 1
         logger.debug("%s: stream %d open", self.endpoint, self.connections)
-        delivered = False
+        self._delivered = False
         self._failure = None
         try:
             async with anyio.create_task_group() as group:
@@ -179,7 +178,7 @@ class ListenSession:
                 else:
                     await self._on_connected()
                     group.start_soon(self._keep_alive, ws)
-                    delivered = await self._read(ws)
+                    await self._read(ws)
                     group.cancel_scope.cancel()
         finally:
             self._group = None
@@ -188,10 +187,10 @@ class ListenSession:
             with anyio.CancelScope(shield=True), anyio.move_on_after(self._timeout):
                 await ws.close()
         if self._failure is not None:
-            return self._failure, delivered
+            return self._failure, self._delivered
         if self._closing:
-            return None, delivered
-        return close_error(ws.close_code, ws.close_reason or ""), delivered
+            return None, self._delivered
+        return close_error(ws.close_code, ws.close_reason or ""), self._delivered
 
     async def _flush(self, ws: ClientConnection) -> bool:
         """Send the buffer, then take the stream into use; False if it closed meanwhile."""
@@ -201,6 +200,8 @@ class ListenSession:
                 if isinstance(item, bytes):
                     self._buffered -= len(item)
                 await ws.send(item)
+                if item == FINALIZE:
+                    self._watch_finalize()
         except ConnectionClosed:
             return False
         self._overflow_reported = False
@@ -208,12 +209,12 @@ class ListenSession:
         self._ws = ws
         return True
 
-    async def _read(self, ws: ClientConnection) -> bool:
-        """Handle the server's messages until the stream ends; whether any arrived."""
-        delivered = malformed_reported = False
+    async def _read(self, ws: ClientConnection) -> None:
+        """Handle the server's messages until the stream ends."""
+        malformed_reported = False
         try:
             async for message in ws:
-                delivered = True
+                self._delivered = True
                 try:
                     event = parse_message(message)
                 except MalformedMessage as exc:
@@ -235,20 +236,21 @@ class ListenSession:
                 await self._on_event(event)
         except ConnectionClosed:
             pass
-        return delivered
 
-    async def _send(self, item: bytes | str) -> None:
+    async def _send(self, item: bytes | str) -> bool:
+        """Send ``item`` on the open stream (True), or buffer it for the next one (False)."""
         if self.given_up or self._closing:
-            return
+            return False
         ws = self._ws
         if ws is not None:
             try:
                 await ws.send(item)
                 self._last_sent = anyio.current_time()
-                return
+                return True
             except ConnectionClosed:
                 pass  # the reader sees the close and reconnects; keep the item for the next stream
         await self._buffer_item(item)
+        return False
 
     async def _buffer_item(self, item: bytes | str) -> None:
         self._buffer.append(item)
@@ -280,13 +282,25 @@ class ListenSession:
                 idle = 0.0
             await anyio.sleep(self._keepalive - idle)
 
-    async def _watch_finalize(self, token: object) -> None:
+    def _watch_finalize(self) -> None:
+        """Start waiting for the answer to the ``Finalize`` just sent on the open stream."""
+        if self._group is not None:
+            token = self._awaiting_final = object()
+            self._group.start_soon(self._await_finalized, token)
+
+    async def _await_finalized(self, token: object) -> None:
         """Ask ``on_unanswered`` when the ``Finalize`` of ``token`` got no answer in time."""
         await anyio.sleep(self._timeout)
         if self._awaiting_final is not token or self._group is None:
             return
         self._awaiting_final = None
-        failure = await self._on_unanswered()
+        if self._delivered:
+            failure = await self._on_unanswered()
+        else:
+            failure = DeepgramError(
+                f"Deepgram sent nothing on the stream and did not answer Finalize within {self._timeout:g} s "
+                "(timeout_secs)"
+            )
         if failure is not None and self._group is not None:
             self._failure = failure
             self._group.cancel_scope.cancel()
