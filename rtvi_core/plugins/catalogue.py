@@ -14,6 +14,7 @@ PLUGINS_SOURCE_DIR = "plugins"
 #: (kind, name) of a component → the distribution in ``plugins/`` that provides it.
 PROVIDERS: dict[tuple[str, str], str] = {
     ("tts", "elevenlabs"): "rtvi-elevenlabs",
+    ("stt", "deepgram"): "rtvi-deepgram",
 }
 
 

@@ -147,3 +147,13 @@ async def test_without_a_vad_endpointing_ends_the_turn(fake: FakeDeepgram) -> No
     heard = await speaker.hear(stt, *frames, until=got(1))
     assert heard.texts == [WEATHER]
     assert "Finalize" not in fake.streams[0].controls
+
+
+def test_a_bot_file_naming_deepgram_without_the_plugin_names_the_package() -> None:
+    builtins_only = PluginManager(autoload=False).registry
+    with pytest.raises(BotFileError) as error:
+        load_bot_text(BOT.format(keys=""), registry=builtins_only, environ={})
+    assert (
+        "stt.use: unknown stt plugin 'deepgram' (no stt plugins are installed); it comes with rtvi-deepgram: "
+        "pip install -e plugins/rtvi-deepgram"
+    ) in str(error.value)
