@@ -76,6 +76,8 @@ use = "deepgram"
         ("timeout_secs = 0", ["stt.timeout_secs"]),
         ("max_reconnects = -1", ["stt.max_reconnects"]),
         ('api_key = "${env:DG_MISSING_KEY}"', ["DG_MISSING_KEY", "is not set"]),
+        ("extra_params = { model = 'nova-2', diarize = true }", ["stt.extra_params", "may not set model"]),
+        ("extra_params = { diarize = [1] }", ["stt.extra_params"]),
     ],
 )
 def test_bad_bot_file_keys_are_named(registry: Registry, keys: str, fragments: list[str]) -> None:

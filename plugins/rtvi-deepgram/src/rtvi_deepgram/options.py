@@ -16,6 +16,24 @@ DEFAULT_LANGUAGE = "en"
 
 _SCHEMES = {"ws": "ws", "wss": "wss", "http": "ws", "https": "wss"}
 
+#: Query parameters the plugin sets itself (``extra_params`` may not repeat them).
+OWN_PARAMS = frozenset(
+    {
+        "model",
+        "language",
+        "encoding",
+        "sample_rate",
+        "channels",
+        "interim_results",
+        "smart_format",
+        "punctuate",
+        "endpointing",
+        "utterance_end_ms",
+        "vad_events",
+        "keyterm",
+    }
+)
+
 
 def check_base_url(base_url: str) -> str:
     """``base_url`` as a ``ws(s)://`` root without a trailing slash (``http(s)`` is mapped).

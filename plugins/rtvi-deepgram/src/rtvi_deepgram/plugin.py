@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from rtvi_core.plugins import hookimpl
 
-from .options import DEFAULT_BASE_URL, DEFAULT_LANGUAGE, DEFAULT_MODEL, check_base_url
+from .options import DEFAULT_BASE_URL, DEFAULT_LANGUAGE, DEFAULT_MODEL, OWN_PARAMS, check_base_url
 from .stt import DEFAULT_API_KEY_ENV, DeepgramSTTService
 
 
@@ -71,6 +71,14 @@ class DeepgramSTTConfig(BaseModel):
     def _terms(cls, value: list[str]) -> list[str]:
         if any(not term.strip() for term in value):
             raise ValueError("keyterms must not be empty strings")
+        return value
+
+    @field_validator("extra_params")
+    @classmethod
+    def _not_own(cls, value: dict[str, str | int | float | bool]) -> dict[str, str | int | float | bool]:
+        own = sorted(OWN_PARAMS & set(value))
+        if own:
+            raise ValueError(f"extra_params may not set {', '.join(own)}: use the key of that name (keyterms)")
         return value
 
     @model_validator(mode="after")

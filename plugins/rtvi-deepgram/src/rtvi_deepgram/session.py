@@ -31,6 +31,10 @@ MAX_MESSAGE_BYTES = 1 << 20
 #: Back-off before reconnecting: this, doubled per failure in a row, up to the cap (seconds).
 _BACKOFF_SECS = 0.5
 _BACKOFF_CAP_SECS = 8.0
+#: Longest wait a 429's ``retry-after`` gets (a longer one fails again, and counts).
+_WAIT_CAP_SECS = 30.0
+#: Longest wait for the close handshake of a stream being left (it was cancelled, or failed).
+_CLOSE_SECS = 1.0
 
 
 class ListenSession:
@@ -125,7 +129,7 @@ class ListenSession:
                         DeepgramError(f"{error}; speech is no longer transcribed in this session", retry=False)
                     )
                     return
-                delay = error.retry_after if error.retry_after is not None else self._backoff(failures)
+                delay = self._backoff(failures) if error.retry_after is None else min(error.retry_after, _WAIT_CAP_SECS)
                 logger.warning("%s: %s; reconnecting in %.2g s", self.endpoint, error, delay)
                 await self._on_error(
                     DeepgramError(f"{error}; reconnecting (attempt {failures} of {self._max_reconnects})")
@@ -184,8 +188,10 @@ class ListenSession:
             self._group = None
             self._ws = None
             self._awaiting_final = None
-            with anyio.CancelScope(shield=True), anyio.move_on_after(self._timeout):
-                await ws.close()
+            with anyio.CancelScope(shield=True):
+                with anyio.move_on_after(min(self._timeout, _CLOSE_SECS)):
+                    await ws.close()
+                ws.transport.abort()  # a peer that did not answer the close: drop the connection
         if self._failure is not None:
             return self._failure, self._delivered
         if self._closing:

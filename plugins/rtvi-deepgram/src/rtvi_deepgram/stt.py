@@ -30,13 +30,6 @@ if TYPE_CHECKING:
     from .session import ListenSession
 
 DEFAULT_API_KEY_ENV = "DEEPGRAM_API_KEY"
-_LOOPBACK_HOSTS = ("localhost", "::1")
-
-
-def is_loopback_url(url: str) -> bool:
-    """Whether ``url`` names this machine (a local test server needs no key)."""
-    host = urlsplit(url).hostname or ""
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
 
 
 class DeepgramSTTService(STTService, Component):
@@ -131,8 +124,10 @@ class DeepgramSTTService(STTService, Component):
         await super().start(frame)
         self._turn.discard()
         self._vad_seen = False
+        from rtvi_core.server.hosts import is_loopback  # only once a run starts
+
         key = self._api_key or (os.environ.get(self._api_key_env) if self._api_key_env else None)
-        if not key and self._api_key_env and not is_loopback_url(self.base_url):
+        if not key and self._api_key_env and not is_loopback(urlsplit(self.base_url).hostname or ""):
             problem = f"Deepgram: no API key for {self.base_url}: set {self.key_source}"
             logger.error("%s: %s", self, problem)
             await self.push_error(problem)
