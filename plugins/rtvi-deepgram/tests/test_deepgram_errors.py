@@ -52,6 +52,17 @@ def service(fake: FakeDeepgram, **options: object) -> DeepgramSTTService:
     return DeepgramSTTService(base_url=fake.url, **{"api_key": API_KEY, **options})  # type: ignore[arg-type]
 
 
+async def one_turn_at_a_time(stt: DeepgramSTTService, *turns: tuple[list[Frame], Callable[[Heard], bool]]) -> Heard:
+    """Run each turn's frames once the previous turn's condition holds (a user who waits)."""
+    task, recorder, errors = speaker.task_for(stt)
+    heard = Heard(recorder, errors)
+    async with running(task, start_timeout=speaker.timeout):
+        for frames, condition in turns:
+            await task.queue_frames(frames)
+            await speaker.wait_until(heard, partial(condition, heard))
+    return heard
+
+
 # -- refused upgrades ---------------------------------------------------------------------
 
 
@@ -150,14 +161,14 @@ async def test_nothing_listening_is_named() -> None:
 
 async def test_a_dropped_stream_is_reopened_and_the_next_turn_heard(fake: FakeDeepgram) -> None:
     fake.fail(Fault(drop_after=2))
-    heard = await speaker.hear(service(fake), *weather(), *stop(), until=lambda h: STOP in h.texts)
+    heard = await one_turn_at_a_time(service(fake), (weather(), errors(1)), (stop(), lambda h: STOP in h.texts))
     assert messages(heard) == ["Deepgram's stream dropped (no close frame); reconnecting (attempt 1 of 5)"]
     assert heard.texts[-1] == STOP and len(fake.streams) == 2
 
 
 async def test_a_close_by_deepgram_is_worded_and_reopened(fake: FakeDeepgram) -> None:
     fake.fail(Fault(close_after=1, close_code=1011, close_reason="NET-0001"))
-    heard = await speaker.hear(service(fake), *weather(), *stop(), until=lambda h: STOP in h.texts)
+    heard = await one_turn_at_a_time(service(fake), (weather(), errors(1)), (stop(), lambda h: STOP in h.texts))
     assert messages(heard) == [
         "Deepgram received no audio within its timeout (NET-0001); reconnecting (attempt 1 of 5)"
     ]
@@ -190,17 +201,6 @@ async def test_malformed_messages_are_reported_once_and_skipped(fake: FakeDeepgr
         "Deepgram sent a malformed message (not JSON (Expecting value: line 1 column 1 (char 0))); it was skipped"
     ]
     assert heard.texts == [WEATHER] and len(fake.streams) == 1
-
-
-async def one_turn_at_a_time(stt: DeepgramSTTService, *turns: tuple[list[Frame], Callable[[Heard], bool]]) -> Heard:
-    """Run each turn's frames once the previous turn's condition holds (a user who waits)."""
-    task, recorder, errors = speaker.task_for(stt)
-    heard = Heard(recorder, errors)
-    async with running(task, start_timeout=speaker.timeout):
-        for frames, condition in turns:
-            await task.queue_frames(frames)
-            await speaker.wait_until(heard, partial(condition, heard))
-    return heard
 
 
 async def test_a_silent_stream_is_given_up_and_reconnects_bounded(fake: FakeDeepgram) -> None:
