@@ -19,7 +19,7 @@ and on ``CloseStream``.
 ``fake.fail(Fault(...))`` makes the next stream(s) fail: a refused upgrade (any
 status, headers, body), a silent server, a drop or a
 close after some messages, raw messages sent before the first answer, a
-``Finalize`` never answered, or every final result sent twice.
+``Finalize`` never answered, every final result sent twice, or a drop on ``CloseStream``.
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ class Fault:
     inject: list[str | bytes] = field(default_factory=list)  # sent before the first answer
     ignore_finalize: bool = False  # never answer Finalize
     repeat_finals: bool = False  # send every final result twice
+    drop_on_close: bool = False  # drop the TCP connection on CloseStream, answering nothing
 
 
 @dataclass
@@ -272,6 +273,9 @@ class _Stream:
             await self.final(from_finalize=True, end=True)
         elif kind == "CloseStream":
             self.record.closed_by_client = True
+            if self.fault is not None and self.fault.drop_on_close:
+                self.ws.transport.abort()
+                return False
             if self.buffer:
                 await self.final(end=True)
             metadata = {"type": "Metadata", "request_id": self.request_id, "duration": self.offset, "channels": 1}

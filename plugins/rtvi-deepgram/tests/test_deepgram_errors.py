@@ -276,6 +276,12 @@ async def test_close_stream_at_the_end_of_the_run(fake: FakeDeepgram) -> None:
     assert fake.streams[0].controls == ["Finalize", "CloseStream"] and fake.streams[0].closed_by_client
 
 
+async def test_a_drop_while_closing_is_no_error(fake: FakeDeepgram) -> None:
+    fake.fail(Fault(drop_on_close=True))
+    heard = await speaker.hear(service(fake), *weather(), until=got(1))
+    assert heard.texts == [WEATHER] and not heard.errors and fake.upgrades == 1
+
+
 async def test_empty_and_odd_audio_never_reach_deepgram(fake: FakeDeepgram) -> None:
     """An empty binary message would end a real stream; an odd byte would shift every sample after it."""
     frames = speaker.audio_frames(silence(0.1))

@@ -120,7 +120,7 @@ class ListenSession:
             failures = 0
             while not self._closing:
                 error, delivered = await self._stream()
-                if error is None:
+                if error is None or self._closing:  # a failure while closing: nothing more to do
                     return
                 failures = 1 if delivered else failures + 1
                 if not error.retry or failures > self._max_reconnects:
