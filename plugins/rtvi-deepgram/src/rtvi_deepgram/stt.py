@@ -27,6 +27,8 @@ from .options import DEFAULT_BASE_URL, DEFAULT_LANGUAGE, DEFAULT_MODEL, ListenOp
 from .turn import TurnTranscript
 
 if TYPE_CHECKING:
+    from rtvi_core.runtime import ManagedTask
+
     from .session import ListenSession
 
 DEFAULT_API_KEY_ENV = "DEEPGRAM_API_KEY"
@@ -37,19 +39,21 @@ class DeepgramSTTService(STTService, Component):
 
     Audio (PCM16 at the run's input rate) is sent as it arrives; interim results
     become ``InterimTranscriptionFrame``s, and each user turn one
-    ``TranscriptionFrame``: its final segments, joined. With a VAD in the pipeline
-    the VAD ends turns: when it says the user stopped (or the user is muted) a
-    ``Finalize`` follows the audio, and its answer (``from_finalize``) completes the
-    turn; Deepgram's endpointing (``speech_final``) ends turns only without a VAD.
-    ``UtteranceEnd`` completes a turn too. A ``Finalize`` unanswered within
-    ``timeout_secs`` completes the turn if no interim words await their final, and
-    otherwise also an error (the stream is opened again; the interim words are
-    dropped, never sent as final). The
-    events ``on_speech_started`` and ``on_utterance_end`` fire with Deepgram's
-    ``SpeechStarted`` (``vad_events``) and ``UtteranceEnd`` (``utterance_end_ms``)
-    messages. ``KeepAlive`` keeps a silent stream open; ``CloseStream`` ends it
-    when the run ends, after its last results. Failures are non-fatal RTVI errors
-    naming Deepgram (see :mod:`rtvi_deepgram.session` for reconnecting).
+    ``TranscriptionFrame``: its final segments, joined.
+
+    With a VAD in the pipeline the VAD ends turns: when it says the user stopped (or
+    the user is muted) a ``Finalize`` follows the audio, and its answer
+    (``from_finalize``) completes the turn; without a VAD, Deepgram's endpointing
+    (``speech_final``) does. ``UtteranceEnd`` completes a turn too. A ``Finalize``
+    unanswered within ``timeout_secs`` completes the turn if no interim words await
+    their final; otherwise it is also an error, the stream is opened again, and the
+    interim words are dropped (never sent as final).
+
+    The events ``on_speech_started`` and ``on_utterance_end`` fire with Deepgram's
+    ``SpeechStarted`` (``vad_events``) and ``UtteranceEnd`` (``utterance_end_ms``).
+    ``KeepAlive`` keeps a silent stream open; ``CloseStream`` ends it when the run
+    ends, after its last results. Failures are non-fatal RTVI errors naming Deepgram
+    (see :mod:`rtvi_deepgram.session` for reconnecting).
     """
 
     PLUGIN_NAME = "deepgram"
@@ -99,7 +103,7 @@ class DeepgramSTTService(STTService, Component):
         self.max_reconnects = max_reconnects
         self.reconnect_buffer_secs = reconnect_buffer_secs
         self._session: ListenSession | None = None
-        self._session_task: Any = None
+        self._session_task: ManagedTask | None = None
         self._turn = TurnTranscript()
         self._vad_seen = False  # a VAD ends this run's turns
         self._register_event_handler("on_speech_started")
