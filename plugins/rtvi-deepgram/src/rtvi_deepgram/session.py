@@ -84,7 +84,7 @@ class ListenSession:
         self._delivered = False  # the open stream sent a message
         self._group: anyio.abc.TaskGroup | None = None
         self._closing = False
-        self.given_up = False
+        self._given_up = False
         self.connections = 0
         self._done = anyio.Event()
 
@@ -140,7 +140,7 @@ class ListenSession:
 
     def _give_up(self, error: DeepgramError, failures: int) -> None:
         logger.error("%s: giving up after %d failure(s): %s", self.endpoint, failures, error)
-        self.given_up = True
+        self._given_up = True
         self._buffer.clear()
         self._buffered = 0
 
@@ -245,7 +245,7 @@ class ListenSession:
 
     async def _send(self, item: bytes | str) -> bool:
         """Send ``item`` on the open stream (True), or buffer it for the next one (False)."""
-        if self.given_up or self._closing:
+        if self._given_up or self._closing:
             return False
         ws = self._ws
         if ws is not None:
