@@ -249,3 +249,44 @@ async def test_audio_beyond_max_pending_secs_is_dropped_with_one_error_until_the
     assert len(errors) == 1 and not errors[0].fatal
     assert errors[0].error.endswith("is over 0.05 s behind the audio; audio is dropped until it catches up")
     assert len(recorder.of(InputAudioRawFrame)) == 6  # audio is passed on all the same
+
+
+async def test_queued_steps_run_in_order_with_the_audio():
+    """A streaming provider's end-of-turn step follows the audio queued before it."""
+
+    class StepSTT(CountingSTT):
+        async def on_user_stopped_speaking(self) -> None:
+            self.queue_step(self.finalize)
+
+        async def finalize(self) -> None:
+            self.chunks.append(b"finalize")
+            await self.push_transcription(TranscriptionFrame(text="pushed"))
+
+    gate = anyio.Event()
+    stt = StepSTT(gate=gate)
+    recorder = FrameRecorder()
+    task = make_task(stt, recorder)
+    async with running(task):
+        await task.queue_frames(
+            [audio_frame(0), audio_frame(1), VADUserStoppedSpeakingFrame(), audio_frame(2)]
+            # the VAD stop was handled inline, before any audio went to run_stt
+        )
+        await recorder.wait_for(lambda: recorder.of(VADUserStoppedSpeakingFrame))
+        gate.set()
+        await recorder.wait_for(lambda: len(stt.chunks) == 4)
+    assert [c[:1] for c in stt.chunks] == [b"\x00", b"\x01", b"f", b"\x02"]
+    pushed = [f for f in recorder.of(TranscriptionFrame) if f.text == "pushed"]
+    assert len(pushed) == 1 and ISO_MS.match(pushed[0].timestamp)
+
+
+async def test_cancel_drops_the_audio_still_queued():
+    """Audio queued when a run is cancelled is not transcribed at the start of the next run."""
+    gate = anyio.Event()
+    stt = CountingSTT(gate=gate)
+    task = make_task(stt, FrameRecorder())
+    async with running(task):
+        await task.queue_frames([audio_frame(i) for i in range(3)])
+        await task.cancel()
+    gate.set()
+    await run_to_end(make_task(stt, FrameRecorder()), [audio_frame(7)])
+    assert [c[0] for c in stt.chunks] == [7]

@@ -15,6 +15,7 @@ PLUGINS_SOURCE_DIR = "plugins"
 PROVIDERS: dict[tuple[str, str], str] = {
     ("tts", "cartesia"): "rtvi-cartesia",
     ("tts", "elevenlabs"): "rtvi-elevenlabs",
+    ("stt", "deepgram"): "rtvi-deepgram",
 }
 
 

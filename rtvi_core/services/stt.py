@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any, ClassVar
 
@@ -37,6 +37,9 @@ DOWNSTREAM = FrameDirection.DOWNSTREAM
 #: How long an EndFrame waits for queued audio to be transcribed.
 _DRAIN_TIMEOUT_SECS = 10.0
 
+#: A step :meth:`STTService.queue_step` runs in the background task, in order with the audio.
+Step = Callable[[], Awaitable[None]]
+
 
 class STTService(FrameProcessor):
     """Base of streaming STT services: audio in, transcription frames out.
@@ -55,6 +58,12 @@ class STTService(FrameProcessor):
 
     Metrics: usage (audio seconds since the last report) with each final
     transcription.
+
+    A streaming provider (results arrive on a connection of their own, not from
+    :meth:`run_stt`) sends audio in :meth:`run_stt` and yields nothing, pushes its
+    results with :meth:`push_transcription`, and sends its end-of-utterance message
+    with :meth:`queue_step` from :meth:`on_user_stopped_speaking`, so that it follows
+    the audio queued before it.
     """
 
     #: The bot-file section of this service's plugins: errors name one ``stt plugin '<name>'``.
@@ -86,7 +95,7 @@ class STTService(FrameProcessor):
         self._open_queue()
 
     def _open_queue(self) -> None:
-        self._send, self._receive = anyio.create_memory_object_stream[tuple[bytes, str]](math.inf)
+        self._send, self._receive = anyio.create_memory_object_stream[tuple[bytes | Step, str]](math.inf)
         self._ending = False
         self._pending = 0
 
@@ -133,7 +142,9 @@ class STTService(FrameProcessor):
         await self._stop_runner()
 
     async def cancel(self, frame: CancelFrame) -> None:
-        """Stop transcribing at once."""
+        """Stop transcribing at once; audio still queued is dropped, not left for the next run."""
+        self._ending = True
+        self._send.close()
         await self._stop_runner()
 
     async def _stop_runner(self) -> None:
@@ -190,6 +201,22 @@ class STTService(FrameProcessor):
         self._pending += len(audio)
         self._send.send_nowait((audio, self._user_id))
 
+    def queue_step(self, step: Step) -> None:
+        """Run ``step()`` in the background task once the audio queued so far went to
+        :meth:`run_stt` (never blocks; ignored once the run is ending).
+
+        For messages that must follow the audio before them, e.g. a streaming
+        provider's "finalize" on the end of the user's turn. An exception it raises is
+        reported as a non-fatal error, as one of :meth:`run_stt` is.
+        """
+        if not self._ending:
+            self._send.send_nowait((step, self._user_id))
+
+    async def push_transcription(self, frame: Frame) -> None:
+        """Push a result a streaming provider received (a transcription frame gets the
+        user id of the latest audio, a timestamp and metrics, as :meth:`run_stt`'s do)."""
+        await self._push_result(frame, self._user_id)
+
     async def _report_drop(self) -> None:
         """Report, once per episode, that audio was dropped because transcription is behind."""
         if self._drop_unreported:
@@ -201,10 +228,13 @@ class STTService(FrameProcessor):
     # -- background transcription -----------------------------------------------------
 
     async def _transcribe_loop(self) -> None:
-        async for audio, user_id in self._receive:
-            self._pending -= len(audio)
+        async for item, user_id in self._receive:
             try:
-                await self._run(audio, user_id)
+                if isinstance(item, bytes):
+                    self._pending -= len(item)
+                    await self._run(item, user_id)
+                else:
+                    await item()
             except Exception as exc:
                 await self.push_error(f"{self} STT error: {exc}", exception=exc)
 

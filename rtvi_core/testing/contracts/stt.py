@@ -26,6 +26,13 @@ cancel (twice) mid-utterance, an interruption during an utterance, muting; and b
 input (odd-length PCM, empty frames, noise, a blip) doing no harm, with any error
 reported as a non-fatal ``ErrorFrame`` and the next utterance transcribed as usual.
 
+A **streaming** service (``streaming = True``: it sends interim results while the
+user speaks, e.g. Deepgram) must also show: interim results before each turn's final
+one, none after it, in turn order (``I+ F I+ F``); one final per turn even when the
+end of the turn is signalled twice; and no stray result of a cancelled run in the
+next one, cancelled once its interim results flow. Segmented services (Whisper)
+leave ``streaming`` False and these tests skip.
+
 Override the class attributes below for what differs between providers: the clips
 and the words that must be recognized in them, the language reported, whether
 another input rate is supported, and the time a run may take.
@@ -48,6 +55,7 @@ from ...frames import (
     EndFrame,
     ErrorFrame,
     Frame,
+    InterimTranscriptionFrame,
     InterruptionFrame,
     STTMuteFrame,
     TranscriptionFrame,
@@ -84,12 +92,12 @@ class Heard:
 
     def __init__(self, recorder: FrameRecorder, errors: FrameRecorder) -> None:
         self.recorder = recorder
-        self._errors = errors
+        self.error_recorder = errors
 
     @property
     def errors(self) -> list[ErrorFrame]:
         """The error frames pushed upstream by the service."""
-        return self._errors.of(ErrorFrame, UPSTREAM)
+        return self.error_recorder.of(ErrorFrame, UPSTREAM)
 
     @property
     def finals(self) -> list[TranscriptionFrame]:
@@ -100,6 +108,17 @@ class Heard:
     def texts(self) -> list[str]:
         """The texts of :attr:`finals`."""
         return [f.text for f in self.finals]
+
+    @property
+    def interims(self) -> list[InterimTranscriptionFrame]:
+        """The interim transcriptions pushed downstream, in order."""
+        return self.recorder.of(InterimTranscriptionFrame)
+
+    @property
+    def sequence(self) -> str:
+        """Interim (``I``) and final (``F``) transcriptions in the order pushed, e.g. ``IIIFIIF``."""
+        frames = self.recorder.of((InterimTranscriptionFrame, TranscriptionFrame))
+        return "".join("F" if isinstance(f, TranscriptionFrame) else "I" for f in frames)
 
 
 class STTContract:
@@ -122,6 +141,8 @@ class STTContract:
     timeout: float = 60.0
     #: The user id put on the audio frames.
     user_id: str = "user-1"
+    #: The service streams interim results (runs the streaming tests).
+    streaming: bool = False
 
     @pytest.fixture
     def stt(self) -> STTService:
@@ -169,7 +190,7 @@ class STTContract:
     ) -> tuple[PipelineTask, FrameRecorder, FrameRecorder]:
         """A task running ``errors recorder → stt → recorder`` (no RTVI)."""
         errors = FrameRecorder(types=(ErrorFrame,))
-        recorder = FrameRecorder(types=(TranscriptionFrame, InterruptionFrame, ErrorFrame))
+        recorder = FrameRecorder(types=(TranscriptionFrame, InterimTranscriptionFrame, InterruptionFrame, ErrorFrame))
         params = PipelineParams(audio_in_sample_rate=sample_rate or self.sample_rate)
         task = PipelineTask(Pipeline([errors, stt, recorder]), params=params, enable_rtvi=False)
         return task, recorder, errors
@@ -195,9 +216,21 @@ class STTContract:
             async with anyio.create_task_group() as group:
                 group.start_soon(task.run)
                 if until is not None:
-                    await recorder.wait_for(lambda: until(heard), self.timeout)
+                    await self.wait_until(heard, lambda: until(heard))
                 await task.queue_frames([EndFrame()] * end_frames)
         return heard
+
+    async def wait_until(self, heard: Heard, condition: Callable[[], object]) -> None:
+        """Wait until ``condition()``, checked after each frame either recorder records (an
+        error pushed upstream counts too)."""
+        async with anyio.create_task_group() as group:
+
+            async def watch(recorder: FrameRecorder) -> None:
+                await recorder.wait_for(condition, self.timeout)
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch, heard.recorder)
+            group.start_soon(watch, heard.error_recorder)
 
     def assert_heard(self, text: str, words: Sequence[str]) -> None:
         """``text`` holds every one of ``words``."""
@@ -361,3 +394,64 @@ class STTContract:
         assert all(t.strip() for t in heard.texts), f"empty transcript pushed: {heard.texts}"
         assert heard.finals, "nothing transcribed after the bad input"
         self.assert_heard(heard.texts[-1], self.expected_words)
+
+    # -- streaming services ---------------------------------------------------------------
+
+    def require_streaming(self) -> None:
+        """Skip unless the service streams interim results."""
+        if not self.streaming:
+            pytest.skip("a segmented service: no interim results")
+
+    @pytest.mark.anyio
+    async def test_interim_results_come_before_the_final(self, stt: STTService) -> None:
+        self.require_streaming()
+        heard = await self.hear(stt, *self.utterance(self.clip_pcm(self.clip)), until=got(1))
+        self.assert_transcripts(heard, self.expected_words)
+        assert re.fullmatch("I+F", heard.sequence), f"interim results, then one final: {heard.sequence}"
+        for interim in heard.interims:
+            assert interim.text.strip(), "empty interim transcript"
+            assert interim.user_id == self.user_id and ISO_TIMESTAMP.match(interim.timestamp), interim
+
+    @pytest.mark.anyio
+    async def test_turns_stream_in_order(self, stt: STTService) -> None:
+        self.require_streaming()
+        heard = await self.hear(
+            stt,
+            *self.utterance(self.clip_pcm(self.clip)),
+            *self.utterance(self.clip_pcm(self.other_clip)),
+            until=got(2),
+        )
+        self.assert_transcripts(heard, self.expected_words, self.other_expected_words)
+        assert re.fullmatch("I+FI+F", heard.sequence), f"each turn's interims, then its final: {heard.sequence}"
+
+    @pytest.mark.anyio
+    async def test_turn_end_signalled_twice_gives_one_final(self, stt: STTService) -> None:
+        """A second VAD stop (and more silence) after the turn ended: still one final, and no other."""
+        self.require_streaming()
+        rate = self.sample_rate
+        frames = [
+            *self.utterance(self.clip_pcm(self.clip)),
+            *self.audio_frames(silence(0.3, rate), rate),
+            VADUserStoppedSpeakingFrame(),
+            *self.audio_frames(silence(0.5, rate), rate),
+        ]
+        heard = await self.hear(stt, *frames, until=got(1))  # the run's end flushes anything left
+        self.assert_transcripts(heard, self.expected_words)
+        assert heard.sequence.count("F") == 1 and heard.sequence.endswith("F"), heard.sequence
+
+    @pytest.mark.anyio
+    async def test_cancel_once_interims_flow_leaves_nothing_stray(self, stt: STTService) -> None:
+        """Cancelled mid-turn (interim results arrived): the next run hears only its own words."""
+        self.require_streaming()
+        task, recorder, _ = self.task_for(stt)
+        speech = self.utterance(self.clip_pcm(self.clip))
+        async with running(task, start_timeout=self.timeout):
+            await task.queue_frames(speech[: len(speech) * 3 // 4])  # no VAD stop: the turn is open
+            await recorder.wait_for(lambda: recorder.of(InterimTranscriptionFrame), self.timeout)
+            await task.cancel()
+        assert not recorder.of(TranscriptionFrame), "a final for a turn that never ended"
+        heard = await self.hear(stt, *self.utterance(self.clip_pcm(self.other_clip)), until=got(1))
+        self.assert_transcripts(heard, self.other_expected_words)
+        stray = set(self.expected_words) - set(self.other_expected_words)
+        for frame in heard.interims:
+            assert not stray & words_of(frame.text), f"the cancelled turn's words in the next run: {frame.text!r}"
