@@ -53,6 +53,20 @@ def test_a_plugin_of_this_repository_that_is_not_installed_names_its_package(reg
     ]
 
 
+def test_the_catalogue_names_every_plugin_of_this_repository_once() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from rtvi_core.plugins.catalogue import PROVIDERS
+
+    plugins = Path(__file__).resolve().parents[1] / "plugins"
+    shipped = {path.parent.name for path in plugins.glob("*/pyproject.toml")}
+    assert set(PROVIDERS.values()) == shipped
+    for distribution in shipped:
+        with open(plugins / distribution / "pyproject.toml", "rb") as fh:
+            assert tomllib.load(fh)["project"]["name"] == distribution
+
+
 def test_wrong_type_names_the_plugin_and_what_was_expected(registry):
     assert errors('[llm]\nuse = "echo"\ntoken_delay = "fast"\n', registry) == [
         "bot.toml: llm.token_delay: llm plugin 'echo': expected a number, got 'fast'"

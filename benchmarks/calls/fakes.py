@@ -12,8 +12,10 @@ talk to it unchanged through their base URL settings:
   ``vad_events``; ``KeepAlive`` is accepted, ``CloseStream`` answers ``Metadata`` and closes.
 * ``ws://HOST:WS_PORT/tts/websocket`` — Cartesia TTS: one generation per ``context_id``,
   ``timestamps`` for each transcript's words, then ``chunk`` messages of PCM at the requested
-  rate sent ``TTS_SPEEDUP`` times faster than real time, ``done`` once a context is closed
-  (``continue: false``) and spoken; ``{"cancel": true}`` stops a context at once.
+  rate sent ``TTS_SPEEDUP`` times faster than real time (word times count from the context's
+  start, as Cartesia's do), ``flush_done`` once what came before a ``flush`` is spoken, ``done``
+  once a context is closed (``continue: false``) and spoken; ``{"cancel": true}`` stops a
+  context at once.
 * ``http://HOST:HTTP_PORT/v1/chat/completions`` — streaming chat completions (SSE), a fixed
   reply at ``LLM_TOKENS_PER_SEC``, usage in the last chunk when asked.
 
@@ -219,12 +221,18 @@ class Speaking:
                 task.cancel()
 
     async def generate(self, context: str, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
+        spoken, flushes = 0.0, 0  # seconds of audio so far (word times count from the context's start)
         try:
             while (request := await queue.get()) is not None:
                 text = str(request.get("transcript", ""))
                 rate = int(request.get("output_format", {}).get("sample_rate", 24000))
                 if text.strip():
-                    await self.speak(context, text, rate, bool(request.get("add_timestamps")))
+                    spoken = await self.speak(context, text, rate, bool(request.get("add_timestamps")), spoken)
+                if request.get("flush"):
+                    flushes += 1
+                    await self.send(
+                        {"type": "flush_done", "context_id": context, "flush_done": True, "flush_id": flushes}
+                    )
             await self.send({"type": "done", "context_id": context, "done": True, "status_code": 200})
         except ConnectionClosed:
             pass
@@ -232,18 +240,20 @@ class Speaking:
             self.contexts.pop(context, None)
             self.tasks.pop(context, None)
 
-    async def speak(self, context: str, text: str, rate: int, timestamps: bool) -> None:
+    async def speak(self, context: str, text: str, rate: int, timestamps: bool, offset: float) -> float:
+        """Timestamps (from ``offset``), then the audio of ``text``; the context's seconds after it."""
         secs = len(text) * TTS_SECS_PER_CHAR
         if timestamps:
             words = text.split()
             step = secs / len(words)
-            stamps = {"words": words, "start": [i * step for i in range(len(words))]}
-            stamps["end"] = [(i + 1) * step for i in range(len(words))]
+            stamps = {"words": words, "start": [offset + i * step for i in range(len(words))]}
+            stamps["end"] = [offset + (i + 1) * step for i in range(len(words))]
             await self.send({"type": "timestamps", "context_id": context, "word_timestamps": stamps})
         data = tts_chunk(rate)
         for _ in range(max(1, round(secs / TTS_CHUNK_SECS))):
             await self.send({"type": "chunk", "context_id": context, "data": data, "done": False, "status_code": 206})
             await asyncio.sleep(TTS_CHUNK_SECS / TTS_SPEEDUP)
+        return offset + secs
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send(json.dumps(message))

@@ -13,9 +13,19 @@ PLUGINS_SOURCE_DIR = "plugins"
 
 #: (kind, name) of a component → the distribution in ``plugins/`` that provides it.
 PROVIDERS: dict[tuple[str, str], str] = {
+    ("transports", "websocket"): "rtvi-websocket",
+    ("transports", "webrtc"): "rtvi-webrtc",
+    ("vad", "silero"): "rtvi-silero",
+    ("stt", "whisper"): "rtvi-whisper",
+    ("stt", "deepgram"): "rtvi-deepgram",
+    ("llm", "openai"): "rtvi-openai",
+    ("llm", "anthropic"): "rtvi-anthropic",
+    ("llm", "gemini"): "rtvi-gemini",
+    ("llm", "llamacpp"): "rtvi-llamacpp",
+    ("tts", "piper"): "rtvi-piper",
+    ("tts", "espeak"): "rtvi-espeak",
     ("tts", "cartesia"): "rtvi-cartesia",
     ("tts", "elevenlabs"): "rtvi-elevenlabs",
-    ("stt", "deepgram"): "rtvi-deepgram",
 }
 
 
