@@ -39,6 +39,11 @@ class PcmTrack(MediaStreamTrack):  # type: ignore[misc]
         """Play ``pcm`` next."""
         self._pcm += pcm
 
+    @property
+    def queued(self) -> int:
+        """Bytes of PCM not played yet."""
+        return len(self._pcm)
+
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError

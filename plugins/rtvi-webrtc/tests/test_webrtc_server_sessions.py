@@ -4,6 +4,7 @@ channel, the microphone in and the bot's voice out, and every way a session ends
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import struct
@@ -64,6 +65,37 @@ async def test_a_session_with_text_speech_and_bot_audio() -> None:
             mic.play(tone(48000, 1.0))  # the energy VAD hears the microphone through Opus and the resampler
             await client.wait_for("user-started-speaking", timeout=10)
             await client.wait_for("user-stopped-speaking", timeout=10)
+        finally:
+            await client.close()
+        await until_health(server, sessions=0, peer_connections=0)
+
+
+def track_status(enabled: bool) -> str:
+    """The stock client's ``trackStatus`` for its microphone (receiver 0)."""
+    message = {"type": "trackStatus", "receiver_index": 0, "enabled": enabled}
+    return json.dumps({"type": "signalling", "message": message})
+
+
+async def test_a_muted_microphone_is_not_heard() -> None:
+    async with serving() as server:
+        mic = PcmTrack()
+        client = StockPeer(mic)
+        try:
+            await connect(server, client)
+            client.send_raw(track_status(False))  # what the stock client syncs when it connects muted
+            client.send("client-ready", READY)
+            await client.wait_for("bot-ready")
+            await client.wait_for("bot-stopped-speaking", timeout=15)  # the greeting
+            client.messages.clear()
+            mic.play(tone(48000, 1.0))  # the track still sends speech-loud audio
+            with anyio.fail_after(10):
+                while mic.queued:
+                    await anyio.sleep(0.05)
+            await anyio.sleep(1.0)  # the VAD would have started the turn by now
+            assert "user-started-speaking" not in [m.get("type") for m in client.messages]
+            client.send_raw(track_status(True))
+            mic.play(tone(48000, 1.0))
+            await client.wait_for("user-started-speaking", timeout=10)
         finally:
             await client.close()
         await until_health(server, sessions=0, peer_connections=0)

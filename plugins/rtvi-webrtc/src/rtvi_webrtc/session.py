@@ -199,7 +199,8 @@ class WebRTCSession(SessionRunner):
 
     async def _push_audio(self, pcm: bytes, rate: int) -> None:
         self._last_active = time.monotonic()
-        await self.transport.input().push_audio(pcm, rate, 1)
+        if self.transport.microphone_on:  # a muted microphone's audio (silence, or not) is not the user's
+            await self.transport.input().push_audio(pcm, rate, 1)
 
     async def _push_image(self, image: bytes, size: tuple[int, int], source: str, pts: int | None) -> None:
         await self.transport.input().push_image(image, size, source, user_id=self.pc_id, pts=pts)

@@ -88,7 +88,9 @@ class WebRTCInputTransport(BaseInputTransport):
             await self.push_message(inbound.message)
         elif isinstance(inbound, BadMessage):
             self._transport.report_bad_input(inbound.reason)
-        elif isinstance(inbound, TrackStatus) and inbound.enabled and inbound.track != "microphone":
+        elif isinstance(inbound, TrackStatus) and inbound.track == "microphone":
+            self._transport.microphone_on = inbound.enabled
+        elif isinstance(inbound, TrackStatus) and inbound.enabled:
             self._transport.track_enabled(inbound.track)
 
 
@@ -158,6 +160,8 @@ class WebRTCTransport(BaseTransport, Component):
         self.video_in_framerate = video_in_framerate
         self.video_in_max_width = video_in_max_width
         self.link: ClientLink | None = None
+        #: False while the client says its microphone is off (``trackStatus``): its audio is dropped.
+        self.microphone_on = True
         self._input = WebRTCInputTransport(self, name=f"{self.name}.input")
         self._output = WebRTCOutputTransport(self, name=f"{self.name}.output")
         self._bad_input = 0
