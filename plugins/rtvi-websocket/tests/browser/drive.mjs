@@ -221,7 +221,9 @@ const SCENARIOS = {
 
   /**
    * Talking to a voice bot, every log entry recorded with its data (recordLog): the fake
-   * microphone's question is transcribed and answered, until the spoken answer ends.
+   * microphone's question is transcribed and answered, until the whole answer was spoken
+   * (every word of the LLM's text in completed bot-output segments, then the bot stopped
+   * speaking: on a busy machine one answer may be spoken in several runs).
    */
   async "voice-recorded"(page, step) {
     await recordLog(page);
@@ -229,9 +231,23 @@ const SCENARIOS = {
     await step("ready");
     await page.waitForFunction(
       () => {
-        const types = [...document.querySelectorAll('#event-log li[data-dir="in"]')].map((li) => li.dataset.type);
-        const started = types.indexOf("bot-started-speaking", types.indexOf("user-transcription"));
-        return types.includes("user-transcription") && started > 0 && types.indexOf("bot-stopped-speaking", started) > 0;
+        const parse = (li) => {
+          try {
+            return JSON.parse(li.querySelector(".log-data")?.title ?? "null");
+          } catch {
+            return null;
+          }
+        };
+        const entries = [...document.querySelectorAll('#event-log li[data-dir="in"]')];
+        const heard = entries.findIndex((li) => li.dataset.type === "user-transcription");
+        const after = entries.slice(heard + 1);
+        if (heard < 0 || !after.some((li) => li.dataset.type === "bot-llm-stopped")) return false;
+        const words = (text) => text.split(/\s+/).filter(Boolean).join(" ");
+        const said = words(after.filter((li) => li.dataset.type === "bot-llm-text").map((li) => parse(li)?.text ?? "").join(""));
+        const done = after.filter((li) => li.dataset.type === "bot-output" && parse(li)?.spoken_status === "completed");
+        const stopped = after.findLastIndex((li) => li.dataset.type === "bot-stopped-speaking");
+        const spoken = words(done.map((li) => parse(li).text).join(" "));
+        return done.length > 0 && spoken === said && stopped > after.indexOf(done.at(-1));
       },
       null,
       { timeout: opts.timeout },
