@@ -12,28 +12,18 @@ playwright-core package is installed once into the shared harness's ``node_modul
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import shutil
-import subprocess
 import urllib.request
-import wave
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from js_support import PLAYGROUND_DRIVER, browser_node
+from playground_support import PLUGIN, drive, hatch_build, playground_node, question_then_pause
 
 from rtvi_core.builtins.tone_tts import word_tone
 from rtvi_core.testing.served import ServedBot, served_bot
-from rtvi_core.testing.speech import load_speech, silence
 
-PLUGIN = Path(__file__).parents[1]
-MIC_CLIP = Path(__file__).parents[3] / "rtvi_core" / "testing" / "data" / "weather-question.wav"
-SCENARIO_TIMEOUT_SECS = 120
 #: What the test bot says when a client connects.
 GREETING = "Hello! I am the playground test bot."
 #: The page is tested against a deterministic, fast bot: the energy VAD hears the fake
@@ -59,28 +49,9 @@ use = "tone"
 """
 
 
-def _load_build_hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("rtvi_websocket_hatch_build", PLUGIN / "hatch_build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hatch_build = _load_build_hook()
-
-
-@dataclass
-class Run:
-    steps: dict[str, dict[str, Any]]
-    done: dict[str, Any]
-
-
 @pytest.fixture(scope="module")
 def node() -> str:
-    node = browser_node()
-    hatch_build.build_playground(PLUGIN, log=lambda _line: None)
-    return node
+    return playground_node()
 
 
 @pytest.fixture(scope="module")
@@ -90,38 +61,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedBot]:
     bot.write_text(PAGE_BOT)
     with served_bot(str(bot)) as server:
         yield server
-
-
-def drive(node: str, server: ServedBot, scenario: str, out: Path, mic: Path = MIC_CLIP, wait_secs: int = 15) -> Run:
-    """Runs one scenario of ``browser/drive.mjs``; fails with its reason, screenshot and the server log.
-
-    ``wait_secs`` bounds each wait of the scenario for the page.
-    """
-    command = [
-        node,
-        str(PLAYGROUND_DRIVER),
-        "--url",
-        server.url,
-        "--scenario",
-        scenario,
-        "--out",
-        str(out),
-        "--mic-wav",
-        str(mic),
-        "--timeout",
-        str(wait_secs),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=SCENARIO_TIMEOUT_SECS)
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    last = lines[-1] if lines else {}
-    assert done.returncode == 0 and "done" in last, (
-        f"scenario {scenario} failed: {last.get('failed', done.returncode)}\n"
-        f"screenshot: {last.get('screenshot')}\npage at failure: {json.dumps(lines[-2] if len(lines) > 1 else None)}\n"
-        f"driver stderr:\n{done.stderr[-3000:]}\nserver log:\n{''.join(server.log[-40:])}"
-    )
-    run = Run({line["step"]: line["snapshot"] for line in lines if "step" in line}, last["done"])
-    assert run.done["external"] == [], f"the page requested non-loopback URLs: {run.done['external']}"
-    return run
 
 
 def log_types(snapshot: dict[str, Any], direction: str = "in") -> list[str]:
@@ -209,16 +148,7 @@ def test_talking_to_the_default_voice_bot(node: str, tmp_path: Path) -> None:
             f"the default bot's voice plugins are not installed: {', '.join(missing)} "
             "(pip install -r requirements/bot.txt)"
         )
-    # Chromium's fake microphone plays its file from when the page opens the microphone,
-    # in a loop: a short lead-in, the question once, then a long pause, so that the
-    # answer is neither cut by a repeat of the question nor missed before client-ready.
-    clip = load_speech("weather-question")
-    mic = tmp_path / "question-then-pause.wav"
-    with wave.open(str(mic), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(clip.sample_rate)
-        wav.writeframes(silence(1.5, clip.sample_rate) + clip.pcm + silence(30.0, clip.sample_rate))
+    mic = question_then_pause(tmp_path / "question-then-pause.wav")
     with served_bot() as server:
         steps = drive(node, server, "voice", tmp_path, mic=mic, wait_secs=60).steps
     answered = steps["answered"]

@@ -5,8 +5,9 @@
 //
 // Usage: node drive.mjs --url http://127.0.0.1:PORT/ --scenario NAME --out DIR
 //          [--mic-wav FILE] [--timeout SECONDS] [--chromium PATH]
-// Scenarios (SCENARIOS below): conversation, voice, bot-audio, no-mic-permission,
-// start-unreachable, start-errors, injected-messages, socket-closed, webrtc.
+// Scenarios (SCENARIOS below): conversation, voice, voice-recorded, bot-audio,
+// no-mic-permission, start-unreachable, start-errors, injected-messages,
+// socket-closed, webrtc.
 //
 // stdout: one JSON object per line: {"step", "snapshot"} after each step (the
 // page's visible state, see snapshot()), then {"done": {...}} or, on failure,
@@ -52,9 +53,54 @@ function snapshot(page) {
         pending: texts(li, ".pending"),
       })),
       log: [...$("event-log").children].map((li) => [li.dataset.dir, li.dataset.type]),
+      // scenarios that call recordLog(): every log entry with its data, in order (see there)
+      ...(window.recordedLog ? { recorded: window.recordedLog() } : {}),
     };
   });
 }
+
+/**
+ * From now on, records every entry the page adds to its log as {dir, type, data,
+ * frames}: `data` is the entry's data (parsed back from the JSON the log shows, up to
+ * 4000 characters), `frames` the bot audio frames the page had received when the
+ * entry was added. One MutationObserver watches both the log and the audio counter,
+ * and a MutationObserver receives its records in the order the changes happened, so
+ * `frames` is exact. snapshot() reports the entries as `recorded`.
+ */
+const recordLog = (page) =>
+  page.evaluate(() => {
+    const log = document.getElementById("event-log");
+    const audio = document.getElementById("bot-audio");
+    const entries = []; // {dir, type, data, frames}; frames: null until the next counter change
+    const parse = (li) => {
+      const text = li.querySelector(".log-data")?.title;
+      if (text === undefined) return null;
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    };
+    const settle = (frames) => {
+      for (let i = entries.length - 1; i >= 0 && entries[i].frames === null; i--) entries[i].frames = frames;
+    };
+    const handle = (records) => {
+      for (const record of records) {
+        if (record.type === "attributes") {
+          settle(Number(record.oldValue)); // the counter's value until this change
+        } else {
+          for (const li of record.addedNodes) entries.push({ dir: li.dataset.dir, type: li.dataset.type, data: parse(li), frames: null });
+        }
+      }
+    };
+    const observer = new MutationObserver(handle);
+    observer.observe(log, { childList: true });
+    observer.observe(audio, { attributes: true, attributeFilter: ["data-frames"], attributeOldValue: true });
+    window.recordedLog = () => {
+      handle(observer.takeRecords()); // the changes not delivered yet
+      return entries.map((entry) => ({ ...entry, frames: entry.frames ?? Number(audio.dataset.frames) }));
+    };
+  });
 
 /** Waits until the page's log has an entry of `type` (direction `dir`, default inbound). */
 const logged = (page, type, dir = "in") =>
@@ -168,6 +214,44 @@ const SCENARIOS = {
     await page.waitForFunction(() => Number(document.getElementById("bot-audio").dataset.frames) > 10, null, {
       timeout: opts.timeout,
     });
+    await step("answered");
+    await disconnect(page);
+    await step("disconnected");
+  },
+
+  /**
+   * Talking to a voice bot, every log entry recorded with its data (recordLog): the fake
+   * microphone's question is transcribed and answered, until the whole answer was spoken
+   * (every word of the LLM's text in completed bot-output segments, then the bot stopped
+   * speaking: on a busy machine one answer may be spoken in several runs).
+   */
+  async "voice-recorded"(page, step) {
+    await recordLog(page);
+    await connect(page);
+    await step("ready");
+    await page.waitForFunction(
+      () => {
+        const parse = (li) => {
+          try {
+            return JSON.parse(li.querySelector(".log-data")?.title ?? "null");
+          } catch {
+            return null;
+          }
+        };
+        const entries = [...document.querySelectorAll('#event-log li[data-dir="in"]')];
+        const heard = entries.findIndex((li) => li.dataset.type === "user-transcription");
+        const after = entries.slice(heard + 1);
+        if (heard < 0 || !after.some((li) => li.dataset.type === "bot-llm-stopped")) return false;
+        const words = (text) => text.split(/\s+/).filter(Boolean).join(" ");
+        const said = words(after.filter((li) => li.dataset.type === "bot-llm-text").map((li) => parse(li)?.text ?? "").join(""));
+        const done = after.filter((li) => li.dataset.type === "bot-output" && parse(li)?.spoken_status === "completed");
+        const stopped = after.findLastIndex((li) => li.dataset.type === "bot-stopped-speaking");
+        const spoken = words(done.map((li) => parse(li).text).join(" "));
+        return done.length > 0 && spoken === said && stopped > after.indexOf(done.at(-1));
+      },
+      null,
+      { timeout: opts.timeout },
+    );
     await step("answered");
     await disconnect(page);
     await step("disconnected");
