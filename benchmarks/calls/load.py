@@ -99,8 +99,12 @@ async def one_call(host: str, port: int, until: float, question: list[bytes], de
         while time.perf_counter() + 6 < until:
             mark = caller.mark("bot-stopped-speaking")
             heard = len(caller.audio_at)
+            asked = time.perf_counter()
             caller.speech = list(question)
             await caller.wait_for("bot-stopped-speaking", mark, TURN_TIMEOUT_SECS + len(question) * FRAME_SECS)
+            if caller.spoke_at < asked:
+                failed = "the bot answered before the question was over"
+                break
             answer = [t for t in caller.audio_at[heard:] if t > caller.spoke_at]
             if not answer:
                 failed = "an answer without audio"
