@@ -53,9 +53,18 @@ EXAMPLE_VALUES: dict[tuple[str, str, str], list[Any]] = {
     ("transports", "webrtc", "ice_servers"): [["stun:stun.example.net:3478"]],
     ("transports", "webrtc", "client_ice_servers"): [["stun:stun.example.net:3478"]],
     ("transports", "webrtc", "default_ice_servers"): [["stun:stun.example.net:3478"]],
+    ("llm", "anthropic", "api_key_env"): ["OTHER_TEST_KEY"],
+    ("llm", "gemini", "api_key_env"): ["OTHER_TEST_KEY"],
 }
 #: What cloud providers read their API key from when the bot file names none.
-PROVIDER_KEY_VARIABLES = ("ELEVENLABS_API_KEY", "DEEPGRAM_API_KEY", "CARTESIA_API_KEY")
+PROVIDER_KEY_VARIABLES = (
+    "ELEVENLABS_API_KEY",
+    "DEEPGRAM_API_KEY",
+    "CARTESIA_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "OTHER_TEST_KEY",  # another variable holding a key (api_key_env's example value)
+)
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,8 @@ def registry():
     return manager.registry
 
 
-def test_registered_through_the_entry_point(registry) -> None:
+def test_registered_through_the_entry_point(registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     llm = registry.get("llm", "anthropic").create(
         {
             "base_url": "https://gateway.example.com/anthropic/",
@@ -88,7 +89,8 @@ async def test_bot_file_key_from_the_environment_is_sent_and_not_shown(registry,
     assert fake.requests[0].headers["x-api-key"] == "sk-ant-secret"
 
 
-def test_the_example_bot_file_is_valid() -> None:
+def test_the_example_bot_file_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     example = Path(__file__).parents[3] / "examples" / "anthropic-bot.toml"
     needed = {"anthropic", "websocket", "silero", "whisper", "piper"}
     manager = PluginManager(allow=sorted(needed))
@@ -96,3 +98,14 @@ def test_the_example_bot_file_is_valid() -> None:
         pytest.skip("the example's other plugins are not all installed (pip install -r requirements/test.txt)")
     config = load_bot_file(example, registry=manager.registry, environ={})
     assert config.llm.config.prompt_caching is True
+
+
+def test_a_missing_key_is_named_by_validation(registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("ANTHROPIC_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    model = registry.get("llm", "anthropic").config_model
+    with pytest.raises(ValueError, match="no Anthropic API key: set the environment variable ANTHROPIC_API_KEY"):
+        model.model_validate({})
+    model.model_validate({"base_url": "http://127.0.0.1:9"})  # a server on loopback needs none
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    model.model_validate({})

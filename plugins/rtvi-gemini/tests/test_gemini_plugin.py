@@ -35,7 +35,8 @@ def registry():
     return manager.registry
 
 
-def test_registered_through_the_entry_point(registry) -> None:
+def test_registered_through_the_entry_point(registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERTEX_PROXY_KEY", "test-key")
     llm = registry.get("llm", "gemini").create(
         {
             "base_url": "https://europe-gateway.example.com/google/",
@@ -89,7 +90,8 @@ async def test_bot_file_key_from_the_environment_is_sent_and_not_shown(registry,
     assert fake.requests[0].headers["x-goog-api-key"] == "AIza-secret"
 
 
-def test_the_example_bot_file_is_valid() -> None:
+def test_the_example_bot_file_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key")
     example = Path(__file__).parents[3] / "examples" / "gemini-bot.toml"
     needed = {"gemini", "websocket", "silero", "whisper", "piper"}
     manager = PluginManager(allow=sorted(needed))
@@ -97,3 +99,14 @@ def test_the_example_bot_file_is_valid() -> None:
         pytest.skip("the example's other plugins are not all installed (pip install -r requirements/test.txt)")
     config = load_bot_file(example, registry=manager.registry, environ={})
     assert config.llm.config.thinking_budget == 0
+
+
+def test_a_missing_key_is_named_by_validation(registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    model = registry.get("llm", "gemini").config_model
+    with pytest.raises(ValueError, match="no Gemini API key: set the environment variable GEMINI_API_KEY"):
+        model.model_validate({})
+    model.model_validate({"base_url": "http://127.0.0.1:9"})  # a server on loopback needs none
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+    model.model_validate({})

@@ -8,11 +8,13 @@ what differs (defaults, descriptions, its own keys); ``api_key``, ``temperature`
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import os
+from typing import Any, ClassVar, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .cloud_llm import CloudLLMService
+from .llm import is_loopback_url
 from .plugin import OpenAILLMConfig
 
 
@@ -38,3 +40,17 @@ class CloudLLMConfig(OpenAILLMConfig):
     @classmethod
     def _http_url(cls, value: str) -> str:
         return cls.SERVICE.check_base_url(value)
+
+    @model_validator(mode="after")
+    def _key_is_set(self) -> Self:
+        """No key for a remote server is a bot-file error naming the variable(s) to set
+        (``rtvi validate`` shows it; a server on loopback needs none)."""
+        names = [self.api_key_env] if isinstance(self.api_key_env, str) else list(self.api_key_env or [])
+        names = [name for name in names if name]
+        unset = self.api_key is None and names and not any(os.environ.get(name) for name in names)
+        if unset and not is_loopback_url(self.base_url):
+            raise ValueError(
+                f"no {self.SERVICE.PROVIDER} API key: set the environment variable {' or '.join(names)} "
+                '(or api_key = "${env:OTHER_VAR}"); a server on loopback needs none'
+            )
+        return self
