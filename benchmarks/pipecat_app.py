@@ -9,7 +9,9 @@ import asyncio
 import dataclasses
 import socket
 import sys
+from typing import Any
 
+from fastapi import FastAPI, Request, WebSocket
 from loguru import logger
 from pipecat.services.llm_service import LLMService
 from pipecat.services.settings import LLMSettings
@@ -44,6 +46,34 @@ def parse_args(doc: str, extra: list[tuple[str, type]] = ()) -> argparse.Namespa
     logger.remove()
     logger.add(sys.stderr, level=args.log_level)
     return args
+
+
+def websocket_app(run_bot) -> Any:
+    """A FastAPI app as Pipecat's runner serves a WebSocket bot: ``POST /start`` ->
+    ``{"wsUrl"}``, ``GET /health`` -> ``{"status", "sessions"}``, and ``/ws`` running
+    ``await run_bot(websocket)`` per accepted connection."""
+    app = FastAPI()
+    sessions: set[asyncio.Task] = set()
+
+    @app.post("/start")
+    async def start(request: Request) -> dict:
+        await request.body()  # the stock client may send requestData as JSON
+        return {"wsUrl": f"ws://{request.headers['host']}/ws"}
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "sessions": len(sessions)}
+
+    @app.websocket("/ws")
+    async def websocket_endpoint(websocket: WebSocket) -> None:
+        await websocket.accept()
+        sessions.add(asyncio.current_task())
+        try:
+            await run_bot(websocket)
+        finally:
+            sessions.discard(asyncio.current_task())
+
+    return app
 
 
 async def serve(app, host: str, port: int) -> None:

@@ -24,7 +24,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import WebSocket
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.runner import PipelineRunner
@@ -51,8 +51,6 @@ SYSTEM_PROMPT = "You are a helpful voice assistant. Answer in two short sentence
 #: Deepgram's endpointing, as calls.toml sets it (the fake ends an utterance after this much silence).
 ENDPOINTING_MS = 300
 
-app = FastAPI()
-sessions: set[asyncio.Task] = set()
 ports: dict[str, int] = {}
 
 
@@ -100,31 +98,10 @@ async def run_bot(websocket: WebSocket) -> None:
     await PipelineRunner(handle_sigint=False).run(task)  # as the other benchmark servers
 
 
-@app.post("/start")
-async def start(request: Request) -> dict:
-    await request.body()
-    return {"wsUrl": f"ws://{request.headers['host']}/ws"}
-
-
-@app.get("/health")
-async def health() -> dict:
-    return {"status": "ok", "sessions": len(sessions)}
-
-
-@app.websocket("/ws")
-async def websocket_endpoint(websocket: WebSocket) -> None:
-    await websocket.accept()
-    sessions.add(asyncio.current_task())
-    try:
-        await run_bot(websocket)
-    finally:
-        sessions.discard(asyncio.current_task())
-
-
 def main() -> None:
     args = pipecat_app.parse_args(__doc__, extra=[("--ws-port", int), ("--http-port", int)])
     ports.update(ws=args.ws_port, http=args.http_port)
-    asyncio.run(pipecat_app.serve(app, args.host, args.port))
+    asyncio.run(pipecat_app.serve(pipecat_app.websocket_app(run_bot), args.host, args.port))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import WebSocket
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.runner import PipelineRunner
 from pipecat.pipeline.task import PipelineParams, PipelineTask
@@ -49,9 +49,6 @@ import pipecat_app
 from pipecat_app import IdleLLM
 
 warnings.simplefilter("ignore", DeprecationWarning)  # PipelineTask/PipelineRunner aliases
-
-app = FastAPI()
-sessions: set[asyncio.Task] = set()
 
 
 async def run_bot(websocket: WebSocket) -> None:
@@ -91,30 +88,9 @@ async def run_bot(websocket: WebSocket) -> None:
     await PipelineRunner(handle_sigint=False).run(task)
 
 
-@app.post("/start")
-async def start(request: Request) -> dict:
-    await request.body()  # the stock client may send requestData as JSON
-    return {"wsUrl": f"ws://{request.headers['host']}/ws"}
-
-
-@app.get("/health")
-async def health() -> dict:
-    return {"status": "ok", "sessions": len(sessions)}
-
-
-@app.websocket("/ws")
-async def websocket_endpoint(websocket: WebSocket) -> None:
-    await websocket.accept()
-    sessions.add(asyncio.current_task())
-    try:
-        await run_bot(websocket)
-    finally:
-        sessions.discard(asyncio.current_task())
-
-
 def main() -> None:
     args = pipecat_app.parse_args(__doc__)
-    asyncio.run(pipecat_app.serve(app, args.host, args.port))
+    asyncio.run(pipecat_app.serve(pipecat_app.websocket_app(run_bot), args.host, args.port))
 
 
 if __name__ == "__main__":
