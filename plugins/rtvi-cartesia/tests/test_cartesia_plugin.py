@@ -102,6 +102,7 @@ async def test_bot_file_key_from_the_environment_is_sent_and_not_shown(registry,
 def test_the_example_bot_file_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     example = Path(__file__).parents[3] / "examples" / "cartesia-bot.toml"
     monkeypatch.setenv("CARTESIA_API_KEY", "sk_car_test")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")  # its LLM
     needed = {"cartesia", "anthropic", "websocket", "silero", "whisper"}
     manager = PluginManager(allow=sorted(needed))
     if needed - {plugin.name for plugin in manager.plugins}:
