@@ -9,7 +9,8 @@ when it has nothing to say), as a browser does, and stamps what it receives.
 
 ``--transport webrtc``: the same bot over WebRTC (``benchmarks/voice/voice_webrtc.toml``)
 and an aiortc client (``benchmarks/webrtc/voice_peer.py``): the microphone as Opus in
-20 ms frames, RTVI on the data channel, and "the first bot audio frame" is the first
+20 ms packets (each sentence encoded before it is spoken, as a browser encodes on the user's
+machine), RTVI on the data channel, and "the first bot audio frame" is the first
 bot audio packet larger than rtvi-webrtc's 3-byte silence packet, stamped on arrival
 (not decoded).
 

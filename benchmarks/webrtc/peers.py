@@ -64,6 +64,11 @@ def encode_wav(path: str, bitrate: int = 32000) -> list[bytes]:
     """The WAV as mono Opus packets of 20 ms at 48 kHz (what a browser sends, VBR off)."""
     with wave.open(path, "rb") as wav:
         rate, channels, pcm = wav.getframerate(), wav.getnchannels(), wav.readframes(wav.getnframes())
+    return encode_pcm(pcm, rate, channels, bitrate)
+
+
+def encode_pcm(pcm: bytes, rate: int, channels: int = 1, bitrate: int = 32000) -> list[bytes]:
+    """PCM16 as mono Opus packets of 20 ms at 48 kHz (the last one padded with silence)."""
     frame = av.AudioFrame(format="s16", layout="mono" if channels == 1 else "stereo", samples=len(pcm) // 2 // channels)
     frame.planes[0].update(pcm)
     frame.sample_rate = rate

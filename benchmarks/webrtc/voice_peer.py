@@ -2,9 +2,10 @@
 ``VoiceClient`` (``received``, ``wait_for``, ``say``), for ``voice_latency --transport webrtc``.
 
 An aiortc peer built like the stock client (``peers.Peer``'s transceivers and channel, RTVI
-on the ``chat`` data channel, ``ping: <ms>`` every second). The microphone plays 16 kHz PCM
-resampled to 48 kHz in 20 ms frames at real time (silence when it has nothing to say); aiortc
-encodes it as a browser would. Bot audio is not decoded: each RTP packet is stamped as it
+on the ``chat`` data channel, ``ping: <ms>`` every second). The microphone sends mono Opus
+packets of 20 ms at real time: each sentence is encoded before it is spoken (as a browser
+encodes on the user's machine, not on the bot's: the WebSocket client sends raw PCM for no
+CPU either), a 3-byte Opus silence packet when it has nothing to say. Bot audio is not decoded: each RTP packet is stamped as it
 arrives (before aiortc's jitter buffer), and a packet larger than the 3-byte Opus silence
 packet rtvi-webrtc sends while the bot is quiet is recorded as ``Received(at, "audio", size)``:
 the bot audio's arrival, as the WebSocket client stamps a frame when it reads it (neither
@@ -26,11 +27,13 @@ import aiortc.rtcrtpreceiver
 import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from peers import READY, gather_on_loopback_only, http
+from peers import READY, encode_pcm, gather_on_loopback_only, http
 
 RATE = 48000
 SAMPLES = 960  # 20 ms
 SILENCE_PACKET_BYTES = 3
+#: 20 ms of digital silence in Opus (TOC 0xf8: CELT full band, 20 ms, one frame).
+SILENCE_PACKET = b"\xf8\xff\xfe"
 #: id(remote track) -> called with (perf_counter, RTP payload bytes) as each packet arrives.
 _LISTENERS: dict[int, Callable[[float, int], None]] = {}
 
@@ -69,18 +72,18 @@ class Received:
 
 
 class MicTrack(MediaStreamTrack):  # type: ignore[misc]
-    """48 kHz mono PCM16 in 20 ms frames at real time: queued speech, else silence."""
+    """Opus packets of 20 ms at real time: queued speech, else the silence packet."""
 
     kind = "audio"
 
     def __init__(self) -> None:
         super().__init__()
-        self.pending = bytearray()
+        self.pending: list[bytes] = []
         self.on_spoken: Callable[[float], None] | None = None
         self._pts = 0
         self._start: float | None = None
 
-    async def recv(self) -> av.AudioFrame:
+    async def recv(self) -> av.Packet:
         if self.readyState != "live":
             raise MediaStreamError
         if self._start is None:
@@ -88,16 +91,13 @@ class MicTrack(MediaStreamTrack):  # type: ignore[misc]
         delay = self._start + self._pts / RATE - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        had_speech = bool(self.pending)
-        chunk = bytes(self.pending[: SAMPLES * 2]).ljust(SAMPLES * 2, b"\0")
-        del self.pending[: SAMPLES * 2]
-        if had_speech and not self.pending and self.on_spoken is not None:
+        payload = self.pending.pop(0) if self.pending else SILENCE_PACKET
+        if payload is not SILENCE_PACKET and not self.pending and self.on_spoken is not None:
             self.on_spoken(time.perf_counter())
-        frame = av.AudioFrame(format="s16", layout="mono", samples=SAMPLES)
-        frame.planes[0].update(chunk)
-        frame.sample_rate, frame.pts, frame.time_base = RATE, self._pts, fractions.Fraction(1, RATE)
+        packet = av.Packet(payload)
+        packet.pts, packet.time_base = self._pts, fractions.Fraction(1, RATE)
         self._pts += SAMPLES
-        return frame
+        return packet
 
 
 class WebRTCVoiceClient:
@@ -156,16 +156,11 @@ class WebRTCVoiceClient:
 
     async def say(self, frames: list[bytes]) -> tuple[float, float]:
         """Speak ``frames`` (16 kHz PCM16); when speaking began and when the last speech was sent."""
-        pcm = b"".join(frames)
-        frame = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
-        frame.planes[0].update(pcm)
-        frame.sample_rate = 16000
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
-        out = [*resampler.resample(frame), *resampler.resample(None)]
+        packets = encode_pcm(b"".join(frames), 16000)
         self._spoken.clear()
         self.mic.on_spoken = self._on_spoken
         started = time.perf_counter()
-        self.mic.pending += b"".join(bytes(f.planes[0])[: f.samples * 2] for f in out)
+        self.mic.pending += packets
         await self._spoken.wait()
         return started, self.speech_ended_at
 
