@@ -8,12 +8,11 @@ what differs (defaults, descriptions, its own keys); ``api_key``, ``temperature`
 
 from __future__ import annotations
 
-import os
 from typing import Any, ClassVar, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from .cloud_llm import CloudLLMService
+from .cloud_llm import CloudLLMService, key_from_environment, key_variables
 from .llm import is_loopback_url
 from .plugin import OpenAILLMConfig
 
@@ -45,9 +44,8 @@ class CloudLLMConfig(OpenAILLMConfig):
     def _key_is_set(self) -> Self:
         """No key for a remote server is a bot-file error naming the variable(s) to set
         (``rtvi validate`` shows it; a server on loopback needs none)."""
-        names = [self.api_key_env] if isinstance(self.api_key_env, str) else list(self.api_key_env or [])
-        names = [name for name in names if name]
-        unset = self.api_key is None and names and not any(os.environ.get(name) for name in names)
+        names = key_variables(self.api_key_env)
+        unset = self.api_key is None and names and key_from_environment(names) is None
         if unset and not is_loopback_url(self.base_url):
             raise ValueError(
                 f"no {self.SERVICE.PROVIDER} API key: set the environment variable {' or '.join(names)} "

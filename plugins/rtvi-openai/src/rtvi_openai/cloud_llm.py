@@ -50,9 +50,8 @@ class CloudLLMService(OpenAILLMService):
     LOGGER: ClassVar[logging.Logger] = logging.getLogger("rtvi.cloud")
 
     def __init__(self, *, api_key_env: str | Sequence[str] | None = None, **options: Any) -> None:
-        names = [api_key_env] if isinstance(api_key_env, str) else list(api_key_env or ())
         super().__init__(api_key_env=None, **options)
-        self.api_key_env_names = [name for name in names if name]
+        self.api_key_env_names = key_variables(api_key_env)
 
     @classmethod
     def check_base_url(cls, base_url: str) -> str:
@@ -103,7 +102,7 @@ class CloudLLMService(OpenAILLMService):
 
     async def prepare(self) -> str | None:
         """Read the API key and build the headers; return why no request can be made, or None."""
-        key = self._api_key or next((os.environ[name] for name in self.api_key_env_names if os.environ.get(name)), None)
+        key = self._api_key or key_from_environment(self.api_key_env_names)
         headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
         self._headers = headers | (self.auth_headers(key) if key else {}) | self._extra_headers
         if key or not self.api_key_env_names or is_loopback_url(self.base_url):
@@ -146,3 +145,14 @@ class CloudLLMService(OpenAILLMService):
     async def _report(self, error: Exception) -> None:
         self.LOGGER.debug("%s: %s", self, error)  # the task logs the ErrorFrame
         await self.push_error(str(error), exception=error)
+
+
+def key_variables(api_key_env: str | Sequence[str] | None) -> list[str]:
+    """The environment variables ``api_key_env`` names (one or several; empty names dropped)."""
+    names = [api_key_env] if isinstance(api_key_env, str) else list(api_key_env or ())
+    return [name for name in names if name]
+
+
+def key_from_environment(names: Sequence[str]) -> str | None:
+    """The API key in the first of ``names`` that is set, else None."""
+    return next((os.environ[name] for name in names if os.environ.get(name)), None)
