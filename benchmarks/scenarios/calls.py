@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import _common
-from ws_sessions import Server, run_against
+from ws_sessions import Server, serve_and_emit
 
 HERE = Path(__file__).resolve().parent
 CALLS_DIR = HERE.parent / "calls"
@@ -168,16 +168,9 @@ def main() -> None:
     try:
         os.environ["CALLS_WS_PORT"], os.environ["CALLS_HTTP_PORT"] = str(fakes.ws_port), str(fakes.http_port)
         server = Server(server_command(args.framework, args, fakes), CALLS_DIR)
-        results, _ = run_against(server, "calls", lambda s: run(args, s, fakes), args.stop_timeout)
+        serve_and_emit(server, "calls", args, lambda s: run(args, s, fakes))
     finally:
         fakes.stop()
-    _common.emit(
-        "calls",
-        args.framework,
-        results,
-        server_cmd=server.cmd,
-        params={k: v for k, v in vars(args).items() if k != "framework"},
-    )
 
 
 if __name__ == "__main__":

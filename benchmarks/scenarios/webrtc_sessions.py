@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 import _common
-from ws_sessions import Server, run_against
+from ws_sessions import Server, serve_and_emit
 
 HERE = Path(__file__).resolve().parent
 WEBRTC_DIR = HERE.parent / "webrtc"
@@ -179,14 +179,7 @@ def main() -> None:
     args = parser.parse_args()
 
     server = Server(server_command(args.framework, Path(args.bot_file), args.pipecat_log_level), WEBRTC_DIR)
-    results, _ = run_against(server, "webrtc_sessions", lambda s: run(args, s), args.stop_timeout)
-    _common.emit(
-        "webrtc_sessions",
-        args.framework,
-        results,
-        server_cmd=server.cmd,
-        params={k: v for k, v in vars(args).items() if k != "framework"},
-    )
+    serve_and_emit(server, "webrtc_sessions", args, lambda s: run(args, s))
 
 
 if __name__ == "__main__":

@@ -137,6 +137,21 @@ def run_against(
     return results, log
 
 
+def serve_and_emit(
+    server: Server, scenario: str, args: argparse.Namespace, load: Callable[[Server], Awaitable[dict]]
+) -> None:
+    """:func:`run_against` ``server`` (``args.stop_timeout``), then print the scenario's JSON
+    with the server's command and ``args`` (but the framework) as its parameters."""
+    results, _ = run_against(server, scenario, load, args.stop_timeout)
+    _common.emit(
+        scenario,
+        args.framework,
+        results,
+        server_cmd=server.cmd,
+        params={k: v for k, v in vars(args).items() if k != "framework"},
+    )
+
+
 def server_command(framework: str, bot_file: Path, pipecat_log_level: str) -> list[str]:
     if framework == "pipecat":
         return [sys.executable, str(WS_DIR / "pipecat_server.py"), "--port", "0", "--log-level", pipecat_log_level]
@@ -345,14 +360,7 @@ def main() -> None:
     args = parser.parse_args()
 
     server = Server(server_command(args.framework, Path(args.bot_file), args.pipecat_log_level), WS_DIR)
-    results, _ = run_against(server, "ws_sessions", lambda s: run(args, s), args.stop_timeout)
-    _common.emit(
-        "ws_sessions",
-        args.framework,
-        results,
-        server_cmd=server.cmd,
-        params={k: v for k, v in vars(args).items() if k != "framework"},
-    )
+    serve_and_emit(server, "ws_sessions", args, lambda s: run(args, s))
 
 
 if __name__ == "__main__":
