@@ -22,9 +22,12 @@ import importlib.util
 import os
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .log import logger
+
+if TYPE_CHECKING:
+    from .batcher import WindowBatcher
 
 #: Samples per window at each rate the model supports (32 ms).
 WINDOW_SAMPLES = {16000: 512, 8000: 256}
@@ -144,6 +147,22 @@ class SileroModel:
         probability, h, c = self.session.run(None, {"input": window, "h": state[0], "c": state[1]})
         return float(probability.reshape(-1)[0]), (h, c)
 
+    def run_batch(
+        self, windows: list[Any], states: list[tuple[Any, ...]], sample_rate: int
+    ) -> list[tuple[float, tuple[Any, ...]]]:
+        """:meth:`run` for windows of several streams (float32 [context + samples] each, with
+        each stream's state): one inference when the model takes a batch (``state`` models),
+        else one per window (the ``h``/``c`` models take one stream)."""
+        if self.recurrent != "state" or len(windows) == 1:
+            return [self.run(window[None, :], state, sample_rate) for window, state in zip(windows, states)]
+        np = self.np
+        feeds = {"input": np.stack(windows), "state": np.concatenate([state[0] for state in states], axis=1)}
+        if self.takes_rate:
+            feeds["sr"] = np.array(sample_rate, np.int64)
+        probabilities, new_states = self.session.run(None, feeds)
+        values = probabilities.reshape(-1).tolist()
+        return [(values[i], (new_states[:, i : i + 1],)) for i in range(len(windows))]
+
 
 _models: dict[str, SileroModel] = {}
 _models_lock = threading.Lock()
@@ -176,9 +195,8 @@ class SileroStream:
         self.model = model
         self.sample_rate = sample_rate
         self.window_samples = WINDOW_SAMPLES[sample_rate]
-        self._context_samples = CONTEXT_SAMPLES[sample_rate]
         np = model.np
-        self._buffer = np.zeros((1, self._context_samples + self.window_samples), np.float32)
+        self._context = np.zeros(CONTEXT_SAMPLES[sample_rate], np.float32)
         self._state = model.initial_state()
 
     def reset(self) -> None:
@@ -187,12 +205,17 @@ class SileroStream:
 
     def probability(self, pcm: bytes) -> float:
         """Speech probability of one window of PCM16 (``window_samples`` samples)."""
-        np = self.model.np
-        buffer = self._buffer
-        context = self._context_samples
-        samples = np.frombuffer(pcm, dtype="<i2")
-        buffer[0, context:] = samples
-        buffer[0, context:] *= 1.0 / 32768.0
-        probability, self._state = self.model.run(buffer, self._state, self.sample_rate)
-        buffer[0, :context] = buffer[0, -context:]
+        probability, self._state = self.model.run(self._next_input(pcm)[None, :], self._state, self.sample_rate)
         return probability
+
+    async def batched_probability(self, pcm: bytes, batcher: WindowBatcher) -> float:
+        """:meth:`probability`, run by ``batcher`` with other streams' windows."""
+        probability, self._state = await batcher.run(self._next_input(pcm), self._state)
+        return probability
+
+    def _next_input(self, pcm: bytes) -> Any:
+        """The model's input for one window: the last context samples, then the window's (float32)."""
+        np = self.model.np
+        window = np.concatenate((self._context, np.frombuffer(pcm, dtype="<i2") * np.float32(1.0 / 32768.0)))
+        self._context = window[-len(self._context) :]
+        return window

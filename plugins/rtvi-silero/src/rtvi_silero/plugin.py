@@ -43,6 +43,9 @@ class SileroVADConfig(_TurnConfig):  # type: ignore[misc,valid-type]  # keys bui
         description="a Silero .onnx file (None: the silero-vad wheel's, else faster-whisper's)",
     )
     reset_after_secs: float = Field(5.0, gt=0, description="quiet after which the model state resets")
+    batch: bool = Field(
+        True, description="run every session's windows in batches on a worker thread (False: on the event loop)"
+    )
 
     @field_validator("model_path")
     @classmethod
