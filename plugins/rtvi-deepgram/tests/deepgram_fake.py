@@ -134,6 +134,8 @@ class StreamRecord:
     headers: dict[str, str]
     controls: list[str] = field(default_factory=list)
     audio_bytes: int = 0
+    audio_messages: list[int] = field(default_factory=list)  # the size of each audio message
+    sequence: list[str] = field(default_factory=list)  # "audio" and the controls, in arrival order
     closed_by_client: bool = False
 
 
@@ -220,6 +222,8 @@ class _Stream:
 
     async def audio(self, data: bytes) -> None:
         self.record.audio_bytes += len(data)
+        self.record.audio_messages.append(len(data))
+        self.record.sequence.append("audio")
         self.buffer += data
         self.utterance += data
         self.since_interim += len(data)
@@ -268,6 +272,7 @@ class _Stream:
         except (ValueError, AttributeError):
             kind = None
         self.record.controls.append(kind if isinstance(kind, str) else f"unknown: {text[:50]}")
+        self.record.sequence.append(self.record.controls[-1])
         ignored = self.fault is not None and self.fault.ignore_finalize
         if kind == "Finalize" and self.buffer and not ignored:
             await self.final(from_finalize=True, end=True)

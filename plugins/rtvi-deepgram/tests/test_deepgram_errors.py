@@ -18,7 +18,7 @@ from deepgram_fake import API_KEY, FakeDeepgram, Fault, unanswering_server
 from rtvi_deepgram import DeepgramSTTService
 
 from rtvi_core.direction import FrameDirection
-from rtvi_core.frames import ErrorFrame, Frame, STTMuteFrame
+from rtvi_core.frames import ErrorFrame, Frame, STTMuteFrame, UserAudioRawFrame
 from rtvi_core.testing.contracts.stt import Heard, STTContract, got
 from rtvi_core.testing.running import running
 from rtvi_core.testing.speech import silence
@@ -290,3 +290,23 @@ async def test_empty_and_odd_audio_never_reach_deepgram(fake: FakeDeepgram) -> N
     heard = await speaker.hear(service(fake), *frames, *weather(), until=got(1))
     assert heard.texts == [WEATHER] and len(fake.streams) == 1
     assert fake.streams[0].audio_bytes % 2 == 0
+
+
+@pytest.mark.parametrize("chunk_ms", [60, 0])
+async def test_audio_goes_out_in_chunk_ms_messages_and_the_rest_before_finalize(
+    fake: FakeDeepgram, chunk_ms: int
+) -> None:
+    frames = weather()
+    audio = [len(f.audio) for f in frames if isinstance(f, UserAudioRawFrame)]
+    heard = await speaker.hear(service(fake, chunk_ms=chunk_ms), *frames, until=got(1))
+    assert heard.texts == [WEATHER]
+    stream = fake.streams[0]
+    if chunk_ms:
+        chunk = speaker.sample_rate * chunk_ms // 1000 * 2
+        *whole, last = stream.audio_messages
+        assert all(chunk <= size < chunk + max(audio) for size in whole) and last < chunk + max(audio)
+        assert len(stream.audio_messages) <= sum(audio) // chunk + 1
+    else:  # each frame as it came
+        assert stream.audio_messages == audio
+    assert stream.audio_bytes == sum(audio)  # nothing held back: the rest went out before Finalize
+    assert stream.sequence[-3:] == ["audio", "Finalize", "CloseStream"]

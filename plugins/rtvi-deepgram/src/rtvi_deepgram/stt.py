@@ -12,6 +12,7 @@ from rtvi_core.frames import (
     CancelFrame,
     EndFrame,
     Frame,
+    InputAudioRawFrame,
     InterimTranscriptionFrame,
     StartFrame,
     STTMuteFrame,
@@ -80,6 +81,7 @@ class DeepgramSTTService(STTService, Component):
         keepalive_secs: float = 5.0,
         max_reconnects: int = 5,
         reconnect_buffer_secs: float = 10.0,
+        chunk_ms: int = 60,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -102,6 +104,10 @@ class DeepgramSTTService(STTService, Component):
         self.keepalive_secs = keepalive_secs
         self.max_reconnects = max_reconnects
         self.reconnect_buffer_secs = reconnect_buffer_secs
+        if not 0 <= chunk_ms <= 250:
+            raise ValueError(f"chunk_ms must be within 0..250 (Deepgram takes 20-250 ms a message), got {chunk_ms!r}")
+        self.chunk_ms = chunk_ms
+        self._chunk = bytearray()
         self._session: ListenSession | None = None
         self._session_task: ManagedTask | None = None
         self._turn = TurnTranscript()
@@ -128,6 +134,7 @@ class DeepgramSTTService(STTService, Component):
         await super().start(frame)
         self._turn.discard()
         self._vad_seen = False
+        self._chunk.clear()
         from rtvi_core.server.hosts import is_loopback  # only once a run starts
 
         key = self._api_key or (os.environ.get(self._api_key_env) if self._api_key_env else None)
@@ -155,6 +162,7 @@ class DeepgramSTTService(STTService, Component):
 
     async def stop(self, frame: EndFrame) -> None:
         """Send the queued audio, then ``CloseStream``; push the last final segments."""
+        self._send_chunk()
         await super().stop(frame)
         session = self._session
         if session is not None:
@@ -175,6 +183,19 @@ class DeepgramSTTService(STTService, Component):
 
     # -- audio and turns ----------------------------------------------------------------
 
+    def process_audio_frame(self, frame: InputAudioRawFrame) -> None:
+        """Gather the user's audio into ``chunk_ms`` messages (one WebSocket message per
+        frame costs the server a send each; Deepgram takes 20-250 ms a message)."""
+        chunk = self._chunk
+        chunk += frame.audio
+        if len(chunk) * 1000 >= self.chunk_ms * 2 * self.sample_rate:
+            self._send_chunk()
+
+    def _send_chunk(self) -> None:
+        if self._chunk:
+            self.transcribe(bytes(self._chunk))
+            self._chunk.clear()
+
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
         """Send ``audio`` (an odd trailing byte is dropped, empty audio never sent); yields nothing."""
         if len(audio) % 2:
@@ -193,10 +214,12 @@ class DeepgramSTTService(STTService, Component):
         """Finalize the turn once the audio before the VAD's stop is sent."""
         self._vad_seen = True
         await self.start_ttfb_metrics()
+        self._send_chunk()
         self.queue_step(self._finalize)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         if isinstance(frame, STTMuteFrame) and frame.mute and not self.is_muted:
+            self._send_chunk()
             self.queue_step(self._finalize)  # what was said before muting is finalized
         await super().process_frame(frame, direction)
 
