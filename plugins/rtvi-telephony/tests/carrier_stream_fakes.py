@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-from websockets.exceptions import ConnectionClosed
 from rtvi_telephony.g711 import ulaw_decode, ulaw_encode
+from websockets.exceptions import ConnectionClosed
 
 from rtvi_core.audio import resample_once
 
