@@ -99,3 +99,29 @@ async def test_the_callers_hang_up_ends_the_session_and_frees_its_slot(carrier: 
                 await _eventually(lambda: len(bot.sessions) == 2 and bot.sessions[1].transport.call is not None)
                 assert again.closed is None
     assert rest.requests == []  # the caller hung up: nothing to hang up
+
+
+async def test_the_hang_up_action_ends_the_call_through_the_rest_api() -> None:
+    from rtvi_telephony.actions import hang_up
+
+    from rtvi_core.actions import ActionContext, ActionError, NoConfig
+
+    wire = wire_for("twilio")
+    async with fake_rest("twilio", wire).running() as rest:
+        keys = transport_keys("twilio", api_base_url=rest.base_url)
+        async with served_bot(CHEAP_BOT.format(carrier="twilio", transport=keys, speak_first="false")) as bot:
+            async with fake_call(bot.port, wire, start=False) as call:
+                await _eventually(lambda: len(bot.sessions) == 1)
+                session = bot.sessions[0]
+                ctx = ActionContext(task=session.task, config=NoConfig(), session=session)
+                with pytest.raises(ActionError, match="no phone call"):
+                    await hang_up.run(ctx, {})
+                await call.send(wire.start())
+                await _eventually(lambda: session.transport.call is not None)
+                assert await hang_up.run(ctx, {"reason": "the caller said goodbye"}) == {
+                    "call_id": wire.call_id,
+                    "hanging_up": True,
+                }
+                assert await call.wait_closed() == 1000
+            assert session.llm.has_function("hang-up")  # offered to the LLM as a tool
+    assert rest.hung_up == [wire.call_id]

@@ -49,7 +49,7 @@ class CallCommand:
             raise CommandError(f"{config.file}: [transport] use = {spec.name!r} does not place phone calls")
         from .plugin import split_transport_config
 
-        settings, credentials = split_transport_config(transport_class, spec.config)
+        settings, keys = split_transport_config(transport_class, spec.config)
         caller = args.caller or settings.caller_id
         if not caller:
             raise CommandError(f"{config.file}: no number to call from: set [transport] caller_id or pass --from")
@@ -57,7 +57,7 @@ class CallCommand:
             raise CommandError(
                 f"{config.file}: set [transport] public_url: the carrier fetches the bot's webhook there"
             )
-        rest = transport_class.carrier_from(settings, credentials).rest()
+        rest = transport_class.carrier_from(settings, keys).rest()
         if rest is None:
             raise CommandError(f"{config.file}: [transport] lacks the {spec.name} API credentials to place a call")
         webhook = settings.public_url.rstrip("/") + "/"

@@ -46,7 +46,8 @@ class StartKeys:
 
 
 class Carrier:
-    """A carrier's protocols, with the bot file's credentials (``credentials``: the Config's keys).
+    """A carrier's protocols, with the bot file's credentials (``keys``: a :attr:`KEYS` record;
+    None: all unset).
 
     ``validate_signatures``: check webhook signatures when the credential that signs them is
     set; ``api_base_url``: the REST API's base URL (None: the carrier's own).
@@ -54,6 +55,8 @@ class Carrier:
 
     #: The transport's plugin name.
     name: ClassVar[str]
+    #: The ``@record`` of this carrier's ``[transport]`` keys (credentials and the like).
+    KEYS: ClassVar[type]
     #: The key of the stream id in messages.
     STREAM_KEY: ClassVar[str]
     START_KEYS: ClassVar[StartKeys]
@@ -72,10 +75,8 @@ class Carrier:
     #: Whether the REST API hangs a call up (else closing the media stream ends the bot's part).
     HANGS_UP: ClassVar[bool] = True
 
-    def __init__(
-        self, credentials: Mapping[str, Any], *, validate_signatures: bool = True, api_base_url: str | None = None
-    ) -> None:
-        self.credentials = {key: value for key, value in credentials.items() if value is not None}
+    def __init__(self, keys: Any = None, *, validate_signatures: bool = True, api_base_url: str | None = None) -> None:
+        self.keys = keys if keys is not None else self.KEYS()
         self.validate_signatures = validate_signatures
         self.api_base_url = api_base_url
 
@@ -206,8 +207,8 @@ class Carrier:
         return {"base_url": self.api_base_url} if self.api_base_url else {}
 
     def credential(self, key: str) -> str | None:
-        """The credential ``key``, or None when unset or empty."""
-        value = self.credentials.get(key)
+        """The key ``key`` of :attr:`keys`, or None when unset or empty."""
+        value = getattr(self.keys, key, None)
         return value if isinstance(value, str) and value else None
 
 

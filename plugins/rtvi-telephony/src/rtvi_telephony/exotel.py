@@ -13,11 +13,12 @@ HTTPS endpoint answering the stream URL: ``POST``/``GET /`` answers it as JSON.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
 from rtvi_core.plugins import LazyConfig
+from rtvi_core.records import record, setting
 
 from .carrier import Carrier, StartKeys
 from .media_format import MediaFormat
@@ -30,10 +31,23 @@ if TYPE_CHECKING:
 PACKET_MS = 100
 
 
+@record
+class ExotelKeys:
+    """Exotel's ``[transport]`` keys."""
+
+    api_key: str | None = setting(default=None, description='Exotel API key (rtvi call); e.g. "${env:EXOTEL_API_KEY}"')
+    api_token: str | None = setting(default=None, description='Exotel API token; e.g. "${env:EXOTEL_API_TOKEN}"')
+    account_sid: str | None = setting(default=None, description="Exotel account SID")
+    subdomain: str = setting(
+        default="api.exotel.com", description="Exotel API host (api.in.exotel.com for the Mumbai cluster)"
+    )
+
+
 class Exotel(Carrier):
-    """Exotel's protocols; credentials ``api_key``, ``api_token``, ``account_sid``, ``subdomain``."""
+    """Exotel's protocols; keys ``api_key``, ``api_token``, ``account_sid``, ``subdomain``."""
 
     name = "exotel"
+    KEYS = ExotelKeys
     STREAM_KEY = "stream_sid"
     START_KEYS = StartKeys(
         call_id="call_sid",
@@ -72,3 +86,4 @@ class ExotelTransport(TelephonyTransport):
     DESCRIPTION: ClassVar[str] = "Exotel phone calls (Voicebot applet stream over WebSocket)"
     Config = LazyConfig("rtvi_telephony.plugin:ExotelConfig")
     CARRIER = Exotel
+    SETTINGS: ClassVar[dict[str, Any]] = {"packet_ms": PACKET_MS}

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rtvi_core.plugins import LazyConfig
+from rtvi_core.records import record, setting
 
 from .carrier import Carrier, StartKeys, bounded_parameters
 from .media_format import MediaFormat
@@ -31,10 +32,28 @@ CONTENT_TYPES = ("audio/x-mulaw;rate=8000", "audio/x-l16;rate=8000", "audio/x-l1
 _CONTENT = {"mulaw": "audio/x-mulaw", "l16": "audio/x-l16"}
 
 
+@record
+class PlivoKeys:
+    """Plivo's ``[transport]`` keys."""
+
+    auth_id: str | None = setting(
+        default=None, description='Plivo Auth ID (hang-up, rtvi call); e.g. "${env:PLIVO_AUTH_ID}"'
+    )
+    auth_token: str | None = setting(
+        default=None,
+        description='Plivo auth token: signs webhooks (checked when set) and REST calls; e.g. "${env:PLIVO_AUTH_TOKEN}"',
+    )
+    content_type: str = setting(
+        default=CONTENT_TYPES[0],
+        description="the stream's audio format, asked for in the webhook's <Stream contentType>",
+    )
+
+
 class Plivo(Carrier):
-    """Plivo's protocols; credentials ``auth_id`` and ``auth_token``; ``content_type`` picks the stream's format."""
+    """Plivo's protocols; keys ``auth_id`` and ``auth_token``; ``content_type`` picks the stream's format."""
 
     name = "plivo"
+    KEYS = PlivoKeys
     STREAM_KEY = "streamId"
     START_KEYS = StartKeys(
         call_id="callId",

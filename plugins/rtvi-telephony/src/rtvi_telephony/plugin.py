@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from rtvi_core.plugins import hookimpl
 from rtvi_core.record_model import StrictModel, model_from_record
@@ -16,11 +16,11 @@ from rtvi_core.server.limits import ServerSettings
 
 from .actions import hang_up
 from .call_command import CallCommand
-from .exotel import PACKET_MS, ExotelTransport
-from .plivo import CONTENT_TYPES, PlivoTransport
+from .exotel import PACKET_MS, ExotelKeys, ExotelTransport
+from .plivo import CONTENT_TYPES, PlivoKeys, PlivoTransport
 from .settings import TelephonySettings
-from .telnyx import TelnyxTransport
-from .twilio import TwilioTransport
+from .telnyx import TelnyxKeys, TelnyxTransport
+from .twilio import TwilioKeys, TwilioTransport
 
 if TYPE_CHECKING:
     from .transport import TelephonyTransport
@@ -34,69 +34,55 @@ _TelephonyKeys: type[StrictModel] = model_from_record(
     exclude=[spec.name for spec in settings_fields(ServerSettings)],
 )
 
-_SECRET = 'e.g. "${env:%s}"'
+
+class _PhoneServer(_TelephonyKeys):  # type: ignore[misc,valid-type]  # keys built at run time
+    """The keys every carrier's transport has; ``auth`` is refused (a carrier brings no token)."""
+
+    @model_validator(mode="after")
+    def _no_tokens(self) -> _PhoneServer:
+        if self.auth:
+            raise ValueError(
+                "auth: carriers bring no /start token to the media stream; webhooks are checked by their "
+                "signatures (validate_signatures, with the carrier's auth token or public key)"
+            )
+        return self
 
 
-class TwilioConfig(_TelephonyKeys):  # type: ignore[misc,valid-type]  # keys built at run time
-    """``[transport] use = "twilio"``: the server's keys and Twilio's credentials."""
-
-    account_sid: str | None = Field(
-        None, description="Twilio Account SID (hang-up, rtvi call); " + _SECRET % "TWILIO_ACCOUNT_SID"
-    )
-    auth_token: str | None = Field(
-        None,
-        description="Twilio auth token: signs webhooks (checked when set), REST calls; "
-        + _SECRET % "TWILIO_AUTH_TOKEN",
-    )
-
-
-class TelnyxConfig(_TelephonyKeys):  # type: ignore[misc,valid-type]
-    """``[transport] use = "telnyx"``: the server's keys and Telnyx's credentials."""
-
-    api_key: str | None = Field(None, description="Telnyx API key (hang-up, rtvi call); " + _SECRET % "TELNYX_API_KEY")
-    connection_id: str | None = Field(
-        None, description="the Telnyx connection (TeXML application) id that rtvi call dials with"
-    )
-    public_key: str | None = Field(
-        None,
-        description="Telnyx webhook public key (base64 Ed25519): webhooks are checked when set; "
-        + _SECRET % "TELNYX_PUBLIC_KEY",
-    )
-
-
-class PlivoConfig(_TelephonyKeys):  # type: ignore[misc,valid-type]
-    """``[transport] use = "plivo"``: the server's keys and Plivo's credentials."""
-
-    auth_id: str | None = Field(None, description="Plivo Auth ID (hang-up, rtvi call); " + _SECRET % "PLIVO_AUTH_ID")
-    auth_token: str | None = Field(
-        None,
-        description="Plivo auth token: signs webhooks (checked when set), REST calls; " + _SECRET % "PLIVO_AUTH_TOKEN",
-    )
-    content_type: Literal[CONTENT_TYPES] = Field(  # type: ignore[valid-type]
-        CONTENT_TYPES[0], description="the stream's audio format, asked for in the webhook's <Stream contentType>"
-    )
-
-
-class ExotelConfig(_TelephonyKeys):  # type: ignore[misc,valid-type]
-    """``[transport] use = "exotel"``: the server's keys and Exotel's credentials."""
+class _ExotelServer(_PhoneServer):
+    """The server's keys with Exotel's packet length (it asks for chunks of at least 100 ms)."""
 
     packet_ms: int = Field(
         PACKET_MS, ge=10, le=200, description="bot audio packet length in ms (Exotel asks for at least 100)"
     )
-    api_key: str | None = Field(None, description="Exotel API key (hang-up, rtvi call); " + _SECRET % "EXOTEL_API_KEY")
-    api_token: str | None = Field(None, description="Exotel API token; " + _SECRET % "EXOTEL_API_TOKEN")
-    account_sid: str | None = Field(None, description="Exotel account SID")
-    subdomain: str = Field("api.exotel.com", description="Exotel API host (api.in.exotel.com for the Mumbai cluster)")
 
 
-def split_transport_config(
-    transport: type[TelephonyTransport], config: Any
-) -> tuple[TelephonySettings, dict[str, Any]]:
-    """The server's settings and the carrier's keys (credentials), from ``transport``'s ``Config``."""
+TwilioConfig: type[StrictModel] = model_from_record(
+    TwilioKeys, "TwilioConfig", '``[transport] use = "twilio"``: the server keys and Twilio\'s.', base=_PhoneServer
+)
+TelnyxConfig: type[StrictModel] = model_from_record(
+    TelnyxKeys, "TelnyxConfig", '``[transport] use = "telnyx"``: the server keys and Telnyx\'s.', base=_PhoneServer
+)
+PlivoConfig: type[StrictModel] = model_from_record(
+    PlivoKeys,
+    "PlivoConfig",
+    '``[transport] use = "plivo"``: the server keys and Plivo\'s.',
+    base=_PhoneServer,
+    types={"content_type": Literal[CONTENT_TYPES]},
+)
+ExotelConfig: type[StrictModel] = model_from_record(
+    ExotelKeys, "ExotelConfig", '``[transport] use = "exotel"``: the server keys and Exotel\'s.', base=_ExotelServer
+)
+
+
+def split_transport_config(transport: type[TelephonyTransport], config: Any) -> tuple[TelephonySettings, Any]:
+    """The server's and the call's settings, and the carrier's keys (its ``KEYS`` record), from
+    ``transport``'s validated ``Config``."""
     model: Any = transport.Config
     if not isinstance(config, model):
         config = model.model_validate(config)
-    return split_record(TelephonySettings, dict(config))
+    settings, rest = split_record(TelephonySettings, dict(config))
+    keys: Any = split_record(transport.CARRIER.KEYS, rest)[0]
+    return settings, keys
 
 
 @hookimpl

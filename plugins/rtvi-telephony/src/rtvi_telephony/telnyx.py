@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rtvi_core.plugins import LazyConfig
+from rtvi_core.records import record, setting
 
 from .carrier import Carrier, StartKeys
 from .events import Event, Ignored
@@ -24,10 +25,27 @@ if TYPE_CHECKING:
     from .rest import CarrierRest
 
 
+@record
+class TelnyxKeys:
+    """Telnyx's ``[transport]`` keys."""
+
+    api_key: str | None = setting(
+        default=None, description='Telnyx API key (hang-up, rtvi call); e.g. "${env:TELNYX_API_KEY}"'
+    )
+    connection_id: str | None = setting(
+        default=None, description="the Telnyx TeXML application (connection) id that rtvi call dials through"
+    )
+    public_key: str | None = setting(
+        default=None,
+        description='Telnyx webhook public key (base64 Ed25519): webhooks are checked when set; e.g. "${env:TELNYX_PUBLIC_KEY}"',
+    )
+
+
 class Telnyx(Carrier):
-    """Telnyx's protocols; credentials ``api_key``, ``connection_id`` (outbound calls), ``public_key`` (webhooks)."""
+    """Telnyx's protocols; keys ``api_key``, ``connection_id`` (outbound calls), ``public_key`` (webhooks)."""
 
     name = "telnyx"
+    KEYS = TelnyxKeys
     STREAM_KEY = "stream_id"
     START_KEYS = StartKeys(
         call_id="call_control_id",

@@ -205,16 +205,20 @@ class TelephonyTransport(BaseTransport, Component):
 
     #: The carrier whose calls this transport carries.
     CARRIER: ClassVar[type[Carrier]]
+    #: This carrier's defaults for :class:`~.settings.TelephonySettings` (its bot-file defaults too).
+    SETTINGS: ClassVar[dict[str, Any]] = {}
 
     def __init__(
         self,
-        carrier: Carrier,
+        carrier: Carrier | None = None,
         settings: TelephonySettings | None = None,
         *,
         params: TransportParams | None = None,
         name: str | None = None,
     ) -> None:
-        settings = settings or TelephonySettings()
+        settings = settings or TelephonySettings(**self.SETTINGS)
+        if carrier is None:
+            carrier = self.carrier_from(settings, None)
         if params is None:
             params = TransportParams(
                 audio_in_enabled=True,
@@ -224,7 +228,9 @@ class TelephonyTransport(BaseTransport, Component):
             )
         super().__init__(params, name=name)
         self.carrier = carrier
+        #: The ``[transport]`` keys: the server's and the call's, and the carrier's (credentials).
         self.settings = settings
+        self.keys = carrier.keys
         #: The call, once the carrier's ``start`` arrived.
         self.call: CallInfo | None = None
         #: Where the call goes as session data (``BotSession.data`` on the server).
@@ -249,15 +255,13 @@ class TelephonyTransport(BaseTransport, Component):
     def from_config(cls, config: Any) -> TelephonyTransport:
         from .plugin import split_transport_config
 
-        settings, credentials = split_transport_config(cls, config)
-        return cls(cls.carrier_from(settings, credentials), settings)
+        settings, keys = split_transport_config(cls, config)
+        return cls(cls.carrier_from(settings, keys), settings)
 
     @classmethod
-    def carrier_from(cls, settings: TelephonySettings, credentials: dict[str, Any]) -> Carrier:
-        """This transport's carrier with the bot file's credentials and settings."""
-        return cls.CARRIER(
-            credentials, validate_signatures=settings.validate_signatures, api_base_url=settings.api_base_url
-        )
+    def carrier_from(cls, settings: TelephonySettings, keys: Any) -> Carrier:
+        """This transport's carrier with the bot file's keys (a ``CARRIER.KEYS`` record; None: unset) and settings."""
+        return cls.CARRIER(keys, validate_signatures=settings.validate_signatures, api_base_url=settings.api_base_url)
 
     @classmethod
     async def serve(
@@ -276,8 +280,8 @@ class TelephonyTransport(BaseTransport, Component):
         from .frontend import telephony_frontend
         from .plugin import split_transport_config
 
-        settings, credentials = split_transport_config(cls, config)
-        return telephony_frontend(cls.PLUGIN_NAME)(settings, cls.carrier_from(settings, credentials))
+        settings, keys = split_transport_config(cls, config)
+        return telephony_frontend(cls.PLUGIN_NAME)(settings, cls.carrier_from(settings, keys))
 
     def input(self) -> TelephonyInputTransport:
         return self._input

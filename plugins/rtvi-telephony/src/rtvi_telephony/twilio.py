@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from rtvi_core.plugins import LazyConfig
+from rtvi_core.records import record, setting
 
 from .carrier import Carrier, StartKeys
 from .transport import TelephonyTransport
@@ -22,10 +23,24 @@ if TYPE_CHECKING:
     from .rest import CarrierRest
 
 
+@record
+class TwilioKeys:
+    """Twilio's ``[transport]`` keys."""
+
+    account_sid: str | None = setting(
+        default=None, description='Twilio Account SID (hang-up, rtvi call); e.g. "${env:TWILIO_ACCOUNT_SID}"'
+    )
+    auth_token: str | None = setting(
+        default=None,
+        description='Twilio auth token: signs webhooks (checked when set) and REST calls; e.g. "${env:TWILIO_AUTH_TOKEN}"',
+    )
+
+
 class Twilio(Carrier):
-    """Twilio's protocols; credentials ``account_sid`` and ``auth_token``."""
+    """Twilio's protocols; keys ``account_sid`` and ``auth_token``."""
 
     name = "twilio"
+    KEYS = TwilioKeys
     STREAM_KEY = "streamSid"
     START_KEYS = StartKeys(
         call_id="callSid",
