@@ -13,6 +13,7 @@ from rtvi_core.cli.app import main
 pytestmark = [pytest.mark.anyio, pytest.mark.rtvi_plugins]
 
 PUBLIC = "https://bot.example.com"
+FLOW = "http://my.exotel.com/exo-sid/exoml/start_voice/12345"
 
 
 def write_bot(tmp_path: Path, carrier: str, **keys: object) -> str:
@@ -25,13 +26,15 @@ def write_bot(tmp_path: Path, carrier: str, **keys: object) -> str:
 async def test_rtvi_call_places_the_call_with_the_documented_request(carrier: str, tmp_path: Path, capsys) -> None:
     async with fake_rest(carrier, wire_for(carrier)).running() as rest:
         bot = write_bot(tmp_path, carrier, api_base_url=rest.base_url, public_url=PUBLIC, caller_id="+15550001111")
-        status = await anyio.to_thread.run_sync(main, ["call", "+15551234567", bot])
+        fetched = FLOW if carrier == "exotel" else f"{PUBLIC}/"  # Exotel connects the call to a flow
+        argv = ["call", "+15551234567", bot, *(["--url", FLOW] if carrier == "exotel" else [])]
+        status = await anyio.to_thread.run_sync(main, argv)
     assert status == 0, capsys.readouterr().err
     [(call_id, placed)] = rest.placed.items()
     assert call_id in capsys.readouterr().out
     fields = {key.lower(): value for key, value in placed.items()}
     assert fields["to" if carrier != "exotel" else "from"] == "+15551234567"
-    assert f"{PUBLIC}/" in placed.values()
+    assert fetched in placed.values()
 
 
 def test_rtvi_call_refusals_say_what_to_set(tmp_path: Path, capsys) -> None:

@@ -2,7 +2,8 @@
 
 The carrier dials ``NUMBER`` from the bot file's ``[transport] caller_id`` (or ``--from``)
 and, once answered, fetches the webhook at ``public_url`` (``POST /``) — the running
-``rtvi run`` of the same bot file — which connects the call's media to ``/ws``.
+``rtvi run`` of the same bot file — which connects the call's media to ``/ws``. ``--url``
+names another URL to fetch (Exotel connects the call to a flow: the flow's URL).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class CallCommand:
         parser.add_argument("number", help="the number to call, E.164 (+15551234567)")
         parser.add_argument("file", nargs="?", default="bot.toml", help="the bot file (default: bot.toml)")
         parser.add_argument("--from", dest="caller", help="the number to call from (default: [transport] caller_id)")
+        parser.add_argument(
+            "--url",
+            help="what the answered call fetches (default: <public_url>/, the bot's webhook; Exotel: its flow's URL)",
+        )
         return parser
 
     def run(self, args: argparse.Namespace) -> int:
@@ -53,14 +58,14 @@ class CallCommand:
         caller = args.caller or settings.caller_id
         if not caller:
             raise CommandError(f"{config.file}: no number to call from: set [transport] caller_id or pass --from")
-        if not settings.public_url:
+        webhook = args.url or (settings.public_url.rstrip("/") + "/" if settings.public_url else None)
+        if not webhook:
             raise CommandError(
                 f"{config.file}: set [transport] public_url: the carrier fetches the bot's webhook there"
             )
         rest = transport_class.carrier_from(settings, keys).rest()
         if rest is None:
             raise CommandError(f"{config.file}: [transport] lacks the {spec.name} API credentials to place a call")
-        webhook = settings.public_url.rstrip("/") + "/"
 
         async def place() -> str:
             return await rest.place_call(args.number, caller, webhook)

@@ -72,6 +72,9 @@ class Carrier:
     WEBHOOK_METHODS: ClassVar[tuple[str, ...]] = ("POST",)
     #: The stream parameters the webhook's ``From``/``To`` travel in, when ``start`` has no numbers.
     NUMBER_PARAMETERS: ClassVar[tuple[str, str]] = ("from_number", "to_number")
+    #: The REST client class of :mod:`.rest` and the keys it is built from (see :meth:`rest`).
+    REST_CLIENT: ClassVar[str | None] = None
+    REST_KEYS: ClassVar[tuple[str, ...]] = ()
     #: Whether the REST API hangs a call up (else closing the media stream ends the bot's part).
     HANGS_UP: ClassVar[bool] = True
 
@@ -199,12 +202,27 @@ class Carrier:
     # -- the REST API ---------------------------------------------------------------------
 
     def rest(self) -> CarrierRest | None:
-        """A client of the carrier's REST API with the credentials; None when some are missing."""
-        return None
+        """A client of the carrier's REST API with the credentials; None when some are missing.
+
+        The default builds ``rest.<REST_CLIENT>`` from the keys named in ``REST_KEYS``, in order.
+        """
+        if self.REST_CLIENT is None:
+            return None
+        keys = [self.credential(key) for key in self.REST_KEYS]
+        if not all(keys):
+            return None
+        from . import rest
+
+        client: CarrierRest = getattr(rest, self.REST_CLIENT)(*keys, **self.base_url())
+        return client
 
     def base_url(self) -> dict[str, Any]:
         """``{"base_url": ...}`` when the bot file sets ``api_base_url``, for a REST client."""
         return {"base_url": self.api_base_url} if self.api_base_url else {}
+
+    def signing_key(self, key: str) -> str | None:
+        """The credential ``key`` that signs webhooks, when they are to be checked (else None)."""
+        return self.credential(key) if self.validate_signatures else None
 
     def credential(self, key: str) -> str | None:
         """The key ``key`` of :attr:`keys`, or None when unset or empty."""

@@ -24,7 +24,6 @@ from .transport import TelephonyTransport
 if TYPE_CHECKING:
     from rtvi_core.server.http import Request
 
-    from .rest import CarrierRest
 
 #: The stream formats Plivo offers (the ``<Stream contentType>`` values).
 CONTENT_TYPES = ("audio/x-mulaw;rate=8000", "audio/x-l16;rate=8000", "audio/x-l16;rate=16000")
@@ -54,6 +53,7 @@ class Plivo(Carrier):
 
     name = "plivo"
     KEYS = PlivoKeys
+    REST_CLIENT, REST_KEYS = "PlivoRest", ("auth_id", "auth_token")
     STREAM_KEY = "streamId"
     START_KEYS = StartKeys(
         call_id="callId",
@@ -102,8 +102,8 @@ class Plivo(Carrier):
         return {"event": "clearAudio", "streamId": stream_id}
 
     def signature_valid(self, request: Request, url: str, params: Mapping[str, str]) -> bool | None:
-        token = self.credential("auth_token")
-        if not (self.validate_signatures and token):
+        token = self.signing_key("auth_token")
+        if token is None:
             return None
         from .signatures import plivo_signature_valid
 
@@ -116,14 +116,6 @@ class Plivo(Carrier):
         from .markup import plivo_xml
 
         return "application/xml", plivo_xml(ws_url, params, content_type=self.content_type).encode()
-
-    def rest(self) -> CarrierRest | None:
-        auth_id, token = self.credential("auth_id"), self.credential("auth_token")
-        if not (auth_id and token):
-            return None
-        from .rest import PlivoRest
-
-        return PlivoRest(auth_id, token, **self.base_url())
 
 
 class PlivoTransport(TelephonyTransport):

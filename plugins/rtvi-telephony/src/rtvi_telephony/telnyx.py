@@ -66,8 +66,8 @@ class Telnyx(Carrier):
         return super().parse(message)
 
     def signature_valid(self, request: Request, url: str, params: Mapping[str, str]) -> bool | None:
-        key = self.credential("public_key")
-        if not (self.validate_signatures and key):
+        key = self.signing_key("public_key")
+        if key is None:
             return None
         from .signatures import telnyx_signature_valid
 

@@ -267,12 +267,11 @@ class TelephonyTransport(BaseTransport, Component):
     async def serve(
         cls, sessions: SessionFactory, *, host: str, port: int, on_listening: Callable[[str, int], None] | None = None
     ) -> None:
-        """Serve ``sessions`` on ``host:port`` until SIGTERM/SIGINT (what ``rtvi run`` calls)."""
-        from rtvi_core.audio import resample
-        from rtvi_core.server.bot_server import serve_bot
+        """Serve ``sessions`` on ``host:port`` until SIGTERM/SIGINT (what ``rtvi run`` calls), as the
+        websocket transport does."""
+        from rtvi_websocket.transport import WebSocketTransport
 
-        resample.preload()
-        await serve_bot(sessions, host=host, port=port, on_listening=on_listening)
+        await WebSocketTransport.serve(sessions, host=host, port=port, on_listening=on_listening)
 
     @classmethod
     def frontend(cls, config: Any) -> TelephonyFrontend:

@@ -20,8 +20,6 @@ from .transport import TelephonyTransport
 if TYPE_CHECKING:
     from rtvi_core.server.http import Request
 
-    from .rest import CarrierRest
-
 
 @record
 class TwilioKeys:
@@ -41,6 +39,7 @@ class Twilio(Carrier):
 
     name = "twilio"
     KEYS = TwilioKeys
+    REST_CLIENT, REST_KEYS = "TwilioRest", ("account_sid", "auth_token")
     STREAM_KEY = "streamSid"
     START_KEYS = StartKeys(
         call_id="callSid",
@@ -52,8 +51,8 @@ class Twilio(Carrier):
     )
 
     def signature_valid(self, request: Request, url: str, params: Mapping[str, str]) -> bool | None:
-        token = self.credential("auth_token")
-        if not (self.validate_signatures and token):
+        token = self.signing_key("auth_token")
+        if token is None:
             return None
         from .signatures import twilio_signature_valid
 
@@ -63,14 +62,6 @@ class Twilio(Carrier):
         from .markup import twilio_twiml
 
         return "application/xml", twilio_twiml(ws_url, params).encode()
-
-    def rest(self) -> CarrierRest | None:
-        sid, token = self.credential("account_sid"), self.credential("auth_token")
-        if not (sid and token):
-            return None
-        from .rest import TwilioRest
-
-        return TwilioRest(sid, token, **self.base_url())
 
 
 class TwilioTransport(TelephonyTransport):
