@@ -82,17 +82,16 @@ class TelephonyInputTransport(BaseInputTransport):
         except WireError as exc:
             transport.report_bad_input(exc.kind, exc.message)
             return
-        kind = type(event)
-        if kind is Media:
-            await self._media(event)  # type: ignore[arg-type]  # kind is Media
-        elif kind is CallInfo:
-            await self._start(event)  # type: ignore[arg-type]
-        elif kind is Dtmf:
-            await self._dtmf(event)  # type: ignore[arg-type]
-        elif kind is Mark:
-            transport.mark_played(event.name)  # type: ignore[union-attr]
-        elif kind is Stop:
-            await self._stop(event)  # type: ignore[arg-type]
+        if isinstance(event, Media):  # first: 50 a second
+            await self._media(event)
+        elif isinstance(event, CallInfo):
+            await self._start(event)
+        elif isinstance(event, Dtmf):
+            await self._dtmf(event)
+        elif isinstance(event, Mark):
+            transport.mark_played(event.name)
+        elif isinstance(event, Stop):
+            await self._stop(event)
         else:
             logger.debug("%s: %s", transport, event)
 
