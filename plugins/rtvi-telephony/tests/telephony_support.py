@@ -112,6 +112,8 @@ class Served:
     server: Any
     sessions: list[Any] = field(default_factory=list)
     keypresses: list[KeypressObserver] = field(default_factory=list)
+    #: What ``on_client_connected`` handlers got (a phone call: its ``CallInfo``).
+    connected: list[Any] = field(default_factory=list)
 
     @property
     def port(self) -> int:
@@ -148,6 +150,9 @@ async def served_bot(text: str, *, plugins: tuple[str, ...] = (), preload: bool 
             session = super().create(transport)
             observer = KeypressObserver()
             session.task.add_observer(observer)
+            session.transport.add_event_handler(
+                "on_client_connected", lambda _t, client: served.connected.append(client)
+            )
             served.sessions.append(session)
             served.keypresses.append(observer)
             return session

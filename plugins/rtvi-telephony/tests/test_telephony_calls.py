@@ -50,6 +50,9 @@ async def test_a_call_greets_takes_keys_is_interrupted_and_hung_up(carrier: str)
                 transport = session.transport
                 await _eventually(lambda: transport.marks_played == [mark.data])
                 assert session.data["call"]["call_id"] == wire.call_id
+                [connected] = bot.connected  # the client-connected hook got the call
+                assert (connected.call_id, connected.stream_id) == (wire.call_id, wire.stream_id)
+                assert connected.parameters["customer"] == "42"
                 assert session.data["call"]["from"] in (wire.caller, wire.caller[1:])
                 health = await bot.health()
                 assert (health["sessions"], health["calls"]) == (1, 1)
