@@ -17,6 +17,7 @@ Standard library only; runs with any python3.
     python3 benchmarks/run.py --only ws_sessions --quick
     python3 benchmarks/run.py --only webrtc_sessions   # ~15 min: streaming sessions over WebRTC
     python3 benchmarks/run.py --only calls             # concurrent calls on cloud services (fakes)
+    python3 benchmarks/run.py --only phone_calls       # concurrent Twilio Media Streams calls
     python3 benchmarks/run.py --only voice_latency     # rtvi_core only: the voice bot's latency
     python3 benchmarks/run.py --only soak              # rtvi_core only, 10 min: session churn
     python3 benchmarks/run.py --only stall             # rtvi_core only: bystander during attacks
@@ -104,6 +105,15 @@ SCENARIOS: dict[str, dict] = {
     },
     # Only with --only (~10 min): concurrent voice calls on cloud services (fakes on loopback).
     "calls": {
+        "args": [],
+        "quick_args": ["--calls", "1,5", "--secs", "15", "--warmup-secs", "8"],
+        "reps": 1,
+        "quick_reps": 1,
+        "timeout": 3600,
+        "default": False,
+    },
+    # Only with --only (~10 min): concurrent phone calls over Twilio Media Streams (G.711, pacing).
+    "phone_calls": {
         "args": [],
         "quick_args": ["--calls", "1,5", "--secs", "15", "--warmup-secs", "8"],
         "reps": 1,
@@ -420,6 +430,37 @@ def table_rows() -> list[dict]:
             scenario="calls",
             label="N=10 turn latency p50 ms",
             path=("n10", "turn_ms_p50"),
+            unit="ms",
+            target=None,
+        ),
+    ]
+    rows += [
+        dict(
+            scenario="phone_calls",
+            label="phone calls held (more is better)",
+            path=("calls_held",),
+            unit="n",
+            target=None,
+            ratio=False,
+        ),
+        dict(
+            scenario="phone_calls",
+            label="N=10 server CPU ms/s per call",
+            path=("n10", "cpu_ms_per_s_per_call"),
+            unit="ms",
+            target=None,
+        ),
+        dict(
+            scenario="phone_calls",
+            label="N=10 RSS KiB per call",
+            path=("n10", "rss_kib_per_call"),
+            unit="KiB",
+            target=None,
+        ),
+        dict(
+            scenario="phone_calls",
+            label="N=10 answer lag p90 ms",
+            path=("n10", "lag_ms_p90"),
             unit="ms",
             target=None,
         ),

@@ -45,6 +45,10 @@ NO_OTHER_VALUE = {
     ("tts", "espeak", "library"): "the path of another libespeak-ng",
     ("vad", "silero", "model_path"): "the path of another Silero model",
     ("llm", "llamacpp", "model_path"): "the path of another GGUF file",
+    **{
+        ("transports", carrier, "auth"): "a carrier brings no /start token: phone transports refuse auth = true"
+        for carrier in ("twilio", "telnyx", "plivo", "exotel")
+    },
 }
 
 

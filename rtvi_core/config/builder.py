@@ -39,7 +39,9 @@ class BotSession:
 
     ``components`` maps each component's key path (``stt``, ``tts``,
     ``processors[0]``, ...) to its instance; ``dispatcher`` answers the session's
-    ``client-message`` requests (and is handed this session as ``ctx.session``).
+    ``client-message`` requests (and is handed this session as ``ctx.session``);
+    ``data`` holds what the transport learns about its client (a phone call's
+    caller, call id and custom parameters, as ``data["call"]``).
     This object is what the ``rtvi_session_started``/``rtvi_session_ended`` hooks
     receive.
     """
@@ -50,6 +52,7 @@ class BotSession:
     llm: LLMService
     context: LLMContext
     components: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     dispatcher: ActionDispatcher = field(init=False)
 
     @property

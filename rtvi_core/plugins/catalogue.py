@@ -15,6 +15,11 @@ PLUGINS_SOURCE_DIR = "plugins"
 PROVIDERS: dict[tuple[str, str], str] = {
     ("transports", "websocket"): "rtvi-websocket",
     ("transports", "webrtc"): "rtvi-webrtc",
+    ("transports", "twilio"): "rtvi-telephony",
+    ("transports", "telnyx"): "rtvi-telephony",
+    ("transports", "plivo"): "rtvi-telephony",
+    ("transports", "exotel"): "rtvi-telephony",
+    ("actions", "hang-up"): "rtvi-telephony",
     ("vad", "silero"): "rtvi-silero",
     ("stt", "whisper"): "rtvi-whisper",
     ("stt", "deepgram"): "rtvi-deepgram",

@@ -147,6 +147,12 @@ class WebSocketConnection:
             self._ws.send_binary(data)
             self._flush()
 
+    def send_text(self, data: bytes) -> None:
+        """Send one text message, ``data`` in UTF-8 (dropped once the connection is closing)."""
+        if self.open:
+            self._ws.send_text(data)
+            self._flush()
+
     async def drain(self) -> None:
         """Wait while the client is not reading what we send (it is dropped after
         :data:`~rtvi_core.server.connection.WRITE_STALL_SECS`)."""

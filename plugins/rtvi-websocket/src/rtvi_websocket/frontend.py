@@ -81,20 +81,33 @@ class WebSocketFrontend:
         if refusal is not None:
             connection.close(close_codes.TRY_AGAIN_LATER, refusal)
             return None
-        if server.tokens is not None:
-            try:
-                server.tokens.verify(call.request.query.get("token", ""))
-            except TokenError as exc:
-                logger.info("%s: refused: %s", connection.peer, exc)
-                connection.close(close_codes.FORBIDDEN, str(exc))
-                return None
+        if not self.admits(call, connection):
+            return None
         try:
             bot = server.sessions.create(self.name)
         except Exception as exc:
             logger.exception("could not build a session for %s", connection.peer)
             connection.close(close_codes.INTERNAL_ERROR, f"could not start the bot: {exc}")
             return None
-        session = Session(server, connection, bot, self._sessions)
+        session = self.new_session(call, connection, bot)
         self._sessions.add(session)
         server.run_session(session)
         return None
+
+    def admits(self, call: Call, connection: WebSocketConnection) -> bool:
+        """Whether the upgraded ``connection`` may have a session: its ``?token=`` when the
+        server issues tokens (else closed with 4003)."""
+        tokens = call.server.tokens
+        if tokens is None:
+            return True
+        try:
+            tokens.verify(call.request.query.get("token", ""))
+        except TokenError as exc:
+            logger.info("%s: refused: %s", connection.peer, exc)
+            connection.close(close_codes.FORBIDDEN, str(exc))
+            return False
+        return True
+
+    def new_session(self, call: Call, connection: WebSocketConnection, bot: Any) -> Session:
+        """The session that runs ``bot`` for ``connection``."""
+        return Session(call.server, connection, bot, self._sessions)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rtvi_core.frames import ClientConnectedFrame
 from rtvi_core.server.sessions import SessionRunner
@@ -12,10 +12,34 @@ from rtvi_core.server.sessions import SessionRunner
 from . import close_codes
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from rtvi_core.direction import FrameDirection
+    from rtvi_core.frames import Frame
     from rtvi_core.server.server import SessionServer
 
     from .connection import WebSocketConnection
-    from .transport import WebSocketTransport
+
+
+class MessageInput(Protocol):
+    """The input of a transport fed by a :class:`Session`: it takes the client's whole messages."""
+
+    def push_frame(self, frame: Frame, direction: FrameDirection = ...) -> Awaitable[None]: ...
+
+    async def wait_started(self) -> None: ...
+
+    async def receive(self, data: bytes | str) -> None: ...
+
+
+class LinkedTransport(Protocol):
+    """A transport whose client is one WebSocket connection (the websocket transport, the telephony ones)."""
+
+    def attach(self, connection: WebSocketConnection | None) -> None: ...
+
+    def input(self) -> MessageInput: ...
+
+    async def _call_event_handler(self, event_name: str, *args: Any) -> None: ...
+
 
 #: Messages waiting for the pipeline before the socket stops being read.
 INBOX_HIGH = 64
@@ -37,7 +61,7 @@ class Session(SessionRunner):
     def __init__(self, server: SessionServer, connection: WebSocketConnection, bot: Any, live: set[Session]) -> None:
         super().__init__(server, bot, connection.peer)
         self.connection = connection
-        self.transport: WebSocketTransport = bot.transport
+        self.transport: LinkedTransport = bot.transport
         self._live = live
         self._inbox: deque[bytes | str] = deque()
         self._wakeup: asyncio.Future[None] | None = None  # set while the pump waits
@@ -88,8 +112,7 @@ class Session(SessionRunner):
         if self._gone:
             return  # the client left while the pipeline was starting: leave() cancels it
         self._pumping = True
-        await input_transport.push_frame(ClientConnectedFrame())
-        await self.transport._call_event_handler("on_client_connected", self.connection)
+        await self.client_arrived()
         inbox = self._inbox
         loop = asyncio.get_running_loop()
         while True:
@@ -99,8 +122,19 @@ class Session(SessionRunner):
                     self._reading = True
                     self.connection.resume_reading()
             if self._gone:
-                await self.transport._call_event_handler("on_client_disconnected", self.connection)
+                await self.client_left()
                 await self.cancel("client disconnected")
                 return
             self._wakeup = loop.create_future()
             await self._wakeup
+
+    async def client_arrived(self) -> None:
+        """The pipeline has started with the client connected: push ``ClientConnectedFrame``
+        and fire ``on_client_connected`` (a transport whose client introduces itself later
+        overrides this)."""
+        await self.transport.input().push_frame(ClientConnectedFrame())
+        await self.transport._call_event_handler("on_client_connected", self.connection)
+
+    async def client_left(self) -> None:
+        """The client's connection is gone: fire ``on_client_disconnected``."""
+        await self.transport._call_event_handler("on_client_disconnected", self.connection)

@@ -1,0 +1,100 @@
+"""``TelephonyFrontend``: a carrier's part of the session server, as Pipecat's runner serves it.
+
+* ``POST /`` — the carrier's incoming-call webhook: its signature is checked (when the
+  bot file has the credential that signs it; 403 otherwise), and it is answered with the
+  markup that connects the call's media to ``wss://{public host}/ws`` (TwiML, TeXML,
+  Plivo XML; the JSON stream URL for Exotel's Voicebot applet).
+* ``GET /ws`` (WebSocket upgrade) — a media stream: one session per call. Room and drain
+  are the server's (a stream with no room is closed with 1013); a carrier brings no
+  ``/start`` token, so none is asked for (the webhook signature guards the calls).
+
+``POST /start`` is refused (404): calls start at the carrier. The websocket frontend's
+session handling is reused as it is (:class:`~rtvi_websocket.frontend.WebSocketFrontend`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rtvi_websocket.frontend import WebSocketFrontend
+
+from rtvi_core.server.http import HttpError, error_response, response
+from rtvi_core.server.routes import Call, Route
+from rtvi_core.server.throttled_log import ThrottledLog
+
+from . import log
+from .session import CallSession
+from .webhook import public_base, stream_url, webhook_params
+
+if TYPE_CHECKING:
+    from rtvi_websocket.connection import WebSocketConnection
+    from rtvi_websocket.session import Session
+
+    from rtvi_core.server.frontend import StartCall
+
+    from .carrier import Carrier
+    from .settings import TelephonySettings
+
+logger = log.logger.getChild("frontend")
+
+
+class TelephonyFrontend(WebSocketFrontend):
+    """Serves one carrier's webhook and media streams (see :func:`telephony_frontend` for its class)."""
+
+    name: ClassVar[str] = "telephony"
+
+    def __init__(self, settings: TelephonySettings, carrier: Carrier) -> None:
+        super().__init__(settings)
+        self.settings: TelephonySettings = settings
+        self.carrier = carrier
+        self._refusals = ThrottledLog(logger)
+
+    def routes(self) -> list[Route]:
+        return [Route(self.carrier.WEBHOOK_METHODS, "/", self._webhook), Route(None, "/ws", self._open_session)]
+
+    def start_answer(self, call: StartCall) -> dict[str, Any]:
+        raise HttpError(404, f"{self.name} calls start at the carrier's webhook (POST /), not at /start")
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "calls": sum(
+                1 for session in self._sessions if isinstance(session, CallSession) and session.call_transport.call
+            )
+        }
+
+    def admits(self, call: Call, connection: WebSocketConnection) -> bool:
+        return True
+
+    def new_session(self, call: Call, connection: WebSocketConnection, bot: Any) -> Session:
+        return CallSession(call.server, connection, bot, self._sessions, self.settings.start_timeout_secs)
+
+    def _webhook(self, call: Call) -> bytes:
+        request = call.request
+        params = webhook_params(request)
+        url = public_base(self.settings.public_url, request) + request.target
+        if self.carrier.signature_valid(request, url, params) is False:
+            peer = call.connection.peer_ip
+            self._refusals.warning(
+                f"signature {peer}", "%s webhook from %s without a valid signature: refused (403)", self.name, peer
+            )
+            return error_response(403, f"the request has no valid {self.name} signature")
+        ws_url = stream_url(self.settings.public_url, request)
+        try:
+            content_type, body = self.carrier.answer(ws_url, self.carrier.stream_parameters(params))
+        except ValueError as exc:  # a parameter the markup cannot carry: the call goes on without them
+            logger.info("%s webhook: stream parameters left out: %s", self.name, exc)
+            content_type, body = self.carrier.answer(ws_url, {})
+        logger.info(
+            "%s webhook: call %s answered with %s",
+            self.name,
+            params.get("CallSid") or params.get("CallUUID") or params.get("call_control_id") or "?",
+            ws_url,
+        )
+        return response(200, body, content_type)
+
+
+@cache
+def telephony_frontend(name: str) -> type[TelephonyFrontend]:
+    """The frontend class of the carrier transport ``name`` (its ``/start`` ``"transport"`` value)."""
+    return type(f"{name.title()}Frontend", (TelephonyFrontend,), {"name": name, "__doc__": TelephonyFrontend.__doc__})
