@@ -133,6 +133,15 @@ else
     cloud_ok || { echo "[setup] rtvi venv does not import the cloud plugins" >&2; exit 1; }
 fi
 
+# phone_calls' bot: the telephony transports.
+if "$RTVI_VENV/bin/python" -c 'import rtvi_telephony' >/dev/null 2>&1; then
+    echo "[setup] $RTVI_VENV: rtvi-telephony already installed"
+else
+    echo "[setup] installing rtvi-telephony into $RTVI_VENV"
+    "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT/plugins/rtvi-telephony"
+    "$RTVI_VENV/bin/python" -c 'import rtvi_telephony' || { echo "[setup] rtvi venv does not import rtvi_telephony" >&2; exit 1; }
+fi
+
 echo "[setup] done:"
 "$PIPECAT_VENV/bin/python" -c 'from importlib.metadata import version as v; print("  pipecat-ai", v("pipecat-ai"), "fastapi", v("fastapi"), "uvicorn", v("uvicorn"))'
 "$RTVI_VENV/bin/python" -c 'from importlib.metadata import version as v; print("  rtvi-core ", v("rtvi-core"), "rtvi-websocket", v("rtvi-websocket"), "rtvi-webrtc", v("rtvi-webrtc"))'
