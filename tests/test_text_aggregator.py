@@ -7,9 +7,12 @@ import pytest
 from rtvi_core.services.text_aggregator import SentenceAggregator
 
 
-def split(chunks: list[str]) -> list[str]:
-    """Feed chunks; return every sentence plus the flushed rest; check nothing is lost."""
-    aggregator = SentenceAggregator()
+def split(chunks: list[str], **first: int) -> list[str]:
+    """Feed chunks; return every sentence plus the flushed rest; check nothing is lost.
+
+    ``first``: the first-chunk keywords (``first_clause_min_words``, ``first_chunk_max_words``).
+    """
+    aggregator = SentenceAggregator(**first)
     out: list[str] = []
     for chunk in chunks:
         out.extend(aggregator.aggregate(chunk))
@@ -100,3 +103,100 @@ def test_whitespace_only_rest_is_flushed_verbatim_and_reset_clears():
     aggregator.reset()
     assert aggregator.text == ""
     assert aggregator.aggregate("New. Text") == ["New. "]
+
+
+# -- the first chunk of a reply: cut at a clause -------------------------------------------
+
+CLAUSE = {"first_clause_min_words": 3}
+
+
+def test_first_chunk_ends_at_a_clause_then_sentences():
+    text = "The train leaves from platform three, and the ride takes forty minutes. Then, after that, you walk."
+    assert split([text], **CLAUSE) == [
+        "The train leaves from platform three, ",
+        "and the ride takes forty minutes. ",
+        "Then, after that, you walk.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("It opens at nine; the last entry is at five. Bye.", "It opens at nine; "),
+        ("Here is the plan: we leave at noon. Bye.", "Here is the plan: "),
+        ("It depends on traffic - usually an hour. Bye.", "It depends on traffic - "),
+        ("It depends on traffic — usually an hour. Bye.", "It depends on traffic — "),
+        ("It depends on traffic— usually an hour. Bye.", "It depends on traffic— "),
+        ('He said "go now," and left. Bye.', 'He said "go now," '),
+    ],
+)
+def test_clause_ends(text: str, first: str):
+    assert split([text], **CLAUSE)[0] == first
+
+
+def test_a_clause_with_too_few_words_is_not_cut():
+    assert split(["Sure, I can help with that. Yes, it is, I think, open."], **CLAUSE) == [
+        "Sure, I can help with that. ",
+        "Yes, it is, I think, open.",
+    ]
+
+
+def test_no_clause_cut_inside_numbers_times_or_decimals():
+    text = "It costs 3,500 dollars at 10:30 or 3.5 percent more. Bye."
+    assert split([text], **CLAUSE) == ["It costs 3,500 dollars at 10:30 or 3.5 percent more. ", "Bye."]
+
+
+def test_the_word_limit_cuts_the_first_chunk_between_words():
+    text = "one two three four five six seven. Eight nine ten eleven twelve thirteen."
+    assert split([text], first_chunk_max_words=4) == [
+        "one two three four ",
+        "five six seven. ",
+        "Eight nine ten eleven twelve thirteen.",
+    ]
+
+
+def test_the_word_limit_never_cuts_after_an_abbreviation_or_initial():
+    assert split(["We met Mr. Smith and J. Doe today. Bye."], first_chunk_max_words=3) == [
+        "We met Mr. Smith ",
+        "and J. Doe today. ",
+        "Bye.",
+    ]
+
+
+def test_ellipsis_ends_the_first_chunk_as_a_sentence():
+    assert split(["Well... let me think about it, okay. Bye."], **CLAUSE) == [
+        "Well... ",
+        "let me think about it, okay. ",
+        "Bye.",
+    ]
+
+
+def test_a_sentence_end_before_the_clause_wins():
+    assert split(["Good question. The museum opens at nine, on weekdays."], **CLAUSE) == [
+        "Good question. ",
+        "The museum opens at nine, on weekdays.",
+    ]
+
+
+def test_streamed_tokens_cut_like_whole_text_and_never_mid_word():
+    text = "The ride to the airport, on a quiet day, takes forty minutes. Tickets are 3.5 dollars, cash only."
+    whole = split([text], first_clause_min_words=3, first_chunk_max_words=6)
+    tokens = [text[i : i + 3] for i in range(0, len(text), 3)]
+    assert split(tokens, first_clause_min_words=3, first_chunk_max_words=6) == whole
+    assert split(list(text), first_clause_min_words=3, first_chunk_max_words=6) == whole
+    assert whole[0] == "The ride to the airport, "
+    # A word still streaming is not cut: the comma waits for the whitespace after it.
+    aggregator = SentenceAggregator(**CLAUSE)
+    assert aggregator.aggregate("The ride to the airport") == []
+    assert aggregator.aggregate(",") == []
+    assert aggregator.aggregate(" on") == ["The ride to the airport, "]
+
+
+def test_each_reply_gets_a_first_clause_again():
+    aggregator = SentenceAggregator(**CLAUSE)
+    assert aggregator.aggregate("One two three, four five, six. ") == ["One two three, ", "four five, six. "]
+    assert aggregator.flush() is None
+    assert aggregator.aggregate("Seven eight nine, ten. ") == ["Seven eight nine, ", "ten. "]
+    aggregator.aggregate("Half a reply, cut")
+    aggregator.reset()
+    assert aggregator.aggregate("New one two, three. ") == ["New one two, ", "three. "]

@@ -9,10 +9,15 @@ It turns streamed LLM text into sentences, hands each sentence to the subclass's
 
 framed per response (or per ``TTSSpeakFrame``) by ``TTSStartedFrame(context_id)``
 before the first spoken sentence and ``TTSStoppedFrame(context_id)`` after the last.
+
+With :class:`~.tts_params.TTSStreamParams` a reply's first chunk may end at a clause
+(its audio starts sooner) and synthesis runs at most ``lookahead`` chunks ahead of
+playback (:class:`~.tts_playback.PlaybackClock`), so an interruption wastes little work.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -41,6 +46,8 @@ from ..frames import (
 from ..frames.rtvi import MESSAGE_FRAMES
 from ..processor import FrameProcessor
 from .text_aggregator import SentenceAggregator
+from .tts_params import TTSStreamParams
+from .tts_playback import PlaybackClock
 
 DOWNSTREAM = FrameDirection.DOWNSTREAM
 
@@ -72,6 +79,8 @@ class TTSService(FrameProcessor):
 
     ``sample_rate``: output rate (None: the run's ``audio_out_sample_rate``).
     ``push_text_frames``: push ``TTSTextFrame``s (words or sentences) with the audio.
+    ``stream``: where replies are cut and how far synthesis runs ahead of playback
+    (None: at sentence ends, as far as the text allows).
     """
 
     #: The bot-file section of this service's plugins: errors name one ``tts plugin '<name>'``.
@@ -83,22 +92,34 @@ class TTSService(FrameProcessor):
         *,
         sample_rate: int | None = None,
         push_text_frames: bool = True,
+        stream: TTSStreamParams | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._init_sample_rate = sample_rate
         self._sample_rate = sample_rate or 0
         self._push_text_frames = push_text_frames
-        self._aggregator = SentenceAggregator()
+        self._stream = stream
+        self._aggregator = SentenceAggregator(
+            first_clause_min_words=stream.first_clause_min_words if stream else 0,
+            first_chunk_max_words=stream.first_chunk_max_words if stream else 0,
+        )
+        self._playback = PlaybackClock(stream.lookahead if stream else None)
         self._in_response = False
         self._skipping = False  # whether the pending text is skip_tts text
         self._context_id: str | None = None  # set once TTSStartedFrame was pushed
+        self._suspended: list[str] = []  # contexts a TTSSpeakFrame's own context interrupts
         self._append_to_context = True  # for the text frames being pushed
 
     @property
     def sample_rate(self) -> int:
         """The output sample rate (known once the StartFrame arrived)."""
         return self._sample_rate
+
+    @property
+    def stream_params(self) -> TTSStreamParams | None:
+        """Where replies are cut and how far synthesis runs ahead (None: sentences, no bound)."""
+        return self._stream
 
     def can_generate_metrics(self) -> bool:
         """TTS services report ttfb and character usage."""
@@ -156,10 +177,11 @@ class TTSService(FrameProcessor):
             await self._finish_response()
             await self.push_frame(frame)
         elif isinstance(frame, InterruptionFrame):
-            interrupted = self._context_id
+            interrupted = [*self._suspended, self._context_id]
             self._reset()
-            if interrupted is not None:
-                await self.on_context_interrupted(interrupted)
+            for context_id in interrupted:
+                if context_id is not None:
+                    await self.on_context_interrupted(context_id)
             await self.push_frame(frame)
         else:
             await self.push_frame(frame)
@@ -183,12 +205,16 @@ class TTSService(FrameProcessor):
         aggregator downstream.
         """
         outer, self._context_id = self._context_id, None
+        if outer is not None:
+            self._suspended.append(outer)  # an interruption meanwhile ends it too
         self._append_to_context = append_to_context
         aggregator = SentenceAggregator()
         for sentence in aggregator.aggregate(text):
             await self._say(sentence, skip)
         await self._say(aggregator.flush(), skip)
         await self._stop_context()
+        if outer is not None:
+            self._suspended.remove(outer)
         self._context_id = outer
         self._append_to_context = True
 
@@ -200,9 +226,11 @@ class TTSService(FrameProcessor):
 
     def _reset(self) -> None:
         self._aggregator.reset()
+        self._playback.reset()
         self._in_response = False
         self._skipping = False
         self._context_id = None
+        self._suspended.clear()
         self._append_to_context = True
 
     async def _stop_context(self) -> None:
@@ -228,7 +256,9 @@ class TTSService(FrameProcessor):
         segment = AggregatedTextFrame(text=text, aggregated_by="sentence", will_be_spoken=True)
         await self._push_text(segment)
         await self.start_tts_usage_metrics(text)
+        await self._playback.wait_for_room()
         await self._synthesize(text, context_id, segment.id)
+        self._playback.chunk_done()
 
     async def _synthesize(self, text: str, context_id: str, segment_id: int) -> None:
         """Run :meth:`run_tts` and push its audio, interleaved with word frames."""
@@ -290,6 +320,7 @@ class TTSService(FrameProcessor):
             )
 
     def _push_audio(self, audio: bytes, context_id: str) -> Any:
+        self._playback.add(len(audio) / (2 * self._sample_rate), time.monotonic())
         return self.push_frame(
             TTSAudioRawFrame(audio=audio, sample_rate=self._sample_rate, num_channels=1, context_id=context_id)
         )

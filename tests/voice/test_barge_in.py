@@ -18,6 +18,7 @@ async def test_speech_while_the_bot_speaks_interrupts_it(record_property: pytest
     question, interruption = load_speech("weather-question"), load_speech("interrupt")
     async with voice_server() as server, voice_client(server.port) as client:
         _, question_end = await client.say(speech_frames(question))
+        asked = await client.wait_for("user-transcription", after=question_end, timeout=40, final=True)
         speaking = await client.wait_for("bot-started-speaking", after=question_end, timeout=40)
         await anyio.sleep(0.4)  # the bot is a few words into "You said: What is the weather..."
         barge_in, _ = await client.say(speech_frames(interruption))
@@ -27,6 +28,11 @@ async def test_speech_while_the_bot_speaks_interrupts_it(record_property: pytest
         answer = await client.wait_for("bot-started-speaking", after=stopped.at, timeout=30)
 
     received = client.received
+    # No bot audio before the user's turn ended (its final transcript), nor, once the bot
+    # was interrupted, before its next answer starts: the interrupted reply sends no more.
+    audio = [i for i, item in enumerate(received) if item.type == "audio"]
+    assert audio[0] > received.index(asked)
+    assert not [i for i in audio if received.index(interrupted) < i < received.index(answer)]
     first_reply = received[received.index(speaking) : received.index(answer)]
     old_audio = [item for item in first_reply if item.type == "audio"]
     assert old_audio, "the bot never spoke before the barge-in"

@@ -9,7 +9,9 @@ from pydantic import ValidationError
 from rtvi_piper import PiperTTSService, plugin
 
 from rtvi_core.plugins import get_plugin_manager
+from rtvi_core.records import settings_fields
 from rtvi_core.services.tts import TTSService
+from rtvi_core.services.tts_params import TTSStreamParams
 from rtvi_core.testing import run_bot
 
 
@@ -65,6 +67,7 @@ def test_config_defaults_match_the_constructor():
         for name, p in inspect.signature(cls.__init__).parameters.items()
         if p.default is not inspect.Parameter.empty
     }
+    defaults |= {spec.name: spec.default for spec in settings_fields(TTSStreamParams)}  # the stream= keys
     for name, field in plugin.PiperTTSConfig.model_fields.items():
         assert field.default == defaults[name], name
 

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from rtvi_core.plugins import hookimpl
+from rtvi_core.record_model import StrictModel, model_from_record
+from rtvi_core.services.tts_params import TTSStreamParams
 
 from .tts import PiperTTSService
 from .voices import resolve_speaker, resolve_voice
 
+#: How soon a reply is spoken (``first_clause_min_words``, ``first_chunk_max_words``, ``lookahead``).
+_StreamConfig: type[StrictModel] = model_from_record(
+    TTSStreamParams, "_StreamConfig", "Where replies are cut and how far synthesis runs ahead (``TTSStreamParams``)."
+)
 
-class PiperTTSConfig(BaseModel):
+
+class PiperTTSConfig(_StreamConfig):  # type: ignore[misc,valid-type]  # keys built at run time
     """Bot-file parameters of :class:`~rtvi_piper.tts.PiperTTSService`.
 
     The voice (and speaker) are checked when the bot file is validated: a missing
     voice package is reported with the command that installs it.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     voice: str = Field(
         "joe",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, Self
 
 import anyio.to_thread
 
 from rtvi_core.audio import StreamResampler
 from rtvi_core.frames import StartFrame
 from rtvi_core.plugins import Component, LazyConfig
+from rtvi_core.records import split_record
 from rtvi_core.services.tts import TTSService, WordTimestamp
+from rtvi_core.services.tts_params import TTSStreamParams
 
 from .log import logger
 from .voices import Voice, VoiceError, load_voice, resolve_speaker, resolve_voice, synthesis_config
@@ -25,7 +27,9 @@ class PiperTTSService(TTSService, Component):
     ``length_scale``: phoneme length (> 1 slower, < 1 faster) and ``noise_scale``:
     generator noise, None for the voice's own. ``word_timestamps``: time each word
     (``bot-tts-text`` per word) from phoneme alignments; else sentence-level text.
-    ``sample_rate``: output rate (None: the run's).
+    ``sample_rate``: output rate (None: the run's). ``stream``: where replies are cut
+    and how far synthesis runs ahead of playback (default: ``TTSStreamParams()``, the
+    first clause, then sentences, one chunk ahead).
 
     Each sentence the base hands over is phonemized, then every sentence Piper
     finds in it is synthesized in a worker thread and pushed as soon as it is
@@ -45,9 +49,10 @@ class PiperTTSService(TTSService, Component):
         noise_scale: float | None = None,
         word_timestamps: bool = True,
         sample_rate: int | None = None,
+        stream: TTSStreamParams | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(sample_rate=sample_rate, **kwargs)
+        super().__init__(sample_rate=sample_rate, stream=stream or TTSStreamParams(), **kwargs)
         self.voice_name = voice
         self._speaker = speaker
         self._length_scale = length_scale
@@ -55,6 +60,12 @@ class PiperTTSService(TTSService, Component):
         self._word_timestamps = word_timestamps
         self._voice: Voice | None = None
         self._synthesis: Any = None  # piper.SynthesisConfig, made with the voice
+
+    @classmethod
+    def from_config(cls, config: Any) -> Self:
+        """A service from flat bot-file settings: ``stream=TTSStreamParams(...)`` plus its own keywords."""
+        stream, own = split_record(TTSStreamParams, dict(config))
+        return cls(stream=stream, **own)
 
     async def start(self, frame: StartFrame) -> None:
         """Take the output rate, then load the voice (shared, so only the first time)."""

@@ -1,0 +1,27 @@
+"""``TTSStreamParams``: how soon a TTS service speaks a streamed reply (the ``[tts]`` keys)."""
+
+from __future__ import annotations
+
+from ..records import record, setting
+
+
+@record(eq=True)
+class TTSStreamParams:
+    """Where the text of a reply is cut for synthesis, and how far synthesis runs ahead.
+
+    ``first_clause_min_words``: the first chunk of a reply may end at a clause boundary
+    (``,`` ``;`` ``:`` or a spaced dash) once it holds this many words; 0 cuts it at a
+    sentence end only. ``first_chunk_max_words``: the first chunk ends after this many
+    words even without punctuation (0: no limit). Later chunks end at sentence ends.
+    ``lookahead``: chunks synthesized ahead of the one being pushed (0: one at a time).
+    """
+
+    first_clause_min_words: int = setting(
+        default=3, description="words the first chunk needs before it may end at a comma, colon or dash (0: off)", ge=0
+    )
+    first_chunk_max_words: int = setting(
+        default=12, description="the first chunk ends after this many words anyway (0: at punctuation only)", ge=0
+    )
+    lookahead: int = setting(
+        default=1, description="chunks synthesized ahead of the one being played (0: one at a time)", ge=0, le=2
+    )
