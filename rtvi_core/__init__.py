@@ -40,6 +40,7 @@ _FRAME_NAMES = frozenset(
     [
         "AggregatedTextFrame",
         "AudioRawFrame",
+        "BotAudioHoldFrame",
         "BotSpeakingFrame",
         "BotStartedSpeakingFrame",
         "BotStoppedSpeakingFrame",

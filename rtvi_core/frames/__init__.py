@@ -39,6 +39,7 @@ from .llm import (
     LLMSetToolsFrame,
 )
 from .speech import (
+    BotAudioHoldFrame,
     BotSpeakingFrame,
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
@@ -75,6 +76,7 @@ from .tts import TTSSpeakFrame, TTSStartedFrame, TTSStoppedFrame
 __all__ = [
     "AggregatedTextFrame",
     "AudioRawFrame",
+    "BotAudioHoldFrame",
     "BotSpeakingFrame",
     "BotStartedSpeakingFrame",
     "BotStoppedSpeakingFrame",

@@ -59,6 +59,19 @@ class STTMuteFrame(SystemFrame):
 
 
 @frame_dataclass
+class BotAudioHoldFrame(SystemFrame):
+    """Hold the bot's audio (``hold``) while the VAD decides whether the user is speaking, or let it go on.
+
+    The input transport pushes ``hold=True`` at the first speech window (before
+    ``start_secs`` of speech confirm a turn) and ``hold=False`` when the VAD dismisses it
+    or confirmed it (the interruption has then dropped the audio): at a barge-in the bot
+    falls silent at once instead of after ``start_secs``.
+    """
+
+    hold: bool = True
+
+
+@frame_dataclass
 class BotStartedSpeakingFrame(SystemFrame):
     """The output transport wrote the first audio of a bot reply."""
 

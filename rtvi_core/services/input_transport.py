@@ -13,6 +13,7 @@ from ..audio.rate_converter import RateConverter
 from ..audio.realtime_budget import RealtimeBudget
 from ..direction import FrameDirection
 from ..frames import (
+    BotAudioHoldFrame,
     CancelFrame,
     EndFrame,
     Frame,
@@ -53,6 +54,8 @@ class BaseInputTransport(FrameProcessor):
     ``UserStartedSpeakingFrame`` go downstream, then (when the run allows
     interruptions) the whole pipeline is interrupted; at speech end
     ``VADUserStoppedSpeakingFrame`` and ``UserStoppedSpeakingFrame`` go downstream.
+    From the first speech window until the VAD decides, ``BotAudioHoldFrame`` holds
+    the bot's audio (``params.audio_out_hold_on_speech``, when interruptions are allowed).
     Audio at another rate than the input's is resampled first (soxr, when installed).
 
     Client audio is bounded before any work is done on it: a frame whose format is
@@ -70,6 +73,7 @@ class BaseInputTransport(FrameProcessor):
         self._sample_rate = 0
         self._streaming = params.audio_in_stream_on_start
         self._user_speaking = False
+        self._holding = False  # a BotAudioHoldFrame(hold=True) was pushed, not yet released
         self._converter: RateConverter | None = None
         self._budget: RealtimeBudget | None = None
         self._refusing: str | None = None  # why audio is being dropped (one error per episode)
@@ -224,9 +228,23 @@ class BaseInputTransport(FrameProcessor):
             if not self._user_speaking:
                 self._user_speaking = True
                 await self._user_started()
-        elif state is VADState.QUIET and self._user_speaking:
-            self._user_speaking = False
-            await self._user_stopped()
+            await self._hold_bot_audio(False)
+        elif state is VADState.QUIET:
+            await self._hold_bot_audio(False)
+            if self._user_speaking:
+                self._user_speaking = False
+                await self._user_stopped()
+        elif state is VADState.STARTING and not self._user_speaking:
+            await self._hold_bot_audio(True)
+
+    async def _hold_bot_audio(self, hold: bool) -> None:
+        """Ask the output to hold the bot's audio from speech onset until the VAD decides."""
+        if hold is not self._holding and (self._holding or self._may_hold()):
+            self._holding = hold
+            await self.push_frame(BotAudioHoldFrame(hold=hold))
+
+    def _may_hold(self) -> bool:
+        return self._params.audio_out_hold_on_speech and self.interruptions_allowed
 
     async def _user_started(self) -> None:
         params = self._params.vad_analyzer.params  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from .._deps import anyio
 from ..audio.rate_converter import RateConverter
 from ..direction import FrameDirection
 from ..frames import (
+    BotAudioHoldFrame,
     BotSpeakingFrame,
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
@@ -40,6 +41,8 @@ UPSTREAM = FrameDirection.UPSTREAM
 
 #: Shortest sleep of the silence watcher (keeps it from spinning).
 _MIN_WATCH_SECS = 0.005
+#: Longest a BotAudioHoldFrame holds the bot's audio (should its release be lost).
+MAX_HOLD_SECS = 1.0
 
 
 class BaseOutputTransport(FrameProcessor, OutputTransportRole):
@@ -55,6 +58,10 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
     * ``BotStoppedSpeakingFrame`` when a ``TTSStoppedFrame`` follows the audio, on an
       interruption, at the end of the run, or after ``bot_silence_timeout_secs``
       without audio.
+
+    ``BotAudioHoldFrame(hold=True)`` (the user may be starting to speak) holds the audio
+    not yet written, at most :data:`MAX_HOLD_SECS`, until ``hold=False`` or an
+    interruption; a client then has at most one chunk of the bot's audio left to play.
 
     Audio at another rate than the output's is resampled (soxr, when installed).
 
@@ -84,6 +91,7 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
         self._converter: RateConverter | None = None
         self._watcher: ManagedTask | None = None
         self._wake_watcher: anyio.Event | None = None
+        self._hold: anyio.Event | None = None  # set to release the audio held
 
     # -- subclass hooks -------------------------------------------------------------------
 
@@ -180,6 +188,8 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
             await self.push_frame(frame, direction)
             if isinstance(frame, InterruptionFrame):
                 await self._handle_interruption()
+            elif isinstance(frame, BotAudioHoldFrame):
+                self._set_hold(frame.hold)
         elif isinstance(frame, OutputTransportMessageFrame):
             await self._flush_pending()
             if not self._closed:
@@ -196,7 +206,15 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
             # that text frames between words do not cut the stream into short chunks.
             await self.push_frame(frame, direction)
 
+    def _set_hold(self, hold: bool) -> None:
+        if hold and self._hold is None and self._bot_speaking and self._params.audio_out_hold_on_speech:
+            self._hold = anyio.Event()
+        elif not hold and self._hold is not None:
+            self._hold.set()
+            self._hold = None
+
     async def _handle_interruption(self) -> None:
+        self._set_hold(False)
         self._pending = b""
         self._audio_end = 0.0
         await self.clear_audio()
@@ -244,12 +262,19 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
     async def _write_chunk(self, audio: bytes) -> None:
         params = self._params
         now = time.monotonic()
+        if params.audio_out_realtime and self._audio_end > now:
+            await anyio.sleep(self._audio_end - now)
+            if self._closed:
+                return
+            now = time.monotonic()
+        if self._hold is not None:
+            with anyio.move_on_after(MAX_HOLD_SECS):
+                await self._hold.wait()
+            self._hold = None
+            if self._closed:
+                return
+            now = time.monotonic()
         if params.audio_out_realtime:
-            if self._audio_end > now:
-                await anyio.sleep(self._audio_end - now)
-                if self._closed:
-                    return
-                now = time.monotonic()
             # A monotonic schedule: each chunk starts where the previous one ends,
             # unless the client already ran out of audio.
             start = self._audio_end if self._audio_end > now - self._chunk_secs else now
