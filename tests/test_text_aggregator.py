@@ -200,3 +200,16 @@ def test_each_reply_gets_a_first_clause_again():
     aggregator.aggregate("Half a reply, cut")
     aggregator.reset()
     assert aggregator.aggregate("New one two, three. ") == ["New one two, ", "three. "]
+
+
+def test_a_later_chunk_ends_at_a_clause_when_the_caller_asks():
+    aggregator = SentenceAggregator(first_clause_min_words=2, first_chunk_max_words=3)
+    assert aggregator.aggregate("One two, three four five six. Seven eight nine ten, ") == [
+        "One two, ",
+        "three four five six. ",
+    ]
+    # Asked for: the clause end is a cut (the word limit is the first chunk's only).
+    assert aggregator.aggregate("eleven twelve thirteen fourteen", clause=True) == ["Seven eight nine ten, "]
+    assert aggregator.aggregate(" fifteen, sixteen.") == []
+    assert aggregator.aggregate(" Bye", clause=True) == ["eleven twelve thirteen fourteen fifteen, ", "sixteen. "]
+    assert SentenceAggregator().aggregate("One two, three. ", clause=True) == ["One two, three. "]  # clauses off

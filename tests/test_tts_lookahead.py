@@ -64,9 +64,16 @@ async def test_order_is_kept_with_look_ahead():
 
 
 async def test_the_first_clause_is_spoken_as_a_chunk_of_its_own():
-    tts = ScriptedTTS("untimed", stream=TTSStreamParams(first_clause_min_words=2))
+    tts = ScriptedTTS("untimed", stream=TTSStreamParams(first_clause_min_words=2, clause_below_secs=0))
     await run(tts, llm_response("Hello there", ", how", " are you? I am", " fine, thanks. "))
     assert tts.requests == ["Hello there,", "how are you?", "I am fine, thanks."]
+
+
+async def test_later_chunks_end_at_a_clause_while_little_audio_is_left_to_play():
+    # 10 ms of audio a word: always less than clause_below_secs left, so every clause is cut.
+    tts = ScriptedTTS("untimed", stream=TTSStreamParams(first_clause_min_words=2, clause_below_secs=60))
+    await run(tts, llm_response("Hello there", ", how", " are you? I am", " fine, thanks. "))
+    assert tts.requests == ["Hello there,", "how are you?", "I am fine,", "thanks."]
 
 
 class LongTTS(TTSService):

@@ -58,14 +58,18 @@ class SentenceAggregator:
         """The text received but not yet returned as a sentence."""
         return self._text
 
-    def aggregate(self, text: str) -> list[str]:
-        """Add a chunk; return the sentences it completed (often none)."""
+    def aggregate(self, text: str, *, clause: bool = False) -> list[str]:
+        """Add a chunk; return the sentences it completed (often none).
+
+        ``clause``: the next chunk may end at a clause end too, as a reply's first does
+        (without the word limit): the caller's audio is running short.
+        """
         buffer = self._text + text
         sentences: list[str] = []
         start = 0
         pos = self._scan
-        if self._first:
-            cut = self._first_cut(buffer)
+        if self._first or (clause and self._min_words):
+            cut = self._first_cut(buffer, word_limit=self._first)
             if cut is None:
                 self._text, self._scan = buffer, 0
                 return sentences
@@ -85,8 +89,8 @@ class SentenceAggregator:
         self._scan = tail.start() if tail else len(rest)
         return sentences
 
-    def _first_cut(self, buffer: str) -> int | None:
-        """Where the first chunk ends: a sentence end, or sooner at a clause end or the word limit."""
+    def _first_cut(self, buffer: str, *, word_limit: bool) -> int | None:
+        """Where the next chunk ends: a sentence end, or sooner at a clause end (or the word limit)."""
         end, _ = _sentence_end(buffer, 0, 0)
         words = 0
         for match in _WORD_SPACE.finditer(buffer, 0, len(buffer) if end is None else end):
@@ -95,7 +99,7 @@ class SentenceAggregator:
                 words += 1
             if token.endswith("."):  # an abbreviation or an initial ("Mr.", "J."): never cut after
                 continue
-            if self._max_words and words >= self._max_words:
+            if word_limit and self._max_words and words >= self._max_words:
                 return match.end()
             if self._min_words and words >= self._min_words and _CLAUSE_END.search(token):
                 return match.end()

@@ -195,7 +195,9 @@ class TTSService(FrameProcessor):
             # The pending text was the other kind: it ends here.
             await self._say(self._aggregator.flush(), self._skipping)
             self._skipping = skip
-        for sentence in self._aggregator.aggregate(frame.text):
+        stream = self._stream
+        short = stream is not None and self._playback.remaining(time.monotonic()) < stream.clause_below_secs
+        for sentence in self._aggregator.aggregate(frame.text, clause=short):
             await self._say(sentence, skip)
 
     async def _speak_whole(self, text: str, skip: bool, append_to_context: bool) -> None:

@@ -12,7 +12,9 @@ class TTSStreamParams:
     ``first_clause_min_words``: the first chunk of a reply may end at a clause boundary
     (``,`` ``;`` ``:`` or a spaced dash) once it holds this many words; 0 cuts it at a
     sentence end only. ``first_chunk_max_words``: the first chunk ends after this many
-    words even without punctuation (0: no limit). Later chunks end at sentence ends.
+    words even without punctuation (0: no limit). Later chunks end at sentence ends,
+    or at a clause too while less than ``clause_below_secs`` of audio is left to play
+    (the reply would otherwise fall silent while a long sentence streams in).
     ``lookahead``: chunks synthesized ahead of the one being pushed (0: one at a time).
     """
 
@@ -21,6 +23,9 @@ class TTSStreamParams:
     )
     first_chunk_max_words: int = setting(
         default=12, description="the first chunk ends after this many words anyway (0: at punctuation only)", ge=0
+    )
+    clause_below_secs: float = setting(
+        default=1.0, description="later chunks may end at a clause while less audio than this is left to play", ge=0
     )
     lookahead: int = setting(
         default=1, description="chunks synthesized ahead of the one being played (0: one at a time)", ge=0, le=2

@@ -36,6 +36,10 @@ class PlaybackClock:
         """Audio of ``seconds`` was pushed at monotonic time ``now``."""
         self._playing_until = max(self._playing_until, now) + seconds
 
+    def remaining(self, now: float) -> float:
+        """Seconds of the audio pushed that are still to play at ``now``."""
+        return max(self._playing_until - now, 0.0)
+
     def chunk_done(self) -> None:
         """The chunk being synthesized is complete: it ends playing with the audio pushed so far."""
         if self._lookahead is not None and self._playing_until:
