@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from test_transport_output import make, tts_audio
 from test_vad import FRAME, RATE, pieces, silence, tone
 
 from rtvi_core.builtins import EnergyVADAnalyzer, MemoryTransport
+from rtvi_core.builtins.memory_transport import MemoryClient
 from rtvi_core.frames import (
     BotAudioHoldFrame,
     BotStoppedSpeakingFrame,
@@ -69,14 +72,20 @@ async def test_no_hold_without_interruptions_or_when_turned_off(params: dict[str
     assert "hold" not in names and "release" not in names
 
 
-async def test_held_audio_is_written_once_released():
+@asynccontextmanager
+async def holding(secs: float) -> AsyncIterator[tuple[PipelineTask, MemoryClient, FrameRecorder, int]]:
+    """``secs`` of bot audio, paced, held after two chunks: the task, the client, what came out, chunks written."""
     transport, task, _, after = make(audio_out_realtime=True)
     client = transport.client
     async with running(task):
-        await task.queue_frames([tts_audio(0.4), TTSStoppedFrame()])
+        await task.queue_frames([tts_audio(secs), TTSStoppedFrame()])
         await client.wait_for(lambda: len(client.audio) >= 2 or None)
         await task.queue_frame(BotAudioHoldFrame(hold=True))
-        held = len(client.audio)
+        yield task, client, after, len(client.audio)
+
+
+async def test_held_audio_is_written_once_released():
+    async with holding(0.4) as (task, client, after, held):
         await task.queue_frame(BotAudioHoldFrame(hold=False))
         await after.wait_for(lambda: after.of(BotStoppedSpeakingFrame))
     assert held < 10  # 0.4 s = 10 chunks of 40 ms: the hold came before the end
@@ -84,13 +93,7 @@ async def test_held_audio_is_written_once_released():
 
 
 async def test_an_interruption_during_a_hold_drops_the_audio():
-    transport, task, _, after = make(audio_out_realtime=True)
-    client = transport.client
-    async with running(task):
-        await task.queue_frames([tts_audio(1.0), TTSStoppedFrame()])
-        await client.wait_for(lambda: len(client.audio) >= 2 or None)
-        await task.queue_frame(BotAudioHoldFrame(hold=True))
-        held = len(client.audio)
+    async with holding(1.0) as (task, client, after, held):
         await task.queue_frame(InterruptionFrame())
         await after.wait_for(lambda: after.of(BotStoppedSpeakingFrame))
         await task.queue_frame(BotAudioHoldFrame(hold=False))
