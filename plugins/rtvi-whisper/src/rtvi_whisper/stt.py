@@ -43,6 +43,8 @@ Mode = Literal["incremental", "segmented"]
 #: The latest interim decode is the final transcript when the audio after it is the VAD's
 #: hang-over less this much (it covered the end of the speech and some of the pause).
 REUSE_MARGIN_SECS = 0.1
+#: A quiet stretch this long starts a decode at once (see ``Turn.quiet_secs``).
+PAUSE_SECS = 0.1
 
 
 class WhisperSTTService(SegmentedSTTService, Component):
@@ -250,8 +252,12 @@ class WhisperSTTService(SegmentedSTTService, Component):
             self._turn = None
 
     def _maybe_decode(self, turn: Turn) -> None:
-        """Queue one interim decode of ``turn`` unless one is pending or too little audio is new."""
-        if not turn.decode_queued and not turn.done and turn.undecoded_secs >= self._interim_every_secs:
+        """Queue one interim decode of ``turn`` unless one is pending or too little audio is new;
+        at the start of a pause at once (the decode that is likely to be the final)."""
+        due = turn.undecoded_secs >= self._interim_every_secs or (
+            turn.quiet_secs >= PAUSE_SECS and turn.pause_undecoded
+        )
+        if due and not turn.decode_queued and not turn.done:
             turn.decode_queued = True
             self.queue_step(partial(self._interim, turn))
 
@@ -260,9 +266,8 @@ class WhisperSTTService(SegmentedSTTService, Component):
         try:
             if turn.done or turn.received % 2:
                 return
+            await self._bound(turn)
             await self._decode_window(turn)
-            if turn.window_secs > self._max_window_secs:
-                await self._trim(turn)
             text = turn.agreement.text()
             if text and text != turn.last_interim and not turn.done:
                 turn.last_interim = text
@@ -285,6 +290,7 @@ class WhisperSTTService(SegmentedSTTService, Component):
         await self.start_processing_metrics()
         try:
             if not turn.decoded or turn.undecoded_secs > stop_secs - REUSE_MARGIN_SECS:
+                await self._bound(turn)
                 await self._decode_window(turn, final=True)
             text = turn.agreement.text()
         finally:
@@ -306,12 +312,16 @@ class WhisperSTTService(SegmentedSTTService, Component):
         else:
             agreement.update(decoded.words)
 
-    async def _trim(self, turn: Turn) -> None:
-        """Cut the window at its quietest point; the audio before it, decoded whole, becomes prompt."""
-        head = turn.cut(quiet_cut(bytes(turn.window), turn.rate))
-        decoded = await self._decode(head, turn.rate, turn.agreement.prompt, "")
-        turn.agreement.close_window(decoded.words)
-        logger.debug("%s: trimmed %.1f s off a long utterance's window", self, turn.secs(len(head)))
+    async def _bound(self, turn: Turn) -> None:
+        """While the window is over ``max_window_secs``, cut it at the quietest point of its
+        first ``max_window_secs`` (past half of them); the audio before it, decoded whole,
+        becomes the prompt. No decode gets more than ``max_window_secs`` of audio."""
+        limit = int(self._max_window_secs * turn.rate) * 2
+        while len(turn.window) > limit:
+            head = turn.cut(quiet_cut(bytes(turn.window[:limit]), turn.rate))
+            decoded = await self._decode(head, turn.rate, turn.agreement.prompt, "")
+            turn.agreement.close_window(decoded.words)
+            logger.debug("%s: cut %.1f s off a long utterance's window", self, turn.secs(len(head)))
 
     async def _decode(self, audio: bytes, rate: int, prompt: str, prefix: str) -> Decoded:
         """One decode in a worker thread; cancelling waits for it (it is short), so none outlives its run."""

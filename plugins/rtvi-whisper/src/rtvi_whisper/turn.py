@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 #: The length of the stretch whose loudness :func:`quiet_cut` compares.
 QUIET_SECS = 0.2
+#: Audio quieter than this fraction of the turn's loudest chunk (RMS) is a pause.
+PAUSE_LEVEL = 0.1
 
 
 def quiet_cut(pcm: bytes, rate: int, lo: float = 0.5, hi: float = 0.9) -> int:
@@ -52,6 +54,9 @@ class Turn:
         self.done = False
         #: The text of the last interim result pushed.
         self.last_interim = ""
+        #: The loudest chunk's RMS, and how long the audio has been quieter than ``PAUSE_LEVEL`` of it.
+        self.peak = 0.0
+        self.quiet_secs = 0.0
         #: The latest decode, and its language.
         self.latest: Decoded | None = None
         self.language = ""
@@ -60,6 +65,14 @@ class Turn:
         """Append the user's audio."""
         self.window += audio
         self.received += len(audio)
+        level = _rms(audio)
+        self.peak = max(self.peak, level)
+        self.quiet_secs = self.quiet_secs + self.secs(len(audio)) if level < PAUSE_LEVEL * self.peak else 0.0
+
+    @property
+    def pause_undecoded(self) -> bool:
+        """The user paused (:attr:`quiet_secs`) and no decode has heard the start of the pause."""
+        return self.quiet_secs > 0 and self.undecoded_secs >= self.quiet_secs
 
     def secs(self, nbytes: int) -> float:
         """``nbytes`` of PCM16 in seconds."""
@@ -80,3 +93,11 @@ class Turn:
         head = bytes(self.window[:offset])
         del self.window[:offset]
         return head
+
+
+def _rms(audio: bytes) -> float:
+    """The root mean square of PCM16 ``audio``."""
+    import numpy
+
+    samples = numpy.frombuffer(audio[: len(audio) // 2 * 2], dtype="<i2").astype(numpy.float32)
+    return float(numpy.sqrt(numpy.mean(samples * samples))) if samples.size else 0.0
