@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from array import array
+from typing import ClassVar
 
 import anyio
 import pytest
@@ -74,7 +75,7 @@ def test_encoder_context_fits_the_audio():
 class ScriptedDecoder:
     """Stands in for ``WindowDecoder``: one word per 0.5 s of audio; optionally blocks until released."""
 
-    instances: list[ScriptedDecoder] = []
+    instances: ClassVar[list[ScriptedDecoder]] = []
 
     def __init__(self, model: object, **options: object) -> None:
         self.windows: list[float] = []
@@ -162,5 +163,3 @@ def test_mode_and_window_are_checked(tiny_en):
         WhisperSTTService(model=tiny_en, mode="streaming")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_window_secs"):
         WhisperSTTService(model=tiny_en, max_window_secs=40)
-
-

@@ -127,7 +127,8 @@ class Heard:
     @property
     def turns(self) -> list[tuple[list[InterimTranscriptionFrame], TranscriptionFrame]]:
         """Each turn's interim results and its final one, in order (interims after the last final are left out)."""
-        turns, interims = [], []
+        turns: list[tuple[list[InterimTranscriptionFrame], TranscriptionFrame]] = []
+        interims: list[InterimTranscriptionFrame] = []
         for frame in self.recorder.of((InterimTranscriptionFrame, TranscriptionFrame)):
             if isinstance(frame, TranscriptionFrame):
                 turns.append((interims, frame))
