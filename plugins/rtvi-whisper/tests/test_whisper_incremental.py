@@ -53,6 +53,10 @@ def test_agreement_commits_what_two_decodes_agree_on():
     assert agreement.prefix == "what is the" and agreement.tentative == ["weather", "like"]
     agreement.update(["weather", "like", "in", "Paris?"])
     assert agreement.committed == ["what", "is", "the", "weather", "like"]
+    agreement.update(["in", "Par-"])
+    assert agreement.committed[-1] == "in" and agreement.tentative == ["Par-"]
+    agreement.update(["Par-"])  # two decodes ending alike: a last word is never committed ("air|port")
+    assert agreement.committed[-1] == "in" and agreement.tentative == ["Par-"]
     agreement.close_window(["what", "is", "the", "weather", "like", "in"])
     assert agreement.prompt == "what is the weather like in" and agreement.prefix == "" and not agreement.tentative
 

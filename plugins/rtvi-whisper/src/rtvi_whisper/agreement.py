@@ -51,9 +51,10 @@ class Agreement:
         return " ".join(self.committed + self.tentative)
 
     def update(self, words: list[str]) -> None:
-        """Take a decode's ``words`` (after :attr:`prefix`): commit what it agrees on with the previous one."""
+        """Take a decode's ``words`` (after :attr:`prefix`): commit what it agrees on with the
+        previous one, except its last word (the window may end inside it: "air|port")."""
         agreed = 0
-        for old, new in zip(self.tentative, words):
+        for old, new in zip(self.tentative, words[:-1]):
             if _norm(old) != _norm(new):
                 break
             agreed += 1

@@ -44,7 +44,7 @@ Mode = Literal["incremental", "segmented"]
 #: hang-over less this much (it covered the end of the speech and some of the pause).
 REUSE_MARGIN_SECS = 0.1
 #: A quiet stretch this long starts a decode at once (see ``Turn.quiet_secs``).
-PAUSE_SECS = 0.1
+PAUSE_SECS = 0.15
 
 
 class WhisperSTTService(SegmentedSTTService, Component):
