@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import statistics
 import sys
@@ -167,7 +168,7 @@ def main() -> None:
     for mode in ("segmented", "incremental", "sized decode"):
         mine = [r for r in rows if r["mode"] == mode]
         ms = sorted(r["ms"] for r in mine)
-        line = f"{mode:12} median {statistics.median(ms):6.0f} ms  p90 {ms[int(0.9 * (len(ms) - 1))]:6.0f} ms"
+        line = f"{mode:12} median {statistics.median(ms):6.0f} ms  p90 {ms[math.ceil(0.9 * len(ms)) - 1]:6.0f} ms"  # nearest rank
         if mode != "sized decode":
             first = [r for r in mine if r["run"] == 0]
             wer = sum(r["errors"] for r in first) / sum(r["words"] for r in first)
