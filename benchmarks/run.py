@@ -47,6 +47,16 @@ DEFAULT_PYTHON = {
 }
 
 # name -> (full args, quick args, full reps, quick reps, timeout s per process)
+#: The call-ladder scenarios (``calls``, ``phone_calls``): one rep climbing N until it degrades.
+CALL_LADDER: dict = {
+    "args": [],
+    "quick_args": ["--calls", "1,5", "--secs", "15", "--warmup-secs", "8"],
+    "reps": 1,
+    "quick_reps": 1,
+    "timeout": 3600,
+    "default": False,
+}
+
 SCENARIOS: dict[str, dict] = {
     "pipeline_frames": {
         "args": [],
@@ -104,23 +114,9 @@ SCENARIOS: dict[str, dict] = {
         "default": False,
     },
     # Only with --only (~10 min): concurrent voice calls on cloud services (fakes on loopback).
-    "calls": {
-        "args": [],
-        "quick_args": ["--calls", "1,5", "--secs", "15", "--warmup-secs", "8"],
-        "reps": 1,
-        "quick_reps": 1,
-        "timeout": 3600,
-        "default": False,
-    },
+    "calls": dict(CALL_LADDER),
     # Only with --only (~10 min): concurrent phone calls over Twilio Media Streams (G.711, pacing).
-    "phone_calls": {
-        "args": [],
-        "quick_args": ["--calls", "1,5", "--secs", "15", "--warmup-secs", "8"],
-        "reps": 1,
-        "quick_reps": 1,
-        "timeout": 3600,
-        "default": False,
-    },
+    "phone_calls": dict(CALL_LADDER),
     # rtvi_core only: the voice bot (Silero + Whisper + echo + Piper) over a real socket.
     "voice_latency": {
         "args": [],
@@ -403,68 +399,8 @@ def table_rows() -> list[dict]:
             target=None,
         ),
     ]
-    rows += [
-        dict(
-            scenario="calls",
-            label="calls held (more is better)",
-            path=("calls_held",),
-            unit="n",
-            target=None,
-            ratio=False,
-        ),
-        dict(
-            scenario="calls",
-            label="N=10 server CPU ms/s per call",
-            path=("n10", "cpu_ms_per_s_per_call"),
-            unit="ms",
-            target=None,
-        ),
-        dict(
-            scenario="calls",
-            label="N=10 RSS KiB per call",
-            path=("n10", "rss_kib_per_call"),
-            unit="KiB",
-            target=None,
-        ),
-        dict(
-            scenario="calls",
-            label="N=10 turn latency p50 ms",
-            path=("n10", "turn_ms_p50"),
-            unit="ms",
-            target=None,
-        ),
-    ]
-    rows += [
-        dict(
-            scenario="phone_calls",
-            label="phone calls held (more is better)",
-            path=("calls_held",),
-            unit="n",
-            target=None,
-            ratio=False,
-        ),
-        dict(
-            scenario="phone_calls",
-            label="N=10 server CPU ms/s per call",
-            path=("n10", "cpu_ms_per_s_per_call"),
-            unit="ms",
-            target=None,
-        ),
-        dict(
-            scenario="phone_calls",
-            label="N=10 RSS KiB per call",
-            path=("n10", "rss_kib_per_call"),
-            unit="KiB",
-            target=None,
-        ),
-        dict(
-            scenario="phone_calls",
-            label="N=10 answer lag p90 ms",
-            path=("n10", "lag_ms_p90"),
-            unit="ms",
-            target=None,
-        ),
-    ]
+    rows += _call_ladder_rows("calls", "calls held", ("turn latency p50 ms", "turn_ms_p50"))
+    rows += _call_ladder_rows("phone_calls", "phone calls held", ("answer lag p90 ms", "lag_ms_p90"))
     soak = [
         ("rounds done", ("summary", "rounds_done"), "n"),
         ("rounds failed", ("summary", "rounds_failed"), "n"),
@@ -497,6 +433,31 @@ def table_rows() -> list[dict]:
     ]
     for scenario in ("voice_latency", "voice_latency_webrtc"):
         rows += _voice_rows(scenario)
+    return rows
+
+
+def _call_ladder_rows(scenario: str, held: str, latency: tuple[str, str]) -> list[dict]:
+    """A call ladder's rows: the calls it held, and at N=10 the CPU and RSS per call and ``latency``
+    (its label and key)."""
+    at_10 = [
+        ("server CPU ms/s per call", "cpu_ms_per_s_per_call", "ms"),
+        ("RSS KiB per call", "rss_kib_per_call", "KiB"),
+        (latency[0], latency[1], "ms"),
+    ]
+    rows = [
+        dict(
+            scenario=scenario,
+            label=f"{held} (more is better)",
+            path=("calls_held",),
+            unit="n",
+            target=None,
+            ratio=False,
+        )
+    ]
+    rows += [
+        dict(scenario=scenario, label=f"N=10 {label}", path=("n10", key), unit=unit, target=None)
+        for label, key, unit in at_10
+    ]
     return rows
 
 

@@ -49,6 +49,7 @@ NO_OTHER_VALUE = {
         ("transports", carrier, "auth"): "a carrier brings no /start token: phone transports refuse auth = true"
         for carrier in ("twilio", "telnyx", "plivo", "exotel")
     },
+    ("transports", "twilio", "stream_secret"): "Twilio's stream URL takes no query: twilio refuses stream_secret",
 }
 
 

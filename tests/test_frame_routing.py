@@ -8,12 +8,19 @@ import pytest
 from support import bare_task
 
 from rtvi_core import FrameDirection, FrameProcessor, TextFrame
-from rtvi_core.frames import InputTransportMessageFrame, OutputTransportMessageUrgentFrame
+from rtvi_core.frames import (
+    InputAudioRawFrame,
+    InputTransportMessageFrame,
+    OutputTransportMessageUrgentFrame,
+    UserAudioRawFrame,
+)
+from rtvi_core.frames.audio import USER_AUDIO_FRAMES
 from rtvi_core.observers import BaseObserver, FramePushed
 from rtvi_core.rtvi.frames import MESSAGE_FRAMES, RTVIClientMessageFrame, RTVIUIMessageFrame
 from rtvi_core.services.input_transport import BaseInputTransport
 from rtvi_core.services.llm import LLMService
 from rtvi_core.services.llm_aggregators import LLMAssistantAggregator, LLMUserAggregator
+from rtvi_core.services.llm_context import LLMContext
 from rtvi_core.services.output_transport import BaseOutputTransport
 from rtvi_core.services.stt import SegmentedSTTService, STTService
 from rtvi_core.services.tts import TTSService
@@ -129,17 +136,41 @@ async def test_an_observer_wanting_the_frame_sees_every_hop():
 
 
 def test_the_builtin_services_pass_client_messages_and_replies_through():
-    for cls in (
-        BaseInputTransport,
-        LLMUserAggregator,
-        LLMService,
-        LLMAssistantAggregator,
-        STTService,
-        SegmentedSTTService,
-        TTSService,
-    ):
+    for cls in (BaseInputTransport, STTService, SegmentedSTTService):  # they act on the user's audio
         assert cls.passes_through == MESSAGE_FRAMES, cls
+    # After speech recognition, the user's audio is only passed on (to a recorder, the task's end).
+    for cls in (LLMUserAggregator, LLMService, LLMAssistantAggregator, TTSService):
+        assert cls.passes_through == MESSAGE_FRAMES | USER_AUDIO_FRAMES, cls
+    assert {InputAudioRawFrame, UserAudioRawFrame} == USER_AUDIO_FRAMES
     # The output transport writes urgent replies: they stop there.
     assert OutputTransportMessageUrgentFrame not in BaseOutputTransport.passes_through
-    assert BaseOutputTransport.passes_through == MESSAGE_FRAMES - {OutputTransportMessageUrgentFrame}
+    assert (
+        BaseOutputTransport.passes_through == (MESSAGE_FRAMES - {OutputTransportMessageUrgentFrame}) | USER_AUDIO_FRAMES
+    )
     assert {RTVIClientMessageFrame, RTVIUIMessageFrame, InputTransportMessageFrame} <= MESSAGE_FRAMES
+
+
+class CountingUserAggregator(LLMUserAggregator):
+    """The user aggregator, with its declaration, noting each frame it processes."""
+
+    passes_through = LLMUserAggregator.passes_through
+
+    def __init__(self, context: LLMContext) -> None:
+        super().__init__(context)
+        self.seen: list[type] = []
+
+    async def process_frame(self, frame, direction):
+        self.seen.append(type(frame))
+        await super().process_frame(frame, direction)
+
+
+async def test_the_users_audio_goes_past_the_aggregator_in_one_hop():
+    aggregator = CountingUserAggregator(LLMContext())
+    task, before, after = chain(aggregator)
+    audio = UserAudioRawFrame(audio=b"\0\0" * 320, sample_rate=16000, num_channels=1, user_id="u")
+    async with running(task):
+        await before.push_frame(audio)
+        await task.queue_frame(TextFrame(text="a data frame is still processed"))
+        await after.wait_for(lambda: after.texts() and after.of(UserAudioRawFrame))
+    assert after.of(UserAudioRawFrame) == [audio]
+    assert UserAudioRawFrame not in aggregator.seen and TextFrame in aggregator.seen

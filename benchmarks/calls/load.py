@@ -15,7 +15,6 @@ bot audio frames of one answer is a **gap** (the caller hears a break). Calls st
 from __future__ import annotations
 
 import asyncio
-import statistics
 import sys
 import time
 import wave
@@ -25,6 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ws"))
 import itertools
 
+from callers import failures, gap_stats, next_packet, on_schedule, turn_stats
 from client import ServerError
 from voice_session import FRAME_SAMPLES, FRAME_SECS, VoiceSession
 from wire import decode_message
@@ -66,21 +66,7 @@ class Caller(VoiceSession):
     async def microphone(self, stop: asyncio.Event) -> None:
         """20 ms frames on an absolute schedule until ``stop``: speech when there is some, else silence."""
         silence = bytes(FRAME_SAMPLES * 2)
-        loop = asyncio.get_running_loop()
-        start, index = loop.time(), 0
-        while not stop.is_set():
-            if self.speech:
-                self.send_audio(self.speech.pop(0))
-                if not self.speech:
-                    self.spoke_at = time.perf_counter()
-            else:
-                self.send_audio(silence)
-            index += 1
-            delay = start + index * FRAME_SECS - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -1.0:  # the load client itself fell behind: do not burst
-                start, index = loop.time(), 0
+        await on_schedule(FRAME_SECS, lambda _: self.send_audio(next_packet(self, silence)), stop)
 
 
 async def one_call(host: str, port: int, until: float, question: list[bytes], delay: float) -> dict[str, Any]:
@@ -129,23 +115,7 @@ async def run_calls(host: str, port: int, calls: int, secs: float) -> dict[str, 
     question = speech_frames()
     until = time.perf_counter() + secs
     results = await asyncio.gather(*(one_call(host, port, until, question, i * STAGGER_SECS) for i in range(calls)))
-    latencies = sorted(t for result in results for t in result["turns"])
-    intervals = sum(result["intervals"] for result in results)
-    gaps = sum(result["gaps"] for result in results)
-
-    def pct(q: float) -> float | None:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else None
-
-    return {
-        "calls": calls,
-        "turns": len(latencies),
-        "turn_ms_p50": statistics.median(latencies) * 1000 if latencies else None,
-        "turn_ms_p90": pct(0.9),
-        "gap_rate": gaps / intervals if intervals else None,
-        "gaps": gaps,
-        "failed": [result["failed"] for result in results if result["failed"]],
-        "calls_without_turn": sum(1 for result in results if not result["turns"]),
-    }
+    return {"calls": calls, **turn_stats(results), **gap_stats(results), **failures(results)}
 
 
 if __name__ == "__main__":

@@ -9,39 +9,31 @@ said: …") and the tone TTS speaks the answer. It sits right after the transpor
 The VAD runs in the transport input in rtvi_core (``UserStoppedSpeakingFrame`` going
 downstream) and in the user aggregator in Pipecat 1.14 (which broadcasts
 ``VADUserStoppedSpeakingFrame``, so a copy comes upstream to here); each import block
-names its framework's frame. Only the import block differs: Pipecat's classes in
-``.venv-pipecat``, rtvi_core's in ``.venv-rtvi``, where it is also a processor plugin
-(``[[processors]] use = "heard"``, loaded by ``rtvi_server.py``).
+names its framework's frame. Only the frame imports differ: Pipecat's classes in
+``.venv-pipecat``, rtvi_core's in ``.venv-rtvi`` (``benchmarks/bench_processor.py``), where
+it is also a processor plugin (``[[processors]] use = "heard"``, loaded by ``rtvi_server.py``).
 """
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench_processor import PIPECAT, Component, FrameDirection, FrameProcessor, NoSettings, processors_hook
 
 QUESTION = "what is the weather like in Paris today"
 
-try:
+if PIPECAT:
     from pipecat.frames.frames import TranscriptionFrame
     from pipecat.frames.frames import VADUserStartedSpeakingFrame as StartedSpeaking
     from pipecat.frames.frames import VADUserStoppedSpeakingFrame as StoppedSpeaking
-    from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-
-    Component: Any = object
-    hookimpl: Any = None
-    HeardConfig: Any = None
-except ImportError:  # the rtvi_core venv
-    from pydantic import BaseModel
-
-    from rtvi_core import FrameProcessor
-    from rtvi_core.direction import FrameDirection
+else:
     from rtvi_core.frames import TranscriptionFrame
     from rtvi_core.frames import UserStartedSpeakingFrame as StartedSpeaking
     from rtvi_core.frames import UserStoppedSpeakingFrame as StoppedSpeaking
-    from rtvi_core.plugins import Component, hookimpl
-
-    class HeardConfig(BaseModel):  # type: ignore[no-redef]
-        """No settings."""
 
 
 class Heard(FrameProcessor, Component):  # type: ignore[misc]
@@ -49,7 +41,7 @@ class Heard(FrameProcessor, Component):  # type: ignore[misc]
 
     PLUGIN_NAME = "heard"
     DESCRIPTION = "Stand-in STT: the benchmark's question at each end of speech (phone_calls benchmark)"
-    Config = HeardConfig
+    Config = NoSettings
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -66,8 +58,4 @@ class Heard(FrameProcessor, Component):  # type: ignore[misc]
             await self.push_frame(TranscriptionFrame(QUESTION, "caller", stamp), FrameDirection.DOWNSTREAM)
 
 
-if hookimpl is not None:
-
-    @hookimpl  # type: ignore[untyped-decorator]
-    def rtvi_register_processors(register: Any) -> None:
-        register(Heard)
+rtvi_register_processors = processors_hook(Heard)

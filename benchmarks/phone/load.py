@@ -27,7 +27,6 @@ import base64
 import itertools
 import json
 import statistics
-import struct
 import sys
 import time
 import wave
@@ -35,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ws"))
-from client import RTVISession, ServerError
+from callers import failures, gap_stats, next_packet, on_schedule, percentile_ms, turn_stats
+from client import RTVISession, ServerError, frame_head
 
 SPEECH = Path(__file__).resolve().parents[2] / "rtvi_core" / "testing" / "data" / "weather-question.wav"
 RATE = 8000
@@ -131,24 +131,12 @@ class TwilioCall(RTVISession):
 
     def speak(self) -> None:
         """Send this 20 ms's packet: speech when there is some, else silence."""
-        if self.speech:
-            self.send_media(self.speech.pop(0))
-            if not self.speech:
-                self.spoke_at = time.perf_counter()
-        else:
-            self.send_media(SILENCE)
+        self.send_media(next_packet(self, SILENCE))
 
     def _send_frame(self, opcode: int, payload: bytes) -> None:
         """A frame masked with the key 0 (valid; the XOR is a no-op, which keeps the load client cheap)."""
-        n = len(payload)
-        if n < 126:
-            head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-        elif n < 1 << 16:
-            head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-        else:
-            head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
         if self._transport is not None and not self._transport.is_closing():
-            self._transport.write(head + b"\0\0\0\0" + payload)
+            self._transport.write(frame_head(opcode, len(payload)) + b"\0\0\0\0" + payload)
 
 
 class Microphones:
@@ -170,18 +158,11 @@ class Microphones:
             phase.discard(call)
 
     async def run(self, stop: asyncio.Event) -> None:
-        loop = asyncio.get_running_loop()
-        step = PACKET_SECS / self.PHASES
-        start, index = loop.time(), 0
-        while not stop.is_set():
-            for call in list(self.phases[index % self.PHASES]):
-                call.speak()
-            index += 1
-            delay = start + index * step - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -1.0:  # the load client itself fell behind: do not burst
-                start, index = loop.time(), 0
+        await on_schedule(PACKET_SECS / self.PHASES, self._tick, stop)
+
+    def _tick(self, index: int) -> None:
+        for call in list(self.phases[index % self.PHASES]):
+            call.speak()
 
 
 async def _answer(call: TwilioCall, first: int) -> int:
@@ -254,11 +235,6 @@ async def one_call(
     return {"turns": turns, "lags": lags, "gaps": gaps, "intervals": intervals, "failed": failed, "events": events}
 
 
-def _pct(values: list[float], q: float) -> float | None:
-    data = sorted(values)
-    return data[min(len(data) - 1, int(q * len(data)))] * 1000 if data else None
-
-
 async def run_calls(host: str, port: int, calls: int, secs: float) -> dict[str, Any]:
     """``calls`` concurrent calls for ``secs``: turn latency, answer lag and gap rate, failures."""
     question = question_payloads()
@@ -272,27 +248,20 @@ async def run_calls(host: str, port: int, calls: int, secs: float) -> dict[str, 
     finally:
         stop.set()
         await ticking
-    turns = [t for result in results for t in result["turns"]]
     lags = [lag for result in results for lag in result["lags"]]
-    intervals = sum(result["intervals"] for result in results)
-    gaps = sum(result["gaps"] for result in results)
     events: dict[str, int] = {}
     for result in results:
         for name, count in result["events"].items():
             events[name] = events.get(name, 0) + count
     return {
         "calls": calls,
-        "turns": len(turns),
-        "turn_ms_p50": statistics.median(turns) * 1000 if turns else None,
-        "turn_ms_p90": _pct(turns, 0.9),
+        **turn_stats(results),
         "lag_ms_p50": statistics.median(lags) * 1000 if lags else None,
-        "lag_ms_p90": _pct(lags, 0.9),
+        "lag_ms_p90": percentile_ms(lags, 0.9),
         "lag_ms_max": max(lags) * 1000 if lags else None,
-        "gap_rate": gaps / intervals if intervals else None,
-        "gaps": gaps,
+        **gap_stats(results),
         "outbound_events": events,
-        "failed": [result["failed"] for result in results if result["failed"]],
-        "calls_without_turn": sum(1 for result in results if not result["turns"]),
+        **failures(results),
     }
 
 

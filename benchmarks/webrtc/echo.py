@@ -4,31 +4,24 @@ every microphone frame is played back to the user as it arrives.
 ``AudioEcho`` turns each ``InputAudioRawFrame`` into an ``OutputAudioRawFrame`` with
 the same PCM (16 kHz mono, the transports' default input rate; the output transport
 resamples it to its 24 kHz output rate) and passes every other frame on. Only the
-import block differs: Pipecat's classes in ``.venv-pipecat``, rtvi_core's (the same
-names and signatures) in ``.venv-rtvi``, where it is also a processor plugin
-(``[[processors]] use = "audio-echo"``, loaded by ``rtvi_server.py``).
+frame imports differ: Pipecat's classes in ``.venv-pipecat``, rtvi_core's (the same
+names and signatures) in ``.venv-rtvi`` (``benchmarks/bench_processor.py``), where it is
+also a processor plugin (``[[processors]] use = "audio-echo"``, loaded by ``rtvi_server.py``).
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
-try:
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench_processor import PIPECAT, Component, FrameProcessor, NoSettings, processors_hook
+
+if PIPECAT:
     from pipecat.frames.frames import InputAudioRawFrame, OutputAudioRawFrame
-    from pipecat.processors.frame_processor import FrameProcessor
-
-    Component: Any = object
-    hookimpl: Any = None
-    EchoConfig: Any = None
-except ImportError:  # the rtvi_core venv
-    from pydantic import BaseModel
-
-    from rtvi_core import FrameProcessor
+else:
     from rtvi_core.frames import InputAudioRawFrame, OutputAudioRawFrame
-    from rtvi_core.plugins import Component, hookimpl
-
-    class EchoConfig(BaseModel):  # type: ignore[no-redef]
-        """No settings."""
 
 
 class AudioEcho(FrameProcessor, Component):  # type: ignore[misc]
@@ -36,7 +29,7 @@ class AudioEcho(FrameProcessor, Component):  # type: ignore[misc]
 
     PLUGIN_NAME = "audio-echo"
     DESCRIPTION = "Plays the microphone back (webrtc_sessions benchmark)"
-    Config = EchoConfig
+    Config = NoSettings
 
     async def process_frame(self, frame: Any, direction: Any) -> None:
         await super().process_frame(frame, direction)
@@ -49,8 +42,4 @@ class AudioEcho(FrameProcessor, Component):  # type: ignore[misc]
             await self.push_frame(frame, direction)
 
 
-if hookimpl is not None:
-
-    @hookimpl  # type: ignore[untyped-decorator]
-    def rtvi_register_processors(register: Any) -> None:
-        register(AudioEcho)
+rtvi_register_processors = processors_hook(AudioEcho)

@@ -79,6 +79,16 @@ def _mask(payload: bytes, key: bytes) -> bytes:
     return (int.from_bytes(payload, "little") ^ mask).to_bytes(n, "little")
 
 
+def frame_head(opcode: int, n: int) -> bytes:
+    """The head of a final client frame: ``opcode``, the mask bit and the payload length ``n``
+    (the 4-byte masking key follows it)."""
+    if n < 126:
+        return struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+    if n < 1 << 16:
+        return struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+    return struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+
+
 class RTVISession(asyncio.Protocol):
     """One RTVI client over a WebSocket carrying binary protobuf frames.
 
@@ -244,12 +254,5 @@ class RTVISession(asyncio.Protocol):
             self.other_messages[message.get("type", "?")] += 1
 
     def _send_frame(self, opcode: int, payload: bytes) -> None:
-        n = len(payload)
-        if n < 126:
-            head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-        elif n < 1 << 16:
-            head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-        else:
-            head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
         key = os.urandom(4)
-        self._transport.write(head + key + _mask(payload, key))
+        self._transport.write(frame_head(opcode, len(payload)) + key + _mask(payload, key))

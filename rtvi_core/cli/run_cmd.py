@@ -113,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..config.loader import load_bot_file, load_bot_text
     from ..plugins import get_plugin_manager
+    from ..server.gc_tuning import tune_gc_for_serving
     from ..serving import PreloadError, SessionFactory, can_serve
 
     manager = get_plugin_manager()
@@ -140,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
             _preload(sessions, manager.registry)
         except PreloadError as exc:
             raise CommandError(str(exc)) from None
+        tune_gc_for_serving()
 
         page = getattr(transport_class, "PAGE", None)
 

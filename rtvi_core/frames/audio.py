@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..records import record as frame_dataclass
-from .base import DataFrame, SystemFrame
+from .base import DataFrame, Frame, SystemFrame
 
 
 @frame_dataclass
@@ -35,6 +35,12 @@ class UserAudioRawFrame(InputAudioRawFrame):
     """Input audio attributed to one participant."""
 
     user_id: str = ""
+
+
+#: The user's audio frames: 50 a second per session, which the processors after speech
+#: recognition only pass on (their ``FrameProcessor.passes_through``), so each frame goes
+#: from the STT to whatever acts on it (a recorder, the task's end) in one hop.
+USER_AUDIO_FRAMES: frozenset[type[Frame]] = frozenset({InputAudioRawFrame, UserAudioRawFrame})
 
 
 @frame_dataclass

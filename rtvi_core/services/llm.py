@@ -50,6 +50,7 @@ from ..frames import (
     LLMFullResponseStartFrame,
     LLMTextFrame,
 )
+from ..frames.audio import USER_AUDIO_FRAMES
 from ..frames.rtvi import MESSAGE_FRAMES
 from ..llm_context import LLMContext
 from ..metrics import LLMTokenUsage
@@ -94,7 +95,7 @@ class LLMService(FrameProcessor):
 
     #: The bot-file section of this service's plugins: errors name one ``llm plugin '<name>'``.
     PLUGIN_KIND: ClassVar[str] = "llm"
-    passes_through = MESSAGE_FRAMES
+    passes_through = MESSAGE_FRAMES | USER_AUDIO_FRAMES
 
     def __init__(self, *, model: str | None = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)

@@ -47,6 +47,7 @@ from ..frames import (
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
+from ..frames.audio import USER_AUDIO_FRAMES
 from ..frames.rtvi import MESSAGE_FRAMES
 from ..llm_context import LLMContext
 from ..processor import FrameProcessor
@@ -108,7 +109,7 @@ class LLMAssistantAggregator(FrameProcessor):
     when, being a system frame, it overtakes the call's queued in-progress frame).
     """
 
-    passes_through = MESSAGE_FRAMES
+    passes_through = MESSAGE_FRAMES | USER_AUDIO_FRAMES
 
     def __init__(self, context: LLMContext, *, name: str | None = None) -> None:
         super().__init__(name=name)
@@ -208,7 +209,7 @@ class LLMUserAggregator(FrameProcessor):
     an interrupted reply precedes the next user message.
     """
 
-    passes_through = MESSAGE_FRAMES
+    passes_through = MESSAGE_FRAMES | USER_AUDIO_FRAMES
 
     def __init__(
         self,

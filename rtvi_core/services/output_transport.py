@@ -25,6 +25,7 @@ from ..frames import (
     StartFrame,
     TTSStoppedFrame,
 )
+from ..frames.audio import USER_AUDIO_FRAMES
 from ..frames.rtvi import MESSAGE_FRAMES
 from ..processor import FrameProcessor
 from ..runtime import ManagedTask
@@ -75,7 +76,7 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
     (and :meth:`clear_audio` when they queue audio of their own).
     """
 
-    passes_through = MESSAGE_FRAMES - {OutputTransportMessageUrgentFrame}
+    passes_through = (MESSAGE_FRAMES - {OutputTransportMessageUrgentFrame}) | USER_AUDIO_FRAMES
 
     def __init__(self, params: TransportParams, *, name: str | None = None) -> None:
         super().__init__(name=name)

@@ -217,6 +217,10 @@ class STTService(FrameProcessor):
         user id of the latest audio, a timestamp and metrics, as :meth:`run_stt`'s do)."""
         await self._push_result(frame, self._user_id)
 
+    def add_usage(self, secs: float) -> None:
+        """Count ``secs`` of audio transcribed outside :meth:`run_stt` (reported with the next final)."""
+        self._usage_secs += secs
+
     async def _report_drop(self) -> None:
         """Report, once per episode, that audio was dropped because transcription is behind."""
         if self._drop_unreported:
@@ -313,6 +317,16 @@ class SegmentedSTTService(STTService):
             limit = self._pre_roll_bytes = int(self._pre_roll_secs * frame.sample_rate) * 2 * frame.num_channels
         while chunks and self._buffered - len(chunks[0]) >= limit:
             self._buffered -= len(chunks.popleft())
+
+    def take_buffered(self) -> bytes:
+        """Remove and return the audio buffered so far (the pre-roll, while the user is quiet).
+
+        For a subclass that takes over the utterance's audio itself from the VAD's start on.
+        """
+        audio = b"".join(self._chunks)
+        self._chunks.clear()
+        self._buffered = 0
+        return audio
 
     async def on_user_started_speaking(self) -> None:
         """Start the segment (keeping the pre-roll already buffered)."""

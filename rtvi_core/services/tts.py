@@ -43,6 +43,7 @@ from ..frames import (
     TTSStoppedFrame,
     TTSTextFrame,
 )
+from ..frames.audio import USER_AUDIO_FRAMES
 from ..frames.rtvi import MESSAGE_FRAMES
 from ..processor import FrameProcessor
 from .text_aggregator import SentenceAggregator
@@ -85,7 +86,7 @@ class TTSService(FrameProcessor):
 
     #: The bot-file section of this service's plugins: errors name one ``tts plugin '<name>'``.
     PLUGIN_KIND: ClassVar[str] = "tts"
-    passes_through = MESSAGE_FRAMES
+    passes_through = MESSAGE_FRAMES | USER_AUDIO_FRAMES
 
     def __init__(
         self,

@@ -24,7 +24,7 @@ async def test_speech_while_the_bot_speaks_interrupts_it(record_property: pytest
         barge_in, _ = await client.say(speech_frames(interruption))
         interrupted = await client.wait_for("bot-interrupted", after=barge_in)
         stopped = await client.wait_for("bot-stopped-speaking", after=speaking.at)
-        heard = await client.wait_for("user-transcription", after=barge_in, timeout=30)
+        heard = await client.wait_for("user-transcription", after=barge_in, timeout=30, final=True)
         answer = await client.wait_for("bot-started-speaking", after=stopped.at, timeout=30)
 
     received = client.received

@@ -31,7 +31,7 @@ async def test_rtvi_run_without_a_file_serves_the_voice_stack_and_answers_speech
 
     async with voice_client(port) as client:
         _, speech_end = await client.say(speech_frames(load_speech("weather-question")))
-        heard = await client.wait_for("user-transcription", after=speech_end, timeout=40)
+        heard = await client.wait_for("user-transcription", after=speech_end, timeout=40, final=True)
         await client.wait_for("bot-stopped-speaking", after=heard.at, timeout=40)
     said = heard.data["data"]["text"].lower()
     assert "weather" in said and "paris" in said, said

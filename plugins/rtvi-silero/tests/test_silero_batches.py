@@ -58,9 +58,7 @@ async def batched_probabilities(vad: SileroVADAnalyzer, pcm: bytes) -> list[floa
     assert stream is not None
     batcher = batcher_for(stream.model, RATE)
     size = 2 * vad.num_frames_required()
-    return [
-        await stream.batched_probability(pcm[i : i + size], batcher) for i in range(0, len(pcm) - size + 1, size)
-    ]
+    return [await stream.batched_probability(pcm[i : i + size], batcher) for i in range(0, len(pcm) - size + 1, size)]
 
 
 @pytest.fixture

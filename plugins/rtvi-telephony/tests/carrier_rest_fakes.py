@@ -3,7 +3,7 @@
 Each fake accepts only the documented request (method, path, auth, content type and
 body fields) and answers as the carrier does; anything else gets the carrier's error
 status (401 for bad credentials, 404 for an unknown path or call, 400 for a missing
-field). Every request is recorded (``fake.requests``), and what the fake did with it:
+field). The HTTP plumbing is ``rtvi_core.testing.http_fake``'s loopback server. Every request is recorded (``fake.requests``), and what the fake did with it:
 ``fake.placed`` (calls it placed, by id) and ``fake.hung_up`` (call ids).
 
     async with FakeTwilio("AC123", "token").running() as twilio:
@@ -25,10 +25,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Self
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlencode
 
 import anyio
-from anyio.abc import SocketStream
+
+from rtvi_core.testing.http_fake import HTTPReply, HTTPRequest, loopback_http_server
 
 __all__ = [
     "FakeCarrier",
@@ -121,46 +122,18 @@ class FakeCarrier:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Self]:
-        listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-        port = listener.extra(anyio.abc.SocketAttribute.local_port)
-        self.base_url = f"http://127.0.0.1:{port}"
-        async with listener, anyio.create_task_group() as tasks:
-            tasks.start_soon(listener.serve, self._serve)
-            try:
-                yield self
-            finally:
-                tasks.cancel_scope.cancel()
+        async with loopback_http_server(self._handle) as url:
+            self.base_url = url
+            yield self
 
-    async def _serve(self, stream: SocketStream) -> None:
-        async with stream:
-            request = await _read_request(stream)
-            if request is None:
-                return
-            self.requests.append(request)
-            answer = self._scripted.pop(0) if self._scripted else self.route(request)
-            if answer is _STALL:
-                await anyio.sleep_forever()
-            await stream.send(answer.encode())
-
-
-async def _read_request(stream: SocketStream) -> Request | None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        try:
-            data += await stream.receive()
-        except (anyio.EndOfStream, anyio.BrokenResourceError):
-            return None
-    head, _, body = data.partition(b"\r\n\r\n")
-    request_line, *header_lines = head.decode("latin-1").split("\r\n")
-    method, target, _ = request_line.split(" ", 2)
-    headers = {}
-    for line in header_lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    while len(body) < length:
-        body += await stream.receive()
-    return Request(method, target, headers, body)
+    async def _handle(self, received: HTTPRequest, reply: HTTPReply) -> None:
+        target = received.path + (f"?{urlencode(received.query)}" if received.query else "")
+        request = Request(received.method, target, received.headers, received.body)
+        self.requests.append(request)
+        answer = self._scripted.pop(0) if self._scripted else self.route(request)
+        if answer is _STALL:
+            await anyio.sleep_forever()
+        await reply.send(answer.encode())
 
 
 def closed_port_url() -> str:

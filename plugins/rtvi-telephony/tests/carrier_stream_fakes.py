@@ -24,6 +24,7 @@ from typing import Any
 
 import anyio
 from rtvi_telephony.g711 import ulaw_decode, ulaw_encode
+from rtvi_telephony.signatures import plivo_signature, twilio_signature
 from websockets.exceptions import ConnectionClosed
 
 from rtvi_core.audio import resample_once
@@ -43,6 +44,8 @@ class Wire:
     parameters: dict[str, str] = field(default_factory=lambda: {"customer": "42"})
     packet_ms: int = 20
     seq: int = 0
+    #: The auth token the carrier signs the stream's upgrade with (Twilio, Plivo; "": unsigned).
+    auth_token: str = ""
 
     @property
     def linear(self) -> bool:
@@ -52,6 +55,19 @@ class Wire:
     def _next(self) -> int:
         self.seq += 1
         return self.seq
+
+    def upgrade_headers(self, url: str) -> dict[str, str]:
+        """The headers the carrier signs the WebSocket upgrade to the stream ``url`` with: Twilio's
+        ``X-Twilio-Signature`` (the URL, no parameters), Plivo's V3 signature of a GET of the URL."""
+        if not self.auth_token:
+            return {}
+        if self.carrier == "twilio":
+            return {"X-Twilio-Signature": twilio_signature(self.auth_token, url, {})}
+        if self.carrier == "plivo":
+            nonce = f"nonce{self.call_id[:8]}"
+            signature = plivo_signature(self.auth_token, url, nonce)
+            return {"X-Plivo-Signature-V3": signature, "X-Plivo-Signature-V3-Nonce": nonce}
+        return {}
 
     def connected(self) -> dict[str, Any] | None:
         if self.carrier == "twilio":
@@ -325,12 +341,25 @@ class FakeCall:
 
 
 @asynccontextmanager
-async def fake_call(port: int, wire: Wire, *, start: bool = True, microphone: bool = True) -> AsyncIterator[FakeCall]:
-    """A call from ``wire``'s carrier to the bot on 127.0.0.1:``port`` (``/ws``): ``connected`` and
-    ``start`` sent (unless ``start`` is false), the microphone streaming; hung up at the end."""
+async def fake_call(
+    port: int,
+    wire: Wire,
+    *,
+    start: bool = True,
+    microphone: bool = True,
+    path: str = "/ws",
+    headers: dict[str, str] | None = None,
+) -> AsyncIterator[FakeCall]:
+    """A call from ``wire``'s carrier to the bot on 127.0.0.1:``port`` (``path``): ``connected`` and
+    ``start`` sent (unless ``start`` is false), the microphone streaming; hung up at the end.
+
+    The upgrade carries ``headers``, by default the carrier's signature of the stream URL the
+    bot's markup names without a ``public_url`` (``wss://127.0.0.1:{port}{path}``)."""
     from websockets.asyncio.client import connect
 
-    async with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
+    if headers is None:
+        headers = wire.upgrade_headers(f"wss://127.0.0.1:{port}{path}")
+    async with connect(f"ws://127.0.0.1:{port}{path}", max_size=None, additional_headers=headers) as ws:
         call = FakeCall(ws, wire)
         async with anyio.create_task_group() as group:
             group.start_soon(call._read)

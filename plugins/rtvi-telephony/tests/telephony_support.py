@@ -85,7 +85,10 @@ def wire_for(carrier: str) -> Wire:
         "exotel": ("8f3b7e4c2a", "b6f1c9d2e3a4f5b6c7d8e9f0a1b2c3d4"),
     }
     stream_id, call_id = ids[carrier]
-    return Wire(carrier, stream_id=stream_id, call_id=call_id, packet_ms=100 if carrier == "exotel" else 20)
+    token = CREDENTIALS[carrier].get("auth_token", "")
+    return Wire(
+        carrier, stream_id=stream_id, call_id=call_id, packet_ms=100 if carrier == "exotel" else 20, auth_token=token
+    )
 
 
 class KeypressObserver(BaseObserver):

@@ -12,6 +12,7 @@ from rtvi_telephony.rest import CarrierError, CarrierRest, ExotelRest, PlivoRest
 pytestmark = pytest.mark.anyio
 
 WEBHOOK = "https://bot.example.com/?a=1&b=2"
+EXOTEL_FLOW = "http://my.exotel.com/sid1/exoml/start_voice/12345"
 
 
 async def test_twilio_hang_up_completes_the_call() -> None:
@@ -25,17 +26,6 @@ async def test_twilio_hang_up_completes_the_call() -> None:
     assert twilio.hung_up == ["CA42"]
 
 
-async def test_twilio_place_call() -> None:
-    async with FakeTwilio("AC1", "tok").running() as twilio:
-        sid = await TwilioRest("AC1", "tok", base_url=twilio.base_url).place_call(
-            "+15551230000", "+15559870000", WEBHOOK
-        )
-    [request] = twilio.requests
-    assert (request.method, request.path) == ("POST", "/2010-04-01/Accounts/AC1/Calls.json")
-    assert request.form() == {"To": "+15551230000", "From": "+15559870000", "Url": WEBHOOK}
-    assert twilio.placed[sid]["To"] == "+15551230000"
-
-
 async def test_telnyx_hang_up_is_the_call_control_command() -> None:
     async with FakeTelnyx(api_key="KEY1").running() as telnyx:
         await TelnyxRest("KEY1", "conn1", base_url=telnyx.base_url).hang_up("v3:abc_DEF-1")
@@ -44,17 +34,6 @@ async def test_telnyx_hang_up_is_the_call_control_command() -> None:
     assert request.bearer() == "KEY1"
     assert request.content_type == "application/json"
     assert telnyx.hung_up == ["v3:abc_DEF-1"]
-
-
-async def test_telnyx_place_call_through_the_texml_application() -> None:
-    async with FakeTelnyx(api_key="KEY1", connection_id="conn1").running() as telnyx:
-        call_id = await TelnyxRest("KEY1", "conn1", base_url=telnyx.base_url).place_call(
-            "+15551230000", "+1555", WEBHOOK
-        )
-    [request] = telnyx.requests
-    assert (request.method, request.path) == ("POST", "/v2/texml/calls/conn1")
-    assert request.json() == {"To": "+15551230000", "From": "+1555", "Url": WEBHOOK, "Method": "POST"}
-    assert call_id in telnyx.placed
 
 
 async def test_plivo_hang_up_deletes_the_call() -> None:
@@ -66,27 +45,54 @@ async def test_plivo_hang_up_deletes_the_call() -> None:
     assert plivo.hung_up == ["4c2d"]
 
 
-async def test_plivo_place_call() -> None:
-    async with FakePlivo(auth_id="MA1", auth_token="tok").running() as plivo:
-        request_uuid = await PlivoRest("MA1", "tok", base_url=plivo.base_url).place_call(
-            "+15551230000", "+1555", WEBHOOK
-        )
-    [request] = plivo.requests
-    assert (request.method, request.path) == ("POST", "/v1/Account/MA1/Call/")
-    assert request.json() == {"from": "+1555", "to": "+15551230000", "answer_url": WEBHOOK, "answer_method": "POST"}
-    assert request_uuid in plivo.placed
+#: Each carrier's outbound call: the fake, the client, the documented request and its body.
+PLACE_CALLS = [
+    pytest.param(
+        FakeTwilio("AC1", "tok"),
+        lambda url: TwilioRest("AC1", "tok", base_url=url),
+        ("+15551230000", "+15559870000", WEBHOOK),
+        ("POST", "/2010-04-01/Accounts/AC1/Calls.json", ("basic", ("AC1", "tok"))),
+        ("form", {"To": "+15551230000", "From": "+15559870000", "Url": WEBHOOK}),
+        id="twilio",
+    ),
+    pytest.param(
+        FakeTelnyx(api_key="KEY1", connection_id="conn1"),
+        lambda url: TelnyxRest("KEY1", "conn1", base_url=url),
+        ("+15551230000", "+1555", WEBHOOK),
+        ("POST", "/v2/texml/calls/conn1", ("bearer", "KEY1")),
+        ("json", {"To": "+15551230000", "From": "+1555", "Url": WEBHOOK, "Method": "POST"}),
+        id="telnyx",
+    ),
+    pytest.param(
+        FakePlivo(auth_id="MA1", auth_token="tok"),
+        lambda url: PlivoRest("MA1", "tok", base_url=url),
+        ("+15551230000", "+1555", WEBHOOK),
+        ("POST", "/v1/Account/MA1/Call/", ("basic", ("MA1", "tok"))),
+        ("json", {"from": "+1555", "to": "+15551230000", "answer_url": WEBHOOK, "answer_method": "POST"}),
+        id="plivo",
+    ),
+    pytest.param(  # Exotel's API connects the number to a flow
+        FakeExotel(api_key="k", api_token="t", account_sid="sid1"),
+        lambda url: ExotelRest("k", "t", "sid1", base_url=url),
+        ("+919876543210", "08047491899", EXOTEL_FLOW),
+        ("POST", "/v1/Accounts/sid1/Calls/connect.json", ("basic", ("k", "t"))),
+        ("form", {"From": "+919876543210", "CallerId": "08047491899", "Url": EXOTEL_FLOW}),
+        id="exotel",
+    ),
+]
 
 
-async def test_exotel_place_call_connects_the_number_to_the_flow() -> None:
-    flow = "http://my.exotel.com/sid1/exoml/start_voice/12345"
-    async with FakeExotel(api_key="k", api_token="t", account_sid="sid1").running() as exotel:
-        rest = ExotelRest("k", "t", "sid1", base_url=exotel.base_url)
-        call_sid = await rest.place_call("+919876543210", "08047491899", flow)
-    [request] = exotel.requests
-    assert (request.method, request.path) == ("POST", "/v1/Accounts/sid1/Calls/connect.json")
-    assert request.basic_auth() == ("k", "t")
-    assert request.form() == {"From": "+919876543210", "CallerId": "08047491899", "Url": flow}
-    assert call_sid in exotel.placed
+@pytest.mark.parametrize(("fake", "client", "call", "request_line", "body"), PLACE_CALLS)
+async def test_place_call_sends_the_documented_request(fake, client, call, request_line, body) -> None:
+    async with fake.running():
+        placed = await client(fake.base_url).place_call(*call)
+    [request] = fake.requests
+    method, path, (auth, credentials) = request_line
+    assert (request.method, request.path) == (method, path)
+    assert (request.basic_auth() if auth == "basic" else request.bearer()) == credentials
+    kind, fields = body
+    assert (request.form() if kind == "form" else request.json()) == fields
+    assert fake.placed[placed] == fields
 
 
 async def test_exotel_hang_up_is_not_supported() -> None:

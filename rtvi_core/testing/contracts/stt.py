@@ -27,11 +27,16 @@ input (odd-length PCM, empty frames, noise, a blip) doing no harm, with any erro
 reported as a non-fatal ``ErrorFrame`` and the next utterance transcribed as usual.
 
 A **streaming** service (``streaming = True``: it sends interim results while the
-user speaks, e.g. Deepgram) must also show: interim results before each turn's final
-one, none after it, in turn order (``I+ F I+ F``); one final per turn even when the
-end of the turn is signalled twice; and no stray result of a cancelled run in the
-next one, cancelled once its interim results flow. Segmented services (Whisper)
-leave ``streaming`` False and these tests skip.
+user speaks, e.g. Deepgram, Whisper's incremental mode) must also show: interim
+results before each turn's final one, none after it, in turn order (``I+ F I+ F``);
+each final taking up its turn's last interim result (the interims converge to it);
+behind the user aggregator, one user message per turn with the final's text (no
+interim reaches the LLM); one final per turn even when the end of the turn is
+signalled twice; an interruption while interims flow keeping the turn; and, for a run
+cancelled once its interim results flow (mid-turn, or just after its VAD stop),
+nothing more from that run after the cancel and no stray result in the next run.
+Segmented services (``mode = "segmented"`` Whisper) leave ``streaming`` False and
+these tests skip.
 
 Override the class attributes below for what differs between providers: the clips
 and the words that must be recognized in them, the language reported, whether
@@ -57,14 +62,19 @@ from ...frames import (
     Frame,
     InterimTranscriptionFrame,
     InterruptionFrame,
+    LLMContextFrame,
     STTMuteFrame,
     TranscriptionFrame,
     UserAudioRawFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from ...llm_context import LLMContext
 from ...params import PipelineParams
 from ...pipeline import Pipeline
+from ...services.llm_aggregators import LLMUserAggregator
 from ...services.stt import STTService
 from ...services.transport_params import TransportParams
 from ...services.vad import VADParams
@@ -113,6 +123,19 @@ class Heard:
     def interims(self) -> list[InterimTranscriptionFrame]:
         """The interim transcriptions pushed downstream, in order."""
         return self.recorder.of(InterimTranscriptionFrame)
+
+    @property
+    def turns(self) -> list[tuple[list[InterimTranscriptionFrame], TranscriptionFrame]]:
+        """Each turn's interim results and its final one, in order (interims after the last final are left out)."""
+        turns: list[tuple[list[InterimTranscriptionFrame], TranscriptionFrame]] = []
+        interims: list[InterimTranscriptionFrame] = []
+        for frame in self.recorder.of((InterimTranscriptionFrame, TranscriptionFrame)):
+            if isinstance(frame, TranscriptionFrame):
+                turns.append((interims, frame))
+                interims = []
+            else:
+                interims.append(frame)
+        return turns
 
     @property
     def sequence(self) -> str:
@@ -455,3 +478,81 @@ class STTContract:
         stray = set(self.expected_words) - set(self.other_expected_words)
         for frame in heard.interims:
             assert not stray & words_of(frame.text), f"the cancelled turn's words in the next run: {frame.text!r}"
+
+    @pytest.mark.anyio
+    async def test_final_is_what_the_interims_converged_to(self, stt: STTService) -> None:
+        """Each turn's final takes up its last interim result (every word of it but a cut-off last
+        one), and no interim text is ever pushed again as the final of a later turn."""
+        self.require_streaming()
+        heard = await self.hear(
+            stt,
+            *self.utterance(self.clip_pcm(self.clip)),
+            *self.utterance(self.clip_pcm(self.other_clip)),
+            until=got(2),
+        )
+        self.assert_transcripts(heard, self.expected_words, self.other_expected_words)
+        for interims, final in heard.turns:
+            assert interims, f"no interim result before the final {final.text!r}"
+            last = re.findall(r"[a-z0-9']+", interims[-1].text.lower())
+            dropped = [w for w in last[:-1] if w not in words_of(final.text)]
+            assert not dropped, f"the final {final.text!r} lost {dropped} of the last interim {interims[-1].text!r}"
+        stray = set(self.expected_words) - set(self.other_expected_words)
+        assert not stray & words_of(heard.texts[1]), f"the first turn's words in the second final: {heard.texts[1]!r}"
+
+    @pytest.mark.anyio
+    async def test_only_finals_reach_the_llm_context(self, stt: STTService) -> None:
+        """Behind the user aggregator, each turn adds one user message, the final's text: no interim."""
+        self.require_streaming()
+        context = LLMContext()
+        contexts = FrameRecorder(types=(LLMContextFrame, TranscriptionFrame, InterimTranscriptionFrame))
+        params = PipelineParams(audio_in_sample_rate=self.sample_rate)
+        task = PipelineTask(Pipeline([stt, LLMUserAggregator(context), contexts]), params=params, enable_rtvi=False)
+        frames: list[Frame] = []
+        for clip in (self.clip, self.other_clip):
+            utterance = self.utterance(self.clip_pcm(clip))
+            start = next(i for i, f in enumerate(utterance) if isinstance(f, VADUserStartedSpeakingFrame))
+            utterance.insert(start + 1, UserStartedSpeakingFrame())
+            frames += [*utterance, UserStoppedSpeakingFrame()]
+        async with running(task, start_timeout=self.timeout):
+            await task.queue_frames(frames)
+            await contexts.wait_for(lambda: len(contexts.of(LLMContextFrame)) >= 2, self.timeout)
+        users = [m["content"] for m in context.messages if m["role"] == "user"]
+        assert len(users) == 2, users
+        self.assert_heard(users[0], self.expected_words)
+        self.assert_heard(users[1], self.other_expected_words)
+        assert not contexts.of((TranscriptionFrame, InterimTranscriptionFrame)), "transcriptions passed the aggregator"
+
+    @pytest.mark.anyio
+    async def test_interruption_once_interims_flow_keeps_the_turn(self, stt: STTService) -> None:
+        """A barge-in (``InterruptionFrame``) while interim results flow: the turn goes on to its one final."""
+        self.require_streaming()
+        task, recorder, errors = self.task_for(stt)
+        heard = Heard(recorder, errors)
+        speech = self.utterance(self.clip_pcm(self.clip))
+        half = len(speech) * 3 // 4
+        async with running(task, start_timeout=self.timeout):
+            await task.queue_frames(speech[:half])
+            await recorder.wait_for(lambda: recorder.of(InterimTranscriptionFrame), self.timeout)
+            await task.queue_frames([InterruptionFrame(), *speech[half:]])
+            await recorder.wait_for(lambda: heard.finals, self.timeout)
+        self.assert_transcripts(heard, self.expected_words)
+        assert re.fullmatch("I+F", heard.sequence), heard.sequence
+
+    @pytest.mark.anyio
+    async def test_cancelled_run_pushes_nothing_after_the_cancel(self, stt: STTService) -> None:
+        """Cancelled while a turn's results are on their way (interims flow, the turn just ended):
+        nothing more comes out of that run, however long the next one lasts, and the next
+        run hears only its own turn."""
+        self.require_streaming()
+        task, recorder, _ = self.task_for(stt)
+        speech = self.utterance(self.clip_pcm(self.clip))
+        async with running(task, start_timeout=self.timeout):
+            await task.queue_frames(speech[: len(speech) // 2])
+            await recorder.wait_for(lambda: recorder.of(InterimTranscriptionFrame), self.timeout)
+            await task.queue_frames(speech[len(speech) // 2 :])  # the VAD stop: a final may be under way
+            await task.cancel()
+        seen = len(recorder.frames)
+        heard = await self.hear(stt, *self.utterance(self.clip_pcm(self.other_clip)), until=got(1))
+        assert len(recorder.frames) == seen, f"the cancelled run went on: {recorder.frames[seen:]}"
+        self.assert_transcripts(heard, self.other_expected_words)
+        assert re.fullmatch("I*F", heard.sequence), heard.sequence

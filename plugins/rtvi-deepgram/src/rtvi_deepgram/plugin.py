@@ -61,7 +61,10 @@ class DeepgramSTTConfig(BaseModel):
         10.0, gt=0, le=120, description="audio kept while reconnecting (the oldest is dropped beyond)"
     )
     chunk_ms: int = Field(
-        60, ge=0, le=250, description="audio gathered into one message (0: each frame as it comes); sent early at a turn's end"
+        60,
+        ge=0,
+        le=250,
+        description="audio gathered into one message (0: each frame as it comes); sent early at a turn's end",
     )
 
     @field_validator("base_url")

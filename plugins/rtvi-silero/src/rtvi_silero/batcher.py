@@ -125,22 +125,10 @@ class WindowBatcher:
             self._timer.cancel()
             self._timer = None
         if batch is not None:
-            if _INLINE:
-                try:
-                    results: list[Result] | BaseException = self._worker._model.run_batch(
-                        batch.windows, batch.states, self._worker._sample_rate
-                    )
-                except Exception as exc:
-                    results = exc
-                self.deliver(batch, results)
-                return
             self._busy = True
             self._worker.submit(batch)
 
 
-import os
-
-_INLINE = os.environ.get("SILERO_INLINE") == "1"
 _workers: dict[tuple[int, int], _Worker] = {}
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[int, int], WindowBatcher]] = (
     weakref.WeakKeyDictionary()

@@ -9,8 +9,8 @@ from rtvi_core.plugins import LazyConfig
 from rtvi_core.services.vad import VADParams, VADState
 
 from .analyzer_base import PluginVADAnalyzer
-from .log import logger
 from .batcher import WindowBatcher, batcher_for
+from .log import logger
 from .model import SileroModelError, SileroStream, load_model, resolve_model_path
 from .windows import ResampledWindows
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl
 
+from rtvi_core.records import setting
+
 from .events import CallInfo, Connected, Dtmf, Event, Ignored, Mark, Media, Stop, WireError
 from .media_format import MULAW_8K, Coding, MediaFormat
 
@@ -43,6 +45,31 @@ class StartKeys:
     callee: str | None = None
     account_id: str | None = None
     parameters: str | None = None
+
+
+#: The ``start`` message's media-format keys in Twilio's camelCase, which Plivo's has too:
+#: ``StartKeys(call_id=..., **CAMEL_FORMAT)``.
+CAMEL_FORMAT = {"media_format": "mediaFormat", "encoding": "encoding", "sample_rate": "sampleRate"}
+#: The ``start`` message's keys Telnyx's and Exotel's share (snake_case, with the numbers and
+#: the custom parameters): ``StartKeys(call_id=..., account_id=..., **SNAKE_START)``.
+SNAKE_START = {
+    "media_format": "media_format",
+    "encoding": "encoding",
+    "sample_rate": "sample_rate",
+    "caller": "from",
+    "callee": "to",
+    "parameters": "custom_parameters",
+}
+
+
+def auth_token_setting(carrier: str, env: str) -> str | None:
+    """The ``auth_token`` key of a carrier that signs with it (Twilio, Plivo): webhooks, media
+    streams and REST calls."""
+    return setting(
+        default=None,
+        description=f"{carrier} auth token: signs webhooks and media streams (checked when set) and REST calls; "
+        f'e.g. "${{env:{env}}}"',
+    )
 
 
 class Carrier:
@@ -77,6 +104,12 @@ class Carrier:
     REST_KEYS: ClassVar[tuple[str, ...]] = ()
     #: Whether the REST API hangs a call up (else closing the media stream ends the bot's part).
     HANGS_UP: ClassVar[bool] = True
+    #: The key of :attr:`keys` that signs the carrier's requests (None: it signs none we can check).
+    SIGNING_KEY: ClassVar[str | None] = None
+    #: Whether the carrier signs the media stream's WebSocket upgrade too (as a GET of the stream URL).
+    SIGNS_STREAM: ClassVar[bool] = False
+    #: Whether the stream URL may carry a query (``stream_secret``); Twilio's takes none.
+    STREAM_QUERY: ClassVar[bool] = True
 
     def __init__(self, keys: Any = None, *, validate_signatures: bool = True, api_base_url: str | None = None) -> None:
         self.keys = keys if keys is not None else self.KEYS()
@@ -187,7 +220,19 @@ class Carrier:
     def signature_valid(self, request: Request, url: str, params: Mapping[str, str]) -> bool | None:
         """Whether the webhook ``request`` (for public ``url``, with form ``params``) is signed
         by the carrier; None when not checked (off, or no credential to check with)."""
-        return None
+        key = self.signing_key(self.SIGNING_KEY) if self.SIGNING_KEY else None
+        return None if key is None else self.signed(key, request, url, params)
+
+    def stream_signature_valid(self, request: Request, url: str) -> bool | None:
+        """Whether the media stream's WebSocket upgrade ``request`` (for the stream ``url`` the
+        markup gave, query included) is signed by the carrier; None when not checked (the
+        carrier signs none, checks are off, or no credential to check with)."""
+        return self.signature_valid(request, url, {}) if self.SIGNS_STREAM else None
+
+    def signed(self, key: str, request: Request, url: str, params: Mapping[str, str]) -> bool:
+        """Whether ``request`` to ``url`` with ``params`` carries the carrier's signature by ``key``
+        (the credential :attr:`SIGNING_KEY` names)."""
+        raise NotImplementedError
 
     def stream_parameters(self, params: Mapping[str, str]) -> dict[str, str]:
         """What of the webhook's ``params`` to hand the media stream: its ``From``/``To`` as

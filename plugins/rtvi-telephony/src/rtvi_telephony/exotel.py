@@ -20,7 +20,7 @@ import msgspec
 from rtvi_core.plugins import LazyConfig
 from rtvi_core.records import record, setting
 
-from .carrier import Carrier, StartKeys
+from .carrier import SNAKE_START, Carrier, StartKeys
 from .media_format import MediaFormat
 from .transport import TelephonyTransport
 
@@ -49,16 +49,7 @@ class Exotel(Carrier):
     name = "exotel"
     KEYS = ExotelKeys
     STREAM_KEY = "stream_sid"
-    START_KEYS = StartKeys(
-        call_id="call_sid",
-        media_format="media_format",
-        encoding="encoding",
-        sample_rate="sample_rate",
-        caller="from",
-        callee="to",
-        account_id="account_sid",
-        parameters="custom_parameters",
-    )
+    START_KEYS = StartKeys(call_id="call_sid", account_id="account_sid", **SNAKE_START)
     DEFAULT_FORMAT = MediaFormat("l16", 8000)
     WEBHOOK_METHODS = ("GET", "POST")
     HANGS_UP = False  # Exotel's API has no hang-up: closing the stream moves the flow to its next applet

@@ -4,9 +4,11 @@
   bot file has the credential that signs it; 403 otherwise), and it is answered with the
   markup that connects the call's media to ``wss://{public host}/ws`` (TwiML, TeXML,
   Plivo XML; the JSON stream URL for Exotel's Voicebot applet).
-* ``GET /ws`` (WebSocket upgrade) — a media stream: one session per call. Room and drain
-  are the server's (a stream with no room is closed with 1013); a carrier brings no
-  ``/start`` token, so none is asked for (the webhook signature guards the calls).
+* ``GET /ws`` (WebSocket upgrade) — a media stream: one session per call. Before the
+  upgrade, the carrier's signature is checked where it signs the upgrade (Twilio, Plivo;
+  when the bot file has the credential) and the ``stream_secret`` query parameter when
+  that setting is on (constant-time): 403 otherwise. Room and drain are the server's (a
+  stream with no room is closed with 1013); a carrier brings no ``/start`` token.
 
 ``POST /start`` is refused (404): calls start at the carrier. The websocket frontend's
 session handling is reused as it is (:class:`~rtvi_websocket.frontend.WebSocketFrontend`).
@@ -14,18 +16,19 @@ session handling is reused as it is (:class:`~rtvi_websocket.frontend.WebSocketF
 
 from __future__ import annotations
 
+import hmac
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rtvi_websocket.frontend import WebSocketFrontend
 
 from rtvi_core.server.http import HttpError, error_response, response
-from rtvi_core.server.routes import Call, Route
+from rtvi_core.server.routes import Answer, Call, Route
 from rtvi_core.server.throttled_log import ThrottledLog
 
 from . import log
 from .session import CallSession
-from .webhook import public_base, stream_url, webhook_params
+from .webhook import STREAM_SECRET, public_base, stream_origin, stream_url, webhook_params
 
 if TYPE_CHECKING:
     from rtvi_websocket.connection import WebSocketConnection
@@ -63,6 +66,18 @@ class TelephonyFrontend(WebSocketFrontend):
             )
         }
 
+    def refuse_upgrade(self, call: Call) -> Answer | None:
+        request = call.request
+        url = stream_origin(self.settings.public_url, request) + request.target
+        if self.carrier.stream_signature_valid(request, url) is False:
+            return self._refuse(call, "media stream", "signature")
+        secret = self.settings.stream_secret
+        if secret is not None and not hmac.compare_digest(
+            request.query.get(STREAM_SECRET, "").encode(), secret.encode()
+        ):
+            return self._refuse(call, "media stream", STREAM_SECRET)
+        return None
+
     def admits(self, call: Call, connection: WebSocketConnection) -> bool:
         return True
 
@@ -74,12 +89,9 @@ class TelephonyFrontend(WebSocketFrontend):
         params = webhook_params(request)
         url = public_base(self.settings.public_url, request) + request.target
         if self.carrier.signature_valid(request, url, params) is False:
-            peer = call.connection.peer_ip
-            self._refusals.warning(
-                f"signature {peer}", "%s webhook from %s without a valid signature: refused (403)", self.name, peer
-            )
-            return error_response(403, f"the request has no valid {self.name} signature")
-        ws_url = stream_url(self.settings.public_url, request)
+            return self._refuse(call, "webhook", "signature")
+        secret = self.settings.stream_secret if self.carrier.STREAM_QUERY else None
+        ws_url = stream_url(self.settings.public_url, request, secret)
         try:
             content_type, body = self.carrier.answer(ws_url, self.carrier.stream_parameters(params))
         except ValueError as exc:  # a parameter the markup cannot carry: the call goes on without them
@@ -92,6 +104,14 @@ class TelephonyFrontend(WebSocketFrontend):
             ws_url,
         )
         return response(200, body, content_type)
+
+    def _refuse(self, call: Call, what: str, missing: str) -> bytes:
+        """403 for a request (the ``what``) without a valid ``missing`` (logged once a minute per peer)."""
+        peer = call.connection.peer_ip
+        self._refusals.warning(
+            f"{missing} {peer}", "%s %s from %s without a valid %s: refused (403)", self.name, what, peer, missing
+        )
+        return error_response(403, f"the request has no valid {self.name} {missing}")
 
 
 @cache

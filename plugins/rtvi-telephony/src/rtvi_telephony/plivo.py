@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rtvi_core.plugins import LazyConfig
 from rtvi_core.records import record, setting
 
-from .carrier import Carrier, StartKeys, bounded_parameters
+from .carrier import CAMEL_FORMAT, Carrier, StartKeys, auth_token_setting, bounded_parameters
 from .media_format import MediaFormat
 from .transport import TelephonyTransport
 
@@ -38,10 +38,7 @@ class PlivoKeys:
     auth_id: str | None = setting(
         default=None, description='Plivo Auth ID (hang-up, rtvi call); e.g. "${env:PLIVO_AUTH_ID}"'
     )
-    auth_token: str | None = setting(
-        default=None,
-        description='Plivo auth token: signs webhooks (checked when set) and REST calls; e.g. "${env:PLIVO_AUTH_TOKEN}"',
-    )
+    auth_token: str | None = auth_token_setting("Plivo", "PLIVO_AUTH_TOKEN")
     content_type: str = setting(
         default=CONTENT_TYPES[0],
         description="the stream's audio format, asked for in the webhook's <Stream contentType>",
@@ -55,13 +52,9 @@ class Plivo(Carrier):
     KEYS = PlivoKeys
     REST_CLIENT, REST_KEYS = "PlivoRest", ("auth_id", "auth_token")
     STREAM_KEY = "streamId"
-    START_KEYS = StartKeys(
-        call_id="callId",
-        media_format="mediaFormat",
-        encoding="encoding",
-        sample_rate="sampleRate",
-        account_id="accountId",
-    )
+    START_KEYS = StartKeys(call_id="callId", account_id="accountId", **CAMEL_FORMAT)
+    SIGNING_KEY = "auth_token"
+    SIGNS_STREAM = True  # X-Plivo-Signature-V3 on the upgrade: the stream URL (query included) as a GET
     NUMBER_PARAMETERS = ("from", "to")  # extraHeaders take letters and digits only
     MARK_EVENT = "playedStream"
     IGNORED = frozenset({"clearedAudio"})
@@ -101,15 +94,12 @@ class Plivo(Carrier):
     def clear(self, stream_id: str) -> dict[str, Any]:
         return {"event": "clearAudio", "streamId": stream_id}
 
-    def signature_valid(self, request: Request, url: str, params: Mapping[str, str]) -> bool | None:
-        token = self.signing_key("auth_token")
-        if token is None:
-            return None
+    def signed(self, key: str, request: Request, url: str, params: Mapping[str, str]) -> bool:
         from .signatures import plivo_signature_valid
 
         headers = request.headers
         return plivo_signature_valid(
-            token, url, headers.get("x-plivo-signature-v3-nonce", ""), headers.get("x-plivo-signature-v3", ""), params
+            key, url, headers.get("x-plivo-signature-v3-nonce", ""), headers.get("x-plivo-signature-v3", ""), params
         )
 
     def answer(self, ws_url: str, params: Mapping[str, str]) -> tuple[str, bytes]:

@@ -48,6 +48,19 @@ class _PhoneServer(_TelephonyKeys):  # type: ignore[misc,valid-type]  # keys bui
         return self
 
 
+class _TwilioServer(_PhoneServer):
+    """The server's keys; no ``stream_secret``: Twilio's stream URL takes no query (it signs the upgrade)."""
+
+    @model_validator(mode="after")
+    def _no_stream_secret(self) -> _TwilioServer:
+        if self.stream_secret:
+            raise ValueError(
+                "stream_secret: Twilio's <Stream url> takes no query string; Twilio signs the media stream's "
+                "upgrade instead (X-Twilio-Signature, checked with auth_token and validate_signatures)"
+            )
+        return self
+
+
 class _ExotelServer(_PhoneServer):
     """The server's keys with Exotel's packet length (it asks for chunks of at least 100 ms)."""
 
@@ -57,7 +70,7 @@ class _ExotelServer(_PhoneServer):
 
 
 TwilioConfig: type[StrictModel] = model_from_record(
-    TwilioKeys, "TwilioConfig", '``[transport] use = "twilio"``: the server keys and Twilio\'s.', base=_PhoneServer
+    TwilioKeys, "TwilioConfig", '``[transport] use = "twilio"``: the server keys and Twilio\'s.', base=_TwilioServer
 )
 TelnyxConfig: type[StrictModel] = model_from_record(
     TelnyxKeys, "TelnyxConfig", '``[transport] use = "telnyx"``: the server keys and Telnyx\'s.', base=_PhoneServer

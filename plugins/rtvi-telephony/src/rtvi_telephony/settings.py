@@ -19,7 +19,10 @@ class TelephonySettings(WebSocketSettings):
     webhook's signature when the credential that signs it is set. ``hang_up_on_end``: when the
     bot ends the session (an ``EndFrame``, the ``hang-up`` action), end the call through the
     carrier's REST API. ``api_base_url``: that API's base URL (None: the carrier's).
-    ``caller_id``: the number ``rtvi call`` calls from.
+    ``caller_id``: the number ``rtvi call`` calls from. ``stream_secret``: a shared secret the
+    webhook's markup puts in the stream URL (``?stream_secret=...``) and ``/ws`` asks for
+    (compared in constant time), for carriers that do not sign the stream's upgrade (Telnyx,
+    Exotel); Twilio's stream URL takes no query (it signs the upgrade).
     """
 
     packet_ms: int = setting(
@@ -41,3 +44,7 @@ class TelephonySettings(WebSocketSettings):
         default=None, description="the carrier's REST API base URL (None: its public API)"
     )
     caller_id: str | None = setting(default=None, description="the number `rtvi call` calls from (E.164)")
+    stream_secret: str | None = setting(
+        default=None,
+        description="a shared secret the stream URL carries (?stream_secret=...); /ws refuses upgrades without it",
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rtvi_core.plugins import LazyConfig
 from rtvi_core.records import record, setting
 
-from .carrier import Carrier, StartKeys
+from .carrier import SNAKE_START, Carrier, StartKeys
 from .events import Event, Ignored
 from .transport import TelephonyTransport
 
@@ -47,17 +47,9 @@ class Telnyx(Carrier):
     name = "telnyx"
     KEYS = TelnyxKeys
     STREAM_KEY = "stream_id"
-    START_KEYS = StartKeys(
-        call_id="call_control_id",
-        media_format="media_format",
-        encoding="encoding",
-        sample_rate="sample_rate",
-        caller="from",
-        callee="to",
-        account_id="user_id",
-        parameters="custom_parameters",
-    )
+    START_KEYS = StartKeys(call_id="call_control_id", account_id="user_id", **SNAKE_START)
     L16 = "l16be"
+    SIGNING_KEY = "public_key"  # webhooks only: the media stream's upgrade is not signed
 
     def parse(self, message: Any) -> Event:
         if isinstance(message, dict) and message.get("event") == "error":
@@ -65,10 +57,7 @@ class Telnyx(Carrier):
             return Ignored("error", str(payload)[:200])
         return super().parse(message)
 
-    def signature_valid(self, request: Request, url: str, params: Mapping[str, str]) -> bool | None:
-        key = self.signing_key("public_key")
-        if key is None:
-            return None
+    def signed(self, key: str, request: Request, url: str, params: Mapping[str, str]) -> bool:
         from .signatures import telnyx_signature_valid
 
         headers = request.headers

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import anyio
 import msgspec
 from rtvi_websocket import close_codes
+from rtvi_websocket.connection_transport import ConnectionTransport
 
 from rtvi_core.audio import RateConverter
 from rtvi_core.direction import FrameDirection
@@ -40,7 +41,6 @@ from rtvi_core.rtvi.messages import MESSAGE_LABEL, PROTOCOL_VERSION, JSONBoundsE
 from rtvi_core.server.throttled_log import ThrottledLog
 from rtvi_core.services.input_transport import BaseInputTransport
 from rtvi_core.services.output_transport import BaseOutputTransport
-from rtvi_core.services.transport import BaseTransport
 from rtvi_core.services.transport_params import TransportParams
 
 from . import log
@@ -48,8 +48,6 @@ from .events import CallInfo, Dtmf, Mark, Media, Stop, WireError
 from .settings import TelephonySettings
 
 if TYPE_CHECKING:
-    from rtvi_websocket.connection import WebSocketConnection
-
     from rtvi_core.serving import SessionFactory
 
     from .carrier import Carrier
@@ -193,7 +191,7 @@ class TelephonyOutputTransport(BaseOutputTransport):
         await self._transport.end_call(self.runtime.task, hang_up=self._ended_by_bot)
 
 
-class TelephonyTransport(BaseTransport, Component):
+class TelephonyTransport(ConnectionTransport[TelephonyInputTransport, TelephonyOutputTransport], Component):
     """A phone call on ``rtvi run``'s server: the carrier's media stream at ``/ws``.
 
     Built from the carrier (its protocols and the bot file's credentials) and the
@@ -244,7 +242,6 @@ class TelephonyTransport(BaseTransport, Component):
         self.clears_sent = 0
         self.bad_input = 0
         self._unmarked = False
-        self._connection: WebSocketConnection | None = None
         self._converter: RateConverter | None = None
         self._refusals = ThrottledLog(logger)
         self._input = TelephonyInputTransport(self, name=f"{self.name}.input")
@@ -280,21 +277,6 @@ class TelephonyTransport(BaseTransport, Component):
 
         settings, keys = split_transport_config(cls, config)
         return telephony_frontend(cls.PLUGIN_NAME)(settings, cls.carrier_from(settings, keys))
-
-    def input(self) -> TelephonyInputTransport:
-        return self._input
-
-    def output(self) -> TelephonyOutputTransport:
-        return self._output
-
-    @property
-    def connection(self) -> WebSocketConnection | None:
-        """The carrier's connection (None until the server attaches one)."""
-        return self._connection
-
-    def attach(self, connection: WebSocketConnection | None) -> None:
-        """Bind this transport to the carrier's connection (None once the session is over)."""
-        self._connection = connection
 
     # -- in ---------------------------------------------------------------------------------
 

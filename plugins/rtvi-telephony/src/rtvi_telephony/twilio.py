@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rtvi_core.plugins import LazyConfig
 from rtvi_core.records import record, setting
 
-from .carrier import Carrier, StartKeys
+from .carrier import CAMEL_FORMAT, Carrier, StartKeys, auth_token_setting
 from .transport import TelephonyTransport
 
 if TYPE_CHECKING:
@@ -28,10 +28,7 @@ class TwilioKeys:
     account_sid: str | None = setting(
         default=None, description='Twilio Account SID (hang-up, rtvi call); e.g. "${env:TWILIO_ACCOUNT_SID}"'
     )
-    auth_token: str | None = setting(
-        default=None,
-        description='Twilio auth token: signs webhooks (checked when set) and REST calls; e.g. "${env:TWILIO_AUTH_TOKEN}"',
-    )
+    auth_token: str | None = auth_token_setting("Twilio", "TWILIO_AUTH_TOKEN")
 
 
 class Twilio(Carrier):
@@ -41,22 +38,15 @@ class Twilio(Carrier):
     KEYS = TwilioKeys
     REST_CLIENT, REST_KEYS = "TwilioRest", ("account_sid", "auth_token")
     STREAM_KEY = "streamSid"
-    START_KEYS = StartKeys(
-        call_id="callSid",
-        media_format="mediaFormat",
-        encoding="encoding",
-        sample_rate="sampleRate",
-        account_id="accountSid",
-        parameters="customParameters",
-    )
+    START_KEYS = StartKeys(call_id="callSid", account_id="accountSid", parameters="customParameters", **CAMEL_FORMAT)
+    SIGNING_KEY = "auth_token"
+    SIGNS_STREAM = True  # X-Twilio-Signature on the upgrade: the wss URL, no parameters
+    STREAM_QUERY = False  # <Stream url> takes no query string (custom parameters go in <Parameter>)
 
-    def signature_valid(self, request: Request, url: str, params: Mapping[str, str]) -> bool | None:
-        token = self.signing_key("auth_token")
-        if token is None:
-            return None
+    def signed(self, key: str, request: Request, url: str, params: Mapping[str, str]) -> bool:
         from .signatures import twilio_signature_valid
 
-        return twilio_signature_valid(token, url, params, request.headers.get("x-twilio-signature", ""))
+        return twilio_signature_valid(key, url, params, request.headers.get("x-twilio-signature", ""))
 
     def answer(self, ws_url: str, params: Mapping[str, str]) -> tuple[str, bytes]:
         from .markup import twilio_twiml

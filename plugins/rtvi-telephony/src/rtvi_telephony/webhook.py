@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import msgspec
 
@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 #: Most webhook parameters read.
 MAX_PARAMS = 200
+#: The stream URL's query parameter carrying the ``stream_secret`` setting.
+STREAM_SECRET = "stream_secret"
 
 
 def webhook_params(request: Request) -> dict[str, str]:
@@ -52,9 +54,16 @@ def public_base(public_url: str | None, request: Request) -> str:
     return f"https://{request.host}"
 
 
-def stream_url(public_url: str | None, request: Request) -> str:
-    """The media stream's URL for the markup: ``wss://{public host}/ws`` (``ws://`` for an
-    ``http://`` public URL, as on a test machine)."""
+def stream_origin(public_url: str | None, request: Request) -> str:
+    """The media stream's scheme and host: ``wss://{public host}`` (``ws://`` for an ``http://``
+    public URL, as on a test machine)."""
     parts = urlsplit(public_base(public_url, request))
     scheme = "ws" if parts.scheme == "http" else "wss"
-    return f"{scheme}://{parts.netloc}/ws"
+    return f"{scheme}://{parts.netloc}"
+
+
+def stream_url(public_url: str | None, request: Request, secret: str | None = None) -> str:
+    """The media stream's URL for the markup: ``wss://{public host}/ws``, with
+    ``?stream_secret=`` when ``secret`` is given."""
+    query = f"?{urlencode({STREAM_SECRET: secret})}" if secret else ""
+    return f"{stream_origin(public_url, request)}/ws{query}"

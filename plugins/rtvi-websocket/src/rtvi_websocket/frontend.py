@@ -73,6 +73,9 @@ class WebSocketFrontend:
     def _open_session(self, call: Call) -> Answer:
         if not _is_upgrade(call.request):
             return error_response(426, "this endpoint speaks WebSocket", {"Upgrade": "websocket"})
+        refusal_answer = self.refuse_upgrade(call)
+        if refusal_answer is not None:
+            return refusal_answer
         server = call.server
         connection = WebSocketConnection.accept(call.connection, call.request, self.settings)
         if connection is None:
@@ -92,6 +95,10 @@ class WebSocketFrontend:
         session = self.new_session(call, connection, bot)
         self._sessions.add(session)
         server.run_session(session)
+        return None
+
+    def refuse_upgrade(self, call: Call) -> Answer | None:
+        """An HTTP answer refusing ``call``'s upgrade before it happens (a 403), or None to go on."""
         return None
 
     def admits(self, call: Call, connection: WebSocketConnection) -> bool:

@@ -18,16 +18,15 @@ from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.rtvi.messages import ErrorData, ErrorMessage
 from rtvi_core.services.input_transport import BaseInputTransport
 from rtvi_core.services.output_transport import BaseOutputTransport
-from rtvi_core.services.transport import BaseTransport
 from rtvi_core.services.transport_params import TransportParams
 
 from . import close_codes, log
+from .connection_transport import ConnectionTransport
 from .serializer import ProtobufFrameSerializer
 
 if TYPE_CHECKING:
     from rtvi_core.serving import SessionFactory
 
-    from .connection import WebSocketConnection
     from .frontend import WebSocketFrontend
 
 logger = log.logger.getChild("transport")
@@ -93,7 +92,7 @@ class WebSocketOutputTransport(BaseOutputTransport):
         self._transport.close(*close_codes.end_of_run(self.runtime.task))
 
 
-class WebSocketTransport(BaseTransport, Component):
+class WebSocketTransport(ConnectionTransport[WebSocketInputTransport, WebSocketOutputTransport], Component):
     """A client connected to ``rtvi run``'s WebSocket server (spec §15.1 wire format).
 
     Bot audio leaves as mono PCM16 in 40 ms chunks paced at real time, at the run's
@@ -121,7 +120,6 @@ class WebSocketTransport(BaseTransport, Component):
         super().__init__(params or TransportParams(**DEFAULT_PARAMS), name=name)
         self.serializer = serializer or ProtobufFrameSerializer()
         self.max_malformed = max_malformed
-        self._connection: WebSocketConnection | None = None
         self._input = WebSocketInputTransport(self, name=f"{self.name}.input")
         self._output = WebSocketOutputTransport(self, name=f"{self.name}.output")
         self._bad_input = 0
@@ -150,21 +148,6 @@ class WebSocketTransport(BaseTransport, Component):
         from .plugin import split_transport_config
 
         return WebSocketFrontend(split_transport_config(config)[1])
-
-    def input(self) -> WebSocketInputTransport:
-        return self._input
-
-    def output(self) -> WebSocketOutputTransport:
-        return self._output
-
-    @property
-    def connection(self) -> WebSocketConnection | None:
-        """The client's connection (None until the server attaches one)."""
-        return self._connection
-
-    def attach(self, connection: WebSocketConnection | None) -> None:
-        """Bind this transport to a client's connection (done by the server; None once the session is over)."""
-        self._connection = connection
 
     async def send(self, payload: bytes | None) -> None:
         """Send one encoded frame, waiting while the client is not reading."""

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from rtvi_core.plugins import hookimpl
 
 from .locate import locate_model
-from .stt import WhisperSTTService
+from .stt import Mode, WhisperSTTService
 
 #: CTranslate2 compute types that run on the CPU.
 ComputeType = Literal["int8", "int8_float32", "int16", "float32", "default", "auto"]
@@ -39,6 +39,20 @@ class WhisperConfig(BaseModel):
     )
     min_segment_secs: float = Field(0.2, ge=0, description="shorter utterances are not transcribed")
     initial_prompt: str | None = Field(None, description="text that primes spelling and vocabulary")
+    mode: Mode = Field(
+        "incremental",
+        description='"incremental": interim transcripts while the user speaks, a short final decode; '
+        '"segmented": one transcription of the whole utterance after the user stopped',
+    )
+    interim_every_secs: float = Field(
+        0.4, gt=0, le=5, description="incremental: decode the utterance again after this much new audio"
+    )
+    max_window_secs: float = Field(
+        12.0,
+        ge=1,
+        le=25,
+        description="incremental: a longer utterance's window is cut at a pause, bounding each decode",
+    )
 
     @field_validator("model")
     @classmethod

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 
 from rtvi_core.audio import resample_once
-from rtvi_core.frames import Frame, StartFrame, TranscriptionFrame
+from rtvi_core.direction import FrameDirection
+from rtvi_core.frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InputAudioRawFrame,
+    InterimTranscriptionFrame,
+    StartFrame,
+    STTMuteFrame,
+    TranscriptionFrame,
+    VADUserStoppedSpeakingFrame,
+)
 from rtvi_core.plugins import Component, LazyConfig
 from rtvi_core.services.stt import SegmentedSTTService
 
+from .decoder import Decoded, WindowDecoder
 from .loader import ModelKey, cached_model, load_model
 from .locate import WhisperModelError, locate_model
 from .log import logger
+from .turn import Turn, quiet_cut
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -23,10 +37,33 @@ if TYPE_CHECKING:
 #: The rate Whisper models take; other input rates are resampled to it.
 WHISPER_RATE = 16000
 
+#: ``"incremental"``: decode while the user speaks; ``"segmented"``: once the user stopped.
+Mode = Literal["incremental", "segmented"]
+
+#: The latest interim decode is the final transcript when the audio after it is the VAD's
+#: hang-over less this much (it covered the end of the speech and some of the pause).
+REUSE_MARGIN_SECS = 0.1
+#: A quiet stretch this long starts a decode at once (see ``Turn.quiet_secs``).
+PAUSE_SECS = 0.15
+
 
 class WhisperSTTService(SegmentedSTTService, Component):
     """Transcribes each utterance (``VADUserStartedSpeakingFrame`` to ``...Stopped...``)
     with Whisper, and pushes one final ``TranscriptionFrame`` per non-empty result.
+
+    ``mode="incremental"`` (the default) decodes the utterance while it is spoken: every
+    ``interim_every_secs`` of new audio the window is decoded again (in the background
+    task, one decode at a time: none is queued while one is pending), words two
+    consecutive decodes agree on are committed (:mod:`~rtvi_whisper.agreement`) and
+    forced as the next decode's prefix, and each new hypothesis is pushed as an
+    ``InterimTranscriptionFrame``. At the VAD's stop the final ``TranscriptionFrame`` is
+    the latest decode when it already covered the speech (the audio after it is the
+    VAD's hang-over), else one more decode of the window. The encoder gets the window's
+    audio, not Whisper's fixed 30 s (:mod:`~rtvi_whisper.decoder`), and a window longer
+    than ``max_window_secs`` is cut at its quietest point, the audio before it decoded
+    whole and its words made the prompt of the rest (:mod:`~rtvi_whisper.turn`).
+    ``mode="segmented"`` transcribes the whole utterance with faster-whisper's
+    ``transcribe()`` once the user stopped (no interim results).
 
     The model is resolved when the service is built (:func:`~rtvi_whisper.locate.locate_model`:
     ``model`` is a packaged model name such as ``"tiny.en"``, a CTranslate2 model
@@ -61,9 +98,24 @@ class WhisperSTTService(SegmentedSTTService, Component):
         no_speech_threshold: float = 0.6,
         min_segment_secs: float = 0.2,
         initial_prompt: str | None = None,
+        mode: Mode = "incremental",
+        interim_every_secs: float = 0.4,
+        max_window_secs: float = 12.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if mode not in ("incremental", "segmented"):
+            raise ValueError(f'mode must be "incremental" or "segmented", got {mode!r}')
+        if interim_every_secs <= 0 or not 1 <= max_window_secs <= 25:
+            raise ValueError(
+                f"interim_every_secs must be > 0 and max_window_secs 1-25, got {interim_every_secs}, {max_window_secs}"
+            )
+        self.mode: Mode = mode
+        self._interim_every_secs = interim_every_secs
+        self._max_window_secs = max_window_secs
+        self._decoder: WindowDecoder | None = None
+        self._turn: Turn | None = None  # the utterance being spoken (incremental mode)
+        self._stop_secs = 0.0  # the hang-over of the latest VAD stop
         self._key = ModelKey(locate_model(model, download=download), compute_type, cpu_threads, num_workers)
         #: The model's name (``"tiny.en"``, or its directory's name), as metrics report it.
         self.model_name = self._key.location.name
@@ -86,7 +138,27 @@ class WhisperSTTService(SegmentedSTTService, Component):
                 self._model = await self._load()
             except WhisperModelError as exc:
                 await self.push_error(f"{self}: {exc}", exception=exc, fatal=True)
+        if self._model is not None and self.mode == "incremental" and self._decoder is None:
+            options = self._options
+            self._decoder = WindowDecoder(
+                self._model,
+                language=self._language,
+                beam_size=options["beam_size"],
+                no_speech_threshold=options["no_speech_threshold"],
+                initial_prompt=options["initial_prompt"],
+            )
+        self._turn = None
         await super().start(frame)
+
+    async def stop(self, frame: EndFrame) -> None:
+        """An utterance the VAD did not end is dropped (as in segmented mode); queued finals are drained."""
+        self._drop_turn()
+        await super().stop(frame)
+
+    async def cancel(self, frame: CancelFrame) -> None:
+        """Drop the utterance in progress; a decode still running is waited for, its result dropped."""
+        self._drop_turn()
+        await super().cancel(frame)
 
     def preload(self) -> None:
         """Load the model into the process-wide cache (blocking), before any session."""
@@ -131,10 +203,140 @@ class WhisperSTTService(SegmentedSTTService, Component):
 
     def _transcribe(self, model: WhisperModel, audio: bytes, rate: int) -> tuple[str, str, list[Any]]:
         """Blocking: resample, decode, join the segments' text."""
-        import numpy
-
-        pcm = resample_once(audio, rate, WHISPER_RATE)
-        samples = numpy.frombuffer(pcm, dtype="<i2").astype(numpy.float32) / 32768.0
-        segments, info = model.transcribe(samples, language=self._language, **self._options)
+        segments, info = model.transcribe(whisper_samples(audio, rate), language=self._language, **self._options)
         found = list(segments)  # a generator: decoding happens here
         return " ".join(s.text.strip() for s in found).strip(), info.language, found
+
+    # -- incremental mode -------------------------------------------------------------------
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        if isinstance(frame, VADUserStoppedSpeakingFrame):
+            self._stop_secs = frame.stop_secs
+        elif isinstance(frame, STTMuteFrame) and frame.mute:
+            self._drop_turn()  # muting drops the utterance in progress, as in segmented mode
+        await super().process_frame(frame, direction)
+
+    def process_audio_frame(self, frame: InputAudioRawFrame) -> None:
+        """Segmented mode, or no utterance: buffer (the pre-roll). Else add the audio to
+        the utterance and queue a decode when enough is new and none is pending."""
+        turn = self._turn
+        if turn is None:
+            super().process_audio_frame(frame)
+            return
+        turn.add(frame.audio)
+        self._maybe_decode(turn)
+
+    async def on_user_started_speaking(self) -> None:
+        """Incremental mode: start an utterance with the pre-roll buffered so far."""
+        if self._decoder is None:
+            await super().on_user_started_speaking()
+        elif self._turn is None:
+            self._turn = Turn(self.sample_rate, self.take_buffered())
+
+    async def on_user_stopped_speaking(self) -> None:
+        """Incremental mode: queue the utterance's final transcript (after its pending decode)."""
+        turn, self._turn = self._turn, None
+        if turn is None:
+            await super().on_user_stopped_speaking()
+            return
+        if turn.secs(turn.received) < self._min_segment_secs:
+            turn.done = True
+            return
+        await self.start_ttfb_metrics()
+        self.add_usage(turn.secs(turn.received))
+        self.queue_step(partial(self._finish, turn, self._stop_secs))
+
+    def _drop_turn(self) -> None:
+        if self._turn is not None:
+            self._turn.done = True
+            self._turn = None
+
+    def _maybe_decode(self, turn: Turn) -> None:
+        """Queue one interim decode of ``turn`` unless one is pending or too little audio is new;
+        at the start of a pause at once (the decode that is likely to be the final)."""
+        due = turn.undecoded_secs >= self._interim_every_secs or (
+            turn.quiet_secs >= PAUSE_SECS and turn.pause_undecoded
+        )
+        if due and not turn.decode_queued and not turn.done:
+            turn.decode_queued = True
+            self.queue_step(partial(self._interim, turn))
+
+    async def _interim(self, turn: Turn) -> None:
+        """Background step: decode the window, bound it, push the hypothesis if it changed."""
+        try:
+            if turn.done or turn.received % 2:
+                return
+            await self._bound(turn)
+            await self._decode_window(turn)
+            text = turn.agreement.text()
+            if text and text != turn.last_interim and not turn.done:
+                turn.last_interim = text
+                await self.push_transcription(InterimTranscriptionFrame(text=text, language=turn.language))
+        finally:
+            turn.decode_queued = False
+        if turn is self._turn:
+            self._maybe_decode(turn)  # audio that came during the decode
+
+    async def _finish(self, turn: Turn, stop_secs: float) -> None:
+        """Background step: the final transcript, from the latest decode if it covered the speech."""
+        if turn.done:
+            return
+        if turn.received % 2:
+            turn.done = True
+            raise ValueError(
+                f"the utterance has an odd number of bytes ({turn.received}): input audio must be "
+                "16-bit PCM, 2 bytes per sample; it was not transcribed"
+            )
+        await self.start_processing_metrics()
+        try:
+            if not turn.decoded or turn.undecoded_secs > stop_secs - REUSE_MARGIN_SECS:
+                await self._bound(turn)
+                await self._decode_window(turn, final=True)
+            text = turn.agreement.text()
+        finally:
+            turn.done = True
+            await self.stop_processing_metrics()
+        if text:
+            final = TranscriptionFrame(text=text, language=turn.language, result=[turn.latest])
+            await self.push_transcription(final)
+
+    async def _decode_window(self, turn: Turn, final: bool = False) -> None:
+        """Decode the window after the committed words; a final decode's words are all taken."""
+        end, window = turn.received, bytes(turn.window)
+        agreement = turn.agreement
+        decoded = await self._decode(window, turn.rate, agreement.prompt, agreement.prefix)
+        turn.decoded, turn.language, turn.latest = end, decoded.language, decoded
+        if final:
+            agreement.window_words += decoded.words
+            agreement.tentative = []
+        else:
+            agreement.update(decoded.words)
+
+    async def _bound(self, turn: Turn) -> None:
+        """While the window is over ``max_window_secs``, cut it at the quietest point of its
+        first ``max_window_secs`` (past half of them); the audio before it, decoded whole,
+        becomes the prompt. No decode gets more than ``max_window_secs`` of audio."""
+        limit = int(self._max_window_secs * turn.rate) * 2
+        while len(turn.window) > limit:
+            head = turn.cut(quiet_cut(bytes(turn.window[:limit]), turn.rate))
+            decoded = await self._decode(head, turn.rate, turn.agreement.prompt, "")
+            turn.agreement.close_window(decoded.words)
+            logger.debug("%s: cut %.1f s off a long utterance's window", self, turn.secs(len(head)))
+
+    async def _decode(self, audio: bytes, rate: int, prompt: str, prefix: str) -> Decoded:
+        """One decode in a worker thread; cancelling waits for it (it is short), so none outlives its run."""
+        decoder = self._decoder
+        assert decoder is not None
+
+        def run() -> Decoded:
+            return decoder.decode(whisper_samples(audio, rate), prompt, prefix)
+
+        return await anyio.to_thread.run_sync(run)
+
+
+def whisper_samples(audio: bytes, rate: int) -> Any:
+    """PCM16 at ``rate`` as Whisper's input: float32 samples at 16 kHz (blocking)."""
+    import numpy
+
+    pcm = resample_once(audio, rate, WHISPER_RATE)
+    return numpy.frombuffer(pcm, dtype="<i2").astype(numpy.float32) / 32768.0

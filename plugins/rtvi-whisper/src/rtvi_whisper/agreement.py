@@ -1,0 +1,68 @@
+"""``Agreement``: the words of one utterance, committed once two consecutive decodes agree.
+
+LocalAgreement-2 (Macháček et al., "Turning Whisper into Real-Time Transcription
+System", 2023): each decode of the growing window gives a hypothesis after the words
+already committed; the longest common prefix of it and the previous hypothesis is
+committed. Committed words are forced as the next decode's prefix, so the model only
+decodes what follows them. When the audio window is trimmed, the words of the audio
+cut off move to the *prompt* (context the model reads, not decodes again).
+"""
+
+from __future__ import annotations
+
+import re
+
+_NON_WORD = re.compile(r"[^\w']+")
+
+
+def _norm(word: str) -> str:
+    """A word compared without case and punctuation ("Paris?" == "paris")."""
+    return _NON_WORD.sub("", word.lower())
+
+
+class Agreement:
+    """Committed and tentative words of one utterance (see the module docstring)."""
+
+    def __init__(self) -> None:
+        #: Committed words whose audio was cut off the window: the decodes' prompt.
+        self.prompt_words: list[str] = []
+        #: Committed words whose audio is still in the window: the decodes' forced prefix.
+        self.window_words: list[str] = []
+        #: The latest decode's words after the committed ones, not yet agreed on.
+        self.tentative: list[str] = []
+
+    @property
+    def prompt(self) -> str:
+        """Context text for the next decode."""
+        return " ".join(self.prompt_words)
+
+    @property
+    def prefix(self) -> str:
+        """The forced start of the next decode's text."""
+        return " ".join(self.window_words)
+
+    @property
+    def committed(self) -> list[str]:
+        """All committed words, in order."""
+        return self.prompt_words + self.window_words
+
+    def text(self) -> str:
+        """The current hypothesis of the whole utterance: committed, then tentative words."""
+        return " ".join(self.committed + self.tentative)
+
+    def update(self, words: list[str]) -> None:
+        """Take a decode's ``words`` (after :attr:`prefix`): commit what it agrees on with the
+        previous one, except its last word (the window may end inside it: "air|port")."""
+        agreed = 0
+        for old, new in zip(self.tentative, words[:-1]):
+            if _norm(old) != _norm(new):
+                break
+            agreed += 1
+        self.window_words += words[:agreed]
+        self.tentative = words[agreed:]
+
+    def close_window(self, words: list[str]) -> None:
+        """The window's audio was cut off and decoded whole as ``words``: they become prompt."""
+        self.prompt_words += words
+        self.window_words = []
+        self.tentative = []

@@ -1,0 +1,169 @@
+"""Incremental mode beyond the contract: agreement, quiet cuts, bounded windows, one decode at a time, cancel."""
+
+from __future__ import annotations
+
+import math
+import threading
+from array import array
+from typing import ClassVar
+
+import anyio
+import pytest
+from rtvi_whisper import WhisperSTTService
+from rtvi_whisper import stt as stt_module
+from rtvi_whisper.agreement import Agreement
+from rtvi_whisper.decoder import Decoded, context_frames
+from rtvi_whisper.turn import quiet_cut
+
+from rtvi_core.frames import (
+    InputAudioRawFrame,
+    InterimTranscriptionFrame,
+    TranscriptionFrame,
+    VADUserStartedSpeakingFrame,
+)
+from rtvi_core.params import PipelineParams
+from rtvi_core.pipeline import Pipeline
+from rtvi_core.task import PipelineTask
+from rtvi_core.testing.contracts.stt import STTContract, got
+from rtvi_core.testing.recorder import FrameRecorder
+from rtvi_core.testing.running import running
+from rtvi_core.testing.speech import silence
+
+RATE = 16000
+
+
+def tone(secs: float, amplitude: int = 8000) -> bytes:
+    return array("h", (int(amplitude * math.sin(i / 8)) for i in range(int(secs * RATE)))).tobytes()
+
+
+def speech(secs: float) -> bytes:
+    """Tone "words" of 0.5 s with 0.1 s gaps, ``secs`` long."""
+    word = tone(0.5) + silence(0.1)
+    return (word * math.ceil(secs / 0.6))[: int(secs * RATE) * 2]
+
+
+# -- pure parts ------------------------------------------------------------------------------
+
+
+def test_agreement_commits_what_two_decodes_agree_on():
+    agreement = Agreement()
+    agreement.update(["What", "is", "the", "wea-"])
+    assert agreement.committed == [] and agreement.text() == "What is the wea-"
+    agreement.update(["what", "is", "the", "weather", "like"])  # case differs: still agreed
+    assert agreement.prefix == "what is the" and agreement.tentative == ["weather", "like"]
+    agreement.update(["weather", "like", "in", "Paris?"])
+    assert agreement.committed == ["what", "is", "the", "weather", "like"]
+    agreement.update(["in", "Par-"])
+    assert agreement.committed[-1] == "in" and agreement.tentative == ["Par-"]
+    agreement.update(["Par-"])  # two decodes ending alike: a last word is never committed ("air|port")
+    assert agreement.committed[-1] == "in" and agreement.tentative == ["Par-"]
+    agreement.close_window(["what", "is", "the", "weather", "like", "in"])
+    assert agreement.prompt == "what is the weather like in" and agreement.prefix == "" and not agreement.tentative
+
+
+def test_quiet_cut_finds_the_pause():
+    pcm = tone(3.0) + silence(0.4) + tone(1.0)
+    cut = quiet_cut(pcm, RATE) // 2
+    assert 3.0 * RATE <= cut <= 3.4 * RATE
+
+
+def test_encoder_context_fits_the_audio():
+    assert context_frames(100) == 1000  # 10 s at least
+    assert context_frames(1000) == 1500  # the audio and 2 s of margin, in 5 s steps
+    assert context_frames(2900) == 3000  # never over Whisper's 30 s
+
+
+# -- the service with a scripted decoder -------------------------------------------------------
+
+
+class ScriptedDecoder:
+    """Stands in for ``WindowDecoder``: one word per 0.5 s of audio; optionally blocks until released."""
+
+    instances: ClassVar[list[ScriptedDecoder]] = []
+
+    def __init__(self, model: object, **options: object) -> None:
+        self.windows: list[float] = []
+        self.running = 0
+        self.most_at_once = 0
+        self.release = threading.Event()
+        self.release.set()
+        self.started = threading.Event()
+        ScriptedDecoder.instances.append(self)
+
+    def decode(self, samples, prompt: str = "", prefix: str = "") -> Decoded:
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        self.windows.append(len(samples) / RATE)
+        self.started.set()
+        self.release.wait(10)
+        self.running -= 1
+        words = [f"w{i}" for i in range(int(len(samples) / RATE / 0.5))]
+        done = len(prefix.split())
+        return Decoded(words[done:], "en", 0.0, -0.1)
+
+
+@pytest.fixture
+def scripted(monkeypatch, tiny_en) -> type[ScriptedDecoder]:
+    ScriptedDecoder.instances.clear()
+    monkeypatch.setattr(stt_module, "WindowDecoder", ScriptedDecoder)
+    return ScriptedDecoder
+
+
+@pytest.mark.anyio
+async def test_a_long_monologue_keeps_each_decode_bounded(scripted):
+    speaker = STTContract()
+    stt = WhisperSTTService(model="tiny.en", max_window_secs=5.0)
+    heard = await speaker.hear(stt, *speaker.utterance(speech(40.0)), until=got(1))
+    decoder = scripted.instances[0]
+    assert heard.errors == [] and len(heard.finals) == 1
+    assert max(decoder.windows) <= 5.0, decoder.windows  # arriving at once or not, no window over the cap
+    assert len(heard.finals[0].text.split()) >= 40.0 / 0.5 * 0.8, heard.finals[0].text  # the words of all of it
+
+
+@pytest.mark.anyio
+async def test_no_decode_is_queued_while_one_runs(scripted):
+    speaker = STTContract()
+    stt = WhisperSTTService(model="tiny.en", interim_every_secs=0.2)
+    recorder = FrameRecorder(types=(InputAudioRawFrame, TranscriptionFrame, InterimTranscriptionFrame))
+    params = PipelineParams(audio_in_sample_rate=RATE)
+    task = PipelineTask(Pipeline([stt, recorder]), params=params, enable_rtvi=False)
+    frames = speaker.utterance(speech(6.0))
+    async with running(task, start_timeout=30):
+        decoder = scripted.instances[0]
+        decoder.release.clear()  # the first decode blocks
+        await task.queue_frames(frames[:-1])  # all the audio, no VAD stop
+        await anyio.to_thread.run_sync(decoder.started.wait, 10)
+        await recorder.wait_for(lambda: len(recorder.of(InputAudioRawFrame)) == len(frames) - 2, 10)
+        assert len(decoder.windows) == 1  # 6 s came in, at 0.2 s per decode: still one
+        decoder.release.set()
+        await task.queue_frames(frames[-1:])
+        await recorder.wait_for(lambda: recorder.of(TranscriptionFrame), 10)
+    assert decoder.most_at_once == 1
+    assert len(decoder.windows) <= 3, decoder.windows  # the blocked one, at most one more interim, the final
+    assert recorder.of(InterimTranscriptionFrame)
+
+
+@pytest.mark.anyio
+async def test_cancel_waits_for_the_running_decode(scripted):
+    speaker = STTContract()
+    stt = WhisperSTTService(model="tiny.en")
+    task, recorder, _ = speaker.task_for(stt)
+    frames = [VADUserStartedSpeakingFrame(), *speaker.audio_frames(speech(2.0))]
+    async with running(task, start_timeout=30):
+        decoder = scripted.instances[0]
+        decoder.release.clear()
+        await task.queue_frames(frames)
+        await anyio.to_thread.run_sync(decoder.started.wait, 10)
+        async with anyio.create_task_group() as group:
+            group.start_soon(task.cancel)
+            await anyio.sleep(0.05)
+            decoder.release.set()
+    assert decoder.running == 0, "a decode outlived the cancelled run"
+    assert not recorder.of((TranscriptionFrame,)), recorder.frames
+
+
+def test_mode_and_window_are_checked(tiny_en):
+    with pytest.raises(ValueError, match="mode"):
+        WhisperSTTService(model=tiny_en, mode="streaming")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_window_secs"):
+        WhisperSTTService(model=tiny_en, max_window_secs=40)
