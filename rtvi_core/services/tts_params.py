@@ -15,7 +15,9 @@ class TTSStreamParams:
     words even without punctuation (0: no limit). Later chunks end at sentence ends,
     or at a clause too while less than ``clause_below_secs`` of audio is left to play
     (the reply would otherwise fall silent while a long sentence streams in).
-    ``lookahead``: chunks synthesized ahead of the one being pushed (0: one at a time).
+    ``lookahead``: chunks synthesized ahead of the one playing (1: while chunk k plays,
+    k+1 is synthesized and k+2 waits until k has played; by the service's own estimate of
+    the client's playback, which assumes the output is paced at real time).
     """
 
     first_clause_min_words: int = setting(
@@ -27,6 +29,4 @@ class TTSStreamParams:
     clause_below_secs: float = setting(
         default=1.0, description="later chunks may end at a clause while less audio than this is left to play", ge=0
     )
-    lookahead: int = setting(
-        default=1, description="chunks synthesized ahead of the one being played (0: one at a time)", ge=0, le=2
-    )
+    lookahead: int = setting(default=1, description="chunks synthesized ahead of the one being played", ge=1, le=2)
