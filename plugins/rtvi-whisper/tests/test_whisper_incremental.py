@@ -20,6 +20,7 @@ from rtvi_core.frames import (
     InterimTranscriptionFrame,
     TranscriptionFrame,
     VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
 )
 from rtvi_core.params import PipelineParams
 from rtvi_core.pipeline import Pipeline
@@ -61,6 +62,17 @@ def test_agreement_commits_what_two_decodes_agree_on():
     assert agreement.prompt == "what is the weather like in" and agreement.prefix == "" and not agreement.tentative
 
 
+def test_a_whole_decode_replaces_the_committed_words():
+    agreement = Agreement()
+    agreement.update(["what", "is", "it", "in", "pairs"])
+    agreement.update(["what", "is", "it", "in", "pairs", "to"])
+    assert agreement.committed == ["what", "is", "it", "in", "pairs"]
+    agreement.redo(["what", "is", "it", "in", "Paris", "today?"], final=False)
+    assert agreement.committed == [] and agreement.text() == "what is it in Paris today?"
+    agreement.redo(["what", "is", "it", "in", "Paris", "today?"], final=True)
+    assert agreement.committed == ["what", "is", "it", "in", "Paris", "today?"] and not agreement.tentative
+
+
 def test_quiet_cut_finds_the_pause():
     pcm = tone(3.0) + silence(0.4) + tone(1.0)
     cut = quiet_cut(pcm, RATE) // 2
@@ -97,7 +109,10 @@ class ScriptedDecoder:
         self.started.set()
         self.release.wait(10)
         self.running -= 1
-        words = [f"w{i}" for i in range(int(len(samples) / RATE / 0.5))]
+        # A decode with a forced prefix mishears its new words ("x"), as partial windows of real
+        # speech can ("in pairs" for "in Paris"); a whole decode hears them right ("w").
+        heard = "x" if prefix else "w"
+        words = [f"{heard}{i}" for i in range(int(len(samples) / RATE / 0.5))]
         done = len(prefix.split())
         return Decoded(words[done:], "en", 0.0, -0.1)
 
@@ -141,6 +156,30 @@ async def test_no_decode_is_queued_while_one_runs(scripted):
     assert decoder.most_at_once == 1
     assert len(decoder.windows) <= 3, decoder.windows  # the blocked one, at most one more interim, the final
     assert recorder.of(InterimTranscriptionFrame)
+
+
+@pytest.mark.anyio
+async def test_the_final_comes_from_a_whole_decode_not_from_forced_words(scripted):
+    speaker = STTContract()
+    stt = WhisperSTTService(model="tiny.en", interim_every_secs=0.2)
+    task, recorder, _ = speaker.task_for(stt)
+    frames = speaker.audio_frames(speech(4.0))
+    async with running(task, start_timeout=30):
+        await task.queue_frame(VADUserStartedSpeakingFrame())
+        for part in (
+            frames[: len(frames) // 3],
+            frames[len(frames) // 3 : 2 * len(frames) // 3],
+            frames[2 * len(frames) // 3 :],
+        ):
+            seen = len(recorder.of(InterimTranscriptionFrame))
+            await task.queue_frames(part)
+            await recorder.wait_for(lambda seen=seen: len(recorder.of(InterimTranscriptionFrame)) > seen, 10)
+        await task.queue_frames([*speaker.audio_frames(silence(0.3)), VADUserStoppedSpeakingFrame()])
+        await recorder.wait_for(lambda: recorder.of(TranscriptionFrame), 10)
+    interims = [frame.text for frame in recorder.of(InterimTranscriptionFrame)]
+    assert any("x" in text for text in interims), interims  # forced decodes misheard
+    [final] = recorder.of(TranscriptionFrame)
+    assert final.text and all(word.startswith("w") for word in final.text.split()), final.text
 
 
 @pytest.mark.anyio

@@ -61,6 +61,11 @@ class Agreement:
         self.window_words += words[:agreed]
         self.tentative = words[agreed:]
 
+    def redo(self, words: list[str], *, final: bool) -> None:
+        """The window was decoded whole (no forced prefix) as ``words``: they replace its
+        committed and tentative words; all committed when ``final``, else all tentative."""
+        self.window_words, self.tentative = (list(words), []) if final else ([], list(words))
+
     def close_window(self, words: list[str]) -> None:
         """The window's audio was cut off and decoded whole as ``words``: they become prompt."""
         self.prompt_words += words

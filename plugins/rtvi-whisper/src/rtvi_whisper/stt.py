@@ -254,20 +254,20 @@ class WhisperSTTService(SegmentedSTTService, Component):
     def _maybe_decode(self, turn: Turn) -> None:
         """Queue one interim decode of ``turn`` unless one is pending or too little audio is new;
         at the start of a pause at once (the decode that is likely to be the final)."""
-        due = turn.undecoded_secs >= self._interim_every_secs or (
-            turn.quiet_secs >= PAUSE_SECS and turn.pause_undecoded
-        )
+        pause = turn.quiet_secs >= PAUSE_SECS and turn.pause_undecoded
+        due = pause or turn.undecoded_secs >= self._interim_every_secs
         if due and not turn.decode_queued and not turn.done:
             turn.decode_queued = True
-            self.queue_step(partial(self._interim, turn))
+            self.queue_step(partial(self._interim, turn, pause))
 
-    async def _interim(self, turn: Turn) -> None:
-        """Background step: decode the window, bound it, push the hypothesis if it changed."""
+    async def _interim(self, turn: Turn, whole: bool) -> None:
+        """Background step: decode the window, bound it, push the hypothesis if it changed
+        (``whole``, at a pause: the window decoded without the committed words forced)."""
         try:
             if turn.done or turn.received % 2:
                 return
             await self._bound(turn)
-            await self._decode_window(turn)
+            await self._decode_window(turn, "whole" if whole else "interim")
             text = turn.agreement.text()
             if text and text != turn.last_interim and not turn.done:
                 turn.last_interim = text
@@ -289,9 +289,9 @@ class WhisperSTTService(SegmentedSTTService, Component):
             )
         await self.start_processing_metrics()
         try:
-            if not turn.decoded or turn.undecoded_secs > stop_secs - REUSE_MARGIN_SECS:
+            if not turn.latest_whole or turn.undecoded_secs > stop_secs - REUSE_MARGIN_SECS:
                 await self._bound(turn)
-                await self._decode_window(turn, final=True)
+                await self._decode_window(turn, "final")
             text = turn.agreement.text()
         finally:
             turn.done = True
@@ -300,17 +300,21 @@ class WhisperSTTService(SegmentedSTTService, Component):
             final = TranscriptionFrame(text=text, language=turn.language, result=[turn.latest])
             await self.push_transcription(final)
 
-    async def _decode_window(self, turn: Turn, final: bool = False) -> None:
-        """Decode the window after the committed words; a final decode's words are all taken."""
+    async def _decode_window(self, turn: Turn, mode: Literal["interim", "whole", "final"]) -> None:
+        """Decode the window. ``interim``: after the committed words (forced), which grow by
+        agreement; ``whole`` and ``final``: the window's words anew, with only the cut-off
+        words as prompt — the committed words of short partial windows can be wrong ("in
+        pairs" for "in Paris"), and a final keeps none of them; a final's words are all taken."""
         end, window = turn.received, bytes(turn.window)
         agreement = turn.agreement
-        decoded = await self._decode(window, turn.rate, agreement.prompt, agreement.prefix)
+        prefix = agreement.prefix if mode == "interim" else ""
+        decoded = await self._decode(window, turn.rate, agreement.prompt, prefix)
         turn.decoded, turn.language, turn.latest = end, decoded.language, decoded
-        if final:
-            agreement.window_words += decoded.words
-            agreement.tentative = []
-        else:
+        turn.latest_whole = mode != "interim"
+        if mode == "interim":
             agreement.update(decoded.words)
+        else:
+            agreement.redo(decoded.words, final=mode == "final")
 
     async def _bound(self, turn: Turn) -> None:
         """While the window is over ``max_window_secs``, cut it at the quietest point of its

@@ -57,8 +57,10 @@ class Turn:
         #: The loudest chunk's RMS, and how long the audio has been quieter than ``PAUSE_LEVEL`` of it.
         self.peak = 0.0
         self.quiet_secs = 0.0
-        #: The latest decode, and its language.
+        #: The latest decode, and its language; whether it decoded the window whole (no
+        #: forced prefix: the final may be taken from it).
         self.latest: Decoded | None = None
+        self.latest_whole = False
         self.language = ""
 
     def add(self, audio: bytes) -> None:
