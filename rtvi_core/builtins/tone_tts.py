@@ -16,7 +16,7 @@ from .tone_audio import GAP_SECS as GAP_SECS
 from .tone_audio import LETTER_SECS as LETTER_SECS
 from .tone_audio import MAX_WORD_LETTERS as MAX_WORD_LETTERS
 from .tone_audio import WORD_BASE_SECS as WORD_BASE_SECS
-from .tone_audio import word_tone
+from .tone_audio import word_tone as word_tone
 
 
 class ToneTTSService(TTSService, Component):
