@@ -72,14 +72,14 @@ class ColorTrack(VideoStreamTrack):  # type: ignore[misc]
         plane = rgb_frame.planes[0]
         row = bytes(rgb) * width
         plane.update((row + bytes(plane.line_size - len(row))) * height)
-        self._image = rgb_frame.reformat(format="yuv420p")
+        self._rgb = rgb_frame
         self.sent = 0
 
     async def recv(self) -> av.VideoFrame:
         pts, time_base = await self.next_timestamp()
-        frame = av.VideoFrame(width=self._image.width, height=self._image.height, format="yuv420p")
-        for plane, source in zip(frame.planes, self._image.planes):
-            plane.update(bytes(source))
+        # A new frame each time, converted by FFmpeg: copying planes between frames breaks when
+        # their line padding differs (FFmpeg's allocations do not always align alike).
+        frame = self._rgb.reformat(format="yuv420p")
         frame.pts = pts
         frame.time_base = time_base
         self.sent += 1
