@@ -53,6 +53,9 @@ class BaseInputTransport(FrameProcessor):
     ``UserStartedSpeakingFrame`` go downstream, then (when the run allows
     interruptions) the whole pipeline is interrupted; at speech end
     ``VADUserStoppedSpeakingFrame`` and ``UserStoppedSpeakingFrame`` go downstream.
+    With :attr:`vad_user_turns` off only the VAD frames are pushed: a
+    :class:`~rtvi_core.services.user_turns.UserTurnProcessor` after the STT decides
+    where user turns start and end (and interrupts).
     Audio at another rate than the input's is resampled first (soxr, when installed).
 
     Client audio is bounded before any work is done on it: a frame whose format is
@@ -75,6 +78,9 @@ class BaseInputTransport(FrameProcessor):
         self._refusing: str | None = None  # why audio is being dropped (one error per episode)
         self._input_open = False
         self._open_waiter: asyncio.Future[None] | None = None  # made if waited on before start
+        #: The VAD's starts and stops are the user's turns (``UserStarted/StoppedSpeakingFrame``,
+        #: an interruption at each start). Off when a ``UserTurnProcessor`` downstream makes them.
+        self.vad_user_turns = True
 
     @property
     def params(self) -> TransportParams:
@@ -231,6 +237,8 @@ class BaseInputTransport(FrameProcessor):
     async def _user_started(self) -> None:
         params = self._params.vad_analyzer.params  # type: ignore[union-attr]
         await self.push_frame(VADUserStartedSpeakingFrame(start_secs=params.start_secs, timestamp=time.time()))
+        if not self.vad_user_turns:
+            return
         await self.push_frame(UserStartedSpeakingFrame())
         if self.interruptions_allowed:
             await self.broadcast_interruption()
@@ -238,4 +246,5 @@ class BaseInputTransport(FrameProcessor):
     async def _user_stopped(self) -> None:
         params = self._params.vad_analyzer.params  # type: ignore[union-attr]
         await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=params.stop_secs, timestamp=time.time()))
-        await self.push_frame(UserStoppedSpeakingFrame())
+        if self.vad_user_turns:
+            await self.push_frame(UserStoppedSpeakingFrame())

@@ -1,0 +1,73 @@
+"""``TextTurnAnalyzer``: ends a turn when the transcript reads as a whole utterance.
+
+The rule (:func:`utterance_complete`), over the punctuated text an STT such as Whisper
+gives: an utterance is complete when it ends with ``.``, ``!`` or ``?`` and its last
+word is not one that leaves it open — a conjunction, a preposition, an article, a
+contracted auxiliary, a filler ("I'd like to book a table for.", "and then...",
+"um."). A question mark closes a question whatever its last word ("Who are you talking
+to?") unless that word is a filler or an article. No terminal punctuation, or an
+ellipsis, a comma or a dash at the end: not complete.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..component import Component, LazyConfig
+from ..services.turn_analyzer import TurnAnalyzer
+
+#: Words that never end an utterance (lower case, ``'`` apostrophes).
+TRAILING_WORDS = frozenset(
+    {
+        # conjunctions
+        "and", "or", "but", "nor", "because", "cause", "if", "although", "unless", "whether", "than",
+        # prepositions that take what follows
+        "to", "for", "of", "at", "with", "from", "into", "onto", "about", "between", "toward", "towards",
+        "via", "per", "like", "as",
+        # articles and possessive determiners
+        "a", "an", "the", "my", "your", "our", "their", "its", "every",
+        # contracted auxiliaries and the like ("I'm", "let's")
+        "i'm", "i'd", "i'll", "i've", "we're", "we'll", "we'd", "we've", "you're", "you'll", "you'd",
+        "they're", "they'll", "it's", "that's", "there's", "what's", "here's", "let's", "he's", "she's",
+        "gonna", "wanna", "gotta",
+    }
+)  # fmt: skip
+#: Hesitations: the user is thinking, not done.
+FILLERS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "eh", "hmm", "mm", "mhm"})
+#: Two-word endings that leave an utterance open.
+TRAILING_PAIRS = frozenset({("and", "then"), ("you", "know"), ("i", "mean"), ("kind", "of"), ("sort", "of")})
+#: What closes a sentence, and an open ending (before the closing punctuation is looked at).
+TERMINAL = (".", "!", "?")
+OPEN_ENDINGS = ("...", "…", ",", ";", ":", "-", "–", "—")
+
+_CLOSERS = "\"')]}»”’ "
+_WORDS = re.compile(r"[\w']+")
+
+
+def utterance_complete(text: str) -> bool:
+    """Whether ``text`` reads as a whole utterance (see the module's rule)."""
+    text = text.strip().rstrip(_CLOSERS)
+    if not text or text.endswith(OPEN_ENDINGS) or not text.endswith(TERMINAL):
+        return False
+    words = _WORDS.findall(text.lower().replace("’", "'"))
+    if not words:
+        return False
+    last = words[-1]
+    if last in FILLERS:
+        return False
+    if text.endswith("?"):
+        return last not in ("a", "an", "the")
+    return last not in TRAILING_WORDS and tuple(words[-2:]) not in TRAILING_PAIRS
+
+
+class TextTurnAnalyzer(TurnAnalyzer, Component):
+    """Ends the turn at a pause when the transcript so far is a whole utterance
+    (:func:`utterance_complete`); else waits ``stop_secs`` from the end of speech."""
+
+    PLUGIN_NAME = "text"
+    DESCRIPTION = "ends a turn at a short pause when the transcript reads as a whole utterance"
+    Config = LazyConfig("rtvi_core.builtins.plugin:TextTurnConfig")
+
+    async def turn_complete(self, transcript: str) -> bool:
+        """:func:`utterance_complete` of ``transcript``."""
+        return utterance_complete(transcript)
