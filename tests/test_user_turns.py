@@ -29,7 +29,8 @@ COMPLETE = [
     "Turn on the lights in the kitchen, please.",
     "Yes.",
     "Okay!",
-    "Who are you talking to?",  # a question closes on a preposition
+    "Who is it for?",  # a question closes on a preposition
+    "And?",
     "Call me at 5.",
     "I think so.",
     "Tell me when.",
@@ -52,6 +53,9 @@ OPEN = [
     "It's kind of.",
     "I'd like a coffee and.",
     "Is it the?",
+    "Can you remind me and?",
+    "Can you remind me to?",  # but "to": Whisper's question mark on a request that trails off
+    "Is that your?",
     "Well I'm.",
     "...",
 ]

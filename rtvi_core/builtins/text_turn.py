@@ -2,11 +2,12 @@
 
 The rule (:func:`utterance_complete`), over the punctuated text an STT such as Whisper
 gives: an utterance is complete when it ends with ``.``, ``!`` or ``?`` and its last
-word is not one that leaves it open — a conjunction, a preposition, an article, a
-contracted auxiliary, a filler ("I'd like to book a table for.", "and then...",
-"um."). A question mark closes a question whatever its last word ("Who are you talking
-to?") unless that word is a filler or an article. No terminal punctuation, or an
-ellipsis, a comma or a dash at the end: not complete.
+word is not one that leaves it open — a conjunction, a preposition, an article or
+possessive, a contracted auxiliary, a filler ("I'd like to book a table for.", "and
+then.", "um."). A question may end on a preposition ("Who is it for?") except "to" (Whisper
+writes "Can you remind me to?" for a request that trails off; "Who are you talking to?"
+waits the longer silence), never on the others ("Is that your?"; "And?" alone is one).
+No terminal punctuation, or an ellipsis, a comma or a dash at the end: not complete.
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ import re
 from ..component import Component, LazyConfig
 from ..services.turn_analyzer import TurnAnalyzer
 
-#: Words that never end an utterance (lower case, ``'`` apostrophes).
-TRAILING_WORDS = frozenset(
+#: Words that leave an utterance open (lower case, ``'`` apostrophes), in a question too.
+CONJUNCTIONS = frozenset({"and", "or", "but", "nor", "because", "cause", "if", "although", "unless", "whether", "than"})
+DETERMINERS = frozenset({"a", "an", "the", "my", "your", "our", "their", "its", "every"})
+#: Contracted auxiliaries and the like ("I'm", "let's").
+CONTRACTIONS = frozenset(
     {
-        # conjunctions
-        "and", "or", "but", "nor", "because", "cause", "if", "although", "unless", "whether", "than",
-        # prepositions that take what follows
-        "to", "for", "of", "at", "with", "from", "into", "onto", "about", "between", "toward", "towards",
-        "via", "per", "like", "as",
-        # articles and possessive determiners
-        "a", "an", "the", "my", "your", "our", "their", "its", "every",
-        # contracted auxiliaries and the like ("I'm", "let's")
         "i'm", "i'd", "i'll", "i've", "we're", "we'll", "we'd", "we've", "you're", "you'll", "you'd",
         "they're", "they'll", "it's", "that's", "there's", "what's", "here's", "let's", "he's", "she's",
         "gonna", "wanna", "gotta",
+    }
+)  # fmt: skip
+#: Prepositions that take what follows: they leave a statement open, a question only for "to".
+PREPOSITIONS = frozenset(
+    {
+        "to", "for", "of", "at", "with", "from", "into", "onto", "about", "between", "toward", "towards",
+        "via", "per", "like", "as",
     }
 )  # fmt: skip
 #: Hesitations: the user is thinking, not done.
@@ -53,11 +56,13 @@ def utterance_complete(text: str) -> bool:
     if not words:
         return False
     last = words[-1]
-    if last in FILLERS:
+    if last in FILLERS or last in DETERMINERS or last in CONTRACTIONS:
         return False
+    if last in CONJUNCTIONS:
+        return len(words) == 1 and text.endswith("?")  # "And?"
     if text.endswith("?"):
-        return last not in ("a", "an", "the")
-    return last not in TRAILING_WORDS and tuple(words[-2:]) not in TRAILING_PAIRS
+        return last != "to"  # "Can you remind me to?": a verb is missing more often than not
+    return last not in PREPOSITIONS and tuple(words[-2:]) not in TRAILING_PAIRS
 
 
 class TextTurnAnalyzer(TurnAnalyzer, Component):
