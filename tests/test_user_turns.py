@@ -71,6 +71,13 @@ def test_utterances_left_open(text: str) -> None:
     assert not utterance_complete(text)
 
 
+def test_without_required_punctuation_the_last_word_decides() -> None:
+    assert utterance_complete("play some music in the living room please", require_punctuation=False)
+    assert not utterance_complete("send the report to", require_punctuation=False)
+    assert not utterance_complete("I want to go to the...", require_punctuation=False)
+    assert not utterance_complete("play some music in the living room please")
+
+
 def test_analyzer_validates_stop_secs() -> None:
     assert TextTurnAnalyzer().stop_secs == 0.8
     with pytest.raises(ValueError, match="stop_secs"):

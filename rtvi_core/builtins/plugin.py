@@ -80,6 +80,9 @@ class TextTurnConfig(StrictModel):
     stop_secs: float = Field(
         0.8, ge=0, description="silence after the end of speech that ends a turn the transcript leaves open"
     )
+    require_punctuation: bool = Field(
+        True, description="no terminal punctuation leaves a turn open (false: the last word decides)"
+    )
 
 
 class EchoLLMConfig(StrictModel):

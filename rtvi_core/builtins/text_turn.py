@@ -7,7 +7,9 @@ possessive, a contracted auxiliary, a filler ("I'd like to book a table for.", "
 then.", "um."). A question may end on a preposition ("Who is it for?") except "to" (Whisper
 writes "Can you remind me to?" for a request that trails off; "Who are you talking to?"
 waits the longer silence), never on the others ("Is that your?"; "And?" alone is one).
-No terminal punctuation, or an ellipsis, a comma or a dash at the end: not complete.
+An ellipsis, a comma or a dash at the end: not complete; no terminal punctuation: not
+complete either, unless ``require_punctuation`` is off (an STT that does not punctuate; and
+Whisper's incremental finals now and then lack it): then the last word alone decides.
 """
 
 from __future__ import annotations
@@ -47,12 +49,12 @@ _CLOSERS = "\"')]}»”’ "
 _WORDS = re.compile(r"[\w']+")
 
 
-def utterance_complete(text: str) -> bool:
+def utterance_complete(text: str, *, require_punctuation: bool = True) -> bool:
     """Whether ``text`` reads as a whole utterance (see the module's rule)."""
     text = text.strip().rstrip(_CLOSERS)
-    if not text or text.endswith(OPEN_ENDINGS) or not text.endswith(TERMINAL):
+    if not text or text.endswith(OPEN_ENDINGS) or (require_punctuation and not text.endswith(TERMINAL)):
         return False
-    words = _WORDS.findall(text.lower().replace("’", "'"))
+    words: list[str] = _WORDS.findall(text.lower().replace("’", "'"))
     if not words:
         return False
     last = words[-1]
@@ -67,12 +69,20 @@ def utterance_complete(text: str) -> bool:
 
 class TextTurnAnalyzer(TurnAnalyzer, Component):
     """Ends the turn at a pause when the transcript so far is a whole utterance
-    (:func:`utterance_complete`); else waits ``stop_secs`` from the end of speech."""
+    (:func:`utterance_complete`); else waits ``stop_secs`` from the end of speech.
+
+    ``require_punctuation=False``: a transcript without terminal punctuation is judged by
+    its last word alone (for an STT that does not punctuate).
+    """
 
     PLUGIN_NAME = "text"
     DESCRIPTION = "ends a turn at a short pause when the transcript reads as a whole utterance"
     Config = LazyConfig("rtvi_core.builtins.plugin:TextTurnConfig")
 
+    def __init__(self, *, stop_secs: float = 0.8, require_punctuation: bool = True) -> None:
+        super().__init__(stop_secs=stop_secs)
+        self.require_punctuation = require_punctuation
+
     async def turn_complete(self, transcript: str) -> bool:
         """:func:`utterance_complete` of ``transcript``."""
-        return utterance_complete(transcript)
+        return utterance_complete(transcript, require_punctuation=self.require_punctuation)
