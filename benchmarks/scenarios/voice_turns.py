@@ -36,7 +36,10 @@ the client says "Wait, stop please."; measured from that speech's first frame to
 bot audio frame of the interrupted answer (the last of the frames that kept arriving at
 their pace), and to ``bot-interrupted``.
 
-Prints one JSON object: per-turn figures and p50/p90 per bot (``_common.summarize``).
+Prints one JSON object: per-turn figures and p50/p90 per bot (``_common.summarize``): over
+all utterances (``ms``), the 16 without a pause (``ms_single``) and the 8 with one
+(``ms_paused``; a bot that ended such a turn inside the pause may still be speaking its
+answer to the first part when the user stops, so there "first bot audio" can be that).
 """
 
 from __future__ import annotations
@@ -184,6 +187,10 @@ async def run(args: Any) -> dict[str, Any]:
     for name, mine in turns.items():
         summary[name] = {
             "ms": {stage: ms([t[stage] for t in mine]) for stage in STAGES},
+            # the utterances without a pause inside, and those with one (where a bot that ended the
+            # turn in the pause may still be answering the first part when the user stops)
+            "ms_single": {stage: ms([t[stage] for t in mine if t["text"] not in paused]) for stage in STAGES},
+            "ms_paused": {stage: ms([t[stage] for t in mine if t["text"] in paused]) for stage in STAGES},
             "barge_in_ms": {key: ms([b[key] for b in barge_ins[name]]) for key in ("audio_stopped", "bot_interrupted")},
             "wer": sum(t["errors"] for t in mine) / max(1, sum(t["words"] for t in mine)),
             "word_errors": sum(t["errors"] for t in mine),
