@@ -83,6 +83,7 @@ def turn_figures(received: list[Any], started: float, speech_end: float, tts_cla
         "split": any(i.type == "user-stopped-speaking" and i.at < speech_end for i in turn),
         "transcript": " ".join(i.data["data"]["text"] for i in finals),
         "interims": sum(1 for i in turn if i.type == "user-transcription" and not is_final(i)),
+        "finals": len(finals),  # more than one: the VAD stopped inside the utterance
         "first_audio_at": first_audio.at,
     }
 
