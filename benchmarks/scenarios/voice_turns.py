@@ -121,6 +121,7 @@ async def run(args: Any) -> dict[str, Any]:
     servers = {name: Server(server_command("rtvi_core", path, ""), VOICE_DIR) for name, path in bots.items()}
     turns: dict[str, list[dict[str, Any]]] = {name: [] for name in bots}
     barge_ins: dict[str, list[dict[str, float]]] = {name: [] for name in bots}
+    unanswered: dict[str, list[dict[str, Any]]] = {name: [] for name in bots}
     loadavg_start = os.getloadavg()
     try:
         async with AsyncExitStack() as stack:
@@ -145,7 +146,18 @@ async def run(args: Any) -> dict[str, Any]:
                 for name in order:
                     client = clients[name]
                     started, speech_end = await client.say(clip.frames(16))
-                    await client.wait_for("audio", after=speech_end, timeout=args.turn_timeout)
+                    with anyio.move_on_after(args.turn_timeout) as waiting:
+                        await client.wait_for("audio", after=speech_end)
+                    if waiting.cancelled_caught:  # no answer (nothing heard, or a turn that never ended)
+                        heard = [
+                            (round(i.at - speech_end, 3), i.type, i.data.get("data"))
+                            for i in client.received
+                            if i.at > started and i.type != "audio"
+                        ]
+                        unanswered[name].append({"text": clip.text, "received": heard})
+                        print(f"[voice_turns] {name:5} NO ANSWER to {clip.text!r}: {heard}", file=sys.stderr)
+                        await settle(client, speech_end)
+                        continue
                     await client.wait_for("bot-tts-started", after=started, timeout=args.turn_timeout)
                     figures = turn_figures(client.received, started, speech_end, tts_class[name])
                     barge = index >= 0 and args.barge_in_every and index % args.barge_in_every == 0
@@ -197,6 +209,7 @@ async def run(args: Any) -> dict[str, Any]:
             "word_errors": sum(t["errors"] for t in mine),
             "words": sum(t["words"] for t in mine),
             "split_turns": sum(t["split"] for t in mine),
+            "unanswered": unanswered[name],
             "split_of_paused": f"{sum(t['split'] for t in mine if t['text'] in paused)}/"
             f"{sum(t['text'] in paused for t in mine)}",
             "turns": mine,
@@ -218,7 +231,7 @@ def main() -> None:
     parser.add_argument("--bots", default="fixed,smart", help=f"which of {', '.join(BOTS)}, in order")
     parser.add_argument("--gap", type=float, default=0.5, help="seconds of silence after each answer")
     parser.add_argument("--start-timeout", type=float, default=120.0)
-    parser.add_argument("--turn-timeout", type=float, default=60.0)
+    parser.add_argument("--turn-timeout", type=float, default=20.0, help="seconds an answer may take to begin")
     args = parser.parse_args()
     if args.framework != "rtvi_core":
         _common.emit("voice_turns", args.framework, {"skipped": "rtvi_core only"})
