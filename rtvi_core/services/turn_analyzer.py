@@ -21,7 +21,8 @@ class TurnAnalyzer(ABC):
 
     @property
     def stop_secs(self) -> float:
-        """The longest silence, from the end of speech, before a turn that is not complete ends anyway."""
+        """The longest pause a turn that is not complete bridges: it ends this long after the end
+        of speech, plus the VAD's ``start_secs`` (the time the VAD takes to confirm speech)."""
         return self._stop_secs
 
     @abstractmethod

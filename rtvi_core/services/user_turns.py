@@ -41,9 +41,11 @@ class UserTurnProcessor(FrameProcessor):
     ``VADUserStoppedSpeakingFrame`` the turn pauses; the next final ``TranscriptionFrame``
     (pushed on first) is added to the turn's text and, if ``analyzer`` finds that text
     complete, ``UserStoppedSpeakingFrame`` ends the turn. Otherwise the turn ends
-    ``analyzer.stop_secs`` after the end of speech (the stop frame's ``stop_secs`` already
-    passed), unless the VAD hears speech again first: then the turn goes on, and its
-    next segment's transcript joins the same user message.
+    ``analyzer.stop_secs`` plus the VAD's ``start_secs`` after the end of speech (the stop
+    frame's ``stop_secs`` already passed), unless the VAD hears speech again first: then
+    the turn goes on, and its next segment's transcript joins the same user message. (The
+    VAD confirms speech ``start_secs`` after it resumes: so a pause of up to
+    ``analyzer.stop_secs`` is bridged, as a VAD with that hang-over would.)
     """
 
     passes_through = MESSAGE_FRAMES | USER_AUDIO_FRAMES
@@ -55,6 +57,7 @@ class UserTurnProcessor(FrameProcessor):
         self._paused = False  # ... and the VAD has stopped: the turn may end
         self._parts: list[str] = []
         self._hold: ManagedTask | None = None
+        self._start_secs = 0.0  # the VAD's: how long after speech resumes the turn knows it
 
     @property
     def analyzer(self) -> TurnAnalyzer:
@@ -65,6 +68,7 @@ class UserTurnProcessor(FrameProcessor):
         await super().process_frame(frame, direction)
         await self.push_frame(frame, direction)
         if isinstance(frame, VADUserStartedSpeakingFrame):
+            self._start_secs = frame.start_secs
             await self._speech_started()
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
             self._speech_stopped(frame.stop_secs)
@@ -87,7 +91,8 @@ class UserTurnProcessor(FrameProcessor):
         if not self._open or self._paused:
             return
         self._paused = True
-        self._hold = self.create_task(self._end_after(max(0.0, self._analyzer.stop_secs - paused_secs)), "hold")
+        hold = max(0.0, self._analyzer.stop_secs - paused_secs) + self._start_secs
+        self._hold = self.create_task(self._end_after(hold), "hold")
 
     async def _final(self, text: str) -> None:
         text = text.strip()
