@@ -102,9 +102,9 @@ class Conversation:
         self.sink = FrameRecorder()
         self.task = bare_task([self.turns, self.pair.user(), self.sink])
 
-    async def segment(self, *texts: str) -> None:
+    async def segment(self, *texts: str, start_secs: float = 0.0) -> None:
         """Speech (interim results), the VAD's stop at a short pause, then the final."""
-        await self.task.queue_frame(VADUserStartedSpeakingFrame())
+        await self.task.queue_frame(VADUserStartedSpeakingFrame(start_secs=start_secs))
         for text in texts[:-1]:
             await self.task.queue_frame(InterimTranscriptionFrame(text=text, user_id="u", timestamp="t"))
         await self.task.queue_frame(VADUserStoppedSpeakingFrame(stop_secs=0.2))
@@ -197,3 +197,14 @@ def test_a_turn_section_puts_the_processor_before_the_user_aggregator() -> None:
     without = build_session(load_bot_text('[vad]\nuse = "energy"\n[llm]\nuse = "echo"\n'))
     assert without.transport.input().vad_user_turns
     assert not any(isinstance(p, UserTurnProcessor) for p in without.task.pipeline.processors)
+
+
+@pytest.mark.anyio
+async def test_a_held_turn_waits_the_vads_start_secs_for_speech_that_resumed_within_stop_secs() -> None:
+    talk = Conversation(stop_secs=0.2)  # all of it passed at the VAD's stop: only start_secs is left
+    async with running(talk.task):
+        await talk.segment("Please send the report to.", start_secs=3600)
+        await eventually(lambda: talk.turns._parts)
+        await talk.segment("my manager.", start_secs=3600)  # confirmed after stop_secs: it began within them
+        await talk.sink.wait_for(lambda: talk.sink.of(LLMContextFrame))
+    assert talk.user_messages() == ["Please send the report to. my manager."]
