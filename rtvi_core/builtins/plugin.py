@@ -77,9 +77,7 @@ EnergyVADConfig = model_from_record(
 class TextTurnConfig(StrictModel):
     """The text turn analyzer: how long a turn that is not complete waits."""
 
-    stop_secs: float = Field(
-        0.8, ge=0, description="the longest pause a turn the transcript leaves open bridges"
-    )
+    stop_secs: float = Field(0.8, ge=0, description="the longest pause a turn the transcript leaves open bridges")
     require_punctuation: bool = Field(
         True, description="no terminal punctuation leaves a turn open (false: the last word decides)"
     )
