@@ -19,6 +19,7 @@ Standard library only; runs with any python3.
     python3 benchmarks/run.py --only calls             # concurrent calls on cloud services (fakes)
     python3 benchmarks/run.py --only phone_calls       # concurrent Twilio Media Streams calls
     python3 benchmarks/run.py --only voice_latency     # rtvi_core only: the voice bot's latency
+    python3 benchmarks/run.py --only voice_turns       # rtvi_core only: turn end before/after (issue 13)
     python3 benchmarks/run.py --only soak              # rtvi_core only, 10 min: session churn
     python3 benchmarks/run.py --only stall             # rtvi_core only: bystander during attacks
 """
@@ -125,6 +126,17 @@ SCENARIOS: dict[str, dict] = {
         "quick_reps": 1,
         "timeout": 900,
         "frameworks": ("rtvi_core",),
+    },
+    # rtvi_core only, and only with --only (~5 min): end of speech -> first bot audio, barge-in
+    # and WER, fixed hang-over + segmented Whisper against smart turn end + incremental Whisper.
+    "voice_turns": {
+        "args": [],
+        "quick_args": ["--utterances", "4"],
+        "reps": 1,
+        "quick_reps": 1,
+        "timeout": 1800,
+        "frameworks": ("rtvi_core",),
+        "default": False,
     },
     # The same over WebRTC (rtvi_core only, only with --only): compare with voice_latency.
     "voice_latency_webrtc": {
@@ -433,6 +445,7 @@ def table_rows() -> list[dict]:
     ]
     for scenario in ("voice_latency", "voice_latency_webrtc"):
         rows += _voice_rows(scenario)
+    rows += _voice_turn_rows()
     return rows
 
 
@@ -459,6 +472,23 @@ def _call_ladder_rows(scenario: str, held: str, latency: tuple[str, str]) -> lis
         for label, key, unit in at_10
     ]
     return rows
+
+
+def _voice_turn_rows() -> list[dict]:
+    """voice_turns: per bot (fixed hang-over before, smart turn end after), p50/p90 of each stage."""
+    rows: list[dict] = []
+    stages = ("voice_to_voice", "turn_end", "stt_final", "llm_first_token", "tts_first_audio")
+    for bot in ("fixed", "smart", "smart-last-word"):  # (the last one only with --bots ...)
+        for stage in stages:
+            for q in ("p50", "p90"):
+                label = f"{bot}: {'' if stage == 'voice_to_voice' else '  '}{stage} {q} ms"
+                rows.append(dict(path=("bots", bot, "ms", stage, q), label=label, unit="ms"))
+        rows.append(
+            dict(path=("bots", bot, "barge_in_ms", "audio_stopped", "p50"), label=f"{bot}: barge-in p50 ms", unit="ms")
+        )
+        rows.append(dict(path=("bots", bot, "wer"), label=f"{bot}: word error rate", unit="n"))
+        rows.append(dict(path=("bots", bot, "split_turns"), label=f"{bot}: turns ended inside a pause", unit="n"))
+    return [dict(row, scenario="voice_turns", target=None, ratio=False) for row in rows]
 
 
 def _voice_rows(scenario: str) -> list[dict]:

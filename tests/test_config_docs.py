@@ -60,7 +60,7 @@ def test_every_top_level_table_is_documented():
         assert f"| `[{section}]` |" in DOC or f"| `[[{section}]]` |" in DOC, section
 
 
-@pytest.mark.parametrize("kind", ["transports", "vad", "llm", "tts"])
+@pytest.mark.parametrize("kind", ["transports", "vad", "turn_analyzers", "llm", "tts"])
 def test_every_parameter_of_the_built_in_plugins_is_documented(kind):
     section = next(s for s, k in SECTION_KINDS.items() if k == kind)
     for registration in get_plugin_manager(autoload=False).registry.registrations(kind):
@@ -68,7 +68,7 @@ def test_every_parameter_of_the_built_in_plugins_is_documented(kind):
         assert documented_keys(heading) == list(registration.config_model.model_fields)
 
 
-@pytest.mark.parametrize("kind", ["transports", "vad", "llm", "tts"])
+@pytest.mark.parametrize("kind", ["transports", "vad", "turn_analyzers", "llm", "tts"])
 def test_the_documented_defaults_of_the_built_in_plugins_are_theirs(kind):
     section = next(s for s, k in SECTION_KINDS.items() if k == kind)
     for registration in get_plugin_manager(autoload=False).registry.registrations(kind):

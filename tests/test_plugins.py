@@ -18,6 +18,7 @@ from rtvi_core.builtins import (
     EnergyVADAnalyzer,
     JSONFrameSerializer,
     MemoryTransport,
+    TextTurnAnalyzer,
     ToneTTSService,
 )
 from rtvi_core.plugins import KINDS, UnknownComponentError, get_plugin_manager
@@ -29,6 +30,7 @@ BUILTINS = {
     "transports": ("memory", MemoryTransport),
     "serializers": ("json", JSONFrameSerializer),
     "vad": ("energy", EnergyVADAnalyzer),
+    "turn_analyzers": ("text", TextTurnAnalyzer),
     "llm": ("echo", EchoLLMService),
     "tts": ("tone", ToneTTSService),
 }

@@ -61,26 +61,35 @@ def breakdown(client: Any, started: float, speech_end: float, tts_class: str) ->
     ``tts_class`` names the TTS whose ttfb the ``metrics`` messages report."""
     after = [item for item in client.received if item.at > started]
 
-    def at(kind: str) -> float:
-        return next(item.at for item in after if item.type == kind)
+    def at(kind: str) -> float:  # (the final transcript, not an interim one)
+        return next(item.at for item in after if item.type == kind and is_final(item))
 
-    tts_ttfb = next(
-        entry["value"]
-        for item in after
-        if item.type == "metrics"
-        for entry in item.data["data"].get("ttfb", [])
-        if entry["processor"].partition("#")[0] == tts_class and entry["value"] > 0
-    )
     marks = [speech_end] + [
         at(kind)
         for kind in ("user-stopped-speaking", "user-transcription", "user-llm-text", "bot-llm-text", "bot-tts-started")
     ]
     first_audio = at("audio")
     parts = dict(zip(PARTS, (b - a for a, b in itertools.pairwise(marks))))
-    parts["tts_first_audio"] = tts_ttfb
-    parts["transport"] = first_audio - marks[-1] - tts_ttfb
+    parts["tts_first_audio"] = ttfb = tts_ttfb(after, tts_class)
+    parts["transport"] = first_audio - marks[-1] - ttfb
     parts["voice_to_voice"] = first_audio - speech_end
     return parts
+
+
+def is_final(item: Any) -> bool:
+    """False for an interim ``user-transcription``, True for anything else."""
+    return item.type != "user-transcription" or item.data["data"]["final"]
+
+
+def tts_ttfb(received: list[Any], tts_class: str) -> float:
+    """The first non-zero ttfb that a ``metrics`` message in ``received`` reports for ``tts_class``."""
+    return next(
+        entry["value"]
+        for item in received
+        if item.type == "metrics"
+        for entry in item.data["data"].get("ttfb", [])
+        if entry["processor"].partition("#")[0] == tts_class and entry["value"] > 0
+    )
 
 
 async def run(args: Any) -> dict[str, Any]:
@@ -110,7 +119,9 @@ async def run(args: Any) -> dict[str, Any]:
             for clip, counted in plan:
                 started, speech_end = await client.say(clip.frames(16))
                 await client.wait_for("bot-stopped-speaking", after=speech_end, timeout=args.turn_timeout)
-                transcript = next(i for i in client.received if i.at > started and i.type == "user-transcription")
+                transcript = next(
+                    i for i in client.received if i.at > started and i.type == "user-transcription" and is_final(i)
+                )
                 turn = breakdown(client, started, speech_end, config.tts.obj.__name__)
                 alone = await components.measure(clip)
                 turn.update(

@@ -17,6 +17,7 @@ _EXPORTS = {
     "JSONFrameSerializer": ".json_serializer",
     "MemoryClient": ".memory_transport",
     "MemoryTransport": ".memory_transport",
+    "TextTurnAnalyzer": ".text_turn",
     "ToneTTSService": ".tone_tts",
 }
 
@@ -30,4 +31,5 @@ if TYPE_CHECKING:
     from .json_serializer import JSONFrameSerializer as JSONFrameSerializer
     from .memory_transport import MemoryClient as MemoryClient
     from .memory_transport import MemoryTransport as MemoryTransport
+    from .text_turn import TextTurnAnalyzer as TextTurnAnalyzer
     from .tone_tts import ToneTTSService as ToneTTSService

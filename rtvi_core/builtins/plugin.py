@@ -21,6 +21,7 @@ from .echo_llm import GREETING, EchoLLMService
 from .energy_vad import EnergyVADAnalyzer
 from .json_serializer import JSONFrameSerializer
 from .memory_transport import MemoryTransport
+from .text_turn import TextTurnAnalyzer
 from .tone_tts import ToneTTSService
 
 Register = Callable[[type], None]
@@ -73,6 +74,15 @@ EnergyVADConfig = model_from_record(
 )
 
 
+class TextTurnConfig(StrictModel):
+    """The text turn analyzer: how long a turn that is not complete waits."""
+
+    stop_secs: float = Field(0.8, ge=0, description="the longest pause a turn the transcript leaves open bridges")
+    require_punctuation: bool = Field(
+        True, description="no terminal punctuation leaves a turn open (false: the last word decides)"
+    )
+
+
 class EchoLLMConfig(StrictModel):
     """Replies of the rule-based echo LLM."""
 
@@ -103,6 +113,11 @@ def rtvi_register_serializers(register: Register) -> None:
 @hookimpl
 def rtvi_register_vad(register: Register) -> None:
     register(EnergyVADAnalyzer)
+
+
+@hookimpl
+def rtvi_register_turn_analyzers(register: Register) -> None:
+    register(TextTurnAnalyzer)
 
 
 @hookimpl

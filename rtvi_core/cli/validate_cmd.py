@@ -34,7 +34,7 @@ def summary(config: Any) -> str:
     """``transport 'memory', llm 'echo', 2 actions``: what a valid bot file uses."""
     parts = [
         f"{spec.section} {spec.name!r}"
-        for spec in (config.transport, config.vad, config.stt, config.llm, config.tts)
+        for spec in (config.transport, config.vad, config.turn, config.stt, config.llm, config.tts)
         if spec is not None
     ]
     for label, specs in (("action", config.actions), ("processor", config.processors)):

@@ -2,11 +2,13 @@
 
 The chain is::
 
-    transport.input() → [after_input processors] → [stt] → user aggregator
+    transport.input() → [after_input processors] → [stt] → [user turns] → user aggregator
       → [before_llm processors] → llm → [after_llm processors] → [tts]
       → [after_tts processors] → transport.output() → assistant aggregator
 
-with the VAD analyzer set on the transport's params, the system prompt as the
+with the VAD analyzer set on the transport's params (with a ``[turn]`` analyzer, a
+:class:`~rtvi_core.services.user_turns.UserTurnProcessor` after the STT makes the user
+turns instead of the transport's VAD), the system prompt as the
 context's first message, the ``[rtvi.*]`` settings on the task and an
 :class:`~rtvi_core.actions.ActionDispatcher` answering ``client-message`` requests.
 Every call builds fresh components, so each session gets its own.
@@ -27,6 +29,7 @@ from ..services.llm import LLMService
 from ..services.llm_aggregators import LLMContextAggregatorPair
 from ..services.llm_context import LLMContext
 from ..services.transport import BaseTransport
+from ..services.user_turns import UserTurnProcessor
 from ..task import PipelineTask
 from .loader import BotConfig
 
@@ -76,6 +79,11 @@ def build_session(config: BotConfig, transport_name: str | None = None) -> BotSe
     for spec in (config.stt, config.llm, config.tts):
         if spec is not None:
             components[spec.path] = spec.create()
+    user_turns: list[FrameProcessor] = []
+    if config.turn is not None:
+        components["turn"] = analyzer = config.turn.create()
+        transport.input().vad_user_turns = False
+        user_turns.append(UserTurnProcessor(analyzer))
     extra: dict[str, list[FrameProcessor]] = {position: [] for position in _POSITIONS}
     for spec in config.processors:
         components[spec.path] = processor = spec.create()
@@ -89,6 +97,7 @@ def build_session(config: BotConfig, transport_name: str | None = None) -> BotSe
         transport.input(),
         *extra["after_input"],
         *([components["stt"]] if "stt" in components else []),
+        *user_turns,
         aggregators.user(),
         *extra["before_llm"],
         llm,

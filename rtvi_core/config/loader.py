@@ -41,6 +41,7 @@ from .strict import validate_strict
 SECTION_LABELS: dict[str, str] = {
     "transport": "transport plugin",
     "vad": "vad plugin",
+    "turn": "turn plugin",
     "stt": "stt plugin",
     "llm": "llm plugin",
     "tts": "tts plugin",
@@ -100,6 +101,7 @@ class BotConfig:
     transport: ComponentSpec
     llm: ComponentSpec
     vad: ComponentSpec | None = None
+    turn: ComponentSpec | None = None
     stt: ComponentSpec | None = None
     tts: ComponentSpec | None = None
     actions: list[ComponentSpec] = field(default_factory=list)
@@ -185,7 +187,7 @@ class _Validator:
             section: self._check(
                 (section,), data[section], TransportTable if section == "transport" else ComponentTable
             )
-            for section in ("transport", "vad", "stt", "llm", "tts")
+            for section in ("transport", "vad", "turn", "stt", "llm", "tts")
             if section in data
         }
         tables.setdefault("transport", TransportTable(use="memory"))
@@ -213,6 +215,7 @@ class _Validator:
             transport=specs["transport"],  # type: ignore[arg-type]
             llm=specs["llm"],  # type: ignore[arg-type]
             vad=specs.get("vad"),
+            turn=specs.get("turn"),
             stt=specs.get("stt"),
             tts=specs.get("tts"),
             actions=actions,  # type: ignore[arg-type]

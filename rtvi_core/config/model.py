@@ -22,6 +22,7 @@ ProcessorPosition = Literal["after_input", "before_llm", "after_llm", "after_tts
 SECTION_KINDS: dict[str, str] = {
     "transport": "transports",
     "vad": "vad",
+    "turn": "turn_analyzers",
     "stt": "stt",
     "llm": "llm",
     "tts": "tts",
@@ -137,6 +138,7 @@ class BotFile(StrictModel):
     bot: BotSection = Field(default_factory=BotSection)
     transport: TransportTable = Field(default_factory=lambda: TransportTable(use="memory"))
     vad: ComponentTable | None = None
+    turn: ComponentTable | None = None
     stt: ComponentTable | None = None
     llm: ComponentTable
     tts: ComponentTable | None = None

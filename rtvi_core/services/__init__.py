@@ -27,6 +27,8 @@ _EXPORTS = {
     "BaseTransport": ".transport",
     "TransportParams": ".transport_params",
     "TTSService": ".tts",
+    "TurnAnalyzer": ".turn_analyzer",
+    "UserTurnProcessor": ".user_turns",
     "WordTimestamp": ".tts",
     "VADAnalyzer": ".vad",
     "VADParams": ".vad",
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
     from .transport_params import TransportParams as TransportParams
     from .tts import TTSService as TTSService
     from .tts import WordTimestamp as WordTimestamp
+    from .turn_analyzer import TurnAnalyzer as TurnAnalyzer
+    from .user_turns import UserTurnProcessor as UserTurnProcessor
     from .vad import VADAnalyzer as VADAnalyzer
     from .vad import VADParams as VADParams
     from .vad import VADState as VADState

@@ -56,6 +56,9 @@ class BaseInputTransport(FrameProcessor):
     ``VADUserStoppedSpeakingFrame`` and ``UserStoppedSpeakingFrame`` go downstream.
     From the first speech window until the VAD decides, ``BotAudioHoldFrame`` holds
     the bot's audio (``params.audio_out_hold_on_speech``, when interruptions are allowed).
+    With :attr:`vad_user_turns` off only the VAD frames are pushed: a
+    :class:`~rtvi_core.services.user_turns.UserTurnProcessor` after the STT decides
+    where user turns start and end (and interrupts).
     Audio at another rate than the input's is resampled first (soxr, when installed).
 
     Client audio is bounded before any work is done on it: a frame whose format is
@@ -79,6 +82,9 @@ class BaseInputTransport(FrameProcessor):
         self._refusing: str | None = None  # why audio is being dropped (one error per episode)
         self._input_open = False
         self._open_waiter: asyncio.Future[None] | None = None  # made if waited on before start
+        #: The VAD's starts and stops are the user's turns (``UserStarted/StoppedSpeakingFrame``,
+        #: an interruption at each start). Off when a ``UserTurnProcessor`` downstream makes them.
+        self.vad_user_turns = True
 
     @property
     def params(self) -> TransportParams:
@@ -249,6 +255,8 @@ class BaseInputTransport(FrameProcessor):
     async def _user_started(self) -> None:
         params = self._params.vad_analyzer.params  # type: ignore[union-attr]
         await self.push_frame(VADUserStartedSpeakingFrame(start_secs=params.start_secs, timestamp=time.time()))
+        if not self.vad_user_turns:
+            return
         await self.push_frame(UserStartedSpeakingFrame())
         if self.interruptions_allowed:
             await self.broadcast_interruption()
@@ -256,4 +264,5 @@ class BaseInputTransport(FrameProcessor):
     async def _user_stopped(self) -> None:
         params = self._params.vad_analyzer.params  # type: ignore[union-attr]
         await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=params.stop_secs, timestamp=time.time()))
-        await self.push_frame(UserStoppedSpeakingFrame())
+        if self.vad_user_turns:
+            await self.push_frame(UserStoppedSpeakingFrame())
