@@ -51,7 +51,14 @@ def _by_name(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {entry["name"]: entry for entry in entries}
 
 
-BUILTINS = {"transports": ["memory"], "serializers": ["json"], "vad": ["energy"], "llm": ["echo"], "tts": ["tone"]}
+BUILTINS = {
+    "transports": ["memory"],
+    "serializers": ["json"],
+    "vad": ["energy"],
+    "turn_analyzers": ["text"],
+    "llm": ["echo"],
+    "tts": ["tone"],
+}
 
 
 def test_listing_shows_good_plugins_and_isolates_the_bad_ones(plugin_python: Path) -> None:

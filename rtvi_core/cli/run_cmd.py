@@ -37,12 +37,6 @@ DEFAULT_VOICE_REQUIREMENTS = {
     "piper": "rtvi-piper[joe]",
 }
 
-#: With a speech-to-text plugin the default bot ends turns by their transcript: the VAD
-#: stops at a short pause, the text turn analyzer ends a complete utterance there and
-#: waits up to its ``stop_secs`` for one that trails off.
-TURN_PAUSE_SECS = 0.2
-_TURN_SECTION = '\n[turn]\nuse = "text"\nstop_secs = 0.8\n'
-
 _SERVED_BOT_HEAD = """\
 [bot]
 name = "default-bot"
@@ -63,19 +57,14 @@ def default_served_bot(registry: Any) -> tuple[str, list[str]]:
 
     Each voice component is the first installed plugin of :data:`DEFAULT_VOICE_STACK`
     (Silero, Whisper, Piper; else the energy VAD, no STT, espeak or the tone TTS). It also
-    serves WebRTC when rtvi-webrtc is installed (the playground's transport switch). With
-    an STT its turns end by their transcript (``[turn] use = "text"``, the VAD stopping at
-    a :data:`TURN_PAUSE_SECS` pause); without one, at the VAD's own ``stop_secs``.
+    serves WebRTC when rtvi-webrtc is installed (the playground's transport switch).
     """
     webrtc = registry.find("transports", "webrtc") is not None
     text, hints = _SERVED_BOT_HEAD.format(also_serve='also_serve = ["webrtc"]\n' if webrtc else ""), []
-    has_stt = any(registry.find("stt", name) is not None for name in DEFAULT_VOICE_STACK["stt"])
     for kind, choices in DEFAULT_VOICE_STACK.items():
         installed = [name for name in choices if registry.find(kind, name) is not None]
         if installed:
             text += f'\n[{kind}]\nuse = "{installed[0]}"\n'
-            if kind == "vad" and has_stt:
-                text += f"stop_secs = {TURN_PAUSE_SECS}\n" + _TURN_SECTION
         if not installed or installed[0] != choices[0]:
             best = choices[0]
             hints.append(f"{kind} {best!r} is not installed ({install_command(DEFAULT_VOICE_REQUIREMENTS[best])})")

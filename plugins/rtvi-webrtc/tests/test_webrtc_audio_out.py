@@ -4,6 +4,7 @@ its native threads (and the microphone reader's) released when the session ends.
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import os
 import struct
@@ -181,6 +182,7 @@ async def test_stop_releases_the_encoder_and_resampler_threads_at_once() -> None
     started = native_threads() - before
     assert started, "the encoder and the resampler run worker threads"
     track.stop()  # a session's end; the track may still be referenced (cycles wait for the GC)
+    gc.collect()  # in the full suite, other tests' garbage holds FFmpeg objects until collected
     assert not started & native_threads()
     with pytest.raises(MediaStreamError):
         await track.recv()
@@ -203,4 +205,5 @@ async def test_the_microphone_receiver_releases_its_decoder_when_the_track_ends(
     receiver.add(RtpPacket(sequence_number=1, ssrc=5, payload=SILENCE_PACKET))
     await receiver.run(Track())  # type: ignore[arg-type]
     assert receiver.packets == 1
+    gc.collect()
     assert not native_threads() - before, "the resampler's threads ended with the track"
