@@ -38,7 +38,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from rtvi_core.testing.speech import load_speech, speech_clips
+from rtvi_core.testing.speech import load_speech
 
 API_KEY = "dg-test-key"
 MODELS = frozenset({"nova-3", "nova-3-general", "nova-2", "nova-2-general", "nova-2-phonecall"})
@@ -76,12 +76,18 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return best
 
 
+#: The clips the fake tells apart: the questions its tests speak. (Not every clip of the test
+#: kit: "report-after-a-pause", which starts with "Please", matched the first 250 ms of the
+#: weather question better than the question itself, and an interim said "Please".)
+RECOGNIZED_CLIPS = ("weather-question", "interrupt")
+
+
 class ScriptedRecognizer:
     """Gives the text of the known clip whose loudness envelope the audio matches."""
 
     def __init__(self) -> None:
         self.clips: list[tuple[str, np.ndarray]] = []
-        for name in speech_clips():
+        for name in RECOGNIZED_CLIPS:
             clip = load_speech(name)
             envelope = _envelope(np.frombuffer(clip.pcm, dtype="<i2"), clip.sample_rate)
             span = _voiced(envelope)
