@@ -197,13 +197,16 @@ async def test_the_microphone_receiver_releases_its_decoder_when_the_track_ends(
             await asyncio.sleep(0)
             raise MediaStreamError
 
+    during: list[set[int]] = []
+
     async def sink(pcm: bytes, rate: int) -> None:
-        pass
+        during.append(native_threads())  # the resampler's threads run by now
 
     before = native_threads()
     receiver = MicrophoneReceiver(22050, sink)  # not an Opus rate: libopus at 48 kHz, then a resampler
     receiver.add(RtpPacket(sequence_number=1, ssrc=5, payload=SILENCE_PACKET))
     await receiver.run(Track())  # type: ignore[arg-type]
-    assert receiver.packets == 1
+    assert receiver.packets == 1 and during
+    started = during[0] - before  # (not every thread that starts meanwhile: other tests' come and go)
     gc.collect()
-    assert not native_threads() - before, "the resampler's threads ended with the track"
+    assert not started & native_threads(), "the resampler's threads ended with the track"
