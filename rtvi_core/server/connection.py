@@ -19,7 +19,7 @@ from . import log
 from .http import HttpError, error_response, parse_request, without_body
 
 if TYPE_CHECKING:
-    from .server import SessionServer
+    from .site import HttpSite
 
 logger = log.logger.getChild("connection")
 
@@ -52,7 +52,7 @@ class Upgraded(Protocol):
 class HttpConnection(asyncio.BufferedProtocol):
     """An HTTP request, answered, on one socket — or handed over to an upgraded protocol."""
 
-    def __init__(self, server: SessionServer) -> None:
+    def __init__(self, server: HttpSite) -> None:
         self._server = server
         self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None

@@ -5,6 +5,9 @@ A pattern is a path whose segments may be parameters: ``/sessions/{id}/api/offer
 slashes included, possibly empty). A handler answers with the bytes of a response, an
 awaitable of them (the server awaits it, and answers 500 if it raises), or None when it
 has answered through the connection itself (e.g. upgraded it to a WebSocket).
+
+Routes and calls are generic in the site that serves them (:class:`~.site.HttpSite`):
+:data:`Route` and :data:`Call` are those of the session server, what transports use.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from .http import Request, error_response
 
@@ -25,26 +28,26 @@ _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(:path)?\}")
 #: What a handler returns: a response, a response to come, or None (answered already).
 Answer = bytes | Awaitable[bytes] | None
 
+#: The site a route belongs to (the session server, a cluster's gateway).
+SiteT = TypeVar("SiteT")
+
 
 @dataclass(frozen=True, slots=True)
-class Call:
-    """One request to a route: what its handler gets.
+class SiteCall(Generic[SiteT]):
+    """One request to a route of a ``SiteT``: what its handler gets.
 
     ``cors``: the headers its answers must carry (those of :func:`~.cors.cors_headers`
     on a CORS route; empty otherwise).
     """
 
-    server: SessionServer
+    server: SiteT
     connection: HttpConnection
     request: Request
     params: Mapping[str, str]
     cors: Mapping[str, str]
 
 
-Handler = Callable[[Call], Answer]
-
-
-class Route:
+class SiteRoute(Generic[SiteT]):
     """Requests to ``pattern`` with one of ``methods`` (None: any, the handler checks) go to ``handler``.
 
     A ``cors`` route (an API a page of another allowed origin may call) answers the
@@ -53,7 +56,14 @@ class Route:
 
     __slots__ = ("_regex", "cors", "handler", "methods", "pattern")
 
-    def __init__(self, methods: Iterable[str] | None, pattern: str, handler: Handler, *, cors: bool = False) -> None:
+    def __init__(
+        self,
+        methods: Iterable[str] | None,
+        pattern: str,
+        handler: Callable[[SiteCall[SiteT]], Answer],
+        *,
+        cors: bool = False,
+    ) -> None:
         if not pattern.startswith("/"):
             raise ValueError(f"a route pattern starts with '/': {pattern!r}")
         self.methods = tuple(methods) if methods is not None else None
@@ -82,3 +92,11 @@ class Route:
             allow = {"Allow": ", ".join([*methods, "OPTIONS"])}
             return error_response(405, f"use {' or '.join(methods)} {self.pattern}", allow | dict(cors))
         return error_response(405, f"{request.method} is not allowed here", {"Allow": ", ".join(methods)})
+
+
+#: A request to one of the session server's routes (what a transport's handlers get).
+Call = SiteCall["SessionServer"]
+#: A route of the session server (what a transport's frontend serves).
+Route = SiteRoute["SessionServer"]
+#: A session server route's handler.
+Handler = Callable[[Call], Answer]

@@ -13,15 +13,17 @@ Routes (one port, HTTP/1.1, one request per connection):
   :class:`~rtvi_core.loop_monitor.LoopLag`), plus each frontend's fields.
 * each frontend's routes (:meth:`~.frontend.Frontend.routes`): its client endpoint, its pages.
 
-Every request passes the ``Host`` rule (421 otherwise, :mod:`.hosts`), then the
-``Origin`` rule (403, :mod:`.origins`); refusals have a JSON body naming the setting to
-change and are logged at WARNING once per origin/host per minute.
+Every request passes the ``Host`` rule, then the ``Origin`` rule (:class:`~.site.HttpSite`).
+
+In a cluster (a ``cluster`` member, :mod:`.cluster`), ``/start`` reserves a slot on the
+cluster's least-loaded worker of the bot and answers with that worker's ``wsUrl`` and a
+token bound to it; tokens are always required, and only this worker's are accepted.
 
 Shutdown (SIGTERM/SIGINT, :meth:`SessionServer.drain`): the server keeps listening, so
 ``/start`` answers 503 and ``/health`` says ``draining``; sessions may finish until
 ``drain_timeout_secs``, then the frontends close their clients' links and the sessions
 are cancelled; whatever still runs :data:`CANCEL_GRACE_SECS` later is abandoned and the
-server stops.
+server stops (and leaves its cluster).
 """
 
 from __future__ import annotations
@@ -31,28 +33,28 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from rtvi_core.loop_monitor import LoopMonitor
 
-from . import hosts, log, origins
-from .connection import HttpConnection
-from .cors import cors_headers, preflight
+from . import log
 from .frontend import Frontend, StartCall, StartRequest
-from .http import HttpError, Request, error_response, json_response, response
+from .http import HttpError, error_response, json_response
 from .limits import ServerSettings
 from .reservations import Reservations
 from .routes import Answer, Call, Route
 from .sessions import SessionRunner
+from .site import HttpSite
 from .start_guard import StartGuard
-from .throttled_log import ThrottledLog
-from .tokens import TokenSigner
+from .tokens import Token, TokenSigner
 
 if TYPE_CHECKING:
     from rtvi_core.serving import SessionFactory
+
+    from .cluster import ClusterMember
 
 logger = log.logger
 
@@ -64,10 +66,11 @@ EXIT_ABANDONED = 1
 _decode_start = msgspec.json.Decoder(StartRequest).decode
 
 
-class SessionServer:
+class SessionServer(HttpSite):
     """Serves one bot file's sessions on ``host:port``, through ``frontends``, until told to stop.
 
-    The first frontend answers ``/start`` requests that name no transport.
+    The first frontend answers ``/start`` requests that name no transport. ``cluster``:
+    this server is a worker of that cluster.
     """
 
     def __init__(
@@ -78,21 +81,23 @@ class SessionServer:
         *,
         host: str = "127.0.0.1",
         port: int = 7860,
+        cluster: ClusterMember | None = None,
     ) -> None:
+        super().__init__(settings, host=host, port=port)
         if not frontends:
             raise ValueError("a session server needs at least one frontend")
         self.sessions = sessions
-        self.settings = settings
+        self.cluster = cluster
         self.frontends = {frontend.name: frontend for frontend in frontends}
         if len(self.frontends) != len(frontends):
             raise ValueError(f"two frontends have one name: {[frontend.name for frontend in frontends]}")
-        self.host = host
-        self.port = port
         needs_tokens = settings.auth or settings.start_api_key is not None
-        self.tokens = TokenSigner(settings.auth_secret, settings.token_ttl_secs) if needs_tokens else None
-        self.hosts = hosts.HostRule(settings.allowed_hosts, listen_host=host, public_url=settings.public_url)
-        self.origins = origins.OriginRule(
-            settings.allowed_origins, loopback_server=hosts.is_loopback(hosts.split_host(host)[0])
+        self.tokens: TokenSigner | None = (
+            cluster.tokens
+            if cluster is not None
+            else TokenSigner(settings.auth_secret, settings.token_ttl_secs)
+            if needs_tokens
+            else None
         )
         self.start_guard = StartGuard(
             api_key=settings.start_api_key, rate=settings.start_rate_limit, burst=settings.start_rate_burst
@@ -101,17 +106,13 @@ class SessionServer:
         self.reservations = Reservations()
         self.loop_monitor = LoopMonitor()
         self._default = frontends[0]
-        self._routes = [
+        self.routes = [
             Route(("POST",), "/start", self._start, cors=True),
             Route(("GET", "HEAD"), "/health", self._health),
             *(route for frontend in frontends for route in frontend.routes()),
         ]
-        self._refusals = ThrottledLog(logger)
         self._live: dict[SessionRunner, asyncio.Task[None]] = {}
-        self._connections: set[HttpConnection] = set()
-        self._answering: set[asyncio.Task[None]] = set()
         self._draining = False
-        self._listener: asyncio.Server | None = None
         self._stopped: asyncio.Event | None = None
         self._timer: asyncio.TimerHandle | None = None
 
@@ -142,9 +143,13 @@ class SessionServer:
         """
         loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
-        self._listener = await loop.create_server(lambda: HttpConnection(self), self.host, self.port)
-        host, port = self._listener.sockets[0].getsockname()[:2]
-        self.port = port
+        host, port = await self.listen()
+        if self.cluster is not None:
+            try:
+                await self.cluster.join(self)
+            except BaseException:
+                self.close()
+                raise
         logger.info("listening on http://%s:%d (bot %r)", host, port, self.sessions.config.model.bot.name)
         if on_listening is not None:
             on_listening(host, port)
@@ -157,12 +162,10 @@ class SessionServer:
         finally:
             for signum in signals:
                 loop.remove_signal_handler(signum)
-            self._listener.close()
-            for connection in list(self._connections):
-                connection.abort()
-            for answering in self._answering:
-                answering.cancel()
+            self.close()
             await self._end_sessions(exit_if_stuck)
+            if self.cluster is not None:
+                await self.cluster.leave()
 
     def drain(self) -> None:
         """Stop admitting sessions; end when they have ended or the drain deadline passes.
@@ -173,6 +176,8 @@ class SessionServer:
             self._close_sessions()
             return
         self._draining = True
+        if self.cluster is not None:
+            self.cluster.drain()
         timeout = self.settings.drain_timeout_secs
         logger.info("shutting down: draining %d session(s), at most %.0f s", len(self._live), timeout)
         self._timer = asyncio.get_running_loop().call_later(timeout, self._close_sessions)
@@ -248,86 +253,28 @@ class SessionServer:
     def run_session(self, session: SessionRunner) -> None:
         """Run ``session`` (admitted: see :meth:`refusal`) until it ends; the server counts it meanwhile."""
         self._live[session] = asyncio.get_running_loop().create_task(session.run(), name=f"session {session.peer}")
+        if self.cluster is not None:
+            self.cluster.sessions_changed(len(self._live))
 
     def session_ended(self, session: SessionRunner) -> None:
         """``session`` is over (called by :meth:`SessionRunner.run`): fire ``rtvi_session_ended``."""
         if self._live.pop(session, None) is not None:
             self.sessions.ended(session.bot)
+            if self.cluster is not None:
+                self.cluster.sessions_changed(len(self._live))
             self._check_stopped()
 
-    # -- called by connections ------------------------------------------------------------------
+    def check_token(self, token: str) -> Token | None:
+        """Accept a client's session ``token`` (used up; None when this server needs none) or raise
+        :class:`~.tokens.TokenError` saying why not (in a cluster: it was issued for another worker...)."""
+        if self.tokens is None:
+            return None
+        checked = self.tokens.verify(token)
+        if self.cluster is not None:
+            self.cluster.claimed(checked)
+        return checked
 
-    def connection_opened(self, connection: HttpConnection) -> None:
-        self._connections.add(connection)
-
-    def connection_closed(self, connection: HttpConnection) -> None:
-        self._connections.discard(connection)
-
-    # -- routing --------------------------------------------------------------------------------
-
-    def handle_request(self, connection: HttpConnection, request: Request) -> None:
-        """Answer one HTTP request (or hand it to the route that upgrades it)."""
-        try:
-            self._check_host_and_origin(connection, request)
-        except HttpError as exc:
-            connection.respond(exc.response())
-            return
-        path = request.path
-        for route in self._routes:
-            params = route.match(path)
-            if params is None:
-                continue
-            cors = cors_headers(request) if route.cors else {}
-            if route.cors and request.method == "OPTIONS":
-                connection.respond(preflight(request, route.methods or ()))
-                return
-            refusal = route.refusal(request, cors)
-            if refusal is not None:
-                connection.respond(refusal)
-                return
-            self._answer(connection, route.handler(Call(self, connection, request, params, cors)))
-            return
-        if path == "*":
-            connection.respond(response(204, headers={"Allow": "GET, HEAD, POST, OPTIONS"}))
-        else:
-            connection.respond(error_response(404, f"no such endpoint: {path[:100]}"))
-
-    def _answer(self, connection: HttpConnection, answer: Answer) -> None:
-        if answer is None:
-            return
-        if isinstance(answer, bytes):
-            connection.respond(answer)
-            return
-        task = asyncio.get_running_loop().create_task(self._answer_later(connection, answer))
-        self._answering.add(task)
-        task.add_done_callback(self._answering.discard)
-
-    @staticmethod
-    async def _answer_later(connection: HttpConnection, answer: Awaitable[bytes]) -> None:
-        try:
-            data = await answer
-        except Exception:
-            logger.exception("%s: failed answering a request", connection.peer)
-            data = error_response(500, "the server failed answering this request")
-        connection.respond(data)
-
-    def _check_host_and_origin(self, connection: HttpConnection, request: Request) -> None:
-        what = f"{request.method} {request.path[:100]} from {connection.peer_ip}"
-        if not self.hosts.allows(request.host):
-            host = request.host[:100]
-            self._refusals.warning(
-                f"host {host}", "refused host %r (%s): add it to %s to serve it", host, what, hosts.SETTING
-            )
-            raise HttpError(421, f"host {host!r} is not served here: add it to {hosts.SETTING} to allow it")
-        origin = request.headers.get("origin")
-        if not self.origins.allows(origin, request.host):
-            origin = (origin or "")[:100]
-            self._refusals.warning(
-                f"origin {origin}", "refused origin %r (%s): add it to %s to allow it", origin, what, origins.SETTING
-            )
-            raise HttpError(403, f"origin {origin!r} is not allowed: add it to {origins.SETTING} to allow it")
-
-    def _start(self, call: Call) -> bytes:
+    def _start(self, call: Call) -> Answer:
         connection, request, cors = call.connection, call.request, dict(call.cors)
         try:
             self.start_guard.check(
@@ -338,6 +285,8 @@ class SessionServer:
         except HttpError as exc:
             logger.info("%s: POST /start refused: %d %s", connection.peer, exc.status, exc.message)
             return error_response(exc.status, exc.message, exc.headers | cors)
+        if self.cluster is not None:
+            return self._dispatch(self.cluster, call, start)
         refusal = self.refusal()
         if refusal is not None:
             return error_response(503, refusal, cors | {"Retry-After": "5"})
@@ -347,6 +296,15 @@ class SessionServer:
             logger.info("%s: POST /start refused: %d %s", connection.peer, exc.status, exc.message)
             return error_response(exc.status, exc.message, exc.headers | cors)
         return json_response(200, answer, cors)
+
+    async def _dispatch(self, cluster: ClusterMember, call: Call, start: StartRequest) -> bytes:
+        """``/start`` in a cluster: a slot on its least-loaded worker of the bot (maybe this one)."""
+        try:
+            answer = await cluster.start(start, call.request)
+        except HttpError as exc:
+            logger.info("%s: POST /start refused: %d %s", call.connection.peer, exc.status, exc.message)
+            return error_response(exc.status, exc.message, exc.headers | dict(call.cors))
+        return json_response(200, answer, dict(call.cors))
 
     @staticmethod
     def _start_body(body: bytes) -> StartRequest:
@@ -382,4 +340,6 @@ class SessionServer:
         }
         for frontend in self.frontends.values():
             payload |= frontend.health()
+        if self.cluster is not None:
+            payload["cluster"] = self.cluster.health()
         return json_response(200, payload)

@@ -104,11 +104,8 @@ class WebSocketFrontend:
     def admits(self, call: Call, connection: WebSocketConnection) -> bool:
         """Whether the upgraded ``connection`` may have a session: its ``?token=`` when the
         server issues tokens (else closed with 4003)."""
-        tokens = call.server.tokens
-        if tokens is None:
-            return True
         try:
-            tokens.verify(call.request.query.get("token", ""))
+            call.server.check_token(call.request.query.get("token", ""))
         except TokenError as exc:
             logger.info("%s: refused: %s", connection.peer, exc)
             connection.close(close_codes.FORBIDDEN, str(exc))
