@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .actions import Action
     from .observers import BaseObserver
     from .processor import FrameProcessor
+    from .server.cluster import ClusterMember
     from .services.llm import LLMService
     from .services.serializer import FrameSerializer
     from .services.stt import STTService
@@ -82,6 +83,15 @@ def rtvi_register_observers(register: Callable[[type[BaseObserver]], None]) -> N
 @hookspec
 def rtvi_register_processors(register: Callable[[type[FrameProcessor]], None]) -> None:
     """On load: register frame processors a bot file can add to its pipeline."""
+
+
+@hookspec
+def rtvi_register_clusters(register: Callable[[type[ClusterMember]], None]) -> None:
+    """On load: register cluster memberships (``[cluster] use = "<name>"``, ``rtvi run --cluster``).
+
+    A class whose instance, built from the bot file's ``[cluster]`` table, is a
+    :class:`~rtvi_core.server.cluster.ClusterMember`: the session server consults it for
+    ``/start`` (dispatch), session tokens, session starts and ends, drain and ``/health``."""
 
 
 @hookspec

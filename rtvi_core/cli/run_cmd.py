@@ -1,4 +1,4 @@
-"""``rtvi run [FILE] [--host H] [--port P]``: run a bot file, one pipeline per session.
+"""``rtvi run [FILE] [--host H] [--port P] [--cluster URL]``: run a bot file, one pipeline per session.
 
 A bot whose transport hosts sessions itself (``websocket``, from rtvi-websocket)
 is served on ``host:port`` — the ``[bot]`` table's values, overridden by the
@@ -6,7 +6,8 @@ flags — until SIGTERM/SIGINT (see :mod:`rtvi_core.serving`). A bot on the
 ``memory`` transport runs one session in console mode: the terminal is the
 client (see :mod:`rtvi_core.cli.console`). Without FILE the built-in bot runs:
 served over WebSocket (with the playground page) when rtvi-websocket is
-installed, else the console echo bot.
+installed, else the console echo bot. ``--cluster URL`` makes the server a worker of the
+cluster whose Redis is at URL (``[cluster] redis_url``; see docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--host", help="address to listen on (default: [bot] host, 127.0.0.1)")
     parser.add_argument("--port", type=_port, help="port to listen on (default: [bot] port, 7860; 0 = any free port)")
     parser.add_argument("--events", action="store_true", help="console mode: print every RTVI message from the bot")
+    parser.add_argument(
+        "--cluster",
+        metavar="URL",
+        help="join the cluster whose Redis is at URL (redis://HOST:6379/0): sets [cluster] redis_url",
+    )
     return parser
 
 
@@ -113,17 +119,19 @@ def run(args: argparse.Namespace) -> int:
 
     from ..config.loader import load_bot_file, load_bot_text
     from ..plugins import get_plugin_manager
+    from ..server.cluster import ClusterUnavailable
     from ..server.gc_tuning import tune_gc_for_serving
     from ..serving import PreloadError, SessionFactory, can_serve
 
     manager = get_plugin_manager()
+    overrides = {"cluster": {"redis_url": args.cluster}} if args.cluster else None
     if args.file:
-        config = load_bot_file(args.file)
+        config = load_bot_file(args.file, overrides=overrides)
     elif manager.registry.find("transports", "websocket") is not None:
         text, hints = default_served_bot(manager.registry)
         for hint in hints:
             print(f"rtvi: default bot: {hint}", file=sys.stderr)
-        config = load_bot_text(text, file="<built-in bot>")
+        config = load_bot_text(text, file="<built-in bot>", overrides=overrides)
     else:
         print(
             "rtvi: rtvi-websocket is not installed: chatting with the built-in bot in the "
@@ -155,7 +163,14 @@ def run(args: argparse.Namespace) -> int:
             anyio.run(serve, backend="asyncio")
         except OSError as exc:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        except ClusterUnavailable as exc:
+            raise CommandError(f"cannot join the cluster: {exc}") from None
         return EXIT_OK
+    if config.cluster is not None:
+        raise CommandError(
+            f"{config.file}: cluster: transport {config.transport.name!r} serves no clients, so it cannot "
+            "join a cluster (use a served transport, e.g. websocket)"
+        )
     if config.transport.name not in CONSOLE_TRANSPORTS:
         raise CommandError(
             f"{config.file}: transport.use: transport plugin {config.transport.name!r} can neither "

@@ -4,7 +4,9 @@
 to their plugins with validated ``Config`` objects, or raises
 :class:`~rtvi_core.config.errors.BotFileError` listing every problem: malformed TOML,
 unknown keys, unset environment variables, unknown plugins ("did you mean ...")
-and parameters the plugin's ``Config`` rejects.
+and parameters the plugin's ``Config`` rejects. ``overrides`` set keys of tables from the
+command line (``rtvi run --cluster URL``: ``{"cluster": {"redis_url": URL}}``) before
+validation.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .model import (
     SECTION_KINDS,
     BotFile,
     BotSection,
+    ClusterTable,
     ComponentTable,
     PipelineSection,
     ProcessorTable,
@@ -47,6 +50,7 @@ SECTION_LABELS: dict[str, str] = {
     "tts": "tts plugin",
     "actions": "action",
     "processors": "processor plugin",
+    "cluster": "cluster plugin",
 }
 
 # key path (list indices dropped) -> the model whose keys are allowed there
@@ -108,6 +112,8 @@ class BotConfig:
     processors: list[ComponentSpec] = field(default_factory=list)
     #: ``[transport] also_serve``: the transports served beside the bot file's own.
     also_serve: list[ComponentSpec] = field(default_factory=list)
+    #: ``[cluster]``: the cluster the bot's server joins as a worker (None: it serves alone).
+    cluster: ComponentSpec | None = None
 
     def transport_named(self, name: str | None) -> ComponentSpec:
         """The served transport ``name`` (None: the bot file's own); KeyError if it is not served."""
@@ -124,16 +130,20 @@ def load_bot_file(
     *,
     registry: Any = None,
     environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> BotConfig:
     """Load and validate the bot file at ``path``.
 
     ``registry`` defaults to the plugin manager's registry (installed plugins and
-    built-ins), ``environ`` to ``os.environ``. Raises :class:`BotFileError` with every
-    problem found.
+    built-ins), ``environ`` to ``os.environ``; ``overrides``: table → keys set over the
+    file's (the table is created if the file has none). Raises :class:`BotFileError`
+    with every problem found.
     """
     path = Path(path)
     text = read_bot_file(path)
-    return load_bot_text(text, file=str(path), base_dir=path.parent, registry=registry, environ=environ)
+    return load_bot_text(
+        text, file=str(path), base_dir=path.parent, registry=registry, environ=environ, overrides=overrides
+    )
 
 
 def load_bot_text(
@@ -143,12 +153,16 @@ def load_bot_text(
     base_dir: str | os.PathLike[str] = ".",
     registry: Any = None,
     environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> BotConfig:
     """Like :func:`load_bot_file` for TOML ``text``; ``file`` names it in errors.
 
     The limits of :mod:`rtvi_core.config.parsing` apply (size, nesting, values).
     """
     raw = parse_bot_text(text, file)
+    for table, keys in (overrides or {}).items():
+        current = raw.get(table, {})
+        raw[table] = {**current, **keys} if isinstance(current, dict) else current
     if registry is None:
         from ..plugins import get_plugin_manager
 
@@ -190,6 +204,8 @@ class _Validator:
             for section in ("transport", "vad", "turn", "stt", "llm", "tts")
             if section in data
         }
+        if "cluster" in data:
+            tables["cluster"] = self._check(("cluster",), data["cluster"], ClusterTable)
         tables.setdefault("transport", TransportTable(use="memory"))
         specs = {
             section: self._component(section, section, table) for section, table in tables.items() if table is not None
@@ -221,6 +237,7 @@ class _Validator:
             actions=actions,  # type: ignore[arg-type]
             processors=processors,  # type: ignore[arg-type]
             also_serve=also_serve,
+            cluster=specs.get("cluster"),
         )
 
     # -- structure ------------------------------------------------------------------

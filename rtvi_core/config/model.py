@@ -28,6 +28,7 @@ SECTION_KINDS: dict[str, str] = {
     "tts": "tts",
     "actions": "actions",
     "processors": "processors",
+    "cluster": "clusters",
 }
 
 
@@ -75,6 +76,12 @@ class TransportTable(ComponentTable):
         '(POST /start {"transport": name}; the playground\'s transport switch): a name ("webrtc") or a '
         'table {use = "webrtc", ...its own keys}. The keys [transport] has apply to all of them.',
     )
+
+
+class ClusterTable(ComponentTable):
+    """``[cluster]``: the cluster this bot's server joins as a worker (``rtvi run --cluster URL`` too)."""
+
+    use: str = Field(default="redis", description="The cluster plugin.")
 
 
 class ProcessorTable(ComponentTable):
@@ -144,4 +151,5 @@ class BotFile(StrictModel):
     tts: ComponentTable | None = None
     actions: list[ComponentTable] = Field(default_factory=list)
     processors: list[ProcessorTable] = Field(default_factory=list)
+    cluster: ClusterTable | None = None
     rtvi: RTVISection = Field(default_factory=RTVISection)

@@ -63,6 +63,9 @@ def build_schema(registry: Any) -> dict[str, Any]:
                 if variant["properties"]["use"]["const"] in served:
                     variant["properties"]["also_serve"] = _also_serve_schema(served)
         table = _section_schema(section, variants)
+        if section == "cluster":  # its `use` has a default
+            for variant in [table, *variants]:
+                variant["required"] = [key for key in variant.get("required", ()) if key != "use"]
         if section in ("actions", "processors"):
             properties[section] = {
                 "type": "array",

@@ -31,6 +31,7 @@ PROVIDERS: dict[tuple[str, str], str] = {
     ("tts", "espeak"): "rtvi-espeak",
     ("tts", "cartesia"): "rtvi-cartesia",
     ("tts", "elevenlabs"): "rtvi-elevenlabs",
+    ("clusters", "redis"): "rtvi-cluster",
 }
 
 

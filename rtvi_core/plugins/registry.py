@@ -21,6 +21,7 @@ KINDS: tuple[str, ...] = (
     "actions",
     "observers",
     "processors",
+    "clusters",
     "cli_commands",
 )
 
@@ -36,6 +37,7 @@ KIND_LABELS: dict[str, str] = {
     "actions": "action",
     "observers": "observer",
     "processors": "processor",
+    "clusters": "cluster",
     "cli_commands": "CLI command",
 }
 

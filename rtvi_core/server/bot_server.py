@@ -19,10 +19,12 @@ def bot_server(sessions: SessionFactory, *, host: str, port: int) -> SessionServ
     ``frontend(config)`` classmethod); the server's limits, origins and auth are the
     bot file's transport's (``[transport]``), and its frontend answers ``/start``
     requests that name no transport. TypeError for a transport that is not served here.
+    With a ``[cluster]``, the server is a worker of that cluster (its plugin's member object).
     """
     config = sessions.config
     frontends = [_frontend(spec) for spec in (config.transport, *config.also_serve)]
-    return SessionServer(sessions, frontends[0].settings, frontends, host=host, port=port)
+    cluster = config.cluster.create() if config.cluster is not None else None
+    return SessionServer(sessions, frontends[0].settings, frontends, host=host, port=port, cluster=cluster)
 
 
 def _frontend(spec: Any) -> Frontend:
