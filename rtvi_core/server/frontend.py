@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import msgspec
 
+from .http import HttpError
+
 if TYPE_CHECKING:
     from .http import Request
     from .limits import ServerSettings
@@ -26,13 +28,32 @@ if TYPE_CHECKING:
 class StartRequest(msgspec.Struct):
     """The optional JSON body of ``POST /start`` (the keys Pipecat's runner reads; others are ignored).
 
-    ``transport``: the frontend that answers (None: the bot file's transport).
+    ``transport``: the frontend that answers (None: the bot file's transport); ``bot``: in a
+    cluster, the bot whose worker answers (None: this worker's; the only one, at a gateway).
     """
 
     createDailyRoom: bool = False
     enableDefaultIceServers: bool = False
     body: Any = None
     transport: str | None = None
+    bot: str | None = None
+
+
+_decode_start = msgspec.json.Decoder(StartRequest).decode
+
+
+def parse_start_body(body: bytes) -> StartRequest:
+    """The ``POST /start`` body (empty: the defaults); :class:`~.http.HttpError` 400 when it is not one."""
+    if not body.strip():
+        return StartRequest()
+    try:
+        return _decode_start(body)
+    except msgspec.ValidationError as exc:
+        raise HttpError(400, f"invalid request body: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise HttpError(400, f"the request body is not JSON: {exc}") from None
+    except RecursionError:
+        raise HttpError(400, "the request body is nested too deeply") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar
 
 from .http import Request, error_response
 
@@ -95,8 +95,8 @@ class SiteRoute(Generic[SiteT]):
 
 
 #: A request to one of the session server's routes (what a transport's handlers get).
-Call = SiteCall["SessionServer"]
+Call: TypeAlias = SiteCall["SessionServer"]
 #: A route of the session server (what a transport's frontend serves).
-Route = SiteRoute["SessionServer"]
+Route: TypeAlias = SiteRoute["SessionServer"]
 #: A session server route's handler.
-Handler = Callable[[Call], Answer]
+Handler: TypeAlias = Callable[[Call], Answer]

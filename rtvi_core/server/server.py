@@ -36,12 +36,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from rtvi_core.loop_monitor import LoopMonitor
 
 from . import log
-from .frontend import Frontend, StartCall, StartRequest
+from .frontend import Frontend, StartCall, StartRequest, parse_start_body
 from .http import HttpError, error_response, json_response
 from .limits import ServerSettings
 from .reservations import Reservations
@@ -62,8 +60,6 @@ logger = log.logger
 CANCEL_GRACE_SECS = 5.0
 #: Exit status of ``rtvi run`` when sessions had to be abandoned at shutdown.
 EXIT_ABANDONED = 1
-
-_decode_start = msgspec.json.Decoder(StartRequest).decode
 
 
 class SessionServer(HttpSite):
@@ -280,7 +276,7 @@ class SessionServer(HttpSite):
             self.start_guard.check(
                 connection.peer_ip, request.headers.get("authorization"), asyncio.get_running_loop().time()
             )
-            start = self._start_body(request.body)
+            start = parse_start_body(request.body)
             frontend = self._frontend(start.transport)
         except HttpError as exc:
             logger.info("%s: POST /start refused: %d %s", connection.peer, exc.status, exc.message)
@@ -305,19 +301,6 @@ class SessionServer(HttpSite):
             logger.info("%s: POST /start refused: %d %s", call.connection.peer, exc.status, exc.message)
             return error_response(exc.status, exc.message, exc.headers | dict(call.cors))
         return json_response(200, answer, dict(call.cors))
-
-    @staticmethod
-    def _start_body(body: bytes) -> StartRequest:
-        if not body.strip():
-            return StartRequest()
-        try:
-            return _decode_start(body)
-        except msgspec.ValidationError as exc:
-            raise HttpError(400, f"invalid request body: {exc}") from None
-        except msgspec.DecodeError as exc:
-            raise HttpError(400, f"the request body is not JSON: {exc}") from None
-        except RecursionError:
-            raise HttpError(400, "the request body is nested too deeply") from None
 
     def _frontend(self, transport: str | None) -> Frontend:
         """The frontend answering ``/start`` for ``transport`` (None: the bot file's)."""

@@ -31,9 +31,7 @@ class HttpSite:
     A subclass sets :attr:`routes` (``self`` is the ``server`` of each :class:`~.routes.SiteCall`).
     """
 
-    def __init__(
-        self, settings: ServerSettings, *, host: str, port: int, logger: logging.Logger = log.logger
-    ) -> None:
+    def __init__(self, settings: ServerSettings, *, host: str, port: int, logger: logging.Logger = log.logger) -> None:
         self.settings = settings
         self.host = host
         self.port = port

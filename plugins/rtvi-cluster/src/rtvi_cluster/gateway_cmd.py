@@ -1,0 +1,98 @@
+"""``rtvi gateway --cluster URL [--port P] [--host H]``: serve a cluster's entry point (:mod:`.gateway`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+#: Where the gateway reads the cluster's secret when ``--secret`` is not given.
+SECRET_VARIABLE = "RTVI_CLUSTER_SECRET"
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
+    return int(text)
+
+
+class GatewayCommand:
+    """The ``rtvi gateway`` sub-command."""
+
+    name = "gateway"
+
+    def register(self, subparsers: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = subparsers.add_parser(
+            "gateway",
+            help="serve a cluster's entry point: POST /start dispatched to its workers (rtvi run --cluster)",
+            description="Answer POST /start by reserving a slot on the least-loaded worker of the cluster whose "
+            "Redis is at URL, with that worker's wsUrl and a token bound to it; GET /health shows the cluster, "
+            "GET /metrics its /start outcomes. The workers are `rtvi run BOT --cluster URL` with the same secret.",
+        )
+        parser.add_argument("--cluster", metavar="URL", required=True, help="the cluster's Redis: redis://HOST:6379/0")
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+        parser.add_argument("--port", type=_port, default=7860, help="port to listen on (default: 7860; 0 = any)")
+        parser.add_argument("--name", default="default", help="the cluster's name (the workers' [cluster] name)")
+        parser.add_argument("--secret", help=f"the cluster's token secret, >= 16 bytes (default: ${SECRET_VARIABLE})")
+        parser.add_argument("--token-ttl", type=float, default=30.0, help="seconds a token (and its slot) is held")
+        parser.add_argument(
+            "--start-rate-limit", type=float, default=10.0, help="POST /start per second per client address; 0 = none"
+        )
+        parser.add_argument(
+            "--allow-origin", action="append", default=[], help="a browser origin allowed to call /start (repeat)"
+        )
+        parser.add_argument("--allow-host", action="append", default=[], help="a Host name served (repeat)")
+        return parser
+
+    def run(self, args: argparse.Namespace) -> int:
+        import anyio
+        from pydantic import ValidationError
+
+        from rtvi_core.cli.app import EXIT_OK, CommandError
+        from rtvi_core.server.cluster import ClusterUnavailable
+        from rtvi_core.server.config import ServerConfig
+        from rtvi_core.server.limits import ServerSettings
+        from rtvi_core.server.tokens import TokenSigner
+
+        from .gateway import Gateway
+        from .plugin import RedisClusterConfig
+        from .store import ClusterStore
+
+        secret = args.secret or os.environ.get(SECRET_VARIABLE)
+        if not secret:
+            raise CommandError(
+                f"rtvi gateway needs the cluster's secret (the workers' [cluster] secret): --secret or ${SECRET_VARIABLE}"
+            )
+        try:
+            cluster = RedisClusterConfig(
+                redis_url=args.cluster, name=args.name, secret=secret, token_ttl_secs=args.token_ttl
+            )
+            server = ServerConfig(
+                allowed_origins=tuple(args.allow_origin),
+                allowed_hosts=tuple(args.allow_host),
+                start_rate_limit=args.start_rate_limit,
+            )
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'cluster'}: {e['msg']}" for e in exc.errors())
+            raise CommandError(f"rtvi gateway: {problems}") from None
+        settings = ServerSettings(**server.model_dump())
+        store = ClusterStore(cluster.redis_url, cluster.name, timeout_secs=cluster.redis_timeout_secs)
+        gateway = Gateway(
+            store, TokenSigner(cluster.secret, cluster.token_ttl_secs), settings, host=args.host, port=args.port
+        )
+
+        def listening(host: str, port: int) -> None:
+            print(
+                f"rtvi: gateway of cluster {cluster.name!r} — listening on http://{host}:{port}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        try:
+            anyio.run(lambda: gateway.serve(on_listening=listening), backend="asyncio")
+        except ClusterUnavailable as exc:
+            raise CommandError(f"cannot reach the cluster: {exc}") from None
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        return EXIT_OK

@@ -1,0 +1,5 @@
+"""The plugin's logger, ``rtvi.cluster``."""
+
+import logging
+
+logger = logging.getLogger("rtvi.cluster")
