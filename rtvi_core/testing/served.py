@@ -1,4 +1,4 @@
-"""``served_bot``: ``rtvi run ARGS --port 0`` as a child process, for end-to-end tests."""
+"""``served_bot``: ``rtvi run ARGS --port 0`` (or another serving command) as a child process, for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ def served_bot(
     startup_timeout: float = 60.0,
     stop_timeout: float = 30.0,
     entry: Sequence[str] = ("-m", "rtvi_core.cli"),
+    command: str = "run",
 ) -> Iterator[ServedBot]:
     """Run ``python -m rtvi_core.cli run ARGS --port 0`` (installed plugins loaded) for a block.
 
@@ -47,12 +48,13 @@ def served_bot(
     if it does not within ``startup_timeout``. ``env`` adds environment variables.
     At the end a still running server gets SIGTERM (and is killed after
     ``stop_timeout``). ``entry`` replaces ``-m rtvi_core.cli`` (e.g. a script that
-    loads an in-process plugin, then calls ``rtvi_core.cli.main``).
+    loads an in-process plugin, then calls ``rtvi_core.cli.main``); ``command`` replaces
+    ``run`` (another command that prints ``listening on http://HOST:PORT``: ``gateway``).
     """
     environ = {k: v for k, v in os.environ.items() if k != ENV_DISABLE_AUTOLOAD}
     environ.update(env or {})
     process = subprocess.Popen(
-        [sys.executable, *entry, "run", *args, "--port", "0"],
+        [sys.executable, *entry, command, *args, "--port", "0"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -77,7 +79,7 @@ def served_bot(
     try:
         ready.wait(startup_timeout)
         if not found:
-            raise AssertionError(f"rtvi run {' '.join(args)} did not start listening:\n{''.join(log)}")
+            raise AssertionError(f"rtvi {command} {' '.join(args)} did not start listening:\n{''.join(log)}")
         yield ServedBot(process, found[0]["host"], int(found[0]["port"]), log)
     finally:
         if process.poll() is None:

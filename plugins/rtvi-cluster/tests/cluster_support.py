@@ -1,0 +1,192 @@
+"""A cluster of real processes for the tests: workers (``rtvi run --cluster``), gateways (``rtvi gateway``).
+
+The workers serve a small bot (the echo LLM, the tone TTS: no models) on the websocket
+transport; :func:`rtvi_session` is a protobuf RTVI client of one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import msgspec
+from redis_support import RedisServer
+from rtvi_websocket.protobuf import PbMessageFrame, decode_frame, encode_message
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from rtvi_core.testing.served import ServedBot, served_bot
+
+SECRET = "the-cluster-test-secret-0123456789"
+ENV = {"RTVI_CLUSTER_SECRET": SECRET}
+CLUSTER = "test"
+#: Seconds a waited-for condition may take (processes on a busy 2-core machine).
+DEADLINE_SECS = 30.0
+
+BOT = """\
+[bot]
+name = "{name}"
+speak_first = false
+
+[transport]
+use = "websocket"
+max_sessions = {max_sessions}
+start_rate_limit = 0
+drain_timeout_secs = {drain_timeout_secs}
+
+[llm]
+use = "echo"
+
+[tts]
+use = "tone"
+
+[cluster]
+name = "{cluster}"
+secret = "${{env:RTVI_CLUSTER_SECRET}}"
+heartbeat_ttl_secs = {heartbeat_ttl_secs}
+"""
+
+
+def bot_file(
+    folder: Path,
+    *,
+    name: str = "echo",
+    max_sessions: int = 10,
+    drain_timeout_secs: float = 30,
+    heartbeat_ttl_secs: float = 2,
+) -> Path:
+    """A worker's bot file in ``folder``."""
+    path = folder / f"{name}-{max_sessions}.toml"
+    path.write_text(
+        BOT.format(
+            name=name,
+            max_sessions=max_sessions,
+            drain_timeout_secs=drain_timeout_secs,
+            cluster=CLUSTER,
+            heartbeat_ttl_secs=heartbeat_ttl_secs,
+        )
+    )
+    return path
+
+
+@dataclass
+class Cluster:
+    """Running workers and gateways of one cluster."""
+
+    redis: RedisServer
+    workers: list[ServedBot]
+    gateways: list[ServedBot]
+    stack: ExitStack = field(repr=False)
+
+    def worker_of(self, ws_url: str) -> int:
+        """The index of the worker a ``wsUrl`` points to."""
+        port = int(re.search(r":(\d+)/ws$", ws_url).group(1))  # type: ignore[union-attr]
+        return next(index for index, worker in enumerate(self.workers) if worker.port == port)
+
+    def add_worker(self, bot: Path) -> ServedBot:
+        worker = self.stack.enter_context(served_bot(str(bot), "--cluster", self.redis.url, env=ENV))
+        self.workers.append(worker)
+        return worker
+
+
+@contextmanager
+def running_cluster(
+    redis: RedisServer, bot: Path, *, workers: int = 3, gateways: int = 2, token_ttl_secs: float = 30
+) -> Iterator[Cluster]:
+    """``workers`` workers of ``bot`` and ``gateways`` gateways on ``redis``, until the block ends."""
+    with ExitStack() as stack:
+        cluster = Cluster(redis, [], [], stack)
+        for _ in range(workers):
+            cluster.add_worker(bot)
+        for _ in range(gateways):
+            args = (
+                "--cluster",
+                redis.url,
+                "--name",
+                CLUSTER,
+                "--start-rate-limit",
+                "0",
+                "--token-ttl",
+                str(token_ttl_secs),
+            )
+            cluster.gateways.append(stack.enter_context(served_bot(*args, env=ENV, command="gateway")))
+        yield cluster
+
+
+async def post_start(http: httpx.AsyncClient, server: ServedBot, body: Any = None) -> httpx.Response:
+    """``POST /start`` on ``server`` (``body``: JSON, or raw bytes)."""
+    content = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+    return await http.post(f"{server.url}start", content=content)
+
+
+async def health(http: httpx.AsyncClient, server: ServedBot) -> dict[str, Any]:
+    answer: dict[str, Any] = (await http.get(f"{server.url}health")).json()
+    return answer
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = DEADLINE_SECS) -> None:
+    """Wait until ``check()`` is true; fail naming ``what`` after ``timeout``."""
+    with anyio.move_on_after(timeout):
+        while not await check():
+            await anyio.sleep(0.05)
+        return
+    raise AssertionError(f"not within {timeout:.0f} s: {what}")
+
+
+class RTVIClient:
+    """A protobuf RTVI client on a worker's WebSocket (what the stock JS client sends)."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.messages: list[dict[str, Any]] = []
+
+    async def send(self, msg_type: str, data: Any = None) -> None:
+        message = {"label": "rtvi-ai", "type": msg_type, "id": f"m{len(self.messages)}", "data": data}
+        await self.ws.send(encode_message(msgspec.json.encode(message)))
+
+    async def wait_for(self, msg_type: str, timeout: float = DEADLINE_SECS) -> dict[str, Any]:
+        with anyio.fail_after(timeout):
+            while True:
+                for message in self.messages:
+                    if message.get("type") == msg_type:
+                        self.messages.remove(message)
+                        return message
+                data = await self.ws.recv()
+                frame = decode_frame(data) if isinstance(data, bytes) else None
+                if isinstance(frame, PbMessageFrame):
+                    self.messages.append(json.loads(frame.data))
+
+    async def ready(self) -> None:
+        await self.send("client-ready", {"version": "2.1.0", "about": {"library": "test"}})
+        await self.wait_for("bot-ready")
+
+    async def echo(self, text: str) -> str:
+        """Say ``text``; the echo bot's reply, once it has spoken it."""
+        await self.send("send-text", {"content": text, "options": {"run_immediately": True}})
+        await self.wait_for("bot-stopped-speaking")
+        said = [message["data"]["text"] for message in self.messages if message["type"] == "bot-llm-text"]
+        self.messages.clear()
+        return "".join(said)
+
+    async def closed(self) -> tuple[int | None, str]:
+        """Read until the server closes: its close code and reason."""
+        with anyio.fail_after(DEADLINE_SECS):
+            try:
+                while True:
+                    await self.ws.recv()
+            except ConnectionClosed as exc:
+                return (exc.rcvd.code, exc.rcvd.reason) if exc.rcvd else (None, "")
+
+
+@asynccontextmanager
+async def rtvi_session(ws_url: str, token: str) -> AsyncIterator[RTVIClient]:
+    """A WebSocket to ``ws_url`` with ``?token=``."""
+    async with connect(f"{ws_url}?token={token}", max_size=None) as ws:
+        yield RTVIClient(ws)
