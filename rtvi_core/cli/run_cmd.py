@@ -98,7 +98,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("file", nargs="?", help="the bot file (default: the built-in bot)")
     parser.add_argument("--host", help="address to listen on (default: [bot] host, 127.0.0.1)")
-    parser.add_argument("--port", type=_port, help="port to listen on (default: [bot] port, 7860; 0 = any free port)")
+    parser.add_argument(
+        "--port", type=port_number, help="port to listen on (default: [bot] port, 7860; 0 = any free port)"
+    )
     parser.add_argument("--events", action="store_true", help="console mode: print every RTVI message from the bot")
     parser.add_argument(
         "--cluster",
@@ -108,7 +110,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
+    """``--port``'s value: a port number 0-65535 (argparse's error otherwise)."""
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
     return int(text)

@@ -7,14 +7,10 @@ import os
 import sys
 from typing import Any
 
+from rtvi_core.cli.run_cmd import port_number
+
 #: Where the gateway reads the cluster's secret when ``--secret`` is not given.
 SECRET_VARIABLE = "RTVI_CLUSTER_SECRET"
-
-
-def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
-    return int(text)
 
 
 class GatewayCommand:
@@ -32,7 +28,7 @@ class GatewayCommand:
         )
         parser.add_argument("--cluster", metavar="URL", required=True, help="the cluster's Redis: redis://HOST:6379/0")
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-        parser.add_argument("--port", type=_port, default=7860, help="port to listen on (default: 7860; 0 = any)")
+        parser.add_argument("--port", type=port_number, default=7860, help="port to listen on (default: 7860; 0 = any)")
         parser.add_argument("--name", default="default", help="the cluster's name (the workers' [cluster] name)")
         parser.add_argument("--secret", help=f"the cluster's token secret, >= 16 bytes (default: ${SECRET_VARIABLE})")
         parser.add_argument("--token-ttl", type=float, default=30.0, help="seconds a token (and its slot) is held")
