@@ -63,7 +63,7 @@ def bot_file(
     heartbeat_ttl_secs: float = 2,
 ) -> Path:
     """A worker's bot file in ``folder``."""
-    path = folder / f"{name}-{max_sessions}.toml"
+    path = folder / f"{name}-{max_sessions}-{heartbeat_ttl_secs}.toml"
     path.write_text(
         BOT.format(
             name=name,
