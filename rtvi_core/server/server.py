@@ -10,7 +10,8 @@ Routes (one port, HTTP/1.1, one request per connection):
   answers CORS preflights.
 * ``GET /health`` → ``{"status", "sessions", "max_sessions", "bot", "transports", "loop"}``
   (``transports``: the frontends' names, the default first; ``loop``: the event loop's lag,
-  :class:`~rtvi_core.loop_monitor.LoopLag`), plus each frontend's fields.
+  :class:`~rtvi_core.loop_monitor.LoopLag`), plus each frontend's fields (and ``cluster``,
+  the membership's, in a cluster).
 * each frontend's routes (:meth:`~.frontend.Frontend.routes`): its client endpoint, its pages.
 
 Every request passes the ``Host`` rule, then the ``Origin`` rule (:class:`~.site.HttpSite`).
@@ -87,14 +88,11 @@ class SessionServer(HttpSite):
         self.frontends = {frontend.name: frontend for frontend in frontends}
         if len(self.frontends) != len(frontends):
             raise ValueError(f"two frontends have one name: {[frontend.name for frontend in frontends]}")
-        needs_tokens = settings.auth or settings.start_api_key is not None
-        self.tokens: TokenSigner | None = (
-            cluster.tokens
-            if cluster is not None
-            else TokenSigner(settings.auth_secret, settings.token_ttl_secs)
-            if needs_tokens
-            else None
-        )
+        self.tokens: TokenSigner | None = None
+        if cluster is not None:
+            self.tokens = cluster.tokens
+        elif settings.auth or settings.start_api_key is not None:
+            self.tokens = TokenSigner(settings.auth_secret, settings.token_ttl_secs)
         self.start_guard = StartGuard(
             api_key=settings.start_api_key, rate=settings.start_rate_limit, burst=settings.start_rate_burst
         )
