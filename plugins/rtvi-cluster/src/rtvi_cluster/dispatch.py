@@ -17,6 +17,8 @@ from rtvi_core.server.tokens import TokenSigner
 
 from .store import UNREACHABLE, ClusterStore
 
+#: Where workers and gateways read the cluster's token secret when none is given.
+SECRET_VARIABLE = "RTVI_CLUSTER_SECRET"
 #: The transport whose sessions the cluster dispatches (its endpoint: ``/ws``).
 TRANSPORT = "websocket"
 #: Longest bot name a ``/start`` body may give.

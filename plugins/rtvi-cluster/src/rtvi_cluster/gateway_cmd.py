@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
 from rtvi_core.cli.run_cmd import port_number
 
-#: Where the gateway reads the cluster's secret when ``--secret`` is not given.
-SECRET_VARIABLE = "RTVI_CLUSTER_SECRET"
+from .dispatch import SECRET_VARIABLE
 
 
 class GatewayCommand:
@@ -46,6 +44,7 @@ class GatewayCommand:
         from pydantic import ValidationError
 
         from rtvi_core.cli.app import EXIT_OK, CommandError
+        from rtvi_core.config.errors import readable_error
         from rtvi_core.server.cluster import ClusterUnavailable
         from rtvi_core.server.config import ServerConfig
         from rtvi_core.server.limits import ServerSettings
@@ -55,14 +54,9 @@ class GatewayCommand:
         from .plugin import RedisClusterConfig
         from .store import ClusterStore
 
-        secret = args.secret or os.environ.get(SECRET_VARIABLE)
-        if not secret:
-            raise CommandError(
-                f"rtvi gateway needs the cluster's secret (the workers' [cluster] secret): --secret or ${SECRET_VARIABLE}"
-            )
         try:
             cluster = RedisClusterConfig(
-                redis_url=args.cluster, name=args.name, secret=secret, token_ttl_secs=args.token_ttl
+                redis_url=args.cluster, name=args.name, secret=args.secret or "", token_ttl_secs=args.token_ttl
             )
             server = ServerConfig(
                 allowed_origins=tuple(args.allow_origin),
@@ -70,7 +64,7 @@ class GatewayCommand:
                 start_rate_limit=args.start_rate_limit,
             )
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'cluster'}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(readable_error(error) for error in exc.errors())
             raise CommandError(f"rtvi gateway: {problems}") from None
         settings = ServerSettings(**server.model_dump())
         store = ClusterStore(cluster.redis_url, cluster.name, timeout_secs=cluster.redis_timeout_secs)

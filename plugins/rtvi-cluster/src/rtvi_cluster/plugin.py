@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rtvi_core.plugins import hookimpl
 
+from .dispatch import SECRET_VARIABLE
 from .gateway_cmd import GatewayCommand
 from .keys import check_name
 from .member import RedisCluster
@@ -16,7 +18,8 @@ from .store import check_redis_url
 
 
 class RedisClusterConfig(BaseModel):
-    """Bot-file parameters of ``[cluster] use = "redis"`` (``rtvi run --cluster URL`` sets ``redis_url``)."""
+    """Bot-file parameters of ``[cluster] use = "redis"`` (``rtvi run --cluster URL`` sets ``redis_url``);
+    also the gateway's, from its flags."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -28,7 +31,10 @@ class RedisClusterConfig(BaseModel):
         default="default", description="the cluster's name: workers and gateways of one name share their slots"
     )
     secret: str = Field(
-        description='the token secret every worker and gateway of the cluster shares (>= 16 bytes; e.g. "${env:RTVI_CLUSTER_SECRET}")'
+        default="",
+        validate_default=True,
+        description=f"the token secret every worker and gateway of the cluster shares (>= 16 bytes); "
+        f"unset: ${SECRET_VARIABLE}",
     )
     heartbeat_ttl_secs: float = Field(
         default=5.0, ge=1, le=300, description="a worker that stops heartbeating is out of the cluster after this long"
@@ -51,6 +57,12 @@ class RedisClusterConfig(BaseModel):
     @field_validator("secret")
     @classmethod
     def _long_enough(cls, secret: str) -> str:
+        secret = secret or os.environ.get(SECRET_VARIABLE, "")
+        if not secret:
+            raise ValueError(
+                f"the cluster needs its token secret (the same on every worker and gateway, >= 16 bytes): "
+                f"set [cluster] secret or ${SECRET_VARIABLE}"
+            )
         if len(secret.encode()) < 16:
             raise ValueError("the cluster secret must be at least 16 bytes long")
         return secret
