@@ -27,7 +27,7 @@ from rtvi_core.server.cluster import ClusterUnavailable
 from rtvi_core.server.frontend import parse_start_body
 from rtvi_core.server.http import HttpError, error_response, json_response, response
 from rtvi_core.server.limits import ServerSettings
-from rtvi_core.server.routes import Answer, SiteCall, SiteRoute
+from rtvi_core.server.routes import SiteCall, SiteRoute
 from rtvi_core.server.site import HttpSite
 from rtvi_core.server.start_guard import StartGuard
 from rtvi_core.server.tokens import TokenSigner
@@ -92,10 +92,7 @@ class Gateway(HttpSite):
             self.close()
             await self.store.close()
 
-    def _start(self, call: GatewayCall) -> Answer:
-        return self._dispatch(call)
-
-    async def _dispatch(self, call: GatewayCall) -> bytes:
+    async def _start(self, call: GatewayCall) -> bytes:
         started = time.perf_counter()
         cors = dict(call.cors)
         request = call.request
@@ -112,10 +109,7 @@ class Gateway(HttpSite):
         self.metrics.observe("ok", time.perf_counter() - started)
         return json_response(200, answer, cors)
 
-    def _health(self, call: GatewayCall) -> Answer:
-        return self._health_answer()
-
-    async def _health_answer(self) -> bytes:
+    async def _health(self, call: GatewayCall) -> bytes:
         name = self.store.keys.name
         try:
             workers = await self.store.overview()
