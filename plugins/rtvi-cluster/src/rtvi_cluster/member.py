@@ -14,6 +14,7 @@ import asyncio
 import os
 import secrets
 import socket
+import time
 from typing import TYPE_CHECKING, Any
 
 from rtvi_core import __version__ as core_version
@@ -81,7 +82,7 @@ class RedisCluster(Component):
         self._server: SessionServer | None = None
         self._sessions = 0
         self._draining = False
-        self._claimed: set[str] = set()
+        self._claimed: dict[str, int] = {}  # reservation id -> its token's expiry (unix seconds)
         self._changed = asyncio.Event()
         self._heartbeat: asyncio.Task[None] | None = None
         self._reachable = False
@@ -111,7 +112,7 @@ class RedisCluster(Component):
         return await self.dispatcher.start(start, bot)
 
     def claimed(self, token: Token) -> None:
-        self._claimed.add(token.nonce)
+        self._claimed[token.nonce] = token.expiry
         self._changed.set()
 
     def sessions_changed(self, count: int) -> None:
@@ -172,9 +173,13 @@ class RedisCluster(Component):
         )
 
     async def _publish(self) -> None:
+        """Publish the state, and drop the reservations claimed since (those expired meanwhile are gone anyway)."""
+        now = time.time()
+        self._claimed = {nonce: expiry for nonce, expiry in self._claimed.items() if expiry >= now}
         claimed = list(self._claimed)
         await self.store.publish(self._state(), int(self.heartbeat_ttl_secs * 1000), claimed)
-        self._claimed.difference_update(claimed)
+        for nonce in claimed:
+            self._claimed.pop(nonce, None)
 
     async def _keep_registered(self) -> None:
         """Publish at every change and every :attr:`_interval`; back off (bounded) while Redis is away."""
