@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -46,7 +45,7 @@ from .limits import ServerSettings
 from .reservations import Reservations
 from .routes import Answer, Call, Route
 from .sessions import SessionRunner
-from .site import HttpSite
+from .site import HttpSite, shutdown_signals
 from .start_guard import StartGuard
 from .tokens import Token, TokenSigner
 
@@ -135,7 +134,6 @@ class SessionServer(HttpSite):
         end the process (status :data:`EXIT_ABANDONED`) after a log line naming them,
         since the event loop could never finish them.
         """
-        loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
         host, port = await self.listen()
         if self.cluster is not None:
@@ -147,15 +145,11 @@ class SessionServer(HttpSite):
         logger.info("listening on http://%s:%d (bot %r)", host, port, self.sessions.config.model.bot.name)
         if on_listening is not None:
             on_listening(host, port)
-        signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
-        for signum in signals:
-            loop.add_signal_handler(signum, self.drain)
         try:
-            async with self.loop_monitor:
-                await self._stopped.wait()
+            with shutdown_signals(self.drain, enabled=handle_signals):
+                async with self.loop_monitor:
+                    await self._stopped.wait()
         finally:
-            for signum in signals:
-                loop.remove_signal_handler(signum)
             self.close()
             await self._end_sessions(exit_if_stuck)
             if self.cluster is not None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+import signal
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from . import hosts, log, origins
@@ -23,6 +25,20 @@ from .http import HttpError, Request, error_response, response
 from .limits import ServerSettings
 from .routes import Answer, SiteCall, SiteRoute
 from .throttled_log import ThrottledLog
+
+
+@contextmanager
+def shutdown_signals(handler: Callable[[], None], *, enabled: bool = True) -> Iterator[None]:
+    """Call ``handler`` on SIGTERM and SIGINT during the block (when ``enabled``; the loop's handlers)."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT) if enabled else ()
+    for signum in signals:
+        loop.add_signal_handler(signum, handler)
+    try:
+        yield
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
 
 
 class HttpSite:

@@ -18,7 +18,6 @@ SIGTERM/SIGINT stop it at once (it has nothing to drain).
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
 from collections.abc import Callable
 from typing import TypeAlias
@@ -28,7 +27,7 @@ from rtvi_core.server.frontend import parse_start_body
 from rtvi_core.server.http import HttpError, error_response, json_response, response
 from rtvi_core.server.limits import ServerSettings
 from rtvi_core.server.routes import SiteCall, SiteRoute
-from rtvi_core.server.site import HttpSite
+from rtvi_core.server.site import HttpSite, shutdown_signals
 from rtvi_core.server.start_guard import StartGuard
 from rtvi_core.server.tokens import TokenSigner
 
@@ -71,7 +70,6 @@ class Gateway(HttpSite):
         except UNREACHABLE as exc:
             await self.store.close()
             raise ClusterUnavailable(f"Redis at {self.store.shown_url} is unreachable: {exc}") from None
-        loop = asyncio.get_running_loop()
         stopped = asyncio.Event()
         try:
             host, port = await self.listen()
@@ -81,14 +79,10 @@ class Gateway(HttpSite):
         logger.info("gateway of cluster %r listening on http://%s:%d", self.store.keys.name, host, port)
         if on_listening is not None:
             on_listening(host, port)
-        signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
-        for signum in signals:
-            loop.add_signal_handler(signum, stopped.set)
         try:
-            await stopped.wait()
+            with shutdown_signals(stopped.set, enabled=handle_signals):
+                await stopped.wait()
         finally:
-            for signum in signals:
-                loop.remove_signal_handler(signum)
             self.close()
             await self.store.close()
 
