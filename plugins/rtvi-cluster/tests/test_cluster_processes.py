@@ -111,6 +111,11 @@ async def test_a_token_is_refused_by_another_worker_and_opens_a_session_once_on_
 
         await eventually(released, "the ended session's slot comes back")
 
+        # A worker's own /start dispatches like a gateway's: to the least-loaded worker, maybe another.
+        answer = (await post_start(http, cluster.workers[0])).json()
+        async with rtvi_session(answer["wsUrl"], answer["token"]) as session:
+            await session.ready()
+
 
 async def test_a_reserved_slot_not_claimed_within_the_token_ttl_is_released(
     redis_server: RedisServer, tmp_path: Path
