@@ -98,9 +98,13 @@ class Cluster:
 
 @contextmanager
 def running_cluster(
-    redis: RedisServer, bot: Path, *, workers: int = 3, gateways: int = 2, token_ttl_secs: float = 30
+    redis: RedisServer, bot: Path, *, workers: int = 3, gateways: int = 2, token_ttl_secs: float = 600
 ) -> Iterator[Cluster]:
-    """``workers`` workers of ``bot`` and ``gateways`` gateways on ``redis``, until the block ends."""
+    """``workers`` workers of ``bot`` and ``gateways`` gateways on ``redis``, until the block ends.
+
+    The gateways' tokens (and slots) last ``token_ttl_secs``: long by default, so no reservation
+    expires while a test counts them, however slow the machine.
+    """
     with ExitStack() as stack:
         cluster = Cluster(redis, [], [], stack)
         for _ in range(workers):
