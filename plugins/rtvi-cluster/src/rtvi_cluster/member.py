@@ -4,7 +4,7 @@ Joining writes the worker's hash (its public URL, bot, version, ``max_sessions``
 starts a heartbeat that renews it every third of ``heartbeat_ttl_secs``; every change
 (a session claimed, started or ended, the drain) is published at once. If Redis goes
 away the sessions go on; the heartbeat retries with a bounded backoff (at most
-``heartbeat_ttl_secs`` apart), logs the loss once a minute at most, and registers the
+``heartbeat_ttl_secs`` apart), logs the loss (and the return) once a minute at most, and registers the
 worker again when Redis is back. :meth:`RedisCluster.leave` deletes the worker's keys.
 """
 
@@ -86,7 +86,7 @@ class RedisCluster(Component):
         self._changed = asyncio.Event()
         self._heartbeat: asyncio.Task[None] | None = None
         self._reachable = False
-        self._lost_log = ThrottledLog(logger)
+        self._redis_log = ThrottledLog(logger)
 
     # -- ClusterMember ----------------------------------------------------------------------
 
@@ -188,19 +188,20 @@ class RedisCluster(Component):
             self._changed.clear()
             try:
                 await self._publish()
-            except UNREACHABLE as exc:
+            except Exception as exc:  # Redis unreachable or failing: the sessions go on, retry later
                 failures += 1
                 self._reachable = False
-                self._lost_log.warning(
+                self._redis_log.warning(
                     "lost",
-                    "lost the cluster's Redis at %s (%s): running sessions go on, /start answers 503; retrying",
+                    "lost the cluster's Redis at %s (%r): running sessions go on, /start answers 503; retrying",
                     self.store.shown_url,
                     exc,
                 )
                 await asyncio.sleep(min(self._interval * 2 ** min(failures, 8), self.heartbeat_ttl_secs))
                 continue
             if failures:
-                logger.warning(
+                self._redis_log.warning(
+                    "back",
                     "the cluster's Redis at %s is back: worker %s registered again",
                     self.store.shown_url,
                     self.worker_id,
