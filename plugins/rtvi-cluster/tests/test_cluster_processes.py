@@ -1,7 +1,8 @@
 """Three workers and two gateways as real processes on a real ``redis-server`` (issue 14's Done-when).
 
-Dispatch under a ``/start`` storm, tokens bound to their worker, a worker killed with
-SIGKILL, a worker drained with SIGTERM, Redis lost and back, and Redis down at start.
+Dispatch under a ``/start`` storm, tokens bound to their worker, unclaimed slots released,
+a worker killed with SIGKILL, a worker drained with SIGTERM, a rolling restart, Redis lost
+and back, and Redis down at start.
 No timing is asserted: conditions are waited for, with a deadline.
 """
 
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import anyio
@@ -240,3 +242,26 @@ def test_redis_down_at_start_is_a_clear_error_and_exit_code(command: str, tmp_pa
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert f"Redis at {url} is unreachable" in done.stderr, done.stderr
+
+
+async def test_a_rolling_restart_drops_no_session(redis_server: RedisServer, tmp_path: Path) -> None:
+    bot = bot_file(tmp_path)
+    with running_cluster(redis_server, bot, workers=2, gateways=1) as cluster:
+        old = list(cluster.workers)
+        async with httpx.AsyncClient() as http, AsyncExitStack() as sessions:
+            answers = [(await post_start(http, cluster.gateways[0])).json() for _ in old]
+            assert {cluster.worker_of(answer["wsUrl"]) for answer in answers} == {0, 1}  # one on each
+            clients = [await sessions.enter_async_context(rtvi_session(a["wsUrl"], a["token"])) for a in answers]
+            for client in clients:
+                await client.ready()
+            for index, answer in enumerate(answers):
+                worker = cluster.workers[cluster.worker_of(answer["wsUrl"])]
+                cluster.add_worker(bot)  # the new version joins, then the old one drains
+                worker.process.send_signal(signal.SIGTERM)
+                assert f"turn {index}" in await clients[index].echo(f"turn {index}")
+                await clients[index].ws.close()
+                assert worker.process.wait(DEADLINE) == 0
+            state = await health(http, cluster.gateways[0])
+            urls = {w["url"] for w in state["workers"]}
+            assert urls == {f"http://127.0.0.1:{w.port}" for w in cluster.workers if w not in old}
+            assert (await post_start(http, cluster.gateways[0])).status_code == 200
