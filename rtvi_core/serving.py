@@ -80,6 +80,10 @@ class SessionFactory:
                 raise PreloadError(f"{config.file}: {spec.path}: {spec.section} plugin {spec.name!r}: {exc}") from exc
             yield spec, time.perf_counter() - started
 
+    def server_extensions(self, server: Any) -> list[Any]:
+        """Fire ``rtvi_server_extensions`` for the session ``server`` of this bot file: what the plugins add to it."""
+        return self._manager.server_extensions(server)
+
     def ended(self, session: Any) -> None:
         """Fire ``rtvi_session_ended`` for ``session``; then its action dispatcher lets go of it."""
         self._manager.session_ended(session)

@@ -134,16 +134,25 @@ class PluginManager:
 
     def session_started(self, session: Any) -> None:
         """Fire ``rtvi_session_started``; a plugin's exception is logged, not raised."""
-        self._notify("rtvi_session_started", session)
+        self._notify("rtvi_session_started", session=session)
 
     def session_ended(self, session: Any) -> None:
         """Fire ``rtvi_session_ended``; a plugin's exception is logged, not raised."""
-        self._notify("rtvi_session_ended", session)
+        self._notify("rtvi_session_ended", session=session)
 
-    def _notify(self, hook_name: str, session: Any) -> None:
+    def server_extensions(self, server: Any) -> list[Any]:
+        """Fire ``rtvi_server_extensions`` for ``server``: the extensions the plugins registered.
+
+        A plugin's exception is logged, not raised.
+        """
+        extensions: list[Any] = []
+        self._notify("rtvi_server_extensions", server=server, register=extensions.append)
+        return extensions
+
+    def _notify(self, hook_name: str, **kwargs: Any) -> None:
         for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
             try:
-                _call(impl, {"session": session})
+                _call(impl, kwargs)
             except Exception:
                 logger.exception("plugin %r raised in %s", impl.plugin_name, hook_name)
 

@@ -18,11 +18,15 @@ def bot_server(sessions: SessionFactory, *, host: str, port: int) -> SessionServ
     Each transport class builds its frontend from its validated Config (its
     ``frontend(config)`` classmethod); the server's limits, origins and auth are the
     bot file's transport's (``[transport]``), and its frontend answers ``/start``
-    requests that name no transport. TypeError for a transport that is not served here.
+    requests that name no transport; the plugins' ``rtvi_server_extensions`` add to it.
+    TypeError for a transport that is not served here.
     """
     config = sessions.config
     frontends = [_frontend(spec) for spec in (config.transport, *config.also_serve)]
-    return SessionServer(sessions, frontends[0].settings, frontends, host=host, port=port)
+    server = SessionServer(sessions, frontends[0].settings, frontends, host=host, port=port)
+    for extension in sessions.server_extensions(server):
+        server.add_extension(extension)
+    return server
 
 
 def _frontend(spec: Any) -> Frontend:

@@ -31,6 +31,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ from rtvi_core.loop_monitor import LoopMonitor
 from . import hosts, log, origins
 from .connection import HttpConnection
 from .cors import cors_headers, preflight
+from .extensions import ServerExtension, ServerExtensions
 from .frontend import Frontend, StartCall, StartRequest
 from .http import HttpError, Request, error_response, json_response, response
 from .limits import ServerSettings
@@ -106,6 +108,8 @@ class SessionServer:
             Route(("GET", "HEAD"), "/health", self._health),
             *(route for frontend in frontends for route in frontend.routes()),
         ]
+        #: What plugins added (:meth:`add_extension`): routes, and listeners to the server's events.
+        self.extensions = ServerExtensions()
         self._refusals = ThrottledLog(logger)
         self._live: dict[SessionRunner, asyncio.Task[None]] = {}
         self._connections: set[HttpConnection] = set()
@@ -234,6 +238,11 @@ class SessionServer:
             sys.stderr.flush()
             os._exit(EXIT_ABANDONED)
 
+    def add_extension(self, extension: ServerExtension) -> None:
+        """Serve ``extension``'s routes (after the frontends') and tell it the server's events."""
+        self._routes.extend(extension.routes())
+        self.extensions.add(extension)
+
     # -- sessions -------------------------------------------------------------------------------
 
     def refusal(self) -> str | None:
@@ -248,11 +257,13 @@ class SessionServer:
     def run_session(self, session: SessionRunner) -> None:
         """Run ``session`` (admitted: see :meth:`refusal`) until it ends; the server counts it meanwhile."""
         self._live[session] = asyncio.get_running_loop().create_task(session.run(), name=f"session {session.peer}")
+        self.extensions.session_started(session)
 
     def session_ended(self, session: SessionRunner) -> None:
         """``session`` is over (called by :meth:`SessionRunner.run`): fire ``rtvi_session_ended``."""
         if self._live.pop(session, None) is not None:
             self.sessions.ended(session.bot)
+            self.extensions.session_ended(session)
             self._check_stopped()
 
     # -- called by connections ------------------------------------------------------------------
@@ -285,31 +296,40 @@ class SessionServer:
             if refusal is not None:
                 connection.respond(refusal)
                 return
-            self._answer(connection, route.handler(Call(self, connection, request, params, cors)))
+            call, routed = Call(self, connection, request, params, cors), time.perf_counter()
+
+            def answered(data: bytes, route: Route = route) -> None:
+                self.extensions.answered(route, call, data, time.perf_counter() - routed)
+
+            self._answer(connection, route.handler(call), answered)
             return
         if path == "*":
             connection.respond(response(204, headers={"Allow": "GET, HEAD, POST, OPTIONS"}))
         else:
             connection.respond(error_response(404, f"no such endpoint: {path[:100]}"))
 
-    def _answer(self, connection: HttpConnection, answer: Answer) -> None:
+    def _answer(self, connection: HttpConnection, answer: Answer, answered: Callable[[bytes], None]) -> None:
         if answer is None:
             return
         if isinstance(answer, bytes):
             connection.respond(answer)
+            answered(answer)
             return
-        task = asyncio.get_running_loop().create_task(self._answer_later(connection, answer))
+        task = asyncio.get_running_loop().create_task(self._answer_later(connection, answer, answered))
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
 
     @staticmethod
-    async def _answer_later(connection: HttpConnection, answer: Awaitable[bytes]) -> None:
+    async def _answer_later(
+        connection: HttpConnection, answer: Awaitable[bytes], answered: Callable[[bytes], None]
+    ) -> None:
         try:
             data = await answer
         except Exception:
             logger.exception("%s: failed answering a request", connection.peer)
             data = error_response(500, "the server failed answering this request")
         connection.respond(data)
+        answered(data)
 
     def _check_host_and_origin(self, connection: HttpConnection, request: Request) -> None:
         what = f"{request.method} {request.path[:100]} from {connection.peer_ip}"

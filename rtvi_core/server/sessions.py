@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 
@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from .server import SessionServer
 
 logger = log.logger.getChild("sessions")
+
+#: Why a session ended: its run ended by itself (``normal``: the bot or the client ended it),
+#: ``failed``, was cancelled because its client left (``client_left``: disconnected, timed
+#: out, broke a limit), or was cancelled while the server was shutting down (``shutdown``).
+EndReason = Literal["normal", "failed", "client_left", "shutdown"]
 
 
 def run_outcome(task: Any) -> tuple[bool, str]:
@@ -46,6 +51,9 @@ class SessionRunner(ABC):
         self.server = server
         self.bot = bot
         self.peer = peer
+        #: Why the session ended; None while it runs.
+        self.end_reason: EndReason | None = None
+        self._cancelled = False
         self._leaving: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
@@ -62,9 +70,17 @@ class SessionRunner(ABC):
             logger.exception("session %s (%s) failed", task.name, self.peer)
             failed, reason = True, "the bot failed"
         finally:
+            self.end_reason = self._end_reason(failed)
             self.end_link(failed, reason)
             self.server.session_ended(self)
             self.released()
+
+    def _end_reason(self, failed: bool) -> EndReason:
+        if failed:
+            return "failed"
+        if not self._cancelled:
+            return "normal"
+        return "shutdown" if self.server.draining else "client_left"
 
     @abstractmethod
     async def pump(self) -> None:
@@ -79,6 +95,7 @@ class SessionRunner(ABC):
 
     async def cancel(self, reason: str) -> None:
         """Cancel the pipeline (the server is shutting down, or the client left)."""
+        self._cancelled = True
         await self.bot.task.cancel(reason)
 
     def leave(self, reason: str) -> None:
