@@ -10,7 +10,7 @@ extension must be quick. One that raises is logged (once a minute) and the serve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from . import log
@@ -55,6 +55,9 @@ class ServerExtensions:
     def add(self, extension: ServerExtension) -> None:
         """Tell ``extension`` the events from now on."""
         self._all.append(extension)
+
+    def __iter__(self) -> Iterator[ServerExtension]:
+        return iter(self._all)
 
     def session_started(self, session: SessionRunner) -> None:
         """Tell every extension that ``session`` starts."""

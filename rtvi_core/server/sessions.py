@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 logger = log.logger.getChild("sessions")
 
-#: Why a session ended: its run ended by itself (``normal``: the bot or the client ended it),
+#: Why a session ended: its run ended by itself (``normal``: the bot or the client ended it,
+#: even if its link dropped as it ended),
 #: ``failed``, was cancelled because its client left (``client_left``: disconnected, timed
 #: out, broke a limit), or was cancelled while the server was shutting down (``shutdown``).
 EndReason = Literal["normal", "failed", "client_left", "shutdown"]
@@ -78,7 +79,7 @@ class SessionRunner(ABC):
     def _end_reason(self, failed: bool) -> EndReason:
         if failed:
             return "failed"
-        if not self._cancelled:
+        if not self._cancelled or self.bot.task.ending:
             return "normal"
         return "shutdown" if self.server.draining else "client_left"
 

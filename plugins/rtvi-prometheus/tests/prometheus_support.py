@@ -11,7 +11,9 @@ from typing import Any
 
 import anyio
 import msgspec
+from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from rtvi_prometheus import MetricsExporter
 from rtvi_websocket.protobuf import PbMessageFrame, decode_frame, encode_audio, encode_message
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -113,6 +115,12 @@ async def scrape(server: SessionServer, token: str | None = None) -> Scrape:
     return Scrape(body.decode())
 
 
+def exported(server: SessionServer) -> Scrape:
+    """What ``server``'s exporter would answer now (also once the server has stopped listening)."""
+    exporter = next(extension for extension in server.extensions if isinstance(extension, MetricsExporter))
+    return Scrape(generate_latest(exporter.metrics.registry).decode())
+
+
 async def until(server: SessionServer, check: Any, timeout: float = 20.0) -> Scrape:
     """Scrape until ``check(scrape)`` holds (events reach the metrics as the server sees them)."""
     with anyio.fail_after(timeout):
@@ -164,7 +172,7 @@ class Client:
 
 
 @asynccontextmanager
-async def client(server: SessionServer) -> AsyncIterator[Client]:
-    """A client connected to ``server``'s ``/ws``."""
-    async with connect(f"ws://127.0.0.1:{server.port}/ws", max_size=None) as ws:
+async def client(server: SessionServer, url: str | None = None) -> AsyncIterator[Client]:
+    """A client connected to ``url`` (default: ``server``'s ``/ws``)."""
+    async with connect(url or f"ws://127.0.0.1:{server.port}/ws", max_size=None) as ws:
         yield Client(ws)
