@@ -31,6 +31,8 @@ PROVIDERS: dict[tuple[str, str], str] = {
     ("tts", "espeak"): "rtvi-espeak",
     ("tts", "cartesia"): "rtvi-cartesia",
     ("tts", "elevenlabs"): "rtvi-elevenlabs",
+    # not a component: the [metrics] table's GET /metrics (an rtvi_server_extensions hook)
+    ("metrics", "prometheus"): "rtvi-prometheus",
 }
 
 

@@ -56,15 +56,22 @@ def bot_text(*, extra: str = "", **transport: Any) -> str:
 
 
 @asynccontextmanager
-async def serving(text: str | None = None, *, plugins: tuple[Any, ...] = (), **transport: Any) -> AsyncIterator[SessionServer]:
+async def serving(
+    text: str | None = None, *, plugins: tuple[Any, ...] = (), preload: bool = False, **transport: Any
+) -> AsyncIterator[SessionServer]:
     """The bot file ``text`` (default: the test bot with ``transport`` keys) served on loopback,
-    with the websocket and prometheus plugins installed (and in-process ``plugins``)."""
+    with the websocket, prometheus and whisper plugins installed (and in-process ``plugins``);
+    ``preload``: its models loaded first."""
     manager = PluginManager(autoload=True, allow=["websocket", "prometheus", "whisper"])
     assert not manager.failures, manager.failures
     for plugin in plugins:
         assert manager.load_plugin(plugin, type(plugin).__name__), manager.failures
-    config = load_bot_text(text or bot_text(**transport), file="metrics-bot.toml", base_dir=HERE, registry=manager.registry)
-    async with loopback_server(SessionFactory(config, manager)) as server:
+    text = text or bot_text(**transport)
+    config = load_bot_text(text, file="metrics-bot.toml", base_dir=HERE, registry=manager.registry)
+    factory = SessionFactory(config, manager)
+    if preload:
+        await anyio.to_thread.run_sync(lambda: list(factory.preload()))
+    async with loopback_server(factory) as server:
         yield server
 
 
