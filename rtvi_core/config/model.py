@@ -129,7 +129,8 @@ class MetricsSection(StrictModel):
     """``[metrics]``: the ``GET /metrics`` endpoint a metrics plugin (``rtvi-prometheus``) adds to the server."""
 
     enabled: bool = Field(
-        default=True, description="Serve GET /metrics when a metrics plugin is installed (false: 404, nothing measured)."
+        default=True,
+        description="Serve GET /metrics when a metrics plugin is installed (false: 404, nothing measured).",
     )
     token: str | None = Field(
         default=None,

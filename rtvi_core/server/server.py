@@ -33,6 +33,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -296,17 +297,17 @@ class SessionServer:
             if refusal is not None:
                 connection.respond(refusal)
                 return
-            call, routed = Call(self, connection, request, params, cors), time.perf_counter()
-
-            def answered(data: bytes, route: Route = route) -> None:
-                self.extensions.answered(route, call, data, time.perf_counter() - routed)
-
+            call = Call(self, connection, request, params, cors)
+            answered = partial(self._answered, route, call, time.perf_counter())
             self._answer(connection, route.handler(call), answered)
             return
         if path == "*":
             connection.respond(response(204, headers={"Allow": "GET, HEAD, POST, OPTIONS"}))
         else:
             connection.respond(error_response(404, f"no such endpoint: {path[:100]}"))
+
+    def _answered(self, route: Route, call: Call, routed: float, data: bytes) -> None:
+        self.extensions.answered(route, call, data, time.perf_counter() - routed)
 
     def _answer(self, connection: HttpConnection, answer: Answer, answered: Callable[[bytes], None]) -> None:
         if answer is None:

@@ -71,12 +71,12 @@ class SessionRunner(ABC):
             logger.exception("session %s (%s) failed", task.name, self.peer)
             failed, reason = True, "the bot failed"
         finally:
-            self.end_reason = self._end_reason(failed)
+            self.end_reason = self._why_ended(failed)
             self.end_link(failed, reason)
             self.server.session_ended(self)
             self.released()
 
-    def _end_reason(self, failed: bool) -> EndReason:
+    def _why_ended(self, failed: bool) -> EndReason:
         if failed:
             return "failed"
         if not self._cancelled or self.bot.task.ending:

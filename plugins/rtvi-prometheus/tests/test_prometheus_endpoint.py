@@ -70,7 +70,15 @@ async def test_disabled_in_the_bot_file_is_404():
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "", f"Basic {TOKEN}", "Bearer wrong-token-wrong-token", f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", "Bearer"],
+    [
+        None,
+        "",
+        f"Basic {TOKEN}",
+        "Bearer wrong-token-wrong-token",
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+        "Bearer",
+    ],
 )
 async def test_a_token_protects_it(authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}

@@ -94,7 +94,9 @@ async def test_start_outcomes_and_dispatch_time():
             assert (await http(server, "POST", "/start", headers=auth))[0] == 503
             assert (await http(server, "GET", "/start"))[0] == 405  # refused before the handler: not an outcome
             found = await scrape(server)
-    outcomes = {o: found.value("rtvi_start_requests_total", outcome=o) for o in ("ok", "unauthorized", "bad_request", "full")}
+    outcomes = {
+        o: found.value("rtvi_start_requests_total", outcome=o) for o in ("ok", "unauthorized", "bad_request", "full")
+    }
     assert outcomes == {"ok": 1, "unauthorized": 2, "bad_request": 2, "full": 1}
     assert found.value("rtvi_dispatch_seconds_count") == 6
     assert found.value("rtvi_dispatch_seconds_bucket", le="+Inf") == 6

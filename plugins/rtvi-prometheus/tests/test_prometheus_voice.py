@@ -14,7 +14,12 @@ pytestmark = pytest.mark.anyio
 
 #: The test bot with Whisper tiny.en between the energy VAD and the echo LLM.
 VOICE_BOT = BOT.format(transport="", extra="").replace("[llm]", '[stt]\nuse = "whisper"\n\n[llm]')
-HISTOGRAMS = ("rtvi_stt_seconds", "rtvi_llm_first_token_seconds", "rtvi_tts_first_audio_seconds", "rtvi_voice_to_voice_seconds")
+HISTOGRAMS = (
+    "rtvi_stt_seconds",
+    "rtvi_llm_first_token_seconds",
+    "rtvi_tts_first_audio_seconds",
+    "rtvi_voice_to_voice_seconds",
+)
 
 
 def counts(found: Scrape) -> dict[str, float]:

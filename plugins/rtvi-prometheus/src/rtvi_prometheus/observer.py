@@ -68,7 +68,7 @@ class VoiceMetricsObserver(BaseObserver):
 
     def __init__(self, metrics: ServerMetrics) -> None:
         self.metrics = metrics
-        self.seen_key = f"_rtvi_prometheus_{id(self)}"
+        self._seen = self.seen_key = f"_rtvi_prometheus_{id(self)}"  # each frame once: on its first hop
         self._speech_end: int | None = None  # the VAD's stop, while the transcript is awaited
         self._silence_from: int | None = None  # the end of the user's speech, while the bot's audio is awaited
         self._llm_start: int | None = None
@@ -76,7 +76,7 @@ class VoiceMetricsObserver(BaseObserver):
 
     async def on_push_frame(self, data: FramePushed) -> None:
         frame, source, now = data.frame, data.source, data.timestamp
-        frame.__dict__[self.seen_key] = True
+        frame.__dict__[self._seen] = True
         metrics = self.metrics
         if isinstance(frame, TTSAudioRawFrame):
             if self._tts_start is not None and isinstance(source, TTSService):
