@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import json
-import socket
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from rtvi_core.config.loader import load_bot_text
+from rtvi_core.plugins import hookimpl
 from rtvi_core.plugins.manager import PluginManager
 from rtvi_core.server.server import SessionServer
 from rtvi_core.server.testing import loopback_server
+from rtvi_core.services.tts import TTSService
 from rtvi_core.serving import SessionFactory
 
 HERE = Path(__file__).parent
@@ -64,8 +66,8 @@ async def serving(
     ``preload``: its models loaded first."""
     manager = PluginManager(autoload=True, allow=["websocket", "prometheus", "whisper"])
     assert not manager.failures, manager.failures
-    for plugin in plugins:
-        assert manager.load_plugin(plugin, type(plugin).__name__), manager.failures
+    for index, plugin in enumerate(plugins):
+        assert manager.load_plugin(plugin, f"test-plugin-{index}"), manager.failures
     text = text or bot_text(**transport)
     config = load_bot_text(text, file="metrics-bot.toml", base_dir=HERE, registry=manager.registry)
     factory = SessionFactory(config, manager)
@@ -75,26 +77,23 @@ async def serving(
         yield server
 
 
-def _http(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(raw)
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.split(": ", 1) for line in lines[1:])
-    return int(lines[0].split(" ")[1]), {name.lower(): value for name, value in headers.items()}, body
+def _http(
+    port: int, method: str, path: str, headers: Mapping[str, str], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=dict(headers))
+        answer = connection.getresponse()
+        return answer.status, {name.lower(): value for name, value in answer.getheaders()}, answer.read()
+    finally:
+        connection.close()
 
 
-async def http(
+async def request(
     server: SessionServer, method: str, path: str, *, headers: Mapping[str, str] | None = None, body: bytes = b""
 ) -> tuple[int, dict[str, str], bytes]:
     """One HTTP/1.1 request to ``server`` over loopback: the status, headers and body of its answer."""
-    headers = {"Host": f"127.0.0.1:{server.port}", "Content-Length": str(len(body)), **(headers or {})}
-    lines = [f"{method} {path} HTTP/1.1", *(f"{name}: {value}" for name, value in headers.items())]
-    raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-    return await anyio.to_thread.run_sync(_http, server.port, raw)
+    return await anyio.to_thread.run_sync(_http, server.port, method, path, headers or {}, body)
 
 
 class Scrape:
@@ -117,7 +116,7 @@ class Scrape:
 async def scrape(server: SessionServer, token: str | None = None) -> Scrape:
     """``GET /metrics`` of ``server`` (with the bearer ``token``), which must answer 200."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    status, _, body = await http(server, "GET", "/metrics", headers=headers)
+    status, _, body = await request(server, "GET", "/metrics", headers=headers)
     assert status == 200, body
     return Scrape(body.decode())
 
@@ -136,6 +135,17 @@ async def until(server: SessionServer, check: Any, timeout: float = 20.0) -> Scr
             if check(found):
                 return found
             await anyio.sleep(0.05)
+
+
+class TTSPlugin:
+    """An in-process plugin registering the TTS class ``tts`` (for :func:`serving`'s ``plugins``)."""
+
+    def __init__(self, tts: type[TTSService]) -> None:
+        self.tts = tts
+
+    @hookimpl
+    def rtvi_register_tts(self, register: Callable[[type[TTSService]], None]) -> None:
+        register(self.tts)
 
 
 class Client:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from prometheus_support import BOT_NAME, Scrape, bot_text, http, scrape, serving
+from prometheus_support import BOT_NAME, Scrape, bot_text, request, scrape, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -27,7 +27,7 @@ METRICS = {
 
 async def test_every_metric_is_exposed_with_the_default_collectors():
     async with serving(max_sessions=7) as server:
-        status, headers, body = await http(server, "GET", "/metrics")
+        status, headers, body = await request(server, "GET", "/metrics")
         assert status == 200
         assert headers["content-type"] == CONTENT_TYPE_LATEST
         found = Scrape(body.decode())
@@ -49,7 +49,7 @@ async def test_labels_are_the_bot_name_only_on_a_fresh_server():
 
 async def test_head_answers_the_headers_only():
     async with serving() as server:
-        status, headers, body = await http(server, "HEAD", "/metrics")
+        status, headers, body = await request(server, "HEAD", "/metrics")
     assert (status, body) == (200, b"")
     assert int(headers["content-length"]) > 0
 
@@ -57,14 +57,14 @@ async def test_head_answers_the_headers_only():
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
 async def test_other_methods_get_405(method):
     async with serving() as server:
-        status, headers, _ = await http(server, method, "/metrics", body=b"x")
+        status, headers, _ = await request(server, method, "/metrics", body=b"x")
     assert status == 405 and headers["allow"] == "GET, HEAD"
 
 
 async def test_disabled_in_the_bot_file_is_404():
     async with serving(bot_text(extra="\n[metrics]\nenabled = false\n")) as server:
-        status, _, _ = await http(server, "GET", "/metrics")
-        health, _, _ = await http(server, "GET", "/health")
+        status, _, _ = await request(server, "GET", "/metrics")
+        health, _, _ = await request(server, "GET", "/health")
     assert (status, health) == (404, 200)
 
 
@@ -83,7 +83,7 @@ async def test_disabled_in_the_bot_file_is_404():
 async def test_a_token_protects_it(authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}
     async with serving(PROTECTED) as server:
-        status, answer, body = await http(server, "GET", "/metrics", headers=headers)
+        status, answer, body = await request(server, "GET", "/metrics", headers=headers)
         assert status == 401, body
         assert answer["www-authenticate"].startswith("Bearer")
         assert b"rtvi_" not in body
@@ -92,11 +92,11 @@ async def test_a_token_protects_it(authorization):
 
 async def test_the_token_scheme_is_case_insensitive():
     async with serving(PROTECTED) as server:
-        status, _, _ = await http(server, "GET", "/metrics", headers={"Authorization": f"bearer {TOKEN}"})
+        status, _, _ = await request(server, "GET", "/metrics", headers={"Authorization": f"bearer {TOKEN}"})
     assert status == 200
 
 
 async def test_the_host_rule_applies():
     async with serving() as server:
-        status, _, _ = await http(server, "GET", "/metrics", headers={"Host": "evil.example"})
+        status, _, _ = await request(server, "GET", "/metrics", headers={"Host": "evil.example"})
     assert status == 421

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from prometheus_support import Scrape, bot_text, client, exported, http, scrape, serving, until
+from prometheus_support import Scrape, TTSPlugin, bot_text, client, exported, request, scrape, serving, until
 
 from rtvi_core.builtins.tone_tts import ToneTTSService
-from rtvi_core.plugins import hookimpl
 
 pytestmark = pytest.mark.anyio
 
@@ -47,15 +46,9 @@ class FailingTTS(ToneTTSService):
         raise RuntimeError("no voice today")
 
 
-class FailingPlugin:
-    @hookimpl
-    def rtvi_register_tts(self, register):
-        register(FailingTTS)
-
-
 async def test_a_failed_session_is_counted_as_failed_and_as_an_error():
     text = bot_text().replace('use = "tone"', 'use = "failing"')
-    async with serving(text, plugins=(FailingPlugin(),)) as server:
+    async with serving(text, plugins=(TTSPlugin(FailingTTS),)) as server:
         async with client(server) as failing:
             await failing.send("client-ready", {"version": "2.1.0", "about": {"library": "test"}})
             assert await failing.closed() == 1011
@@ -70,7 +63,7 @@ async def test_sessions_still_open_at_shutdown_end_as_shutdown():
         async with client(server) as lingering:
             await lingering.ready()
             server.drain()
-            status, _, _ = await http(server, "POST", "/start")
+            status, _, _ = await request(server, "POST", "/start")
             assert status == 503
             server.drain()  # the deadline at once
             assert await lingering.closed() == 1001
@@ -82,17 +75,19 @@ async def test_sessions_still_open_at_shutdown_end_as_shutdown():
 async def test_start_outcomes_and_dispatch_time():
     async with serving(max_sessions=1, start_api_key=START_KEY) as server:
         auth = {"Authorization": f"Bearer {START_KEY}"}
-        status, _, body = await http(server, "POST", "/start", headers=auth)
+        status, _, body = await request(server, "POST", "/start", headers=auth)
         assert status == 200
-        assert (await http(server, "POST", "/start"))[0] == 401
-        assert (await http(server, "POST", "/start", headers={"Authorization": "Bearer nope"}))[0] == 401
-        assert (await http(server, "POST", "/start", headers=auth, body=b"{not json"))[0] == 400
-        assert (await http(server, "POST", "/start", headers=auth, body=b'{"transport": "carrier-pigeon"}'))[0] == 400
+        assert (await request(server, "POST", "/start"))[0] == 401
+        assert (await request(server, "POST", "/start", headers={"Authorization": "Bearer nope"}))[0] == 401
+        assert (await request(server, "POST", "/start", headers=auth, body=b"{not json"))[0] == 400
+        assert (await request(server, "POST", "/start", headers=auth, body=b'{"transport": "carrier-pigeon"}'))[
+            0
+        ] == 400
         answer = json.loads(body)
         async with client(server, f"{answer['wsUrl']}?token={answer['token']}") as only:  # max_sessions: 1
             await only.ready()
-            assert (await http(server, "POST", "/start", headers=auth))[0] == 503
-            assert (await http(server, "GET", "/start"))[0] == 405  # refused before the handler: not an outcome
+            assert (await request(server, "POST", "/start", headers=auth))[0] == 503
+            assert (await request(server, "GET", "/start"))[0] == 405  # refused before the handler: not an outcome
             found = await scrape(server)
     outcomes = {
         o: found.value("rtvi_start_requests_total", outcome=o) for o in ("ok", "unauthorized", "bad_request", "full")
@@ -105,7 +100,7 @@ async def test_start_outcomes_and_dispatch_time():
 
 async def test_rate_limited_start():
     async with serving(start_rate_limit=1, start_rate_burst=1) as server:
-        statuses = [(await http(server, "POST", "/start"))[0] for _ in range(3)]
+        statuses = [(await request(server, "POST", "/start"))[0] for _ in range(3)]
         found = await scrape(server)
     assert statuses[0] == 200 and 429 in statuses
     assert found.value("rtvi_start_requests_total", outcome="rate_limited") == statuses.count(429)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import anyio
 import pytest
-from prometheus_support import BOT, Scrape, bot_text, client, serving, until
+from prometheus_support import BOT, Scrape, TTSPlugin, bot_text, client, serving, until
 
 from rtvi_core.builtins.tone_tts import ToneTTSService
-from rtvi_core.plugins import hookimpl
 from rtvi_core.testing.speech import load_speech, silence
 
 pytestmark = pytest.mark.anyio
@@ -61,15 +60,9 @@ class GrumpyTTS(ToneTTSService):
         yield b""  # pragma: no cover - makes this an async generator
 
 
-class GrumpyPlugin:
-    @hookimpl
-    def rtvi_register_tts(self, register):
-        register(GrumpyTTS)
-
-
 async def test_provider_errors_are_counted_by_type():
     text = bot_text().replace('use = "tone"', 'use = "grumpy"')
-    async with serving(text, plugins=(GrumpyPlugin(),)) as server:
+    async with serving(text, plugins=(TTSPlugin(GrumpyTTS),)) as server:
         async with client(server) as typist:
             await typist.ready()
             await typist.send("send-text", {"content": "hello there", "options": {"run_immediately": True}})
