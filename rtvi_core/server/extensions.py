@@ -10,14 +10,15 @@ extension must be quick. One that raises is logged (once a minute) and the serve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from . import log
+from .routes import Answer, Call, Handler, Route
 from .throttled_log import ThrottledLog
 
 if TYPE_CHECKING:
-    from .routes import Call, Route
     from .sessions import SessionRunner
 
 logger = log.logger.getChild("extensions")
@@ -67,11 +68,20 @@ class ServerExtensions:
         """Tell every extension that ``session`` ended."""
         self._each(lambda extension: extension.session_ended(session))
 
+    def watch(self, routes: Iterable[Route]) -> list[Route]:
+        """``routes``, each with a handler whose answers the extensions hear (once: a route
+        watched already is kept as it is)."""
+        return [
+            route
+            if isinstance(route.handler, _Watched)
+            else Route(route.methods, route.pattern, _Watched(self, route), cors=route.cors)
+            for route in routes
+        ]
+
     def answered(self, route: Route, call: Call, data: bytes, seconds: float) -> None:
         """Tell every extension that ``call`` was answered with the response ``data``."""
-        if self._all:
-            status = int(data[9:12])  # "HTTP/1.1 200 OK"
-            self._each(lambda extension: extension.answered(route, call, status, seconds))
+        status = int(data[9:12])  # "HTTP/1.1 200 OK"
+        self._each(lambda extension: extension.answered(route, call, status, seconds))
 
     def _each(self, event: Callable[[ServerExtension], None]) -> None:
         for extension in self._all:
@@ -80,3 +90,27 @@ class ServerExtensions:
             except Exception as exc:
                 name = type(extension).__qualname__
                 self._errors.warning(name, "server extension %s failed handling an event: %r", name, exc)
+
+
+class _Watched:
+    """A route's handler whose answers (a response, or one to come) go to :meth:`ServerExtensions.answered`."""
+
+    __slots__ = ("_extensions", "_handler", "_route")
+
+    def __init__(self, extensions: ServerExtensions, route: Route) -> None:
+        self._extensions = extensions
+        self._route = route
+        self._handler: Handler = route.handler
+
+    def __call__(self, call: Call) -> Answer:
+        routed = time.perf_counter()
+        answer = self._handler(call)
+        if isinstance(answer, bytes):
+            self._extensions.answered(self._route, call, answer, time.perf_counter() - routed)
+            return answer
+        return answer if answer is None else self._later(call, answer, routed)
+
+    async def _later(self, call: Call, answer: Awaitable[bytes], routed: float) -> bytes:
+        data = await answer
+        self._extensions.answered(self._route, call, data, time.perf_counter() - routed)
+        return data

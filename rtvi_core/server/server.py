@@ -31,9 +31,7 @@ import logging
 import os
 import signal
 import sys
-import time
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -241,8 +239,8 @@ class SessionServer:
 
     def add_extension(self, extension: ServerExtension) -> None:
         """Serve ``extension``'s routes (after the frontends') and tell it the server's events."""
-        self._routes.extend(extension.routes())
         self.extensions.add(extension)
+        self._routes = self.extensions.watch([*self._routes, *extension.routes()])
 
     # -- sessions -------------------------------------------------------------------------------
 
@@ -297,40 +295,31 @@ class SessionServer:
             if refusal is not None:
                 connection.respond(refusal)
                 return
-            call = Call(self, connection, request, params, cors)
-            answered = partial(self._answered, route, call, time.perf_counter())
-            self._answer(connection, route.handler(call), answered)
+            self._answer(connection, route.handler(Call(self, connection, request, params, cors)))
             return
         if path == "*":
             connection.respond(response(204, headers={"Allow": "GET, HEAD, POST, OPTIONS"}))
         else:
             connection.respond(error_response(404, f"no such endpoint: {path[:100]}"))
 
-    def _answered(self, route: Route, call: Call, routed: float, data: bytes) -> None:
-        self.extensions.answered(route, call, data, time.perf_counter() - routed)
-
-    def _answer(self, connection: HttpConnection, answer: Answer, answered: Callable[[bytes], None]) -> None:
+    def _answer(self, connection: HttpConnection, answer: Answer) -> None:
         if answer is None:
             return
         if isinstance(answer, bytes):
             connection.respond(answer)
-            answered(answer)
             return
-        task = asyncio.get_running_loop().create_task(self._answer_later(connection, answer, answered))
+        task = asyncio.get_running_loop().create_task(self._answer_later(connection, answer))
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
 
     @staticmethod
-    async def _answer_later(
-        connection: HttpConnection, answer: Awaitable[bytes], answered: Callable[[bytes], None]
-    ) -> None:
+    async def _answer_later(connection: HttpConnection, answer: Awaitable[bytes]) -> None:
         try:
             data = await answer
         except Exception:
             logger.exception("%s: failed answering a request", connection.peer)
             data = error_response(500, "the server failed answering this request")
         connection.respond(data)
-        answered(data)
 
     def _check_host_and_origin(self, connection: HttpConnection, request: Request) -> None:
         what = f"{request.method} {request.path[:100]} from {connection.peer_ip}"
