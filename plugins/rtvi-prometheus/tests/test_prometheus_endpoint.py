@@ -100,3 +100,15 @@ async def test_the_host_rule_applies():
     async with serving() as server:
         status, _, _ = await request(server, "GET", "/metrics", headers={"Host": "evil.example"})
     assert status == 421
+
+
+@pytest.mark.parametrize(("path", "status"), [("/metrics?name[]=x", 200), ("/metrics/", 404), ("/metrics%00", 404)])
+async def test_paths_near_it(path, status):
+    async with serving() as server:
+        assert (await request(server, "GET", path))[0] == status
+
+
+async def test_a_huge_token_is_refused_like_any_wrong_one():
+    async with serving(PROTECTED) as server:
+        status, _, _ = await request(server, "GET", "/metrics", headers={"Authorization": "Bearer " + "x" * 6000})
+    assert status == 401
