@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +30,10 @@ from pydantic import BaseModel, ConfigDict
 from .. import hookspecs
 from .._version import __version__
 from .registry import KIND_LABELS, KINDS, NoConfig, Registration, Registry
+
+if TYPE_CHECKING:
+    from ..server.extensions import ServerExtension
+    from ..server.server import SessionServer
 
 logger = logging.getLogger("rtvi_core.plugins")
 
@@ -140,12 +144,12 @@ class PluginManager:
         """Fire ``rtvi_session_ended``; a plugin's exception is logged, not raised."""
         self._notify("rtvi_session_ended", session=session)
 
-    def server_extensions(self, server: Any) -> list[Any]:
+    def server_extensions(self, server: SessionServer) -> list[ServerExtension]:
         """Fire ``rtvi_server_extensions`` for ``server``: the extensions the plugins registered.
 
         A plugin's exception is logged, not raised.
         """
-        extensions: list[Any] = []
+        extensions: list[ServerExtension] = []
         self._notify("rtvi_server_extensions", server=server, register=extensions.append)
         return extensions
 

@@ -58,6 +58,7 @@ class ServerExtensions:
         self._all.append(extension)
 
     def __iter__(self) -> Iterator[ServerExtension]:
+        """The extensions, in the order they were added."""
         return iter(self._all)
 
     def session_started(self, session: SessionRunner) -> None:

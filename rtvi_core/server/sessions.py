@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
 logger = log.logger.getChild("sessions")
 
-#: Why a session ended: its run ended by itself (``normal``: the bot or the client ended it,
-#: even if its link dropped as it ended),
-#: ``failed``, was cancelled because its client left (``client_left``: disconnected, timed
-#: out, broke a limit), or was cancelled while the server was shutting down (``shutdown``).
+#: Why a session ended: ``normal`` (its run ended by itself: the bot or the client ended it,
+#: even if the link dropped as it ended), ``failed``, ``client_left`` (cancelled because its
+#: client went: disconnected, timed out, broke a limit) or ``shutdown`` (cancelled while the
+#: server was shutting down).
 EndReason = Literal["normal", "failed", "client_left", "shutdown"]
 
 
