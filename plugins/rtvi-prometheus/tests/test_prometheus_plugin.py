@@ -1,11 +1,14 @@
-"""The plugin through its entry point, and under a real ``rtvi run`` process."""
+"""The plugin through its entry point, under a real ``rtvi run`` process; a wrong ``[metrics]`` table."""
 
 from __future__ import annotations
 
 import urllib.request
 
+import pytest
 from prometheus_support import BOT_NAME, Scrape, bot_text
 
+from rtvi_core.config.errors import BotFileError
+from rtvi_core.config.loader import load_bot_text
 from rtvi_core.plugins import PluginManager
 from rtvi_core.testing.served import served_bot
 
@@ -29,3 +32,15 @@ def test_rtvi_run_serves_metrics(tmp_path):
     assert found.value("rtvi_sessions_max") == 3 and found.value("rtvi_sessions_active") == 0
     assert found.families["rtvi_start_requests"].samples == []  # no /start yet: no outcome series
     assert BOT_NAME in found.text
+
+
+def test_a_wrong_metrics_table_names_each_key():
+    manager = PluginManager(allow=["prometheus"])
+    text = '[llm]\nuse = "echo"\n[metrics]\ntoken = "short"\nenabled = "yes"\npath = "/m"\n'
+    with pytest.raises(BotFileError) as caught:
+        load_bot_text(text, file="bot.toml", registry=manager.registry)
+    assert [str(issue) for issue in caught.value.issues] == [
+        "bot.toml: metrics.token: string should have at least 16 characters",
+        "bot.toml: metrics.enabled: expected true or false, got 'yes'",
+        "bot.toml: metrics.path: unknown key; allowed keys: enabled, token",
+    ]
