@@ -80,8 +80,9 @@ class ServerExtensions:
         ]
 
     def answered(self, route: Route, call: Call, data: bytes, seconds: float) -> None:
-        """Tell every extension that ``call`` was answered with the response ``data``."""
-        status = int(data[9:12])  # "HTTP/1.1 200 OK"
+        """Tell every extension that ``call`` was answered with the response ``data`` (status 0 if it has none)."""
+        code = data[9:12]  # "HTTP/1.1 200 OK"
+        status = int(code) if code.isdigit() else 0
         self._each(lambda extension: extension.answered(route, call, status, seconds))
 
     def _each(self, event: Callable[[ServerExtension], None]) -> None:
