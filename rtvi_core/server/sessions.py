@@ -22,10 +22,11 @@ if TYPE_CHECKING:
 logger = log.logger.getChild("sessions")
 
 #: Why a session ended: ``normal`` (its run ended by itself: the bot or the client ended it,
-#: even if the link dropped as it ended), ``failed``, ``client_left`` (cancelled because its
-#: client went: disconnected, timed out, broke a limit) or ``shutdown`` (cancelled while the
-#: server was shutting down).
-EndReason = Literal["normal", "failed", "client_left", "shutdown"]
+#: even if the link dropped as it ended), ``failed``, or it was cancelled: its client went
+#: (``client_left``), the server closed an idle client's link (``idle_timeout``) or that of a
+#: client that broke a limit (``limit``: too many messages, malformed ones), or the server
+#: was shutting down (``shutdown``).
+EndReason = Literal["normal", "failed", "client_left", "idle_timeout", "limit", "shutdown"]
 
 
 def run_outcome(task: Any) -> tuple[bool, str]:
@@ -54,7 +55,7 @@ class SessionRunner(ABC):
         self.peer = peer
         #: Why the session ended; None while it runs.
         self.end_reason: EndReason | None = None
-        self._cancelled = False
+        self._cancelled_for: EndReason | None = None
         self._leaving: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
@@ -79,9 +80,9 @@ class SessionRunner(ABC):
     def _why_ended(self, failed: bool) -> EndReason:
         if failed:
             return "failed"
-        if not self._cancelled or self.bot.task.ending:
+        if self._cancelled_for is None or self.bot.task.ending:
             return "normal"
-        return "shutdown" if self.server.draining else "client_left"
+        return "shutdown" if self.server.draining else self._cancelled_for
 
     @abstractmethod
     async def pump(self) -> None:
@@ -94,12 +95,15 @@ class SessionRunner(ABC):
     def released(self) -> None:
         """The session is over and the server has let it go: drop references to the client."""
 
-    async def cancel(self, reason: str) -> None:
-        """Cancel the pipeline (the server is shutting down, or the client left)."""
-        self._cancelled = True
+    async def cancel(self, reason: str, why: EndReason = "client_left") -> None:
+        """Cancel the pipeline (the server is shutting down, or the client left): ``why`` is the
+        :attr:`end_reason` it gives (unless the run was ending by itself, or the server is shutting down)."""
+        if self._cancelled_for is None:
+            self._cancelled_for = why
         await self.bot.task.cancel(reason)
 
-    def leave(self, reason: str) -> None:
+    def leave(self, reason: str, why: EndReason = "client_left") -> None:
         """Start cancelling the pipeline in the background (once)."""
         if self._leaving is None:
-            self._leaving = asyncio.get_running_loop().create_task(self.cancel(reason), name=f"cancel {self.peer}")
+            cancel = self.cancel(reason, why)
+            self._leaving = asyncio.get_running_loop().create_task(cancel, name=f"cancel {self.peer}")

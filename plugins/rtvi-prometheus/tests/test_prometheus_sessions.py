@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
 from prometheus_support import Scrape, TTSPlugin, bot_text, client, exported, request, scrape, serving, until
+from websockets.exceptions import ConnectionClosed
 
 from rtvi_core.builtins.tone_tts import ToneTTSService
 
@@ -104,3 +106,24 @@ async def test_rate_limited_start():
         found = await scrape(server)
     assert statuses[0] == 200 and 429 in statuses
     assert found.value("rtvi_start_requests_total", outcome="rate_limited") == statuses.count(429)
+
+
+async def test_an_idle_client_closed_by_the_server_ends_as_idle_timeout():
+    async with serving(idle_timeout_secs=0.5) as server:
+        async with client(server) as idle:
+            await idle.ready()
+            assert await idle.closed() == 4008
+        found = await until(server, lambda s: s.value("rtvi_sessions_active") == 0)
+    assert (ended(found, "idle_timeout"), ended(found, "client_left")) == (1, 0)
+
+
+async def test_a_flooding_client_ends_as_limit():
+    async with serving(max_messages_per_sec=5) as server:
+        async with client(server) as flood:
+            await flood.ready()
+            with contextlib.suppress(ConnectionClosed):
+                for _ in range(100):
+                    await flood.send_audio(bytes(512))
+            assert await flood.closed() == 1008
+        found = await until(server, lambda s: s.value("rtvi_sessions_active") == 0)
+    assert (ended(found, "limit"), ended(found, "client_left")) == (1, 0)

@@ -3,7 +3,7 @@
 * ``outcome`` of ``POST /start`` (:func:`start_outcome`): ``ok``, ``bad_request``,
   ``unauthorized``, ``forbidden``, ``rate_limited``, ``full``, ``draining``, ``error``.
 * ``reason`` a session ended: :data:`rtvi_core.server.sessions.EndReason` (``normal``,
-  ``failed``, ``client_left``, ``shutdown``).
+  ``failed``, ``client_left``, ``idle_timeout``, ``limit``, ``shutdown``).
 * ``type`` of an error (:func:`error_type`): ``stt``, ``llm``, ``tts``, ``transport``
   (a non-fatal error a provider or the transport reported), ``processor`` (any other
   processor's), ``fatal`` (an error that ends the session), ``session_failed`` (a
