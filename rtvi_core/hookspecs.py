@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .observers import BaseObserver
     from .processor import FrameProcessor
     from .server.cluster import ClusterMember
+    from .server.extensions import ServerExtension
+    from .server.server import SessionServer
     from .services.llm import LLMService
     from .services.serializer import FrameSerializer
     from .services.stt import STTService
@@ -110,3 +112,13 @@ def rtvi_session_started(session: Any) -> None:
 def rtvi_session_ended(session: Any) -> None:
     """A session of ``rtvi run`` ended (normally, cancelled or failed). An exception
     is logged against the plugin."""
+
+
+@hookspec
+def rtvi_server_extensions(server: SessionServer, register: Callable[[ServerExtension], None]) -> None:
+    """A bot file's session server (``rtvi run`` of a served transport, ``loopback_server``) was
+    built and does not listen yet: register :class:`~rtvi_core.server.extensions.ServerExtension`
+    objects for it — their routes are served after the frontends', and they hear the server's
+    events (sessions started and ended, requests answered). Fires once per server;
+    ``server.sessions.config`` is the bot file. An exception is logged against the plugin,
+    and the server goes on without what it had not registered yet."""

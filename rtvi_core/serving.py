@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from .config.builder import BotSession
     from .config.loader import BotConfig, ComponentSpec
     from .plugins.manager import PluginManager
+    from .server.extensions import ServerExtension
+    from .server.server import SessionServer
 
 
 class PreloadError(Exception):
@@ -79,6 +81,10 @@ class SessionFactory:
             except Exception as exc:
                 raise PreloadError(f"{config.file}: {spec.path}: {spec.section} plugin {spec.name!r}: {exc}") from exc
             yield spec, time.perf_counter() - started
+
+    def server_extensions(self, server: SessionServer) -> list[ServerExtension]:
+        """Fire ``rtvi_server_extensions`` for the session ``server`` of this bot file: what the plugins add to it."""
+        return self._manager.server_extensions(server)
 
     def ended(self, session: Any) -> None:
         """Fire ``rtvi_session_ended`` for ``session``; then its action dispatcher lets go of it."""

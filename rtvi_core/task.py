@@ -162,6 +162,7 @@ class PipelineTask(EventHandlerMixin):
         self._end_frame: Frame | None = None
         self._fatal_error: ErrorFrame | None = None
         self._cancelled = False
+        self._ending = False  # an EndFrame was queued
         self._deadline: float | None = None  # when ending the run must be over (anyio clock)
         self._runtime: TaskRuntime | None = None
         self._helpers: anyio.abc.TaskGroup | None = None  # hosts Detached tasks off asyncio
@@ -286,8 +287,16 @@ class PipelineTask(EventHandlerMixin):
         """
         return self._fatal_error
 
+    @property
+    def ending(self) -> bool:
+        """True once an ``EndFrame`` was queued: the run ends by itself (``stop_when_done``,
+        an ``EndTaskFrame``), even if it is cancelled before that frame gets through."""
+        return self._ending
+
     async def queue_frame(self, frame: Frame) -> None:
         """Send ``frame`` downstream from the head of the pipeline."""
+        if isinstance(frame, EndFrame):
+            self._ending = True
         if not self._started:
             self._pending.append(frame)
             return

@@ -102,7 +102,7 @@ def test_malformed_toml_names_line_and_column(registry):
 def test_unknown_top_level_key_lists_the_allowed_keys(registry):
     assert errors('colour = "red"\n[llm]\nuse = "echo"\n', registry) == [
         "bot.toml: colour: unknown top-level key; allowed keys: "
-        "actions, bot, cluster, llm, processors, rtvi, stt, transport, tts, turn, vad"
+        "actions, bot, cluster, llm, metrics, processors, rtvi, stt, transport, tts, turn, vad"
     ]
 
 
@@ -130,7 +130,7 @@ audio_out_sample_rate = 96000
 """
     assert errors(text, registry) == [
         "bot.toml: colour: unknown top-level key; allowed keys: "
-        "actions, bot, cluster, llm, processors, rtvi, stt, transport, tts, turn, vad",
+        "actions, bot, cluster, llm, metrics, processors, rtvi, stt, transport, tts, turn, vad",
         "bot.toml: bot.nme: unknown key; allowed keys: host, local_actions, name, port, speak_first, system_prompt",
         "bot.toml: llm.token_delay: llm plugin 'echo': expected a number, got 'fast'",
         "bot.toml: llm.greting: llm plugin 'echo': unknown key; allowed keys: "

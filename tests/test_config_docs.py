@@ -16,6 +16,7 @@ from rtvi_core.config.model import (
     SECTION_KINDS,
     BotFile,
     BotSection,
+    MetricsSection,
     PipelineSection,
     ProcessorTable,
     RTVIObserverSection,
@@ -41,6 +42,7 @@ def documented_keys(heading: str) -> list[str]:
         ("`[rtvi.pipeline]`", PipelineSection),
         ("`[rtvi.observer]`", RTVIObserverSection),
         ("`[[processors]]`", ProcessorTable),
+        ("`[metrics]`", MetricsSection),
     ],
 )
 def test_every_key_of_each_section_is_documented(heading, model):

@@ -96,7 +96,7 @@ def test_schema_is_json_with_local_refs_only(schema):
     for ref in re.findall(r'"\$ref": "([^"]+)"', text):
         assert ref.startswith("#/$defs/") and ref.removeprefix("#/$defs/") in schema["$defs"], ref
     assert schema["required"] == ["llm"]
-    assert set(schema["properties"]) == {"bot", "rtvi", *SECTION_KINDS}
+    assert set(schema["properties"]) == {"bot", "rtvi", "metrics", *SECTION_KINDS}
 
 
 def test_each_component_section_is_a_one_of_on_use(schema):

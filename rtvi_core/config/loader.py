@@ -31,6 +31,7 @@ from .model import (
     BotSection,
     ClusterTable,
     ComponentTable,
+    MetricsSection,
     PipelineSection,
     ProcessorTable,
     RTVIObserverSection,
@@ -57,6 +58,7 @@ SECTION_LABELS: dict[str, str] = {
 _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("bot",): BotSection,
     ("rtvi",): RTVISection,
+    ("metrics",): MetricsSection,
     ("rtvi", "observer"): RTVIObserverSection,
     ("rtvi", "pipeline"): PipelineSection,
 }
@@ -194,6 +196,7 @@ class _Validator:
                 self.add(key_path((key,)), f"unknown top-level key; allowed keys: {allowed}")
         bot = self._check(("bot",), data.get("bot", {}), BotSection) or BotSection()
         rtvi = self._check(("rtvi",), data.get("rtvi", {}), RTVISection) or RTVISection()
+        metrics = self._check(("metrics",), data.get("metrics", {}), MetricsSection) or MetricsSection()
         local = self._local_actions(bot.local_actions)
         if "llm" not in data:
             self.add("llm", f"missing required table [llm] (with use = the llm plugin; {self._installed('llm')})")
@@ -223,7 +226,7 @@ class _Validator:
             self.issues.sort(key=lambda issue: order.get(_top_key(issue.path), -1))
             raise BotFileError(self.issues)
         lists: dict[str, Any] = {section: [table for _, table in found] for section, found in entries.items()}
-        model = BotFile(bot=bot, rtvi=rtvi, **tables, **lists)
+        model = BotFile(bot=bot, rtvi=rtvi, metrics=metrics, **tables, **lists)
         return BotConfig(
             file=self.file,
             base_dir=self.base_dir,

@@ -132,6 +132,20 @@ else:
     )
 
 
+class MetricsSection(StrictModel):
+    """``[metrics]``: the ``GET /metrics`` endpoint a metrics plugin (``rtvi-prometheus``) adds to the server."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Serve GET /metrics when a metrics plugin is installed (false: 404, nothing measured).",
+    )
+    token: str | None = Field(
+        default=None,
+        min_length=16,
+        description='GET /metrics requires "Authorization: Bearer <token>" (>= 16 chars; e.g. "${env:RTVI_METRICS_TOKEN}").',
+    )
+
+
 class RTVISection(StrictModel):
     """``[rtvi]``: the RTVI observer and the pipeline settings."""
 
@@ -153,3 +167,4 @@ class BotFile(StrictModel):
     processors: list[ProcessorTable] = Field(default_factory=list)
     cluster: ClusterTable | None = None
     rtvi: RTVISection = Field(default_factory=RTVISection)
+    metrics: MetricsSection = Field(default_factory=MetricsSection)

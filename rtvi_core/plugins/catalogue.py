@@ -32,6 +32,8 @@ PROVIDERS: dict[tuple[str, str], str] = {
     ("tts", "cartesia"): "rtvi-cartesia",
     ("tts", "elevenlabs"): "rtvi-elevenlabs",
     ("clusters", "redis"): "rtvi-cluster",
+    # not a component: the [metrics] table's GET /metrics (an rtvi_server_extensions hook)
+    ("metrics", "prometheus"): "rtvi-prometheus",
 }
 
 

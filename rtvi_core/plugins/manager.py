@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +30,10 @@ from pydantic import BaseModel, ConfigDict
 from .. import hookspecs
 from .._version import __version__
 from .registry import KIND_LABELS, KINDS, NoConfig, Registration, Registry
+
+if TYPE_CHECKING:
+    from ..server.extensions import ServerExtension
+    from ..server.server import SessionServer
 
 logger = logging.getLogger("rtvi_core.plugins")
 
@@ -134,16 +138,25 @@ class PluginManager:
 
     def session_started(self, session: Any) -> None:
         """Fire ``rtvi_session_started``; a plugin's exception is logged, not raised."""
-        self._notify("rtvi_session_started", session)
+        self._notify("rtvi_session_started", session=session)
 
     def session_ended(self, session: Any) -> None:
         """Fire ``rtvi_session_ended``; a plugin's exception is logged, not raised."""
-        self._notify("rtvi_session_ended", session)
+        self._notify("rtvi_session_ended", session=session)
 
-    def _notify(self, hook_name: str, session: Any) -> None:
+    def server_extensions(self, server: SessionServer) -> list[ServerExtension]:
+        """Fire ``rtvi_server_extensions`` for ``server``: the extensions the plugins registered.
+
+        A plugin's exception is logged, not raised.
+        """
+        extensions: list[ServerExtension] = []
+        self._notify("rtvi_server_extensions", server=server, register=extensions.append)
+        return extensions
+
+    def _notify(self, hook_name: str, **kwargs: Any) -> None:
         for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
             try:
-                _call(impl, {"session": session})
+                _call(impl, kwargs)
             except Exception:
                 logger.exception("plugin %r raised in %s", impl.plugin_name, hook_name)
 

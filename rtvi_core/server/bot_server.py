@@ -18,13 +18,17 @@ def bot_server(sessions: SessionFactory, *, host: str, port: int) -> SessionServ
     Each transport class builds its frontend from its validated Config (its
     ``frontend(config)`` classmethod); the server's limits, origins and auth are the
     bot file's transport's (``[transport]``), and its frontend answers ``/start``
-    requests that name no transport. TypeError for a transport that is not served here.
+    requests that name no transport; the plugins' ``rtvi_server_extensions`` add to it.
     With a ``[cluster]``, the server is a worker of that cluster (its plugin's member object).
+    TypeError for a transport that is not served here.
     """
     config = sessions.config
     frontends = [_frontend(spec) for spec in (config.transport, *config.also_serve)]
     cluster = config.cluster.create() if config.cluster is not None else None
-    return SessionServer(sessions, frontends[0].settings, frontends, host=host, port=port, cluster=cluster)
+    server = SessionServer(sessions, frontends[0].settings, frontends, host=host, port=port, cluster=cluster)
+    for extension in sessions.server_extensions(server):
+        server.add_extension(extension)
+    return server
 
 
 def _frontend(spec: Any) -> Frontend:

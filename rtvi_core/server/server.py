@@ -41,6 +41,7 @@ from rtvi_core.loop_monitor import LoopMonitor
 from . import log
 from .frontend import Frontend, StartCall, StartRequest, parse_start_body
 from .http import HttpError, error_response, json_response
+from .extensions import ServerExtension, ServerExtensions
 from .limits import ServerSettings
 from .reservations import Reservations
 from .routes import Answer, Call, Route
@@ -104,6 +105,8 @@ class SessionServer(HttpSite):
             Route(("GET", "HEAD"), "/health", self._health),
             *(route for frontend in frontends for route in frontend.routes()),
         ]
+        #: What plugins added (:meth:`add_extension`): routes, and listeners to the server's events.
+        self.extensions = ServerExtensions()
         self._live: dict[SessionRunner, asyncio.Task[None]] = {}
         self._draining = False
         self._stopped: asyncio.Event | None = None
@@ -227,6 +230,11 @@ class SessionServer(HttpSite):
             sys.stderr.flush()
             os._exit(EXIT_ABANDONED)
 
+    def add_extension(self, extension: ServerExtension) -> None:
+        """Serve ``extension``'s routes (after the frontends') and tell it the server's events."""
+        self.extensions.add(extension)
+        self.routes = self.extensions.watch([*self.routes, *extension.routes()])
+
     # -- sessions -------------------------------------------------------------------------------
 
     def refusal(self) -> str | None:
@@ -243,6 +251,7 @@ class SessionServer(HttpSite):
         self._live[session] = asyncio.get_running_loop().create_task(session.run(), name=f"session {session.peer}")
         if self.cluster is not None:
             self.cluster.sessions_changed(len(self._live))
+        self.extensions.session_started(session)
 
     def session_ended(self, session: SessionRunner) -> None:
         """``session`` is over (called by :meth:`SessionRunner.run`): fire ``rtvi_session_ended``."""
@@ -250,6 +259,7 @@ class SessionServer(HttpSite):
             self.sessions.ended(session.bot)
             if self.cluster is not None:
                 self.cluster.sessions_changed(len(self._live))
+            self.extensions.session_ended(session)
             self._check_stopped()
 
     def check_token(self, token: str) -> Token | None:

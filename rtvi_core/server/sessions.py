@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 
@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from .server import SessionServer
 
 logger = log.logger.getChild("sessions")
+
+#: Why a session ended: ``normal`` (its run ended by itself: the bot or the client ended it,
+#: even if the link dropped as it ended), ``failed``, or it was cancelled: its client went
+#: (``client_left``), the server closed an idle client's link (``idle_timeout``) or that of a
+#: client that broke a limit (``limit``: too many messages, malformed ones), or the server
+#: was shutting down (``shutdown``).
+EndReason = Literal["normal", "failed", "client_left", "idle_timeout", "limit", "shutdown"]
 
 
 def run_outcome(task: Any) -> tuple[bool, str]:
@@ -46,6 +53,9 @@ class SessionRunner(ABC):
         self.server = server
         self.bot = bot
         self.peer = peer
+        #: Why the session ended; None while it runs.
+        self.end_reason: EndReason | None = None
+        self._cancelled_for: EndReason | None = None
         self._leaving: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
@@ -62,9 +72,17 @@ class SessionRunner(ABC):
             logger.exception("session %s (%s) failed", task.name, self.peer)
             failed, reason = True, "the bot failed"
         finally:
+            self.end_reason = self._why_ended(failed)
             self.end_link(failed, reason)
             self.server.session_ended(self)
             self.released()
+
+    def _why_ended(self, failed: bool) -> EndReason:
+        if failed:
+            return "failed"
+        if self._cancelled_for is None or self.bot.task.ending:
+            return "normal"
+        return "shutdown" if self.server.draining else self._cancelled_for
 
     @abstractmethod
     async def pump(self) -> None:
@@ -77,11 +95,15 @@ class SessionRunner(ABC):
     def released(self) -> None:
         """The session is over and the server has let it go: drop references to the client."""
 
-    async def cancel(self, reason: str) -> None:
-        """Cancel the pipeline (the server is shutting down, or the client left)."""
+    async def cancel(self, reason: str, why: EndReason = "client_left") -> None:
+        """Cancel the pipeline (the server is shutting down, or the client left): ``why`` is the
+        :attr:`end_reason` it gives (unless the run was ending by itself, or the server is shutting down)."""
+        if self._cancelled_for is None:
+            self._cancelled_for = why
         await self.bot.task.cancel(reason)
 
-    def leave(self, reason: str) -> None:
+    def leave(self, reason: str, why: EndReason = "client_left") -> None:
         """Start cancelling the pipeline in the background (once)."""
         if self._leaving is None:
-            self._leaving = asyncio.get_running_loop().create_task(self.cancel(reason), name=f"cancel {self.peer}")
+            cancel = self.cancel(reason, why)
+            self._leaving = asyncio.get_running_loop().create_task(cancel, name=f"cancel {self.peer}")

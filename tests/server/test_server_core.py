@@ -44,6 +44,7 @@ class Sessions:
 class Task:
     name = "task"
     fatal_error = None
+    ending = False
 
     def __init__(self) -> None:
         self._done = anyio.Event()

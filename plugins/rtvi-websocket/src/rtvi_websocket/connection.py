@@ -64,6 +64,8 @@ class WebSocketConnection:
         self._keepalive: Keepalive | None = None
         self._extra = extra
         self.peer = socket.peer
+        #: The close code this server started the closing handshake with (None: it has not).
+        self.closed_with: int | None = None
 
     @classmethod
     def accept(
@@ -162,6 +164,7 @@ class WebSocketConnection:
         """Start the close handshake (no-op once closing)."""
         if self.open:
             logger.debug("%s: closing with %d %s", self.peer, code, reason)
+            self.closed_with = code
             self._ws.send_close(code, reason.encode()[:120].decode("utf-8", "ignore"))
             self._cancel_timer()
             if self._keepalive is not None:

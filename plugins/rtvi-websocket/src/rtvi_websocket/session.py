@@ -7,7 +7,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rtvi_core.frames import ClientConnectedFrame
-from rtvi_core.server.sessions import SessionRunner
+from rtvi_core.server.sessions import EndReason, SessionRunner
 
 from . import close_codes
 
@@ -40,6 +40,13 @@ class LinkedTransport(Protocol):
 
     async def _call_event_handler(self, event_name: str, *args: Any) -> None: ...
 
+
+#: Why a session whose connection this server closed ends (:attr:`SessionRunner.end_reason`); else ``client_left``.
+_CLOSED_FOR: dict[int | None, EndReason] = {
+    close_codes.IDLE_TIMEOUT: "idle_timeout",
+    close_codes.POLICY_VIOLATION: "limit",
+    close_codes.INVALID_DATA: "limit",
+}
 
 #: Messages waiting for the pipeline before the socket stops being read.
 INBOX_HIGH = 64
@@ -82,7 +89,10 @@ class Session(SessionRunner):
         self._gone = True
         self._wake()
         if not self._pumping:  # the pipeline has not started yet: the pump is not listening
-            self.leave("client disconnected")
+            self.leave("client disconnected", self._why_gone())
+
+    def _why_gone(self) -> EndReason:
+        return _CLOSED_FOR.get(self.connection.closed_with, "client_left")
 
     def _wake(self) -> None:
         wakeup, self._wakeup = self._wakeup, None
@@ -123,7 +133,7 @@ class Session(SessionRunner):
                     self.connection.resume_reading()
             if self._gone:
                 await self.client_left()
-                await self.cancel("client disconnected")
+                await self.cancel("client disconnected", self._why_gone())
                 return
             self._wakeup = loop.create_future()
             await self._wakeup
