@@ -8,8 +8,9 @@ until the bot has answered and a pause has passed, then the question again.
 
 Per turn it records the **turn latency** (the last frame of speech sent → the first frame of
 bot audio read) and the bot audio's arrival: every gap of more than ``GAP_SECS`` between two
-bot audio frames of one answer is a **gap** (the caller hears a break). Calls start
-``STAGGER_SECS`` apart, so their turns do not line up.
+bot audio frames of one answer is a **gap** (the caller hears a break). Calls join
+``STAGGER_SECS`` apart (closer for many calls), so their turns do not line up; only the
+turns asked once all have joined count (``callers.Window``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import asyncio
 import sys
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ws"))
 import itertools
 
-from callers import failures, gap_stats, next_packet, on_schedule, turn_stats
+from callers import Window, failures, gap_stats, next_packet, on_schedule, turn_stats
 from client import ServerError
 from voice_session import FRAME_SAMPLES, FRAME_SECS, VoiceSession
 from wire import decode_message
@@ -36,7 +38,6 @@ GAP_SECS = 0.1
 PAUSE_SECS = 1.0
 #: How long a turn may wait for the bot's first audio, and for its answer to end.
 TURN_TIMEOUT_SECS = 20.0
-STAGGER_SECS = 0.137
 
 
 def speech_frames(path: Path = SPEECH) -> list[bytes]:
@@ -69,20 +70,23 @@ class Caller(VoiceSession):
         await on_schedule(FRAME_SECS, lambda _: self.send_audio(next_packet(self, silence)), stop)
 
 
-async def one_call(host: str, port: int, until: float, question: list[bytes], delay: float) -> dict[str, Any]:
-    """One call until ``until`` (perf_counter): its turns' latencies, gaps and failures."""
-    await asyncio.sleep(delay)
+async def one_call(host: str, port: int, window: Window, index: int, question: list[bytes]) -> dict[str, Any]:
+    """Caller ``index`` of ``window``: its turns' latencies and gaps in the window, or why it failed."""
+    await asyncio.sleep(window.delay(index))
     turns: list[float] = []
     gaps, intervals, failed = 0, 0, ""
     caller: Caller | None = None
     stop = asyncio.Event()
     mic: asyncio.Task[None] | None = None
+    joined = False
     try:
         caller = await Caller.connect(host, port, "/ws")
         assert isinstance(caller, Caller)
         await caller.ready()
         mic = asyncio.create_task(caller.microphone(stop))
-        while time.perf_counter() + 6 < until:
+        joined = True
+        window.joined()
+        while window.going():
             mark = caller.mark("bot-stopped-speaking")
             heard = len(caller.audio_at)
             asked = time.perf_counter()
@@ -95,13 +99,16 @@ async def one_call(host: str, port: int, until: float, question: list[bytes], de
             if not answer:
                 failed = "an answer without audio"
                 break
-            turns.append(answer[0] - caller.spoke_at)
-            intervals += len(answer) - 1
-            gaps += sum(1 for a, b in itertools.pairwise(answer) if b - a > GAP_SECS)
+            if window.counts(asked):
+                turns.append(answer[0] - caller.spoke_at)
+                intervals += len(answer) - 1
+                gaps += sum(1 for a, b in itertools.pairwise(answer) if b - a > GAP_SECS)
             await asyncio.sleep(PAUSE_SECS)
     except (ServerError, OSError, TimeoutError) as exc:
         failed = str(exc) or type(exc).__name__
     finally:
+        if not joined:
+            window.joined()
         stop.set()
         if mic is not None:
             await mic
@@ -110,11 +117,14 @@ async def one_call(host: str, port: int, until: float, question: list[bytes], de
     return {"turns": turns, "gaps": gaps, "intervals": intervals, "failed": failed}
 
 
-async def run_calls(host: str, port: int, calls: int, secs: float) -> dict[str, Any]:
-    """``calls`` concurrent calls for ``secs``: turn latency p50/p90, gap rate, failures."""
+async def run_calls(
+    host: str, port: int, calls: int, secs: float, on_open: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """``calls`` concurrent calls, measured for ``secs`` once all have joined (``on_open`` runs
+    then): turn latency p50/p90, gap rate, failures."""
     question = speech_frames()
-    until = time.perf_counter() + secs
-    results = await asyncio.gather(*(one_call(host, port, until, question, i * STAGGER_SECS) for i in range(calls)))
+    window = Window(calls, secs, on_open)
+    results = await asyncio.gather(*(one_call(host, port, window, i, question) for i in range(calls)))
     return {"calls": calls, **turn_stats(results), **gap_stats(results), **failures(results)}
 
 

@@ -1,7 +1,7 @@
 """The call ladder the ``calls`` and ``phone_calls`` scenarios share (standard library only).
 
-For each N of ``--calls`` (in order, until one degrades): N concurrent calls for ``--secs``,
-measured over the window: the server's CPU (``utime + stime``, ended threads included) and
+For each N of ``--calls`` (in order, until one degrades): N concurrent calls, measured for
+``--secs`` from when the last has joined (the callers' ``Window``): the server's CPU (``utime + stime``, ended threads included) and
 RSS, other processes' CPU (the provider fakes of ``calls``), this process's CPU. The first
 step is the 1-call base the others are judged against. A scenario brings its callers
 (``run_calls(host, port, n, secs)`` of its ``load.py``) and its ``degraded(step, base, args)``,
@@ -24,8 +24,9 @@ from ws_sessions import Server
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ws"))
 from procstat import TICKS_PER_SECOND, cpu_ticks, rss_kib  # benchmarks/ws
 
-#: ``run_calls(host, port, calls, secs)``: a step's calls and what they measured.
-RunCalls = Callable[[str, int, int, float], Awaitable[dict]]
+#: ``run_calls(host, port, calls, secs, on_open)``: a step's calls and what they measured once
+#: all had joined (``on_open()`` runs then).
+RunCalls = Callable[[str, int, int, float, Callable[[], None]], Awaitable[dict]]
 #: ``degraded(step, base, args)``: why a step counts as degraded against the 1-call base ("" if it held).
 Degraded = Callable[[dict, dict, argparse.Namespace], str]
 
@@ -66,16 +67,24 @@ def add_server_arguments(parser: argparse.ArgumentParser, bot_file: str) -> None
 
 
 async def measure(server: Server, n: int, secs: float, run_calls: RunCalls, others: Mapping[str, int]) -> dict:
-    """``n`` calls for ``secs``: what the callers measured, the CPU and RSS per call, and the CPU
-    of ``others`` (name → pid) as ``{name}_cpu_pct``."""
+    """``n`` calls, measured for ``secs`` once all have joined: what the callers measured, the
+    CPU per call, the RSS per call (against the server before the step) and the CPU of
+    ``others`` (name → pid) as ``{name}_cpu_pct``."""
     rss0 = rss_kib(server.pid)
-    start, cpu0, others0, client0 = (
-        time.monotonic(),
-        cpu_s(server.pid),
-        {name: cpu_s(pid) for name, pid in others.items()},
-        client_cpu_s(),
-    )
-    calls = await run_calls(server.host, server.port, n, secs)
+    opened: list[tuple[float, float, dict[str, float], float]] = []
+
+    def on_open() -> None:
+        opened.append(
+            (
+                time.monotonic(),
+                cpu_s(server.pid),
+                {name: cpu_s(pid) for name, pid in others.items()},
+                client_cpu_s(),
+            )
+        )
+
+    calls = await run_calls(server.host, server.port, n, secs, on_open)
+    ((start, cpu0, others0, client0),) = opened
     end, cpu1, others1, client1 = (
         time.monotonic(),
         cpu_s(server.pid),
