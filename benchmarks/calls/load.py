@@ -16,18 +16,21 @@ turns asked once all have joined count (``callers.Window``).
 from __future__ import annotations
 
 import asyncio
+import collections
+import json
 import sys
 import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ws"))
 import itertools
 
 from callers import Window, failures, gap_stats, next_packet, on_schedule, turn_stats
-from client import ServerError
+from client import ServerError, http_request
 from voice_session import FRAME_SAMPLES, FRAME_SECS, VoiceSession
 from wire import decode_message
 
@@ -70,8 +73,27 @@ class Caller(VoiceSession):
         await on_schedule(FRAME_SECS, lambda _: self.send_audio(next_packet(self, silence)), stop)
 
 
-async def one_call(host: str, port: int, window: Window, index: int, question: list[bytes]) -> dict[str, Any]:
-    """Caller ``index`` of ``window``: its turns' latencies and gaps in the window, or why it failed."""
+async def session_address(host: str, port: int) -> tuple[str, int, str]:
+    """Where ``POST /start`` on ``host:port`` sends a client: the host, port and path (with
+    the token) of its ``wsUrl`` (a cluster's gateway answers with one of its workers)."""
+    status, body = await http_request(host, port, "POST", "/start", {})
+    if status != 200:
+        raise ServerError(f"POST /start: {status} {body[:200]!r}")
+    answer = json.loads(body)
+    url = urlsplit(answer["wsUrl"])
+    query = url.query
+    if answer.get("token") and "token=" not in query:
+        query = "&".join(filter(None, (query, f"token={answer['token']}")))
+    return url.hostname or host, url.port or port, url.path + (f"?{query}" if query else "")
+
+
+async def one_call(
+    host: str, port: int, window: Window, index: int, question: list[bytes], via_start: bool = False
+) -> dict[str, Any]:
+    """Caller ``index`` of ``window``: its turns' latencies and gaps in the window, or why it failed.
+
+    ``via_start``: ask ``POST /start`` where to connect (a cluster's gateway), else ``/ws`` on ``host:port``.
+    """
     await asyncio.sleep(window.delay(index))
     turns: list[float] = []
     gaps, intervals, failed = 0, 0, ""
@@ -79,8 +101,11 @@ async def one_call(host: str, port: int, window: Window, index: int, question: l
     stop = asyncio.Event()
     mic: asyncio.Task[None] | None = None
     joined = False
+    worker = ""
     try:
-        caller = await Caller.connect(host, port, "/ws")
+        address = await session_address(host, port) if via_start else (host, port, "/ws")
+        worker = f"{address[0]}:{address[1]}"
+        caller = await Caller.connect(*address)
         assert isinstance(caller, Caller)
         await caller.ready()
         mic = asyncio.create_task(caller.microphone(stop))
@@ -114,22 +139,28 @@ async def one_call(host: str, port: int, window: Window, index: int, question: l
             await mic
         if caller is not None:
             await caller.close()
-    return {"turns": turns, "gaps": gaps, "intervals": intervals, "failed": failed}
+    return {"turns": turns, "gaps": gaps, "intervals": intervals, "failed": failed, "worker": worker}
 
 
 async def run_calls(
-    host: str, port: int, calls: int, secs: float, on_open: Callable[[], None] | None = None
+    host: str,
+    port: int,
+    calls: int,
+    secs: float,
+    on_open: Callable[[], None] | None = None,
+    *,
+    via_start: bool = False,
 ) -> dict[str, Any]:
     """``calls`` concurrent calls, measured for ``secs`` once all have joined (``on_open`` runs
-    then): turn latency p50/p90, gap rate, failures."""
+    then): turn latency p50/p90, gap rate, failures, and the calls each server address took
+    (``via_start``: each call asks ``POST /start`` where to connect)."""
     question = speech_frames()
     window = Window(calls, secs, on_open)
-    results = await asyncio.gather(*(one_call(host, port, window, i, question) for i in range(calls)))
-    return {"calls": calls, **turn_stats(results), **gap_stats(results), **failures(results)}
+    results = await asyncio.gather(*(one_call(host, port, window, i, question, via_start) for i in range(calls)))
+    spread = collections.Counter(result["worker"] for result in results)
+    return {"calls": calls, **turn_stats(results), **gap_stats(results), **failures(results), "calls_by_server": spread}
 
 
 if __name__ == "__main__":
-    import json
-
     host, port, calls, secs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     print(json.dumps(asyncio.run(run_calls(host, port, calls, secs))))
