@@ -18,6 +18,7 @@ Standard library only; runs with any python3.
     python3 benchmarks/run.py --only webrtc_sessions   # ~15 min: streaming sessions over WebRTC
     python3 benchmarks/run.py --only calls             # concurrent calls on cloud services (fakes)
     python3 benchmarks/run.py --only phone_calls       # concurrent Twilio Media Streams calls
+    python3 benchmarks/run.py --only phone_calls_workers  # the same, rtvi_core with --workers 2
     python3 benchmarks/run.py --only cluster           # rtvi_core only: gateway dispatch, calls on 3 workers
     python3 benchmarks/run.py --only voice_latency     # rtvi_core only: the voice bot's latency
     python3 benchmarks/run.py --only voice_turns       # rtvi_core only: turn end before/after (issue 13)
@@ -119,6 +120,21 @@ SCENARIOS: dict[str, dict] = {
     "calls": dict(CALL_LADDER),
     # Only with --only (~10 min): concurrent phone calls over Twilio Media Streams (G.711, pacing).
     "phone_calls": dict(CALL_LADDER),
+    # The same two ladders with rtvi_core on both cores (`rtvi run --workers 2`), rtvi_core only.
+    "calls_workers": dict(
+        CALL_LADDER,
+        script="calls",
+        args=["--rtvi-workers", "2"],
+        quick_args=[*CALL_LADDER["quick_args"], "--rtvi-workers", "2"],
+        frameworks=("rtvi_core",),
+    ),
+    "phone_calls_workers": dict(
+        CALL_LADDER,
+        script="phone_calls",
+        args=["--rtvi-workers", "2"],
+        quick_args=[*CALL_LADDER["quick_args"], "--rtvi-workers", "2"],
+        frameworks=("rtvi_core",),
+    ),
     # rtvi_core only, and only with --only (~10 min): /start dispatch through a cluster gateway
     # (Redis) and the calls 3 local workers hold (issue 14).
     "cluster": {
@@ -425,6 +441,8 @@ def table_rows() -> list[dict]:
     ]
     rows += _call_ladder_rows("calls", "calls held", ("turn latency p50 ms", "turn_ms_p50"))
     rows += _call_ladder_rows("phone_calls", "phone calls held", ("answer lag p90 ms", "lag_ms_p90"))
+    rows += _call_ladder_rows("calls_workers", "calls held, 2 workers", ("turn latency p50 ms", "turn_ms_p50"))
+    rows += _call_ladder_rows("phone_calls_workers", "phone calls held, 2 workers", ("answer lag p90 ms", "lag_ms_p90"))
     rows += [
         dict(scenario="cluster", label=label, path=path, unit=unit, target=None, ratio=False)
         for label, path, unit in (

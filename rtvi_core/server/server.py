@@ -10,7 +10,8 @@ Routes (one port, HTTP/1.1, one request per connection):
   answers CORS preflights.
 * ``GET /health`` → ``{"status", "sessions", "max_sessions", "bot", "transports", "loop"}``
   (``transports``: the frontends' names, the default first; ``loop``: the event loop's lag,
-  :class:`~rtvi_core.loop_monitor.LoopLag`), plus each frontend's fields.
+  :class:`~rtvi_core.loop_monitor.LoopLag`), plus each frontend's fields, and ``worker``
+  (``index``, ``count``, ``pid``) in one of ``rtvi run --workers N`` (:mod:`.workers`).
 * each frontend's routes (:meth:`~.frontend.Frontend.routes`): its client endpoint, its pages.
 
 Every request passes the ``Host`` rule (421 otherwise, :mod:`.hosts`), then the
@@ -38,7 +39,7 @@ import msgspec
 
 from rtvi_core.loop_monitor import LoopMonitor
 
-from . import hosts, log, origins
+from . import hosts, log, origins, workers
 from .connection import HttpConnection
 from .cors import cors_headers, preflight
 from .frontend import Frontend, StartCall, StartRequest
@@ -97,6 +98,8 @@ class SessionServer:
         self.start_guard = StartGuard(
             api_key=settings.start_api_key, rate=settings.start_rate_limit, burst=settings.start_rate_burst
         )
+        #: This process's place among ``rtvi run --workers N`` (None: the only server on its port).
+        self.worker = workers.worker_place()
         #: Sessions promised by ``/start`` and not yet claimed (they count against ``max_sessions``).
         self.reservations = Reservations()
         self.loop_monitor = LoopMonitor()
@@ -142,13 +145,24 @@ class SessionServer:
         """
         loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
-        self._listener = await loop.create_server(lambda: HttpConnection(self), self.host, self.port)
+        place = self.worker
+        if place is None:
+            self._listener = await loop.create_server(lambda: HttpConnection(self), self.host, self.port)
+        else:  # one of `rtvi run --workers N`: the supervisor's port, shared with the others
+            self._listener = await loop.create_server(
+                lambda: HttpConnection(self), self.host, place.port, reuse_port=True
+            )
         host, port = self._listener.sockets[0].getsockname()[:2]
         self.port = port
         logger.info("listening on http://%s:%d (bot %r)", host, port, self.sessions.config.model.bot.name)
         if on_listening is not None:
             on_listening(host, port)
-        signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+        signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+        if place is not None and handle_signals:
+            # The supervisor forwards signals; the terminal's Ctrl-C reaches the workers too.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signals = (signal.SIGTERM,)
+            place.listening()
         for signum in signals:
             loop.add_signal_handler(signum, self.drain)
         try:
@@ -380,6 +394,8 @@ class SessionServer:
             "transports": list(self.frontends),
             "loop": self.loop_monitor.snapshot(),
         }
+        if self.worker is not None:
+            payload["worker"] = {"index": self.worker.index, "count": self.worker.count, "pid": os.getpid()}
         for frontend in self.frontends.values():
             payload |= frontend.health()
         return json_response(200, payload)
