@@ -18,6 +18,8 @@ Standard library only; runs with any python3.
     python3 benchmarks/run.py --only webrtc_sessions   # ~15 min: streaming sessions over WebRTC
     python3 benchmarks/run.py --only calls             # concurrent calls on cloud services (fakes)
     python3 benchmarks/run.py --only phone_calls       # concurrent Twilio Media Streams calls
+    python3 benchmarks/run.py --only phone_calls_workers  # the same, rtvi_core with --workers 2
+    python3 benchmarks/run.py --only cluster           # rtvi_core only: gateway dispatch, calls on 3 workers
     python3 benchmarks/run.py --only voice_latency     # rtvi_core only: the voice bot's latency
     python3 benchmarks/run.py --only voice_turns       # rtvi_core only: turn end before/after (issue 13)
     python3 benchmarks/run.py --only soak              # rtvi_core only, 10 min: session churn
@@ -118,6 +120,32 @@ SCENARIOS: dict[str, dict] = {
     "calls": dict(CALL_LADDER),
     # Only with --only (~10 min): concurrent phone calls over Twilio Media Streams (G.711, pacing).
     "phone_calls": dict(CALL_LADDER),
+    # The same two ladders with rtvi_core on both cores (`rtvi run --workers 2`), rtvi_core only.
+    "calls_workers": dict(
+        CALL_LADDER,
+        script="calls",
+        args=["--rtvi-workers", "2"],
+        quick_args=[*CALL_LADDER["quick_args"], "--rtvi-workers", "2"],
+        frameworks=("rtvi_core",),
+    ),
+    "phone_calls_workers": dict(
+        CALL_LADDER,
+        script="phone_calls",
+        args=["--rtvi-workers", "2"],
+        quick_args=[*CALL_LADDER["quick_args"], "--rtvi-workers", "2"],
+        frameworks=("rtvi_core",),
+    ),
+    # rtvi_core only, and only with --only (~10 min): /start dispatch through a cluster gateway
+    # (Redis) and the calls 3 local workers hold (issue 14).
+    "cluster": {
+        "args": [],
+        "quick_args": ["--calls", "1,6", "--secs", "15", "--warmup-secs", "8", "--starts", "300"],
+        "reps": 1,
+        "quick_reps": 1,
+        "timeout": 3600,
+        "frameworks": ("rtvi_core",),
+        "default": False,
+    },
     # rtvi_core only: the voice bot (Silero + Whisper + echo + Piper) over a real socket.
     "voice_latency": {
         "args": [],
@@ -413,6 +441,19 @@ def table_rows() -> list[dict]:
     ]
     rows += _call_ladder_rows("calls", "calls held", ("turn latency p50 ms", "turn_ms_p50"))
     rows += _call_ladder_rows("phone_calls", "phone calls held", ("answer lag p90 ms", "lag_ms_p90"))
+    rows += _call_ladder_rows("calls_workers", "calls held, 2 workers", ("turn latency p50 ms", "turn_ms_p50"))
+    rows += _call_ladder_rows("phone_calls_workers", "phone calls held, 2 workers", ("answer lag p90 ms", "lag_ms_p90"))
+    rows += [
+        dict(scenario="cluster", label=label, path=path, unit=unit, target=None, ratio=False)
+        for label, path, unit in (
+            ("POST /start per second through the gateway", ("dispatch", "starts_per_sec"), "n"),
+            ("POST /start latency p50 ms", ("dispatch", "latency_ms_p50"), "ms"),
+            ("POST /start latency p99 ms", ("dispatch", "latency_ms_p99"), "ms"),
+            ("gateway CPU us per /start", ("dispatch", "gateway_cpu_us_per_start"), "us"),
+            ("Redis CPU us per /start", ("dispatch", "redis_cpu_us_per_start"), "us"),
+            ("calls held by 3 workers (more is better)", ("calls_held",), "n"),
+        )
+    ]
     soak = [
         ("rounds done", ("summary", "rounds_done"), "n"),
         ("rounds failed", ("summary", "rounds_failed"), "n"),

@@ -144,6 +144,19 @@ else
     "$RTVI_VENV/bin/python" -c 'import rtvi_telephony' || { echo "[setup] rtvi venv does not import rtvi_telephony" >&2; exit 1; }
 fi
 
+# cluster's workers and gateway: rtvi-cluster (Redis), and Debian's redis-server.
+if "$RTVI_VENV/bin/python" -c 'import rtvi_cluster' >/dev/null 2>&1; then
+    echo "[setup] $RTVI_VENV: rtvi-cluster already installed"
+else
+    echo "[setup] installing rtvi-cluster into $RTVI_VENV"
+    "$RTVI_VENV/bin/python" -m pip install --quiet -e "$ROOT/plugins/rtvi-cluster"
+    "$RTVI_VENV/bin/python" -c 'import rtvi_cluster' || { echo "[setup] rtvi venv does not import rtvi_cluster" >&2; exit 1; }
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+    echo "[setup] installing Debian's redis-server (the cluster scenario starts one on loopback)"
+    apt-get install -y -qq redis-server >/dev/null || echo "[setup] no redis-server: the cluster scenario will not run" >&2
+fi
+
 echo "[setup] done:"
 "$PIPECAT_VENV/bin/python" -c 'from importlib.metadata import version as v; print("  pipecat-ai", v("pipecat-ai"), "fastapi", v("fastapi"), "uvicorn", v("uvicorn"))'
 "$RTVI_VENV/bin/python" -c 'from importlib.metadata import version as v; print("  rtvi-core ", v("rtvi-core"), "rtvi-websocket", v("rtvi-websocket"), "rtvi-webrtc", v("rtvi-webrtc"))'

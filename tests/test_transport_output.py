@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -260,3 +261,27 @@ async def test_cancel_closes_at_once():
         await task.cancel()
         assert client.closed
     assert len(client.audio) < 25
+
+
+@pytest.mark.parametrize("ahead", [0.0, 0.5])
+async def test_paced_audio_runs_at_most_audio_out_ahead_secs_ahead_of_playback(ahead: float):
+    transport, task, _, after = make(audio_out_realtime=True, audio_out_ahead_secs=ahead)
+    client = transport.client
+    written: list[float] = []  # monotonic time of each chunk's write
+    receive = client._receive_audio
+
+    def timed(audio: bytes) -> None:
+        written.append(time.monotonic())
+        receive(audio)
+
+    client._receive_audio = timed  # type: ignore[method-assign]
+    async with running(task):
+        await task.queue_frame(tts_audio(1.0))  # 25 chunks of 40 ms
+        await after.wait_for(lambda: len(written) == 25, timeout=10)
+    # Audio the client holds right after each write (its playback starts at the first):
+    # never more than `ahead` plus the chunk just written; with a lead, the first writes
+    # come in a burst that fills it (a late write on a busy machine only shrinks it).
+    held = [(k + 1) * 0.04 - (at - written[0]) for k, at in enumerate(written)]
+    assert max(held) <= ahead + 0.04 + 0.005
+    if ahead:
+        assert max(held) > ahead / 2

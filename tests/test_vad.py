@@ -154,3 +154,20 @@ async def test_rtvi_client_hears_user_started_speaking_before_bot_interrupted():
     types = [m["type"] for m in transport.client.messages]
     assert "user-started-speaking" in types and "bot-interrupted" in types
     assert types.index("user-started-speaking") < types.index("bot-interrupted")
+
+
+@pytest.mark.parametrize("samples", [[], [0] * 512, [1], [-32768, 32767, 12, -5] * 128])
+def test_the_level_is_the_same_with_and_without_numpy(samples: list[int], monkeypatch: pytest.MonkeyPatch):
+    import sys
+
+    import numpy
+
+    from rtvi_core.services.vad import rms_dbfs
+
+    window = memoryview(array("h", samples)).cast("B").cast("h")
+    monkeypatch.setitem(sys.modules, "numpy", numpy)
+    with_numpy = rms_dbfs(window)
+    monkeypatch.delitem(sys.modules, "numpy")
+    assert rms_dbfs(window) == pytest.approx(with_numpy, abs=1e-9)
+    if samples == [-32768, 32767, 12, -5] * 128:
+        assert with_numpy == pytest.approx(20 * math.log10(math.sqrt((32768**2 + 32767**2 + 144 + 25) / 4) / 32768))

@@ -8,7 +8,9 @@ spoken question (``rtvi_core/testing/data/weather-question.wav``, 2.1 s, as 8 kH
 then silence until the bot has answered and a pause has passed, then the question again;
 ``stop`` at the end.
 
-It reads the bot's outbound ``media`` and measures, per answer (the outbound packets
+Calls join ``callers.STAGGER_SECS`` apart (closer for many calls); only the answers to
+questions asked once all have joined count (``callers.Window``). It reads the bot's
+outbound ``media`` and measures, per answer (the outbound packets
 after a question until none came for ``ANSWER_END_SECS``):
 
 * the **turn latency**: the last question packet sent → the first answer packet read;
@@ -30,11 +32,12 @@ import statistics
 import sys
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ws"))
-from callers import failures, gap_stats, next_packet, on_schedule, percentile_ms, turn_stats
+from callers import Window, failures, gap_stats, next_packet, on_schedule, percentile_ms, turn_stats
 from client import RTVISession, ServerError, frame_head
 
 SPEECH = Path(__file__).resolve().parents[2] / "rtvi_core" / "testing" / "data" / "weather-question.wav"
@@ -49,7 +52,6 @@ ANSWER_END_SECS = 0.6
 PAUSE_SECS = 1.0
 #: How long a turn may wait for the bot's first packet.
 TURN_TIMEOUT_SECS = 20.0
-STAGGER_SECS = 0.137
 ACCOUNT_SID = "AC" + "0" * 32
 
 
@@ -193,21 +195,25 @@ def playout(answer: list[tuple[float, int]]) -> tuple[float, int]:
 
 
 async def one_call(
-    host: str, port: int, until: float, question: list[str], delay: float, microphones: Microphones
+    host: str, port: int, window: Window, index: int, question: list[str], microphones: Microphones
 ) -> dict[str, Any]:
-    """One call until ``until`` (perf_counter): its answers' latency, gaps and lag, or why it failed."""
-    await asyncio.sleep(delay)
+    """Caller ``index`` of ``window``: its answers' latency, gaps and lag in the window, or why it failed."""
+    await asyncio.sleep(window.delay(index))
     turns: list[float] = []
     lags: list[float] = []
     gaps, intervals, failed = 0, 0, ""
     call: TwilioCall | None = None
+    joined = False
     try:
         call = await TwilioCall.connect(host, port, "/ws")
         assert isinstance(call, TwilioCall)
         call.begin()
         microphones.add(call)
-        while time.perf_counter() + 6 < until:
+        joined = True
+        window.joined()
+        while window.going():
             first = len(call.packets)
+            asked = time.perf_counter()
             call.speech = list(question)
             end = await _answer(call, first)
             answer = [packet for packet in call.packets[first:end] if packet[0] > call.spoke_at]
@@ -217,15 +223,18 @@ async def one_call(
             if not answer:
                 failed = "no answer"
                 break
-            turns.append(answer[0][0] - call.spoke_at)
-            lag, answer_gaps = playout(answer)
-            lags.append(lag)
-            intervals += len(answer) - 1
-            gaps += answer_gaps
+            if window.counts(asked):
+                turns.append(answer[0][0] - call.spoke_at)
+                lag, answer_gaps = playout(answer)
+                lags.append(lag)
+                intervals += len(answer) - 1
+                gaps += answer_gaps
             await asyncio.sleep(PAUSE_SECS)
     except (ServerError, OSError, TimeoutError) as exc:
         failed = str(exc) or type(exc).__name__
     finally:
+        if not joined:
+            window.joined()
         if call is not None:
             microphones.remove(call)
             if not call.closed.done():
@@ -235,16 +244,17 @@ async def one_call(
     return {"turns": turns, "lags": lags, "gaps": gaps, "intervals": intervals, "failed": failed, "events": events}
 
 
-async def run_calls(host: str, port: int, calls: int, secs: float) -> dict[str, Any]:
-    """``calls`` concurrent calls for ``secs``: turn latency, answer lag and gap rate, failures."""
+async def run_calls(
+    host: str, port: int, calls: int, secs: float, on_open: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """``calls`` concurrent calls, measured for ``secs`` once all have joined (``on_open`` runs
+    then): turn latency, answer lag and gap rate, failures."""
     question = question_payloads()
-    until = time.perf_counter() + secs
+    window = Window(calls, secs, on_open)
     microphones, stop = Microphones(), asyncio.Event()
     ticking = asyncio.create_task(microphones.run(stop))
     try:
-        results = await asyncio.gather(
-            *(one_call(host, port, until, question, i * STAGGER_SECS, microphones) for i in range(calls))
-        )
+        results = await asyncio.gather(*(one_call(host, port, window, i, question, microphones) for i in range(calls)))
     finally:
         stop.set()
         await ticking

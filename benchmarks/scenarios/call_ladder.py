@@ -1,7 +1,7 @@
 """The call ladder the ``calls`` and ``phone_calls`` scenarios share (standard library only).
 
-For each N of ``--calls`` (in order, until one degrades): N concurrent calls for ``--secs``,
-measured over the window: the server's CPU (``utime + stime``, ended threads included) and
+For each N of ``--calls`` (in order, until one degrades): N concurrent calls, measured for
+``--secs`` from when the last has joined (the callers' ``Window``): the server's CPU (``utime + stime``, ended threads included) and
 RSS, other processes' CPU (the provider fakes of ``calls``), this process's CPU. The first
 step is the 1-call base the others are judged against. A scenario brings its callers
 (``run_calls(host, port, n, secs)`` of its ``load.py``) and its ``degraded(step, base, args)``,
@@ -22,18 +22,20 @@ from pathlib import Path
 from ws_sessions import Server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ws"))
-from procstat import TICKS_PER_SECOND, cpu_ticks, rss_kib  # benchmarks/ws
+from procstat import TICKS_PER_SECOND, tree_cpu_ticks, tree_rss_kib  # benchmarks/ws
 
-#: ``run_calls(host, port, calls, secs)``: a step's calls and what they measured.
-RunCalls = Callable[[str, int, int, float], Awaitable[dict]]
+#: ``run_calls(host, port, calls, secs, on_open)``: a step's calls and what they measured once
+#: all had joined (``on_open()`` runs then).
+RunCalls = Callable[[str, int, int, float, Callable[[], None]], Awaitable[dict]]
 #: ``degraded(step, base, args)``: why a step counts as degraded against the 1-call base ("" if it held).
 Degraded = Callable[[dict, dict, argparse.Namespace], str]
 
 
 def cpu_s(pid: int) -> float:
-    """CPU seconds of process ``pid`` (``utime + stime``: its ended threads included, which
-    the per-thread schedstat sum loses; Pipecat's services start and end threads)."""
-    return cpu_ticks(pid) / TICKS_PER_SECOND
+    """CPU seconds of process ``pid`` and its children (``utime + stime``: its ended threads
+    included, which the per-thread schedstat sum loses; Pipecat's services start and end
+    threads; the children: the workers of ``rtvi run --workers N``)."""
+    return tree_cpu_ticks(pid) / TICKS_PER_SECOND
 
 
 def client_cpu_s() -> float:
@@ -58,24 +60,36 @@ def add_ladder_arguments(parser: argparse.ArgumentParser, calls: str) -> None:
 
 
 def add_server_arguments(parser: argparse.ArgumentParser, bot_file: str) -> None:
-    """The bot servers' ``--bot-file`` (rtvi_core), ``--pipecat-log-level`` and timeouts."""
+    """The bot servers' ``--bot-file`` and ``--rtvi-workers`` (rtvi_core), ``--pipecat-log-level``
+    and timeouts."""
     parser.add_argument("--bot-file", default=bot_file, help="rtvi_core bot file")
     parser.add_argument("--pipecat-log-level", default="INFO", help="Pipecat server's loguru level")
+    parser.add_argument(
+        "--rtvi-workers", type=int, default=1, help="rtvi_core server processes (`rtvi run --workers N`)"
+    )
     parser.add_argument("--start-timeout", type=float, default=90.0)
     parser.add_argument("--stop-timeout", type=float, default=30.0)
 
 
 async def measure(server: Server, n: int, secs: float, run_calls: RunCalls, others: Mapping[str, int]) -> dict:
-    """``n`` calls for ``secs``: what the callers measured, the CPU and RSS per call, and the CPU
-    of ``others`` (name → pid) as ``{name}_cpu_pct``."""
-    rss0 = rss_kib(server.pid)
-    start, cpu0, others0, client0 = (
-        time.monotonic(),
-        cpu_s(server.pid),
-        {name: cpu_s(pid) for name, pid in others.items()},
-        client_cpu_s(),
-    )
-    calls = await run_calls(server.host, server.port, n, secs)
+    """``n`` calls, measured for ``secs`` once all have joined: what the callers measured, the
+    CPU per call, the RSS per call (against the server before the step) and the CPU of
+    ``others`` (name → pid) as ``{name}_cpu_pct``."""
+    rss0 = tree_rss_kib(server.pid)
+    opened: list[tuple[float, float, dict[str, float], float]] = []
+
+    def on_open() -> None:
+        opened.append(
+            (
+                time.monotonic(),
+                cpu_s(server.pid),
+                {name: cpu_s(pid) for name, pid in others.items()},
+                client_cpu_s(),
+            )
+        )
+
+    calls = await run_calls(server.host, server.port, n, secs, on_open)
+    ((start, cpu0, others0, client0),) = opened
     end, cpu1, others1, client1 = (
         time.monotonic(),
         cpu_s(server.pid),
@@ -87,7 +101,7 @@ async def measure(server: Server, n: int, secs: float, run_calls: RunCalls, othe
         "secs": window,
         "server_cpu_pct": (cpu1 - cpu0) / window * 100,
         "cpu_ms_per_s_per_call": (cpu1 - cpu0) * 1e3 / window / n,
-        "rss_kib_per_call": (rss_kib(server.pid) - rss0) / n,
+        "rss_kib_per_call": (tree_rss_kib(server.pid) - rss0) / n,
         **{f"{name}_cpu_pct": (others1[name] - others0[name]) / window * 100 for name in others},
         "client_cpu_pct": (client1 - client0) / window * 100,
     }
@@ -140,7 +154,9 @@ async def climb(
     await asyncio.sleep(args.rest_secs)
     cpu0 = cpu_s(server.pid)
     await asyncio.sleep(5)
-    results: dict = {"idle_server": {"rss_kib": rss_kib(server.pid), "cpu_ms_per_s": (cpu_s(server.pid) - cpu0) * 200}}
+    results: dict = {
+        "idle_server": {"rss_kib": tree_rss_kib(server.pid), "cpu_ms_per_s": (cpu_s(server.pid) - cpu0) * 200}
+    }
     base: dict | None = None
     held = 0
     for n in args.calls:
@@ -154,5 +170,5 @@ async def climb(
         held = n
         await asyncio.sleep(args.rest_secs)  # the last calls' sessions end before the next step
     results["calls_held"] = held
-    results["rss_at_end_kib"] = rss_kib(server.pid)
+    results["rss_at_end_kib"] = tree_rss_kib(server.pid)
     return results

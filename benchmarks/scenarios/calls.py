@@ -74,7 +74,8 @@ def server_command(framework: str, args: argparse.Namespace, fakes: Fakes) -> li
     if framework == "pipecat":
         log = ["--log-level", args.pipecat_log_level]
         return [sys.executable, str(CALLS_DIR / "pipecat_server.py"), "--port", "0", *log, *ports]
-    return [str(Path(sys.executable).with_name("rtvi")), "run", str(args.bot_file), "--port", "0"]
+    rtvi = str(Path(sys.executable).with_name("rtvi"))
+    return [rtvi, "run", str(args.bot_file), "--port", "0", "--workers", str(args.rtvi_workers)]
 
 
 #: Why a step counts as degraded against the 1-call base ("" when it held).

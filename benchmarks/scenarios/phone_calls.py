@@ -44,7 +44,8 @@ def server_command(framework: str, args: argparse.Namespace) -> list[str]:
     if framework == "pipecat":
         log = ["--log-level", args.pipecat_log_level]
         return [sys.executable, str(PHONE_DIR / "pipecat_server.py"), "--port", "0", *log]
-    return [sys.executable, str(PHONE_DIR / "rtvi_server.py"), str(args.bot_file), "--port", "0"]
+    rtvi = [sys.executable, str(PHONE_DIR / "rtvi_server.py"), str(args.bot_file)]
+    return [*rtvi, "--port", "0", "--workers", str(args.rtvi_workers)]
 
 
 def lagging_audio(step: dict, base: dict, args: argparse.Namespace) -> str:

@@ -64,11 +64,11 @@ PING = {"t": "ping", "d": {"city": "Paris", "units": "metric"}}
 class Server:
     """The framework's bot server as a child process; its stderr goes to a file."""
 
-    def __init__(self, cmd: list[str], cwd: Path) -> None:
+    def __init__(self, cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
         self.cmd = cmd
         self.log = tempfile.NamedTemporaryFile("w+b", prefix="ws_sessions-", suffix=".log", delete=False)  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(
-            cmd, cwd=str(cwd), stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT
+            cmd, cwd=str(cwd), stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, env=env
         )
         self.host = ""
         self.port = 0

@@ -39,3 +39,32 @@ def rss_kib(pid: int | str = "self") -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return found
+
+
+def tree_cpu_ticks(pid: int) -> int:
+    """:func:`cpu_ticks` of ``pid`` and its live children (``rtvi run --workers N``'s
+    supervisor and workers); a child that ended and was waited for counts through the
+    parent's ``cutime + cstime``."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    own = sum(int(field) for field in fields[11:15])
+    return own + sum(cpu_ticks(child) for child in children(pid))
+
+
+def tree_rss_kib(pid: int) -> int:
+    """:func:`rss_kib` of ``pid`` and its live children."""
+    return rss_kib(pid) + sum(rss_kib(child) for child in children(pid))

@@ -101,6 +101,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", type=port_number, help="port to listen on (default: [bot] port, 7860; 0 = any free port)"
     )
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="serve with this many processes on the port, e.g. one per core (default 1; not for WebRTC or tokens)",
+    )
     parser.add_argument("--events", action="store_true", help="console mode: print every RTVI message from the bot")
     parser.add_argument(
         "--cluster",
@@ -108,6 +114,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="join the cluster whose Redis is at URL (redis://HOST:6379/0): sets [cluster] redis_url",
     )
     return parser
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a number of processes from 1 to 64, got {text!r}")
+    return int(text)
 
 
 def port_number(text: str) -> int:
@@ -124,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     from ..plugins import get_plugin_manager
     from ..server.cluster import ClusterUnavailable
     from ..server.gc_tuning import tune_gc_for_serving
+    from ..server.workers import worker_place
     from ..serving import PreloadError, SessionFactory, can_serve
 
     manager = get_plugin_manager()
@@ -147,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
         bot = config.model.bot
         host = args.host or bot.host
         port = bot.port if args.port is None else args.port
+        if args.workers > 1 and worker_place() is None:
+            return _supervise(config, args.workers, host, port)
         sessions = SessionFactory(config, manager)
         try:
             _preload(sessions, manager.registry)
@@ -157,6 +172,10 @@ def run(args: argparse.Namespace) -> int:
         page = getattr(transport_class, "PAGE", None)
 
         def listening(bound_host: str, bound_port: int) -> None:
+            place = worker_place()
+            if place is not None:  # the supervisor says where it listens, once all do
+                print(f"rtvi: worker {place.index + 1} of {place.count} ready", file=sys.stderr, flush=True)
+                return
             url = f"http://{bound_host}:{bound_port}"
             shown = f" ({page[0]}: {url}{page[1]})" if page else ""
             print(f"rtvi: serving {bot.name!r} — listening on {url}{shown}", file=sys.stderr, flush=True)
@@ -181,6 +200,26 @@ def run(args: argparse.Namespace) -> int:
         )
     anyio.run(run_console_session, config, args.events)
     return EXIT_OK
+
+
+def _supervise(config: Any, count: int, host: str, port: int) -> int:
+    """``--workers N``: run N copies of this command line as workers on ``host:port``."""
+    from ..server.workers import Supervisor, refusal
+
+    why = refusal(config)
+    if why is not None:
+        raise CommandError(f"{config.file}: --workers {count}: {why}")
+    name = config.model.bot.name
+
+    def listening(bound_host: str, bound_port: int) -> None:
+        url = f"http://{bound_host}:{bound_port}"
+        print(f"rtvi: serving {name!r} with {count} workers — listening on {url}", file=sys.stderr, flush=True)
+
+    command = [sys.executable, *sys.orig_argv[1:]]
+    try:
+        return Supervisor(command, count, host, port).run(on_listening=listening)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def _preload(sessions: Any, registry: Any) -> None:

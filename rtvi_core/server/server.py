@@ -11,7 +11,8 @@ Routes (one port, HTTP/1.1, one request per connection):
 * ``GET /health`` → ``{"status", "sessions", "max_sessions", "bot", "transports", "loop"}``
   (``transports``: the frontends' names, the default first; ``loop``: the event loop's lag,
   :class:`~rtvi_core.loop_monitor.LoopLag`), plus each frontend's fields (and ``cluster``,
-  the membership's, in a cluster).
+  the membership's, in a cluster; ``worker``: ``index``, ``count``, ``pid`` in one of
+  ``rtvi run --workers N``, :mod:`.workers`).
 * each frontend's routes (:meth:`~.frontend.Frontend.routes`): its client endpoint, its pages.
 
 Every request passes the ``Host`` rule, then the ``Origin`` rule (:class:`~.site.HttpSite`).
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from rtvi_core.loop_monitor import LoopMonitor
 
-from . import log
+from . import log, workers
 from .frontend import Frontend, StartCall, StartRequest, parse_start_body
 from .http import HttpError, error_response, json_response
 from .extensions import ServerExtension, ServerExtensions
@@ -96,6 +97,8 @@ class SessionServer(HttpSite):
         self.start_guard = StartGuard(
             api_key=settings.start_api_key, rate=settings.start_rate_limit, burst=settings.start_rate_burst
         )
+        #: This process's place among ``rtvi run --workers N`` (None: the only server on its port).
+        self.worker = workers.worker_place()
         #: Sessions promised by ``/start`` and not yet claimed (they count against ``max_sessions``).
         self.reservations = Reservations()
         self.loop_monitor = LoopMonitor()
@@ -138,7 +141,11 @@ class SessionServer(HttpSite):
         since the event loop could never finish them.
         """
         self._stopped = asyncio.Event()
-        host, port = await self.listen()
+        place = self.worker
+        if place is None:
+            host, port = await self.listen()
+        else:  # one of `rtvi run --workers N`: the supervisor's port, shared with the others
+            host, port = await self.listen(port=place.port, reuse_port=True)
         if self.cluster is not None:
             try:
                 await self.cluster.join(self)
@@ -148,8 +155,11 @@ class SessionServer(HttpSite):
         logger.info("listening on http://%s:%d (bot %r)", host, port, self.sessions.config.model.bot.name)
         if on_listening is not None:
             on_listening(host, port)
+        if place is not None:
+            place.listening()
         try:
-            with shutdown_signals(self.drain, enabled=handle_signals):
+            # A worker hears Ctrl-C from its supervisor, as SIGTERM (the terminal's SIGINT reaches it too).
+            with shutdown_signals(self.drain, enabled=handle_signals, interrupt=self.worker is None):
                 async with self.loop_monitor:
                     await self._stopped.wait()
         finally:
@@ -323,6 +333,8 @@ class SessionServer(HttpSite):
             "transports": list(self.frontends),
             "loop": self.loop_monitor.snapshot(),
         }
+        if self.worker is not None:
+            payload["worker"] = {"index": self.worker.index, "count": self.worker.count, "pid": os.getpid()}
         for frontend in self.frontends.values():
             payload |= frontend.health()
         if self.cluster is not None:

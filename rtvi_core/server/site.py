@@ -28,10 +28,16 @@ from .throttled_log import ThrottledLog
 
 
 @contextmanager
-def shutdown_signals(handler: Callable[[], None], *, enabled: bool = True) -> Iterator[None]:
-    """Call ``handler`` on SIGTERM and SIGINT during the block (when ``enabled``; the loop's handlers)."""
+def shutdown_signals(handler: Callable[[], None], *, enabled: bool = True, interrupt: bool = True) -> Iterator[None]:
+    """Call ``handler`` on SIGTERM and SIGINT during the block (when ``enabled``; the loop's handlers).
+
+    Without ``interrupt``, SIGINT is ignored during the block instead.
+    """
     loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT) if enabled else ()
+    signals = (signal.SIGTERM, signal.SIGINT) if interrupt else (signal.SIGTERM,)
+    if not enabled:
+        signals = ()
+    ignored = signal.signal(signal.SIGINT, signal.SIG_IGN) if enabled and not interrupt else None
     for signum in signals:
         loop.add_signal_handler(signum, handler)
     try:
@@ -39,6 +45,8 @@ def shutdown_signals(handler: Callable[[], None], *, enabled: bool = True) -> It
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)
+        if ignored is not None:
+            signal.signal(signal.SIGINT, ignored)
 
 
 class HttpSite:
@@ -62,10 +70,14 @@ class HttpSite:
         self._answering: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Server | None = None
 
-    async def listen(self) -> tuple[str, int]:
-        """Start accepting connections; the address bound (``port`` is set to the one bound)."""
+    async def listen(self, port: int | None = None, *, reuse_port: bool = False) -> tuple[str, int]:
+        """Start accepting connections on ``port`` (None: :attr:`port`), sharing it with other
+        processes when ``reuse_port``; the address bound (:attr:`port` is set to the one bound)."""
         loop = asyncio.get_running_loop()
-        self._listener = await loop.create_server(lambda: HttpConnection(self), self.host, self.port)
+        port = self.port if port is None else port
+        self._listener = await loop.create_server(
+            lambda: HttpConnection(self), self.host, port, reuse_port=reuse_port or None
+        )
         host, port = self._listener.sockets[0].getsockname()[:2]
         self.port = port
         return host, port

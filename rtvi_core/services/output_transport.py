@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -46,13 +47,18 @@ _MIN_WATCH_SECS = 0.005
 MAX_HOLD_SECS = 1.0
 
 
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class BaseOutputTransport(FrameProcessor, OutputTransportRole):
     """Plays the bot to the client, in order, and tracks whether the bot is speaking.
 
     Queued frames are handled in order. Audio is written in chunks of
     ``10 ms × audio_out_10ms_chunks`` at the output rate, paced at playback speed
     when ``audio_out_realtime`` is on (against a monotonic schedule, so pacing does
-    not drift). Speaking state, pushed both downstream and upstream:
+    not drift; up to ``audio_out_ahead_secs`` ahead of the client's playback). Speaking state, pushed both downstream and upstream:
 
     * ``BotStartedSpeakingFrame`` right before the first chunk after silence;
     * ``BotSpeakingFrame`` every ``bot_speaking_interval_secs`` while writing audio;
@@ -91,7 +97,7 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
         self._closed = False
         self._converter: RateConverter | None = None
         self._watcher: ManagedTask | None = None
-        self._wake_watcher: anyio.Event | None = None
+        self._wake_watcher: asyncio.Future[None] | None = None
         self._hold: anyio.Event | None = None  # set to release the audio held
 
     # -- subclass hooks -------------------------------------------------------------------
@@ -263,8 +269,9 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
     async def _write_chunk(self, audio: bytes) -> None:
         params = self._params
         now = time.monotonic()
-        if params.audio_out_realtime and self._audio_end > now:
-            await anyio.sleep(self._audio_end - now)
+        due = self._audio_end - params.audio_out_ahead_secs
+        if params.audio_out_realtime and due > now:
+            await asyncio.sleep(due - now)
             if self._closed:
                 return
             now = time.monotonic()
@@ -304,19 +311,21 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
         await self.broadcast_frame(BotStoppedSpeakingFrame)
 
     def _wake(self) -> None:
-        event = self._wake_watcher
-        if event is not None:
+        waiter = self._wake_watcher
+        if waiter is not None:
             self._wake_watcher = None
-            event.set()
+            _resolve(waiter)
 
     async def _watch_silence(self) -> None:
         """Flush trailing audio when the client needs it; stop the bot after a silence."""
         timeout = self._params.bot_silence_timeout_secs
+        ahead = self._params.audio_out_ahead_secs
+        loop = asyncio.get_running_loop()
         while True:
             now = time.monotonic()
             idle = self._current is None  # the worker is not in the middle of a frame
             try:
-                if self._pending and idle and now >= self._audio_end:
+                if self._pending and idle and now >= self._audio_end - ahead:
                     await self._flush_pending()
                     continue
                 if self._bot_speaking and idle and now >= self._audio_end + timeout:
@@ -326,11 +335,17 @@ class BaseOutputTransport(FrameProcessor, OutputTransportRole):
                 logger.exception("%s: silence watcher failed to write or stop", self)
                 continue
             if self._pending:
-                delay = max(self._audio_end - now, _MIN_WATCH_SECS)
+                delay = max(self._audio_end - ahead - now, _MIN_WATCH_SECS)
             elif self._bot_speaking:
                 delay = max(self._audio_end + timeout - now, _MIN_WATCH_SECS)
             else:
                 delay = math.inf
-            wake = self._wake_watcher = anyio.Event()
-            with anyio.move_on_after(delay):
-                await wake.wait()
+            # A future and a timer: a wake per chunk of every speaking session, so not anyio's
+            # Event and cancel scope (several times the cost).
+            wake = self._wake_watcher = loop.create_future()
+            timer = loop.call_later(delay, _resolve, wake) if delay != math.inf else None
+            try:
+                await wake
+            finally:
+                if timer is not None:
+                    timer.cancel()

@@ -25,7 +25,9 @@ class TransportParams:
     (``audio_in_max_speed = 0``: no bound).
     ``audio_out_10ms_chunks``: output audio is written in chunks of that many 10 ms.
     ``audio_out_realtime``: pace output audio at playback speed (off for tests and
-    offline rendering). ``audio_out_hold_on_speech``: at the VAD's first speech window
+    offline rendering). ``audio_out_ahead_secs``: while pacing, send audio up to this far
+    ahead of the client's playback, so that the client (a phone carrier's buffer) rides
+    out a late write instead of playing a gap; an interruption's ``clear`` drops it. ``audio_out_hold_on_speech``: at the VAD's first speech window
     while the bot speaks, hold its audio until the VAD confirms a barge-in (the
     interruption drops it) or dismisses it (it goes on). ``bot_silence_timeout_secs``: how long without output audio
     before the bot counts as stopped speaking. ``vad_analyzer`` turns input audio
@@ -47,6 +49,12 @@ class TransportParams:
     audio_out_channels: int = setting(default=1, ge=1)
     audio_out_10ms_chunks: int = setting(default=4, description="output chunk length, in 10 ms", ge=1)
     audio_out_realtime: bool = setting(default=True, description="pace output audio at playback speed")
+    audio_out_ahead_secs: float = setting(
+        default=0.0,
+        description="while pacing, send audio this far ahead of playback (the client buffers it)",
+        ge=0,
+        le=1,
+    )
     audio_out_hold_on_speech: bool = setting(
         default=True, description="pause the bot's audio at the first speech window while the VAD confirms a barge-in"
     )

@@ -12,8 +12,10 @@ class TelephonySettings(WebSocketSettings):
     """The shared server keys, the WebSocket's (:class:`~rtvi_websocket.settings.WebSocketSettings`)
     and a phone call's own.
 
-    ``packet_ms``: bot audio leaves in packets this long, paced in real time, so a ``clear``
-    drops at most one packet the carrier already has. ``max_media_bytes``: the largest audio
+    ``packet_ms``: bot audio leaves in packets this long, paced in real time.
+    ``send_ahead_ms``: how far ahead of the caller's playback the paced audio may be sent
+    (the carrier buffers it), so a late write on a busy server is not a gap the caller
+    hears; a ``clear`` empties the carrier's buffer, so a barge-in still stops the bot at once. ``max_media_bytes``: the largest audio
     payload of one ``media`` message (decoded); larger ones are dropped. ``start_timeout_secs``:
     a stream that has not sent ``start`` by then is closed. ``validate_signatures``: check the
     webhook's signature when the credential that signs it is set. ``hang_up_on_end``: when the
@@ -27,6 +29,12 @@ class TelephonySettings(WebSocketSettings):
 
     packet_ms: int = setting(
         default=20, description="bot audio packet length in ms (a clear takes effect within one)", ge=10, le=200
+    )
+    send_ahead_ms: int = setting(
+        default=80,
+        description="send the bot's paced audio up to this far ahead of the caller's playback",
+        ge=0,
+        le=1000,
     )
     max_media_bytes: int = setting(
         default=32 * 1024, description="largest decoded audio of one media message; larger ones are dropped", ge=320

@@ -222,6 +222,7 @@ class TelephonyTransport(ConnectionTransport[TelephonyInputTransport, TelephonyO
                 audio_out_enabled=True,
                 audio_out_sample_rate=carrier.output_rate,
                 audio_out_10ms_chunks=max(1, settings.packet_ms // 10),
+                audio_out_ahead_secs=settings.send_ahead_ms / 1000,
             )
         super().__init__(params, name=name)
         self.carrier = carrier
