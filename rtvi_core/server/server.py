@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any
 from rtvi_core.loop_monitor import LoopMonitor
 
 from . import log, workers
+from .extensions import ServerExtension, ServerExtensions
 from .frontend import Frontend, StartCall, StartRequest, parse_start_body
 from .http import HttpError, error_response, json_response
-from .extensions import ServerExtension, ServerExtensions
 from .limits import ServerSettings
 from .reservations import Reservations
 from .routes import Answer, Call, Route

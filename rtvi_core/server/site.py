@@ -34,9 +34,9 @@ def shutdown_signals(handler: Callable[[], None], *, enabled: bool = True, inter
     Without ``interrupt``, SIGINT is ignored during the block instead.
     """
     loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT) if interrupt else (signal.SIGTERM,)
-    if not enabled:
-        signals = ()
+    signals: tuple[signal.Signals, ...] = ()
+    if enabled:
+        signals = (signal.SIGTERM, signal.SIGINT) if interrupt else (signal.SIGTERM,)
     ignored = signal.signal(signal.SIGINT, signal.SIG_IGN) if enabled and not interrupt else None
     for signum in signals:
         loop.add_signal_handler(signum, handler)
