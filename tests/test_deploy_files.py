@@ -21,6 +21,8 @@ from rtvi_core.cli.app import build_parser
 from rtvi_core.config.loader import load_bot_file
 from rtvi_core.server.server import CANCEL_GRACE_SECS
 
+pytestmark = pytest.mark.rtvi_plugins  # the worker's bot file and `rtvi gateway` come with plugins
+
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 ROOT = DEPLOY.parent
 ENVIRONMENT = {"RTVI_PUBLIC_URL": "http://10.0.0.7:7860", "RTVI_CLUSTER_SECRET": "s" * 32}
