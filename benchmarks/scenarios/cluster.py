@@ -150,7 +150,9 @@ async def scenario(args: argparse.Namespace, redis: Redis, gateway: Server, work
     await asyncio.sleep(args.token_ttl + 3)  # the reserved slots expire
     others = {f"worker{i + 1}": worker.pid for i, worker in enumerate(workers)} | {"redis": redis.proc.pid}
 
-    async def via_gateway(host: str, port: int, calls: int, secs: float, on_open: Callable[[], None]) -> dict:
+    async def via_gateway(
+        host: str, port: int, calls: int, secs: float, on_open: Callable[[], None] | None = None
+    ) -> dict:
         return await run_calls(host, port, calls, secs, on_open, via_start=True)
 
     ladder_results = await ladder.climb("cluster", args, gateway, via_gateway, degraded, others)
