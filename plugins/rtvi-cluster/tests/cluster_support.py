@@ -16,11 +16,9 @@ from typing import Any
 
 import anyio
 import httpx
-import msgspec
 from redis_support import RedisServer
-from rtvi_websocket.protobuf import PbMessageFrame, decode_frame, encode_message
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from rtvi_websocket.testing import RTVIClient as ProtobufClient
+from websockets.asyncio.client import connect
 
 from rtvi_core.testing.served import ServedBot, served_bot
 
@@ -144,32 +142,16 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: f
     raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
-class RTVIClient:
-    """A protobuf RTVI client on a worker's WebSocket (what the stock JS client sends)."""
+class RTVIClient(ProtobufClient):
+    """The websocket plugin's test client, whose ``wait_for`` takes the message it returns
+    (so a turn waits for its own ``bot-stopped-speaking``)."""
 
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.messages: list[dict[str, Any]] = []
-
-    async def send(self, msg_type: str, data: Any = None) -> None:
-        message = {"label": "rtvi-ai", "type": msg_type, "id": f"m{len(self.messages)}", "data": data}
-        await self.ws.send(encode_message(msgspec.json.encode(message)))
-
-    async def wait_for(self, msg_type: str, timeout: float = DEADLINE_SECS) -> dict[str, Any]:
-        with anyio.fail_after(timeout):
-            while True:
-                for message in self.messages:
-                    if message.get("type") == msg_type:
-                        self.messages.remove(message)
-                        return message
-                data = await self.ws.recv()
-                frame = decode_frame(data) if isinstance(data, bytes) else None
-                if isinstance(frame, PbMessageFrame):
-                    self.messages.append(json.loads(frame.data))
-
-    async def ready(self) -> None:
-        await self.send("client-ready", {"version": "2.1.0", "about": {"library": "test"}})
-        await self.wait_for("bot-ready")
+    async def wait_for(
+        self, msg_type: str, msg_id: str | None = None, timeout: float = DEADLINE_SECS
+    ) -> dict[str, Any]:
+        message = await super().wait_for(msg_type, msg_id, timeout)
+        self.messages.remove(message)
+        return message
 
     async def echo(self, text: str) -> str:
         """Say ``text``; the echo bot's reply, once it has spoken it."""
@@ -178,15 +160,6 @@ class RTVIClient:
         said = [message["data"]["text"] for message in self.messages if message["type"] == "bot-llm-text"]
         self.messages.clear()
         return "".join(said)
-
-    async def closed(self) -> tuple[int | None, str]:
-        """Read until the server closes: its close code and reason."""
-        with anyio.fail_after(DEADLINE_SECS):
-            try:
-                while True:
-                    await self.ws.recv()
-            except ConnectionClosed as exc:
-                return (exc.rcvd.code, exc.rcvd.reason) if exc.rcvd else (None, "")
 
 
 @asynccontextmanager

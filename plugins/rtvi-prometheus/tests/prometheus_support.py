@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import msgspec
 from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from rtvi_prometheus import MetricsExporter
-from rtvi_websocket.protobuf import PbMessageFrame, decode_frame, encode_audio, encode_message
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from rtvi_websocket.testing import RTVIClient
+from websockets.asyncio.client import connect
 
 from rtvi_core.config.loader import load_bot_text
 from rtvi_core.plugins import hookimpl
@@ -148,48 +146,8 @@ class TTSPlugin:
         register(self.tts)
 
 
-class Client:
-    """An RTVI client on a real WebSocket, speaking the stock client's protobuf frames."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.messages: list[dict[str, Any]] = []
-
-    async def send(self, msg_type: str, data: Any = None, msg_id: str = "m") -> None:
-        message = {"label": "rtvi-ai", "type": msg_type, "id": msg_id, **({"data": data} if data is not None else {})}
-        await self.ws.send(encode_message(msgspec.json.encode(message)))
-
-    async def send_audio(self, pcm: bytes, sample_rate: int = 16000) -> None:
-        await self.ws.send(encode_audio(pcm, sample_rate, 1, name="audio"))
-
-    async def wait_for(self, msg_type: str, timeout: float = 20.0) -> dict[str, Any]:
-        """The first message of ``msg_type``, reading until it comes."""
-        with anyio.fail_after(timeout):
-            while True:
-                for message in self.messages:
-                    if message.get("type") == msg_type:
-                        return message
-                data = await self.ws.recv()
-                frame = decode_frame(data) if isinstance(data, bytes) else None
-                if isinstance(frame, PbMessageFrame):
-                    self.messages.append(json.loads(frame.data))
-
-    async def ready(self) -> None:
-        await self.send("client-ready", {"version": "2.1.0", "about": {"library": "test"}})
-        await self.wait_for("bot-ready")
-
-    async def closed(self, timeout: float = 20.0) -> int | None:
-        """Read until the server closes the connection; its close code."""
-        with anyio.fail_after(timeout):
-            try:
-                while True:
-                    await self.ws.recv()
-            except ConnectionClosed as exc:
-                return exc.rcvd.code if exc.rcvd else None
-
-
 @asynccontextmanager
-async def client(server: SessionServer, url: str | None = None) -> AsyncIterator[Client]:
+async def client(server: SessionServer, url: str | None = None) -> AsyncIterator[RTVIClient]:
     """A client connected to ``url`` (default: ``server``'s ``/ws``)."""
     async with connect(url or f"ws://127.0.0.1:{server.port}/ws", max_size=None) as ws:
-        yield Client(ws)
+        yield RTVIClient(ws)

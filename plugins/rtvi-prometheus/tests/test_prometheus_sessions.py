@@ -33,7 +33,7 @@ async def test_active_started_and_ended_follow_the_sessions():
             found = await until(server, lambda s: s.value("rtvi_sessions_active") == 1)
             assert ended(found, "client_left") == 1
             await first.send("disconnect-bot")
-            assert await first.closed() == 1000
+            assert (await first.closed())[0] == 1000
         found = await until(server, lambda s: s.value("rtvi_sessions_active") == 0)
         assert found.value("rtvi_sessions_started_total", transport="websocket") == 2
         assert (ended(found, "normal"), ended(found, "client_left"), ended(found, "failed")) == (1, 1, 0)
@@ -53,7 +53,7 @@ async def test_a_failed_session_is_counted_as_failed_and_as_an_error():
     async with serving(text, plugins=(TTSPlugin(FailingTTS),)) as server:
         async with client(server) as failing:
             await failing.send("client-ready", {"version": "2.1.0", "about": {"library": "test"}})
-            assert await failing.closed() == 1011
+            assert (await failing.closed())[0] == 1011
         found = await until(server, lambda s: ended(s, "failed") == 1)
         assert found.value("rtvi_errors_total", type="session_failed") == 1
         assert found.value("rtvi_errors_total", type="fatal") == 1
@@ -68,7 +68,7 @@ async def test_sessions_still_open_at_shutdown_end_as_shutdown():
             status, _, _ = await request(server, "POST", "/start")
             assert status == 503
             server.drain()  # the deadline at once
-            assert await lingering.closed() == 1001
+            assert (await lingering.closed())[0] == 1001
     found = exported(server)  # the server stopped listening once its last session ended
     assert ended(found, "shutdown") == 1 and found.value("rtvi_sessions_active") == 0
     assert found.value("rtvi_start_requests_total", outcome="draining") == 1
@@ -112,7 +112,7 @@ async def test_an_idle_client_closed_by_the_server_ends_as_idle_timeout():
     async with serving(idle_timeout_secs=0.5) as server:
         async with client(server) as idle:
             await idle.ready()
-            assert await idle.closed() == 4008
+            assert (await idle.closed())[0] == 4008
         found = await until(server, lambda s: s.value("rtvi_sessions_active") == 0)
     assert (ended(found, "idle_timeout"), ended(found, "client_left")) == (1, 0)
 
@@ -124,6 +124,6 @@ async def test_a_flooding_client_ends_as_limit():
             with contextlib.suppress(ConnectionClosed):
                 for _ in range(100):
                     await flood.send_audio(bytes(512))
-            assert await flood.closed() == 1008
+            assert (await flood.closed())[0] == 1008
         found = await until(server, lambda s: s.value("rtvi_sessions_active") == 0)
     assert (ended(found, "limit"), ended(found, "client_left")) == (1, 0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import socket
 from collections.abc import AsyncIterator, Mapping
@@ -11,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import msgspec
-from rtvi_websocket.protobuf import PbAudioRawFrame, PbMessageFrame, decode_frame, encode_audio, encode_message
-from websockets.asyncio.client import ClientConnection, connect
+from rtvi_websocket.testing import RTVIClient
+from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
 
 from rtvi_core.config.loader import load_bot_text
@@ -84,80 +82,12 @@ async def serving(
         yield server
 
 
-_ids = itertools.count()
-
-
-class Client:
-    """A protobuf RTVI client on a real WebSocket (what the stock JS client sends)."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.messages: list[dict[str, Any]] = []
-        self.audio: list[PbAudioRawFrame] = []
-        self.raw: list[bytes | str] = []
-
-    async def send(self, msg_type: str, data: Any = None, msg_id: str | None = None) -> str:
-        msg_id = msg_id or f"m{next(_ids)}"
-        message = {"label": "rtvi-ai", "type": msg_type, "id": msg_id}
-        if data is not None:
-            message["data"] = data
-        await self.ws.send(encode_message(msgspec.json.encode(message)))
-        return msg_id
-
-    async def send_audio(self, pcm: bytes, sample_rate: int = 16000) -> None:
-        await self.ws.send(encode_audio(pcm, sample_rate, 1, name="audio"))
-
-    async def receive(self) -> None:
-        """Read one frame into ``messages``/``audio``."""
-        data = await self.ws.recv()
-        self.raw.append(data)
-        frame = decode_frame(data) if isinstance(data, bytes) else None
-        if isinstance(frame, PbMessageFrame):
-            self.messages.append(json.loads(frame.data))
-        elif isinstance(frame, PbAudioRawFrame):
-            self.audio.append(frame)
-
-    async def wait_for(self, msg_type: str, msg_id: str | None = None, timeout: float = 10.0) -> dict[str, Any]:
-        """The first message of ``msg_type`` (and ``msg_id``), reading until it comes."""
-        with anyio.fail_after(timeout):
-            while True:
-                for message in self.messages:
-                    if message.get("type") == msg_type and (msg_id is None or message.get("id") == msg_id):
-                        return message
-                await self.receive()
-
-    async def ready(self) -> dict[str, Any]:
-        msg_id = await self.send("client-ready", {"version": "2.1.0", "about": {"library": "test"}})
-        return await self.wait_for("bot-ready", msg_id)
-
-    async def request(self, t: str, d: Any = None, timeout: float = 10.0) -> dict[str, Any]:
-        msg_id = await self.send("client-message", {"t": t, "d": d})
-        with anyio.fail_after(timeout):
-            while True:
-                for message in self.messages:
-                    if message.get("id") == msg_id and message.get("type") in ("server-response", "error-response"):
-                        return message
-                await self.receive()
-
-    async def closed(self, timeout: float = 10.0) -> tuple[int | None, str]:
-        """Read until the server closes; its close code and reason."""
-        from websockets.exceptions import ConnectionClosed
-
-        with anyio.fail_after(timeout):
-            try:
-                while True:
-                    await self.receive()
-            except ConnectionClosed as exc:
-                rcvd = exc.rcvd
-                return (rcvd.code, rcvd.reason) if rcvd else (None, "")
-
-
 @asynccontextmanager
-async def client(server: SessionServer, *, query: str = "", **kwargs: Any) -> AsyncIterator[Client]:
+async def client(server: SessionServer, *, query: str = "", **kwargs: Any) -> AsyncIterator[RTVIClient]:
     """A connected client of ``server``."""
     url = f"ws://127.0.0.1:{server.port}/ws{query}"
     async with connect(url, max_size=None, **kwargs) as ws:
-        yield Client(ws)
+        yield RTVIClient(ws)
 
 
 async def sessions_ended(server: SessionServer, timeout: float = 15.0) -> None:

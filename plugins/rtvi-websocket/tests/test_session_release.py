@@ -15,7 +15,8 @@ from typing import Any
 
 import anyio
 import pytest
-from server_support import Client, client, serving, sessions_ended
+from rtvi_websocket.testing import RTVIClient
+from server_support import client, serving, sessions_ended
 
 from rtvi_core.server.server import SessionServer
 
@@ -59,7 +60,7 @@ async def gone(refs: list[weakref.ref[Any]]) -> list[str]:
     return alive
 
 
-async def alive_after(talk: Callable[[Client], Awaitable[None]]) -> list[str]:
+async def alive_after(talk: Callable[[RTVIClient], Awaitable[None]]) -> list[str]:
     """Serve the test bot, run one session doing ``talk`` then leaving; what of it is still alive."""
     async with serving() as server:
         refs = watch_sessions(server)
@@ -71,13 +72,13 @@ async def alive_after(talk: Callable[[Client], Awaitable[None]]) -> list[str]:
         return await gone(refs)
 
 
-async def ping_and_hear_an_answer(bot: Client) -> None:
+async def ping_and_hear_an_answer(bot: RTVIClient) -> None:
     assert (await bot.request("ping", 1))["type"] == "server-response"
     await bot.send("send-text", {"content": "hello there"})
     await bot.wait_for("bot-stopped-speaking", timeout=15)
 
 
-async def vanish_while_the_bot_speaks(bot: Client) -> None:
+async def vanish_while_the_bot_speaks(bot: RTVIClient) -> None:
     await bot.send("send-text", {"content": "a long answer " * 5})
     await bot.wait_for("bot-started-speaking", timeout=15)
     bot.ws.transport.abort()  # no close handshake
