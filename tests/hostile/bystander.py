@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from server_support import Client, client, healthy_session
+from rtvi_websocket.testing import RTVIClient
+from server_support import client, healthy_session
 
 from rtvi_core.server.server import SessionServer
 
@@ -36,7 +37,7 @@ class Bystander:
 PING_INTERVAL_SECS = 0.02
 
 
-async def _ping_forever(other: Client, bystander: Bystander) -> None:
+async def _ping_forever(other: RTVIClient, bystander: Bystander) -> None:
     n = 0
     while True:
         n += 1

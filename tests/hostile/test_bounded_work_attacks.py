@@ -18,7 +18,8 @@ import msgspec
 import pytest
 from bystander import beside
 from rtvi_websocket.protobuf import encode_audio, encode_message
-from server_support import Client, client, serving
+from rtvi_websocket.testing import RTVIClient
+from server_support import client, serving
 
 from rtvi_core.audio import INPUT_SAMPLE_RATES
 from rtvi_core.rtvi.messages import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_TEXT_CHARS
@@ -29,7 +30,7 @@ RATES = ", ".join(map(str, INPUT_SAMPLE_RATES))
 
 
 @asynccontextmanager
-async def attacker(**transport: Any) -> AsyncIterator[Client]:
+async def attacker(**transport: Any) -> AsyncIterator[RTVIClient]:
     """A ready session of the test bot with a bystander beside it; it must still answer after the block."""
     async with serving(**transport) as server, beside(server) as bystander:
         async with client(server) as bot:
@@ -40,7 +41,7 @@ async def attacker(**transport: Any) -> AsyncIterator[Client]:
             assert answer["type"] == "server-response" and answer["data"]["d"] == {"pong": {"after": "attack"}}
 
 
-async def refused(bot: Client, payload: bytes, error: str) -> None:
+async def refused(bot: RTVIClient, payload: bytes, error: str) -> None:
     """Send ``payload``: a malformed frame, answered with a non-fatal RTVI ``error``."""
     await bot.ws.send(payload)
     assert (await bot.wait_for("error"))["data"] == {"error": error, "fatal": False}

@@ -26,7 +26,8 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
-from server_support import Client, bot_text  # noqa: E402
+from rtvi_websocket.testing import RTVIClient  # noqa: E402
+from server_support import bot_text  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 
@@ -39,7 +40,7 @@ def rss_kib(pid: int) -> int:
 
 async def one_round(port: int, n: int) -> None:
     async with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
-        bot = Client(ws)
+        bot = RTVIClient(ws)
         await bot.ready()
         await bot.request("ping", n)
         await bot.send("send-text", {"content": "soak", "options": {"run_immediately": True}})
