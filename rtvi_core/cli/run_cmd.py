@@ -156,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         )
         config = load_bot_text(DEFAULT_BOT, file="<built-in bot>")
     transport_class = config.transport.obj
+    _check_cluster_transport(config)
     if can_serve(transport_class):
         bot = config.model.bot
         host = args.host or bot.host
@@ -200,6 +201,21 @@ def run(args: argparse.Namespace) -> int:
         )
     anyio.run(run_console_session, config, args.events)
     return EXIT_OK
+
+
+def _check_cluster_transport(config: Any) -> None:
+    """A served bot file in a ``[cluster]`` must be served on a transport the cluster dispatches."""
+    from ..serving import can_serve
+
+    if config.cluster is None or not can_serve(config.transport.obj):
+        return
+    dispatched = getattr(config.cluster.obj, "TRANSPORTS", None)
+    if dispatched and config.transport.name not in dispatched:
+        raise CommandError(
+            f"{config.file}: cluster: the {config.cluster.name!r} cluster dispatches "
+            f"{', '.join(repr(name) for name in dispatched)} sessions, not {config.transport.name!r}: "
+            "serve the bot on one of those, or run it outside the cluster"
+        )
 
 
 def _supervise(config: Any, count: int, host: str, port: int) -> int:

@@ -21,7 +21,7 @@ plugin (``use = "redis"``, from rtvi-cluster) registered through the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from .frontend import StartRequest
@@ -37,6 +37,9 @@ class ClusterUnavailable(Exception):
 class ClusterMember(Protocol):
     """One session server's membership of a cluster (built from the bot file's ``[cluster]``)."""
 
+    #: The transports whose sessions the cluster dispatches (``rtvi run`` refuses a bot file
+    #: served on another: its clients would be handed a URL it does not answer).
+    TRANSPORTS: ClassVar[tuple[str, ...]]
     #: Signs and checks this worker's session tokens (the cluster's shared secret, this worker's id).
     tokens: TokenSigner
 

@@ -108,6 +108,16 @@ def test_a_console_bot_cannot_join_a_cluster(tmp_path: Path) -> None:
     assert done.returncode == 1 and "transport 'memory' serves no clients, so it cannot join a cluster" in done.stderr
 
 
+def test_a_bot_served_on_another_transport_cannot_join_a_cluster(tmp_path: Path) -> None:
+    pytest.importorskip("rtvi_telephony")
+    bot = tmp_path / "bot.toml"
+    bot.write_text('[transport]\nuse = "twilio"\n[llm]\nuse = "echo"\n[cluster]\n' + SECRET)
+    done = rtvi("run", str(bot), "--cluster", "redis://127.0.0.1:1/0")
+    message = "cluster: the 'redis' cluster dispatches 'websocket' sessions, not 'twilio'"
+    assert done.returncode == 1 and f"{bot}: {message}" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     redis = RedisServer(tmp_path_factory.mktemp("redis"))

@@ -15,7 +15,7 @@ import os
 import secrets
 import socket
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rtvi_core import __version__ as core_version
 from rtvi_core.plugins import Component, LazyConfig
@@ -62,6 +62,8 @@ class RedisCluster(Component):
 
     PLUGIN_NAME = "redis"
     DESCRIPTION = "A worker of a cluster coordinated through Redis (rtvi gateway dispatches to it)"
+    #: ``/start`` hands out a worker's ``wsUrl``: WebSocket sessions only.
+    TRANSPORTS: ClassVar[tuple[str, ...]] = ("websocket",)
     Config = LazyConfig("rtvi_cluster.plugin:RedisClusterConfig")
 
     def __init__(
