@@ -25,10 +25,15 @@ def cpu_ns(pid: int) -> int:
     return total
 
 
+def _stat(pid: int | str) -> list[str]:
+    """The fields of ``/proc/PID/stat`` after the command name (the state first)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        return fh.read().rsplit(")", 1)[1].split()
+
+
 def cpu_ticks(pid: int) -> int:
     """``utime + stime`` of ``pid`` in clock ticks (see :data:`TICKS_PER_SECOND`)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
+    fields = _stat(pid)
     return int(fields[11]) + int(fields[12])
 
 
@@ -47,9 +52,8 @@ def children(pid: int) -> list[int]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
-                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
+                if int(_stat(entry)[1]) == pid:
+                    found.append(int(entry))
             except (FileNotFoundError, ProcessLookupError):
                 pass
     return found
@@ -59,9 +63,7 @@ def tree_cpu_ticks(pid: int) -> int:
     """:func:`cpu_ticks` of ``pid`` and its live children (``rtvi run --workers N``'s
     supervisor and workers); a child that ended and was waited for counts through the
     parent's ``cutime + cstime``."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    own = sum(int(field) for field in fields[11:15])
+    own = sum(int(field) for field in _stat(pid)[11:15])  # utime, stime, cutime, cstime
     return own + sum(cpu_ticks(child) for child in children(pid))
 
 
