@@ -126,3 +126,10 @@ async def test_twilio_refuses_a_stream_secret() -> None:
     with pytest.raises(BotFileError, match="stream_secret"):
         async with served_bot(bot_file("twilio", stream_secret=SECRET)):
             pass
+
+
+@pytest.mark.parametrize("value", [-1, 1001, 10**12])
+async def test_send_ahead_ms_out_of_range_names_the_key(value: object) -> None:
+    with pytest.raises(BotFileError, match="send_ahead_ms"):
+        async with served_bot(bot_file("telnyx", send_ahead_ms=value)):
+            pass
