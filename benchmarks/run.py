@@ -519,7 +519,7 @@ def _voice_turn_rows() -> list[dict]:
     """voice_turns: per bot (fixed hang-over before, smart turn end after), p50/p90 of each stage."""
     rows: list[dict] = []
     stages = ("voice_to_voice", "turn_end", "stt_final", "llm_first_token", "tts_first_audio")
-    for bot in ("fixed", "smart", "smart-last-word"):  # (the last one only with --bots ...)
+    for bot in ("fixed", "smart", "default", "smart-last-word"):  # (the last one only with --bots ...)
         for stage in stages:
             for q in ("p50", "p90"):
                 label = f"{bot}: {'' if stage == 'voice_to_voice' else '  '}{stage} {q} ms"

@@ -41,12 +41,12 @@ def test_the_full_voice_stack_when_every_plugin_is_installed() -> None:
         "vad": "silero",
         "stt": "whisper",
         "tts": "piper",
+        "turn": "text",
     }
     assert hints == []
     assert "also_serve" not in text  # rtvi-webrtc is not installed
-    # The text turn end is opt-in for now: with a 0.2 s VAD stop, incremental Whisper heard
-    # "in Paris" alone as "in pairs" in CI; the default bot keeps the VAD's stop_secs.
-    assert "turn" not in sections(text)
+    # turns end by transcript: the VAD's stop is the short pause at which it is read
+    assert '[vad]\nuse = "silero"\nstop_secs = 0.2\n' in text
 
 
 def test_without_speech_to_text_the_vad_ends_the_turns() -> None:
@@ -80,7 +80,8 @@ def test_the_default_bot_of_this_environment_validates() -> None:
     config = load_bot_text(text, file="<built-in bot>")
     assert config.vad is not None and config.vad.name in DEFAULT_VOICE_STACK["vad"]
     assert config.tts is not None and config.tts.name in DEFAULT_VOICE_STACK["tts"]
-    assert config.turn is None  # the text turn end is opt-in (see above)
+    # with speech-to-text, turns end by transcript; without, by the VAD's hang-over
+    assert (config.turn is not None and config.turn.name == "text") is (config.stt is not None)
     served = [spec.name for spec in config.also_serve]
     assert served == (["webrtc"] if registry.find("transports", "webrtc") is not None else [])
 

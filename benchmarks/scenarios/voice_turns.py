@@ -1,7 +1,7 @@
 """Scenario: end of speech → first bot audio, barge-in and word error rate, before and after
 smart turn end (issue 13), in one run (rtvi_core only).
 
-Two bots, each served by ``rtvi run <bot file> --port 0`` in its own process, side by side:
+Bots, each served by ``rtvi run <bot file> --port 0`` in its own process, side by side:
 
 * ``fixed`` (before): ``benchmarks/voice/voice_fixed_stop.toml``: Silero with a fixed 0.3 s
   hang-over, Whisper tiny.en segmented (one transcription after the VAD's stop);
@@ -11,12 +11,14 @@ Two bots, each served by ``rtvi run <bot file> --port 0`` in its own process, si
   waits up to 0.8 s of silence.
 
 ``--bots fixed,smart,smart-last-word`` adds ``voice_smart_turn_last_word.toml``: the same with
-``require_punctuation = false`` (a final without terminal punctuation: its last word decides).
+``require_punctuation = false`` (a final without terminal punctuation: its last word decides);
+``default`` is the bot ``rtvi run`` serves without a file (written out for the run: the same
+turn settings as ``smart``, and its echo LLM streams a word every 20 ms, as an LLM would).
 
 Each: the echo LLM, Piper (joe), metrics on. One client per bot
 (``tests/voice/voice_support.py``: real-time microphone, 16 ms frames, silence between
 utterances) says the 24 utterances of ``benchmarks/voice/turn_utterances.py`` (espeak-ng
-voices, 8 with a pause inside) after one warm-up turn; the two bots take turns, their order
+voices, 8 with a pause inside) after one warm-up turn; the bots take turns, their order
 swapped every utterance, so the machine's load hits both alike. Per turn, from the moment the
 last frame holding speech was sent (the end of speech):
 
@@ -47,6 +49,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import _common
@@ -58,11 +61,27 @@ BOTS = {
     "fixed": VOICE_DIR / "voice_fixed_stop.toml",
     "smart": VOICE_DIR / "voice_smart_turn.toml",
     "smart-last-word": VOICE_DIR / "voice_smart_turn_last_word.toml",
+    "default": None,  # ``rtvi run`` without a file (see default_bot_file)
 }
 #: The stages reported, in ms (see the module doc).
 STAGES = ("voice_to_voice", "turn_end", "stt_final", "llm_first_token", "tts_first_audio", "tts_ttfb")
 #: Bot audio frames arrive at their pace (40 ms chunks); a longer gap ends the interrupted answer.
 AUDIO_GAP_SECS = 0.25
+
+
+def default_bot_file() -> Path:
+    """The built-in bot of ``rtvi run`` with the plugins installed here, as a file."""
+    import tempfile
+
+    from rtvi_core.cli.run_cmd import default_served_bot
+    from rtvi_core.plugins import get_plugin_manager
+
+    text, missing = default_served_bot(get_plugin_manager(autoload=True).registry)
+    if missing:
+        raise SystemExit(f"the default bot lacks its voice plugins: {'; '.join(missing)}")
+    path = Path(tempfile.mkdtemp(prefix="voice_turns-")) / "default-bot.toml"
+    path.write_text(text)
+    return path
 
 
 def turn_figures(received: list[Any], started: float, speech_end: float, tts_class: str) -> dict[str, Any]:
@@ -116,7 +135,7 @@ async def run(args: Any) -> dict[str, Any]:
 
     clips = spoken()[: args.utterances]
     (interruption,) = spoken((INTERRUPTION,))
-    bots = {name: BOTS[name] for name in args.bots.split(",")}
+    bots = {name: BOTS[name] or default_bot_file() for name in args.bots.split(",")}
     tts_class = {name: load_bot_file(path).tts.obj.__name__ for name, path in bots.items()}
     servers = {name: Server(server_command("rtvi_core", path, ""), VOICE_DIR) for name, path in bots.items()}
     turns: dict[str, list[dict[str, Any]]] = {name: [] for name in bots}
@@ -216,7 +235,10 @@ async def run(args: Any) -> dict[str, Any]:
         }
     return {
         "bots": summary,
-        "bot_files": {name: str(path.relative_to(VOICE_DIR.parents[1])) for name, path in bots.items()},
+        "bot_files": {
+            name: str(path.relative_to(VOICE_DIR.parents[1])) if BOTS[name] else "rtvi run (no file)"
+            for name, path in bots.items()
+        },
         "utterances": len(clips),
         "shutdown": shutdown,
         "loadavg_start": loadavg_start,
@@ -228,7 +250,7 @@ def main() -> None:
     parser = _common.make_parser(__doc__.splitlines()[0])
     parser.add_argument("--utterances", type=int, default=24, help="how many of the 24 utterances to say")
     parser.add_argument("--barge-in-every", type=int, default=2, help="interrupt every N-th answer (0: never)")
-    parser.add_argument("--bots", default="fixed,smart", help=f"which of {', '.join(BOTS)}, in order")
+    parser.add_argument("--bots", default="fixed,smart,default", help=f"which of {', '.join(BOTS)}, in order")
     parser.add_argument("--gap", type=float, default=0.5, help="seconds of silence after each answer")
     parser.add_argument("--start-timeout", type=float, default=120.0)
     parser.add_argument("--turn-timeout", type=float, default=20.0, help="seconds an answer may take to begin")

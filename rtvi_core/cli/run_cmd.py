@@ -52,23 +52,36 @@ greeting = "Hello! I am the default rtvi bot. Say something or type a message."
 token_delay = 0.02
 """
 
+#: With speech-to-text the default bot ends turns by their transcript: the VAD's stop is a
+#: short pause at which a whole utterance ends the turn; one that trails off waits longer.
+SMART_TURN_VAD = "stop_secs = 0.2\n"
+SMART_TURN = '\n[turn]\nuse = "text"\n'
+
 
 def default_served_bot(registry: Any) -> tuple[str, list[str]]:
     """The bot file ``rtvi run`` serves without a file, and hints for missing plugins.
 
     Each voice component is the first installed plugin of :data:`DEFAULT_VOICE_STACK`
-    (Silero, Whisper, Piper; else the energy VAD, no STT, espeak or the tone TTS). It also
+    (Silero, Whisper, Piper; else the energy VAD, no STT, espeak or the tone TTS); with a
+    VAD and an STT, turns end by transcript (:data:`SMART_TURN`). It also
     serves WebRTC when rtvi-webrtc is installed (the playground's transport switch).
     """
     webrtc = registry.find("transports", "webrtc") is not None
     text, hints = _SERVED_BOT_HEAD.format(also_serve='also_serve = ["webrtc"]\n' if webrtc else ""), []
+    chosen: dict[str, str] = {}
     for kind, choices in DEFAULT_VOICE_STACK.items():
         installed = [name for name in choices if registry.find(kind, name) is not None]
         if installed:
-            text += f'\n[{kind}]\nuse = "{installed[0]}"\n'
+            chosen[kind] = installed[0]
         if not installed or installed[0] != choices[0]:
             best = choices[0]
             hints.append(f"{kind} {best!r} is not installed ({install_command(DEFAULT_VOICE_REQUIREMENTS[best])})")
+    for kind, name in chosen.items():
+        text += f'\n[{kind}]\nuse = "{name}"\n'
+        if kind == "vad" and "stt" in chosen:
+            text += SMART_TURN_VAD
+    if "vad" in chosen and "stt" in chosen:
+        text += SMART_TURN
     return text, hints
 
 

@@ -280,7 +280,7 @@ class SegmentedSTTService(STTService):
 
     passes_through = MESSAGE_FRAMES
 
-    def __init__(self, *, pre_roll_secs: float = 0.3, max_segment_secs: float = 30.0, **kwargs: Any) -> None:
+    def __init__(self, *, pre_roll_secs: float = 0.5, max_segment_secs: float = 30.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not 0 < max_segment_secs <= self._max_pending_secs:
             raise ValueError(

@@ -73,6 +73,23 @@ def test_a_whole_decode_replaces_the_committed_words():
     assert agreement.committed == ["what", "is", "it", "in", "Paris", "today?"] and not agreement.tentative
 
 
+def test_final_words_are_never_decoded_again():
+    agreement = Agreement()
+    agreement.redo(["What's", "the", "weather", "like"], final=True)
+    assert agreement.take_final() == "What's the weather like" and agreement.text() == ""
+    # the turn goes on after a pause: the final words are the forced prefix of the next decodes
+    assert agreement.final_prefix == "What's the weather like"
+    agreement.update(["in", "Pa-"])
+    agreement.update(["in", "pairs"])
+    assert agreement.text() == "in pairs" and agreement.prefix == "What's the weather like in"
+    agreement.redo(["in", "Paris?"], final=False)  # a whole decode keeps the final words only
+    assert agreement.committed == ["What's", "the", "weather", "like"] and agreement.text() == "in Paris?"
+    assert agreement.take_final() == "in Paris?" and agreement.final == 6
+    agreement.close_window(["Thanks."])  # a cut: the final words become prompt, with the head's new ones
+    assert agreement.prompt == "What's the weather like in Paris? Thanks." and agreement.final_prefix == ""
+    assert agreement.take_final() == "Thanks."
+
+
 def test_quiet_cut_finds_the_pause():
     pcm = tone(3.0) + silence(0.4) + tone(1.0)
     cut = quiet_cut(pcm, RATE) // 2
@@ -92,9 +109,12 @@ class ScriptedDecoder:
     """Stands in for ``WindowDecoder``: one word per 0.5 s of audio; optionally blocks until released."""
 
     instances: ClassVar[list[ScriptedDecoder]] = []
+    #: Hear nothing after a forced prefix (as Whisper may end its text after a wrong one).
+    silent_after_prefix: ClassVar[bool] = False
 
     def __init__(self, model: object, **options: object) -> None:
         self.windows: list[float] = []
+        self.prefixes: list[str] = []
         self.running = 0
         self.most_at_once = 0
         self.release = threading.Event()
@@ -106,6 +126,7 @@ class ScriptedDecoder:
         self.running += 1
         self.most_at_once = max(self.most_at_once, self.running)
         self.windows.append(len(samples) / RATE)
+        self.prefixes.append(prefix)
         self.started.set()
         self.release.wait(10)
         self.running -= 1
@@ -114,12 +135,13 @@ class ScriptedDecoder:
         heard = "x" if prefix else "w"
         words = [f"{heard}{i}" for i in range(int(len(samples) / RATE / 0.5))]
         done = len(prefix.split())
-        return Decoded(words[done:], "en", 0.0, -0.1)
+        return Decoded([] if prefix and self.silent_after_prefix else words[done:], "en", 0.0, -0.1)
 
 
 @pytest.fixture
 def scripted(monkeypatch, tiny_en) -> type[ScriptedDecoder]:
     ScriptedDecoder.instances.clear()
+    monkeypatch.setattr(ScriptedDecoder, "silent_after_prefix", False)
     monkeypatch.setattr(stt_module, "WindowDecoder", ScriptedDecoder)
     return ScriptedDecoder
 
@@ -180,6 +202,44 @@ async def test_the_final_comes_from_a_whole_decode_not_from_forced_words(scripte
     assert any("x" in text for text in interims), interims  # forced decodes misheard
     [final] = recorder.of(TranscriptionFrame)
     assert final.text and all(word.startswith("w") for word in final.text.split()), final.text
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("pause_secs", [0.3, 1.5])
+async def test_speech_after_a_short_pause_is_decoded_with_what_came_before(scripted, pause_secs):
+    """Speech resuming within join_pause_secs (1 s) of the VAD's stop: its final decode hears the
+    audio before the pause and forces the first final's words; its final has the new words only.
+    After a longer pause the next utterance is decoded alone."""
+    speaker = STTContract()
+    stt = WhisperSTTService(model="tiny.en")
+    frames = [
+        *speaker.utterance(speech(2.0)),
+        *speaker.audio_frames(silence(pause_secs)),
+        *speaker.utterance(speech(1.5)),
+    ]
+    heard = await speaker.hear(stt, *frames, until=got(2))
+    decoder = scripted.instances[0]
+    first, second = heard.texts
+    joined = pause_secs < 1.0
+    assert decoder.prefixes[-1] == (first if joined else "")
+    assert (decoder.windows[-1] > 4.0) is joined, decoder.windows  # pre-roll, 2 s, pause, 1.5 s
+    if joined:  # (the scripted words are numbered per decoded window)
+        assert not set(first.split()) & set(second.split()), heard.texts  # no word given out twice
+    assert 3 <= len(second.split()) <= 5, second
+
+
+@pytest.mark.anyio
+async def test_a_joined_segment_heard_as_nothing_is_decoded_alone(scripted):
+    """The decode after the first final's words gives nothing: the segment is decoded once more
+    without the audio before the pause (the first final's words as prompt), so it is not lost."""
+    scripted.silent_after_prefix = True
+    speaker = STTContract()
+    stt = WhisperSTTService(model="tiny.en")
+    frames = [*speaker.utterance(speech(2.0)), *speaker.audio_frames(silence(0.3)), *speaker.utterance(speech(1.5))]
+    heard = await speaker.hear(stt, *frames, until=got(2))
+    decoder = scripted.instances[0]
+    assert heard.texts[1] and decoder.prefixes[-1] == "", heard.texts
+    assert decoder.windows[-1] < 3.0, decoder.windows  # the pre-roll, the pause's end, 1.5 s, the tail
 
 
 @pytest.mark.anyio

@@ -208,6 +208,16 @@ class STTContract:
             VADUserStoppedSpeakingFrame(),
         ]
 
+    def two_turns(self) -> list[Frame]:
+        """Two utterances (the clip, then the other) 2 s apart: two turns (a streaming service
+        may hear a shorter pause as one turn going on)."""
+        rate = self.sample_rate
+        return [
+            *self.utterance(self.clip_pcm(self.clip)),
+            *self.audio_frames(silence(2.0, rate), rate),
+            *self.utterance(self.clip_pcm(self.other_clip)),
+        ]
+
     def task_for(
         self, stt: STTService, sample_rate: int | None = None
     ) -> tuple[PipelineTask, FrameRecorder, FrameRecorder]:
@@ -287,8 +297,7 @@ class STTContract:
     async def test_utterances_are_transcribed_in_order(self, stt: STTService) -> None:
         heard = await self.hear(
             stt,
-            *self.utterance(self.clip_pcm(self.clip)),
-            *self.utterance(self.clip_pcm(self.other_clip)),
+            *self.two_turns(),
             until=got(2),
         )
         self.assert_transcripts(heard, self.expected_words, self.other_expected_words)
@@ -440,8 +449,7 @@ class STTContract:
         self.require_streaming()
         heard = await self.hear(
             stt,
-            *self.utterance(self.clip_pcm(self.clip)),
-            *self.utterance(self.clip_pcm(self.other_clip)),
+            *self.two_turns(),
             until=got(2),
         )
         self.assert_transcripts(heard, self.expected_words, self.other_expected_words)
@@ -486,8 +494,7 @@ class STTContract:
         self.require_streaming()
         heard = await self.hear(
             stt,
-            *self.utterance(self.clip_pcm(self.clip)),
-            *self.utterance(self.clip_pcm(self.other_clip)),
+            *self.two_turns(),
             until=got(2),
         )
         self.assert_transcripts(heard, self.expected_words, self.other_expected_words)

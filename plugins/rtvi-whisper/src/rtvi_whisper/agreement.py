@@ -6,6 +6,10 @@ already committed; the longest common prefix of it and the previous hypothesis i
 committed. Committed words are forced as the next decode's prefix, so the model only
 decodes what follows them. When the audio window is trimmed, the words of the audio
 cut off move to the *prompt* (context the model reads, not decodes again).
+
+A turn may go on after a pause (the VAD stopped and speech resumed): the words already
+given out in a final transcript (:attr:`Agreement.final`) are then never decoded again; the
+next decodes take them as forced prefix, and the next final gives only the words after them.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ class Agreement:
         self.window_words: list[str] = []
         #: The latest decode's words after the committed ones, not yet agreed on.
         self.tentative: list[str] = []
+        #: How many committed words were given out in final transcripts (fixed for good).
+        self.final = 0
 
     @property
     def prompt(self) -> str:
@@ -42,13 +48,26 @@ class Agreement:
         return " ".join(self.window_words)
 
     @property
+    def final_prefix(self) -> str:
+        """The forced start of a whole decode: the final words whose audio is still in the window."""
+        return " ".join(self.window_words[: max(0, self.final - len(self.prompt_words))])
+
+    @property
     def committed(self) -> list[str]:
         """All committed words, in order."""
         return self.prompt_words + self.window_words
 
     def text(self) -> str:
-        """The current hypothesis of the whole utterance: committed, then tentative words."""
-        return " ".join(self.committed + self.tentative)
+        """The current hypothesis of the words since the last final: committed, then tentative."""
+        return " ".join((self.committed + self.tentative)[self.final :])
+
+    def take_final(self) -> str:
+        """Commit the tentative words and give out the words since the last final."""
+        self.window_words += self.tentative
+        self.tentative = []
+        text = " ".join(self.committed[self.final :])
+        self.final = len(self.committed)
+        return text
 
     def update(self, words: list[str]) -> None:
         """Take a decode's ``words`` (after :attr:`prefix`): commit what it agrees on with the
@@ -62,12 +81,14 @@ class Agreement:
         self.tentative = words[agreed:]
 
     def redo(self, words: list[str], *, final: bool) -> None:
-        """The window was decoded whole (no forced prefix) as ``words``: they replace its
-        committed and tentative words; all committed when ``final``, else all tentative."""
-        self.window_words, self.tentative = (list(words), []) if final else ([], list(words))
+        """The window was decoded whole (only :attr:`final_prefix` forced) as ``words``: they
+        replace the words after that prefix; all committed when ``final``, else all tentative."""
+        kept = self.window_words[: max(0, self.final - len(self.prompt_words))]
+        self.window_words, self.tentative = (kept + words, []) if final else (kept, list(words))
 
     def close_window(self, words: list[str]) -> None:
-        """The window's audio was cut off and decoded whole as ``words``: they become prompt."""
-        self.prompt_words += words
+        """The window's audio was cut off and decoded whole (after :attr:`final_prefix`) as
+        ``words``: they become prompt, after the final words."""
+        self.prompt_words += self.window_words[: max(0, self.final - len(self.prompt_words))] + words
         self.window_words = []
         self.tentative = []

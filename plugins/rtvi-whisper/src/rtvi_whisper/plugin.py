@@ -53,6 +53,13 @@ class WhisperConfig(BaseModel):
         le=25,
         description="incremental: a longer utterance's window is cut at a pause, bounding each decode",
     )
+    join_pause_secs: float = Field(
+        1.0,
+        ge=0,
+        le=2,
+        description="incremental: speech resuming this soon after the VAD's stop is decoded with the "
+        "audio and words before the pause (its final gives the new words); 0: each VAD segment alone",
+    )
 
     @field_validator("model")
     @classmethod

@@ -11,6 +11,7 @@ import anyio
 from rtvi_core.audio import resample_once
 from rtvi_core.direction import FrameDirection
 from rtvi_core.frames import (
+    BotStartedSpeakingFrame,
     CancelFrame,
     EndFrame,
     Frame,
@@ -61,7 +62,12 @@ class WhisperSTTService(SegmentedSTTService, Component):
     VAD's hang-over), else one more decode of the window. The encoder gets the window's
     audio, not Whisper's fixed 30 s (:mod:`~rtvi_whisper.decoder`), and a window longer
     than ``max_window_secs`` is cut at its quietest point, the audio before it decoded
-    whole and its words made the prompt of the rest (:mod:`~rtvi_whisper.turn`).
+    whole and its words made the prompt of the rest (:mod:`~rtvi_whisper.turn`). Speech that
+    resumes within ``join_pause_secs`` of the VAD's stop, before the bot starts speaking
+    (``BotStartedSpeakingFrame``: the user's turn ended), goes on in the same window: its
+    words are decoded after the audio and the final words before the pause (as a turn
+    with a pause inside is heard: "what's the weather like ... in Paris?"), and its final
+    gives the new words only. ``join_pause_secs=0`` decodes each VAD segment alone.
     ``mode="segmented"`` transcribes the whole utterance with faster-whisper's
     ``transcribe()`` once the user stopped (no interim results).
 
@@ -101,6 +107,7 @@ class WhisperSTTService(SegmentedSTTService, Component):
         mode: Mode = "incremental",
         interim_every_secs: float = 0.4,
         max_window_secs: float = 12.0,
+        join_pause_secs: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -113,6 +120,9 @@ class WhisperSTTService(SegmentedSTTService, Component):
         self.mode: Mode = mode
         self._interim_every_secs = interim_every_secs
         self._max_window_secs = max_window_secs
+        if not 0 <= join_pause_secs <= 2:
+            raise ValueError(f"join_pause_secs must be 0-2, got {join_pause_secs}")
+        self._join_pause_secs = join_pause_secs
         self._decoder: WindowDecoder | None = None
         self._turn: Turn | None = None  # the utterance being spoken (incremental mode)
         self._stop_secs = 0.0  # the hang-over of the latest VAD stop
@@ -212,43 +222,62 @@ class WhisperSTTService(SegmentedSTTService, Component):
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         if isinstance(frame, VADUserStoppedSpeakingFrame):
             self._stop_secs = frame.stop_secs
+        elif isinstance(frame, BotStartedSpeakingFrame) and self._turn is not None and self._turn.paused_at is not None:
+            self._turn = None  # the user's turn ended: speech after this starts another
         elif isinstance(frame, STTMuteFrame) and frame.mute:
             self._drop_turn()  # muting drops the utterance in progress, as in segmented mode
         await super().process_frame(frame, direction)
 
     def process_audio_frame(self, frame: InputAudioRawFrame) -> None:
         """Segmented mode, or no utterance: buffer (the pre-roll). Else add the audio to
-        the utterance and queue a decode when enough is new and none is pending."""
+        the utterance and queue a decode when enough is new and none is pending; in a pause
+        (the VAD stopped) only add it, until ``join_pause_secs`` have passed."""
         turn = self._turn
-        if turn is None:
+        if turn is not None and turn.paused_at is not None:
+            super().process_audio_frame(frame)  # the pre-roll, should the turn not go on
+            if turn.paused_secs >= self._join_pause_secs:
+                self._turn = None
+                return
+        elif turn is None:
             super().process_audio_frame(frame)
             return
         turn.add(frame.audio)
         self._maybe_decode(turn)
 
     async def on_user_started_speaking(self) -> None:
-        """Incremental mode: start an utterance with the pre-roll buffered so far."""
+        """Incremental mode: go on with the paused utterance, or start one with the pre-roll."""
         if self._decoder is None:
             await super().on_user_started_speaking()
-        elif self._turn is None:
+        elif self._turn is None or self._turn.done or self._turn.received % 2:  # (bad audio: not joined)
             self._turn = Turn(self.sample_rate, self.take_buffered())
+        elif self._turn.paused_at is not None:
+            self.take_buffered()  # the turn's window holds that audio already
+            self._turn.resume()
 
     async def on_user_stopped_speaking(self) -> None:
-        """Incremental mode: queue the utterance's final transcript (after its pending decode)."""
-        turn, self._turn = self._turn, None
+        """Incremental mode: pause the utterance and queue its final transcript (after its
+        pending decode): the words since the previous final."""
+        turn = self._turn
         if turn is None:
             await super().on_user_stopped_speaking()
             return
-        if turn.secs(turn.received) < self._min_segment_secs:
-            turn.done = True
+        if turn.paused_at is not None:
+            return
+        turn.pause()
+        if self._join_pause_secs <= 0:
+            self._turn = None
+        if turn.secs(turn.received - turn.segment_start) < self._min_segment_secs:
             return
         await self.start_ttfb_metrics()
-        self.add_usage(turn.secs(turn.received))
-        self.queue_step(partial(self._finish, turn, self._stop_secs))
+        self.add_usage(turn.secs(turn.received - turn.billed))
+        turn.billed = turn.received
+        self.queue_step(partial(self._finish, turn, self._stop_secs, turn.received))
 
     def _drop_turn(self) -> None:
+        """Abandon the utterance being spoken; a paused one only ends (its final is queued)."""
         if self._turn is not None:
-            self._turn.done = True
+            if self._turn.paused_at is None:
+                self._turn.done = True
             self._turn = None
 
     def _maybe_decode(self, turn: Turn) -> None:
@@ -256,7 +285,7 @@ class WhisperSTTService(SegmentedSTTService, Component):
         at the start of a pause at once (the decode that is likely to be the final)."""
         pause = turn.quiet_secs >= PAUSE_SECS and turn.pause_undecoded
         due = pause or turn.undecoded_secs >= self._interim_every_secs
-        if due and not turn.decode_queued and not turn.done:
+        if due and not turn.decode_queued and not turn.done and turn.paused_at is None:
             turn.decode_queued = True
             self.queue_step(partial(self._interim, turn, pause))
 
@@ -277,8 +306,9 @@ class WhisperSTTService(SegmentedSTTService, Component):
         if turn is self._turn:
             self._maybe_decode(turn)  # audio that came during the decode
 
-    async def _finish(self, turn: Turn, stop_secs: float) -> None:
-        """Background step: the final transcript, from the latest decode if it covered the speech."""
+    async def _finish(self, turn: Turn, stop_secs: float, stop_at: int) -> None:
+        """Background step: the final transcript of the speech up to ``stop_at`` (the VAD's
+        stop), from the latest decode if it covered the speech; the words since the last final."""
         if turn.done:
             return
         if turn.received % 2:
@@ -289,25 +319,45 @@ class WhisperSTTService(SegmentedSTTService, Component):
             )
         await self.start_processing_metrics()
         try:
-            if not turn.latest_whole or turn.undecoded_secs > stop_secs - REUSE_MARGIN_SECS:
+            if not turn.latest_whole or turn.secs(stop_at - turn.decoded) > stop_secs - REUSE_MARGIN_SECS:
                 await self._bound(turn)
-                await self._decode_window(turn, "final")
-            text = turn.agreement.text()
+                await self._decode_window(turn, "final", stop_at)
+            text = turn.agreement.take_final()
+            if not text and turn.segment_start and turn.agreement.final_prefix:
+                await self._decode_segment_alone(turn, stop_at)
+                text = turn.agreement.take_final()
+            if turn.window_secs > self._max_window_secs / 2:  # the words so far become the prompt
+                turn.cut(len(turn.window) - (turn.received - turn.decoded))
+                turn.agreement.close_window([])
         finally:
-            turn.done = True
             await self.stop_processing_metrics()
         if text:
             final = TranscriptionFrame(text=text, language=turn.language, result=[turn.latest])
             await self.push_transcription(final)
 
-    async def _decode_window(self, turn: Turn, mode: Literal["interim", "whole", "final"]) -> None:
-        """Decode the window. ``interim``: after the committed words (forced), which grow by
-        agreement; ``whole`` and ``final``: the window's words anew, with only the cut-off
-        words as prompt — the committed words of short partial windows can be wrong ("in
-        pairs" for "in Paris"), and a final keeps none of them; a final's words are all taken."""
-        end, window = turn.received, bytes(turn.window)
+    async def _decode_segment_alone(self, turn: Turn, stop_at: int) -> None:
+        """The decode after the final words heard nothing new (a wrong final can make Whisper
+        end its text there): cut the window before the segment's pre-roll, the final words
+        becoming prompt, and decode what is left."""
+        first = turn.received - len(turn.window)
+        start = turn.segment_start - int(self._pre_roll_secs * turn.rate) * 2
+        turn.cut(min(len(turn.window), max(0, start - first)))
+        turn.agreement.close_window([])
+        await self._decode_window(turn, "final", stop_at)
+
+    async def _decode_window(
+        self, turn: Turn, mode: Literal["interim", "whole", "final"], end: int | None = None
+    ) -> None:
+        """Decode the window (up to the turn's byte ``end``; all of it by default).
+        ``interim``: after the committed words (forced), which grow by agreement; ``whole``
+        and ``final``: the words after the last final anew, with only the final words forced
+        and the cut-off words as prompt — the committed words of short partial windows can be
+        wrong ("in pairs" for "in Paris"), and a final keeps none of them; a final's words are
+        all taken."""
+        end = turn.received if end is None else end
+        window = bytes(turn.window[: len(turn.window) - (turn.received - end)])
         agreement = turn.agreement
-        prefix = agreement.prefix if mode == "interim" else ""
+        prefix = agreement.prefix if mode == "interim" else agreement.final_prefix
         decoded = await self._decode(window, turn.rate, agreement.prompt, prefix)
         turn.decoded, turn.language, turn.latest = end, decoded.language, decoded
         turn.latest_whole = mode != "interim"
@@ -323,7 +373,7 @@ class WhisperSTTService(SegmentedSTTService, Component):
         limit = int(self._max_window_secs * turn.rate) * 2
         while len(turn.window) > limit:
             head = turn.cut(quiet_cut(bytes(turn.window[:limit]), turn.rate))
-            decoded = await self._decode(head, turn.rate, turn.agreement.prompt, "")
+            decoded = await self._decode(head, turn.rate, turn.agreement.prompt, turn.agreement.final_prefix)
             turn.agreement.close_window(decoded.words)
             logger.debug("%s: cut %.1f s off a long utterance's window", self, turn.secs(len(head)))
 

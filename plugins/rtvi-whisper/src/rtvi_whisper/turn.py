@@ -50,8 +50,13 @@ class Turn:
         self.agreement = Agreement()
         #: An interim decode of this turn is queued or running (never more than one).
         self.decode_queued = False
-        #: The turn ended (its final was pushed) or was abandoned: no more interims.
+        #: The turn was abandoned (muted, cancelled, ended): no more decodes.
         self.done = False
+        #: :attr:`received` at the VAD's stop while the turn is paused (None while the user speaks),
+        #: at the start of the current speech segment, and when its audio was last counted as usage.
+        self.paused_at: int | None = None
+        self.segment_start = 0
+        self.billed = 0
         #: The text of the last interim result pushed.
         self.last_interim = ""
         #: The loudest chunk's RMS, and how long the audio has been quieter than ``PAUSE_LEVEL`` of it.
@@ -70,6 +75,20 @@ class Turn:
         level = _rms(audio)
         self.peak = max(self.peak, level)
         self.quiet_secs = self.quiet_secs + self.secs(len(audio)) if level < PAUSE_LEVEL * self.peak else 0.0
+
+    def pause(self) -> None:
+        """The VAD stopped: the speech segment ended (the turn may go on)."""
+        self.paused_at = self.received
+
+    def resume(self) -> None:
+        """The VAD heard speech again: a new segment of the same turn."""
+        self.paused_at = None
+        self.segment_start = self.received
+
+    @property
+    def paused_secs(self) -> float:
+        """How long the turn has been paused (0 while the user speaks)."""
+        return 0.0 if self.paused_at is None else self.secs(self.received - self.paused_at)
 
     @property
     def pause_undecoded(self) -> bool:
