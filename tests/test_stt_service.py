@@ -136,13 +136,13 @@ async def test_segmented_stt_transcribes_pre_roll_and_segment_on_vad_stop():
         enable_usage_metrics=True,
         send_initial_empty_metrics=False,
     )
-    await run_to_end(task, speech(pre=25, spoken=5))
-    # 300 ms of pre-roll = the last 15 chunks before the VAD start, then the speech.
-    assert [f.text for f in recorder.of(TranscriptionFrame)] == [" ".join(str(i) for i in range(10, 30))]
-    assert stt.segments == [b"".join(chunk(i) for i in range(10, 30))]
-    assert len(recorder.of(InputAudioRawFrame)) == 30  # audio passed on
+    await run_to_end(task, speech(pre=35, spoken=5))
+    # 500 ms of pre-roll = the last 25 chunks before the VAD start, then the speech.
+    assert [f.text for f in recorder.of(TranscriptionFrame)] == [" ".join(str(i) for i in range(10, 40))]
+    assert stt.segments == [b"".join(chunk(i) for i in range(10, 40))]
+    assert len(recorder.of(InputAudioRawFrame)) == 40  # audio passed on
     data = [d for f in recorder.of(MetricsFrame) for d in f.data]
-    assert [d.value for d in data if isinstance(d, STTUsageMetricsData)] == [pytest.approx(0.4)]
+    assert [d.value for d in data if isinstance(d, STTUsageMetricsData)] == [pytest.approx(0.6)]
     assert len([d for d in data if isinstance(d, TTFBMetricsData)]) == 1
     assert len([d for d in data if isinstance(d, ProcessingMetricsData)]) == 1
 
