@@ -70,7 +70,7 @@ AUDIO_GAP_SECS = 0.25
 
 
 def default_bot_file() -> Path:
-    """The built-in bot of ``rtvi run`` with the plugins installed here, as a file."""
+    """The built-in bot of ``rtvi run`` with the plugins installed here, as a file (with metrics on)."""
     import tempfile
 
     from rtvi_core.cli.run_cmd import default_served_bot
@@ -80,7 +80,7 @@ def default_bot_file() -> Path:
     if missing:
         raise SystemExit(f"the default bot lacks its voice plugins: {'; '.join(missing)}")
     path = Path(tempfile.mkdtemp(prefix="voice_turns-")) / "default-bot.toml"
-    path.write_text(text)
+    path.write_text(text + "\n[rtvi.pipeline]\nenable_metrics = true   # the TTS's ttfb, as the other bots report it\n")
     return path
 
 
