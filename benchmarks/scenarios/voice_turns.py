@@ -159,6 +159,10 @@ async def run(args: Any) -> dict[str, Any]:
                     after = begun[-1]
                     await client.wait_for("bot-stopped-speaking", after=after, timeout=args.turn_timeout)
 
+            for client in clients.values():  # a bot that greets (the default bot): its greeting first
+                with anyio.move_on_after(3):
+                    await client.wait_for("bot-started-speaking", timeout=10)
+                await settle(client, 0.0)
             plan = [(clips[0], -1)] + [(clip, index) for index, clip in enumerate(clips)]
             for clip, index in plan:
                 order = list(bots)[index % len(bots) :] + list(bots)[: index % len(bots)]  # taking turns first
