@@ -82,6 +82,27 @@ def test_analyzer_validates_stop_secs() -> None:
     assert TextTurnAnalyzer().stop_secs == 0.8
     with pytest.raises(ValueError, match="stop_secs"):
         TextTurnAnalyzer(stop_secs=-1)
+    with pytest.raises(ValueError, match="unpunctuated_secs"):
+        TextTurnAnalyzer(unpunctuated_secs=-0.1)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("text", "wait"),
+    [
+        ("Turn off my lights.", 0.0),  # whole: at the pause
+        ("turn off my lights", 0.4),  # only the terminal punctuation missing: likely whole
+        ("Play some music in the living room, please", 0.4),
+        ("send the report to", 0.8),  # trails off: the longest wait
+        ("I'd like a table for two,", 0.8),
+        ("and then", 0.8),
+    ],
+)
+async def test_a_transcript_without_terminal_punctuation_waits_less_than_one_that_trails_off(text, wait) -> None:
+    assert await TextTurnAnalyzer().wait_secs(text) == wait
+    last_word = TextTurnAnalyzer(require_punctuation=False)  # an STT that does not punctuate
+    assert await last_word.wait_secs(text) == (0.0 if wait < 0.8 else 0.8)
+    assert await TextTurnAnalyzer(stop_secs=0.3, unpunctuated_secs=0.5).wait_secs(text) == min(wait, 0.3)
 
 
 def final(text: str) -> TranscriptionFrame:
@@ -96,9 +117,9 @@ def turn_frames(sink: FrameRecorder) -> list[Frame]:
 class Conversation:
     """``UserTurnProcessor`` → user aggregator → recorder, fed VAD and STT frames as a VAD-gated STT sends them."""
 
-    def __init__(self, stop_secs: float) -> None:
+    def __init__(self, stop_secs: float, unpunctuated_secs: float = 0.4) -> None:
         self.pair = LLMContextAggregatorPair(LLMContext())
-        self.turns = UserTurnProcessor(TextTurnAnalyzer(stop_secs=stop_secs))
+        self.turns = UserTurnProcessor(TextTurnAnalyzer(stop_secs=stop_secs, unpunctuated_secs=unpunctuated_secs))
         self.sink = FrameRecorder()
         self.task = bare_task([self.turns, self.pair.user(), self.sink])
 
@@ -155,6 +176,15 @@ async def test_trailing_utterance_ends_after_stop_secs() -> None:
         await talk.segment("and", "And then...")
         await talk.sink.wait_for(lambda: talk.sink.of(LLMContextFrame))
     assert talk.user_messages() == ["And then..."]
+
+
+@pytest.mark.anyio
+async def test_an_unpunctuated_transcript_ends_the_turn_after_the_shorter_wait() -> None:
+    talk = Conversation(stop_secs=3600, unpunctuated_secs=0.05)  # only the shorter wait can end it
+    async with running(talk.task):
+        await talk.segment("turn off", "turn off my lights")
+        await talk.sink.wait_for(lambda: talk.sink.of(LLMContextFrame))
+    assert talk.user_messages() == ["turn off my lights"]
 
 
 @pytest.mark.anyio

@@ -81,6 +81,12 @@ class TextTurnConfig(StrictModel):
     require_punctuation: bool = Field(
         True, description="no terminal punctuation leaves a turn open (false: the last word decides)"
     )
+    unpunctuated_secs: float = Field(
+        0.4,
+        ge=0,
+        description="a transcript that lacks only its terminal punctuation ends the turn after this "
+        "much silence (at most stop_secs)",
+    )
 
 
 class EchoLLMConfig(StrictModel):

@@ -8,8 +8,11 @@ then.", "um."). A question may end on a preposition ("Who is it for?") except "t
 writes "Can you remind me to?" for a request that trails off; "Who are you talking to?"
 waits the longer silence), never on the others ("Is that your?"; "And?" alone is one).
 An ellipsis, a comma or a dash at the end: not complete; no terminal punctuation: not
-complete either, unless ``require_punctuation`` is off (an STT that does not punctuate; and
-Whisper's incremental finals now and then lack it): then the last word alone decides.
+complete either, unless ``require_punctuation`` is off (an STT that does not punctuate):
+then the last word alone decides. With it on, a transcript that lacks only the terminal
+punctuation (its last word does not leave it open: Whisper's finals now and then end so,
+"turn off my lights") is likely whole: :class:`TextTurnAnalyzer` ends that turn after a
+shorter silence (``unpunctuated_secs``) than one that trails off.
 """
 
 from __future__ import annotations
@@ -69,20 +72,35 @@ def utterance_complete(text: str, *, require_punctuation: bool = True) -> bool:
 
 class TextTurnAnalyzer(TurnAnalyzer, Component):
     """Ends the turn at a pause when the transcript so far is a whole utterance
-    (:func:`utterance_complete`); else waits ``stop_secs`` from the end of speech.
+    (:func:`utterance_complete`); else waits ``stop_secs`` from the end of speech, or
+    ``unpunctuated_secs`` when only the terminal punctuation is missing.
 
     ``require_punctuation=False``: a transcript without terminal punctuation is judged by
-    its last word alone (for an STT that does not punctuate).
+    its last word alone, at the pause (for an STT that does not punctuate).
     """
 
     PLUGIN_NAME = "text"
     DESCRIPTION = "ends a turn at a short pause when the transcript reads as a whole utterance"
     Config = LazyConfig("rtvi_core.builtins.plugin:TextTurnConfig")
 
-    def __init__(self, *, stop_secs: float = 0.8, require_punctuation: bool = True) -> None:
+    def __init__(
+        self, *, stop_secs: float = 0.8, require_punctuation: bool = True, unpunctuated_secs: float = 0.4
+    ) -> None:
         super().__init__(stop_secs=stop_secs)
+        if unpunctuated_secs < 0:
+            raise ValueError(f"unpunctuated_secs must be >= 0, got {unpunctuated_secs}")
         self.require_punctuation = require_punctuation
+        self.unpunctuated_secs = unpunctuated_secs
 
     async def turn_complete(self, transcript: str) -> bool:
         """:func:`utterance_complete` of ``transcript``."""
         return utterance_complete(transcript, require_punctuation=self.require_punctuation)
+
+    async def wait_secs(self, transcript: str) -> float:
+        """0 for a whole utterance; ``unpunctuated_secs`` (at most ``stop_secs``) for one that
+        lacks only its terminal punctuation; ``stop_secs`` for one that trails off."""
+        if await self.turn_complete(transcript):
+            return 0.0
+        if self.require_punctuation and utterance_complete(transcript, require_punctuation=False):
+            return min(self.unpunctuated_secs, self.stop_secs)
+        return self.stop_secs

@@ -21,7 +21,7 @@ class TTSStreamParams:
     """
 
     first_clause_min_words: int = setting(
-        default=3, description="words the first chunk needs before it may end at a comma, colon or dash (0: off)", ge=0
+        default=2, description="words the first chunk needs before it may end at a comma, colon or dash (0: off)", ge=0
     )
     first_chunk_max_words: int = setting(
         default=12, description="the first chunk ends after this many words anyway (0: at punctuation only)", ge=0

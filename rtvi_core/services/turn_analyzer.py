@@ -29,3 +29,10 @@ class TurnAnalyzer(ABC):
     async def turn_complete(self, transcript: str) -> bool:
         """Whether ``transcript`` (the turn's final transcripts so far, joined) is a whole
         utterance: the turn may end at this pause."""
+
+    async def wait_secs(self, transcript: str) -> float:
+        """How long after the end of speech the turn paused on ``transcript`` ends unless the
+        user goes on: 0 ends it at the pause, :attr:`stop_secs` at most. Called with each final
+        transcript of a paused turn; by default 0 when :meth:`turn_complete`, else ``stop_secs``.
+        Override it for a verdict between the two (an utterance that is likely, not surely, whole)."""
+        return 0.0 if await self.turn_complete(transcript) else self._stop_secs

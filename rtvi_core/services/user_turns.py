@@ -40,9 +40,10 @@ class UserTurnProcessor(FrameProcessor):
     ``UserStartedSpeakingFrame`` and (when the run allows them) interrupts the bot. At a
     ``VADUserStoppedSpeakingFrame`` the turn pauses; the next final ``TranscriptionFrame``
     (pushed on first) is added to the turn's text and, if ``analyzer`` finds that text
-    complete, ``UserStoppedSpeakingFrame`` ends the turn. Otherwise the turn ends
-    ``analyzer.stop_secs`` plus the VAD's ``start_secs`` after the end of speech (the stop
-    frame's ``stop_secs`` already passed), unless the VAD hears speech again first: then
+    complete (:meth:`~rtvi_core.services.turn_analyzer.TurnAnalyzer.wait_secs` is 0),
+    ``UserStoppedSpeakingFrame`` ends the turn. Otherwise the turn ends that many seconds
+    (``analyzer.stop_secs`` until a final came) plus the VAD's ``start_secs`` after the end
+    of speech (the stop frame's ``stop_secs`` already passed), unless the VAD hears speech again first: then
     the turn goes on, and its next segment's transcript joins the same user message. (The
     VAD confirms speech ``start_secs`` after it resumes: so a pause of up to
     ``analyzer.stop_secs`` is bridged, as a VAD with that hang-over would.)
@@ -58,6 +59,7 @@ class UserTurnProcessor(FrameProcessor):
         self._parts: list[str] = []
         self._hold: ManagedTask | None = None
         self._start_secs = 0.0  # the VAD's: how long after speech resumes the turn knows it
+        self._speech_end = 0.0  # when the paused turn's speech ended (the event loop's clock)
 
     @property
     def analyzer(self) -> TurnAnalyzer:
@@ -91,8 +93,14 @@ class UserTurnProcessor(FrameProcessor):
         if not self._open or self._paused:
             return
         self._paused = True
-        hold = max(0.0, self._analyzer.stop_secs - paused_secs) + self._start_secs
-        self._hold = self.create_task(self._end_after(hold), "hold")
+        self._speech_end = anyio.current_time() - paused_secs
+        self._hold_until(self._analyzer.stop_secs)
+
+    def _hold_until(self, wait_secs: float) -> None:
+        """End the paused turn ``wait_secs`` (plus the VAD's ``start_secs``) after its speech ended."""
+        self._stop_hold()
+        deadline = self._speech_end + wait_secs + self._start_secs
+        self._hold = self.create_task(self._end_after(max(0.0, deadline - anyio.current_time())), "hold")
 
     async def _final(self, text: str) -> None:
         text = text.strip()
@@ -100,9 +108,13 @@ class UserTurnProcessor(FrameProcessor):
             self._parts.append(text)
         if not (self._paused and self._parts):
             return
-        complete = await self._analyzer.turn_complete(" ".join(self._parts))
-        if complete and self._paused:  # (the user may have gone on while the analyzer ran)
+        wait = min(await self._analyzer.wait_secs(" ".join(self._parts)), self._analyzer.stop_secs)
+        if not self._paused:  # (the user may have gone on while the analyzer ran)
+            return
+        if wait <= 0:
             await self._end_turn()
+        else:
+            self._hold_until(wait)
 
     async def _end_after(self, secs: float) -> None:
         await anyio.sleep(secs)

@@ -82,7 +82,7 @@ async def test_a_bot_file_component_speaks_through_the_entry_point():
     async with run_bot(tts=tts) as bot:
         await bot.ready()
         await bot.request("send-text", {"content": "plugins work"})
-        await bot.client.wait_for_message("bot-tts-text", timeout=30)
+        await bot.client.wait_for_message("bot-tts-stopped", timeout=30)
     spoken = [m["data"]["text"] for m in bot.client.messages_of("bot-tts-text")]
-    assert spoken == ["You said: plugins work"]
+    assert spoken == ["You said:", "plugins work"]  # the first clause first
     assert bot.client.audio

@@ -110,7 +110,8 @@ class TTSContract:
     #: One sentence every test speaks.
     sentence: str = "The weather in Paris is sunny today."
     #: Two sentences streamed as an LLM response (chunks as an LLM would stream them).
-    response_chunks: Sequence[str] = ("Hello there", ", nice to meet you", ". How are", " you today?")
+    #: (Its comma comes after one word: no first-clause cut of a streaming TTS takes it.)
+    response_chunks: Sequence[str] = ("Hello", ", nice to meet you", ". How are", " you today?")
     #: Text long enough that an interruption after its first audio lands mid-text.
     long_text: str = " ".join(f"This is sentence number {n} of a long answer that keeps going." for n in range(1, 11))
     #: One very long sentence without punctuation.
