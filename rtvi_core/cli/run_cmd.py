@@ -76,11 +76,12 @@ def default_served_bot(registry: Any) -> tuple[str, list[str]]:
         if not installed or installed[0] != choices[0]:
             best = choices[0]
             hints.append(f"{kind} {best!r} is not installed ({install_command(DEFAULT_VOICE_REQUIREMENTS[best])})")
+    smart_turn = "vad" in chosen and "stt" in chosen
     for kind, name in chosen.items():
         text += f'\n[{kind}]\nuse = "{name}"\n'
-        if kind == "vad" and "stt" in chosen:
+        if smart_turn and kind == "vad":
             text += SMART_TURN_VAD
-    if "vad" in chosen and "stt" in chosen:
+    if smart_turn:
         text += SMART_TURN
     return text, hints
 

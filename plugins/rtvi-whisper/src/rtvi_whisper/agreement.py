@@ -48,9 +48,14 @@ class Agreement:
         return " ".join(self.window_words)
 
     @property
+    def final_in_window(self) -> list[str]:
+        """The final words whose audio is still in the window."""
+        return self.window_words[: max(0, self.final - len(self.prompt_words))]
+
+    @property
     def final_prefix(self) -> str:
-        """The forced start of a whole decode: the final words whose audio is still in the window."""
-        return " ".join(self.window_words[: max(0, self.final - len(self.prompt_words))])
+        """The forced start of a whole decode: :attr:`final_in_window`."""
+        return " ".join(self.final_in_window)
 
     @property
     def committed(self) -> list[str]:
@@ -83,12 +88,12 @@ class Agreement:
     def redo(self, words: list[str], *, final: bool) -> None:
         """The window was decoded whole (only :attr:`final_prefix` forced) as ``words``: they
         replace the words after that prefix; all committed when ``final``, else all tentative."""
-        kept = self.window_words[: max(0, self.final - len(self.prompt_words))]
+        kept = self.final_in_window
         self.window_words, self.tentative = (kept + words, []) if final else (kept, list(words))
 
     def close_window(self, words: list[str]) -> None:
         """The window's audio was cut off and decoded whole (after :attr:`final_prefix`) as
         ``words``: they become prompt, after the final words."""
-        self.prompt_words += self.window_words[: max(0, self.final - len(self.prompt_words))] + words
+        self.prompt_words += self.final_in_window + words
         self.window_words = []
         self.tentative = []

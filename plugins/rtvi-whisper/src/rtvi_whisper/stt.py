@@ -327,7 +327,7 @@ class WhisperSTTService(SegmentedSTTService, Component):
                 await self._decode_segment_alone(turn, stop_at)
                 text = turn.agreement.take_final()
             if turn.window_secs > self._max_window_secs / 2:  # the words so far become the prompt
-                turn.cut(len(turn.window) - (turn.received - turn.decoded))
+                turn.cut(turn.offset(turn.decoded))
                 turn.agreement.close_window([])
         finally:
             await self.stop_processing_metrics()
@@ -339,9 +339,8 @@ class WhisperSTTService(SegmentedSTTService, Component):
         """The decode after the final words heard nothing new (a wrong final can make Whisper
         end its text there): cut the window before the segment's pre-roll, the final words
         becoming prompt, and decode what is left."""
-        first = turn.received - len(turn.window)
         start = turn.segment_start - int(self._pre_roll_secs * turn.rate) * 2
-        turn.cut(min(len(turn.window), max(0, start - first)))
+        turn.cut(min(len(turn.window), max(0, turn.offset(start))))
         turn.agreement.close_window([])
         await self._decode_window(turn, "final", stop_at)
 
@@ -355,7 +354,7 @@ class WhisperSTTService(SegmentedSTTService, Component):
         wrong ("in pairs" for "in Paris"), and a final keeps none of them; a final's words are
         all taken."""
         end = turn.received if end is None else end
-        window = bytes(turn.window[: len(turn.window) - (turn.received - end)])
+        window = bytes(turn.window[: turn.offset(end)])
         agreement = turn.agreement
         prefix = agreement.prefix if mode == "interim" else agreement.final_prefix
         decoded = await self._decode(window, turn.rate, agreement.prompt, prefix)

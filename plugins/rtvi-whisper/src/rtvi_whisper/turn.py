@@ -109,6 +109,10 @@ class Turn:
         """The window's length."""
         return self.secs(len(self.window))
 
+    def offset(self, at: int) -> int:
+        """The window's byte offset of the turn's byte ``at`` (counted like :attr:`received`)."""
+        return len(self.window) - (self.received - at)
+
     def cut(self, offset: int) -> bytes:
         """Remove and return the window's first ``offset`` bytes (even)."""
         head = bytes(self.window[:offset])
