@@ -20,7 +20,8 @@ from rtvi_core.frames import (
 )
 from rtvi_core.services.llm_aggregators import LLMContextAggregatorPair
 from rtvi_core.services.llm_context import LLMContext
-from rtvi_core.services.user_turns import UserTurnProcessor
+from rtvi_core.services.turn_analyzer import TurnAnalyzer
+from rtvi_core.services.user_turns import ANALYZED_CHARS, UserTurnProcessor
 from rtvi_core.testing import FrameRecorder, eventually, running
 
 COMPLETE = [
@@ -155,7 +156,7 @@ async def test_trailing_utterance_holds_the_turn_and_the_user_goes_on() -> None:
     async with running(talk.task):
         await talk.segment("I'd like", "I'd like to book a table for.")
         # the final reached the aggregator: the turn is held (no stop, no LLM run)
-        await eventually(lambda: talk.turns._parts)
+        await eventually(lambda: talk.turns._text)
         await anyio.sleep(0.05)
         assert not talk.sink.of((UserStoppedSpeakingFrame, LLMContextFrame))
         await talk.segment("two", "two people.")
@@ -234,7 +235,39 @@ async def test_a_held_turn_waits_the_vads_start_secs_for_speech_that_resumed_wit
     talk = Conversation(stop_secs=0.2)  # all of it passed at the VAD's stop: only start_secs is left
     async with running(talk.task):
         await talk.segment("Please send the report to.", start_secs=3600)
-        await eventually(lambda: talk.turns._parts)
+        await eventually(lambda: talk.turns._text)
         await talk.segment("my manager.", start_secs=3600)  # confirmed after stop_secs: it began within them
         await talk.sink.wait_for(lambda: talk.sink.of(LLMContextFrame))
     assert talk.user_messages() == ["Please send the report to. my manager."]
+
+
+class RecordingAnalyzer(TurnAnalyzer):
+    """Records what it is asked; a turn is complete when its text ends with "done."."""
+
+    def __init__(self) -> None:
+        super().__init__(stop_secs=3600)
+        self.asked: list[str] = []
+
+    async def turn_complete(self, transcript: str) -> bool:
+        self.asked.append(transcript)
+        return transcript.endswith("done.")
+
+
+@pytest.mark.anyio
+async def test_the_analyzer_reads_a_bounded_end_of_a_huge_or_long_turn() -> None:
+    """A 1 MiB transcript, then 300 more segments in the same turn: the analyzer never gets
+    more than ANALYZED_CHARS, and still sees the end that completes the turn."""
+    analyzer = RecordingAnalyzer()
+    pair = LLMContextAggregatorPair(LLMContext())
+    turns, sink = UserTurnProcessor(analyzer), FrameRecorder()
+    task = bare_task([turns, pair.user(), sink])
+    async with running(task):
+        for text in ["x" * 2**20, *(f"word {n}," for n in range(300)), "and now I am done."]:
+            await task.queue_frames(
+                [VADUserStartedSpeakingFrame(), VADUserStoppedSpeakingFrame(stop_secs=0.2), final(text)]
+            )
+        await sink.wait_for(lambda: sink.of(LLMContextFrame), timeout=30)
+    assert len(analyzer.asked) == 302
+    assert max(map(len, analyzer.asked)) <= ANALYZED_CHARS
+    assert analyzer.asked[-1].endswith("word 299, and now I am done.")
+    assert len(sink.of(UserStoppedSpeakingFrame)) == 1  # one turn: the held segments went on

@@ -27,7 +27,8 @@ class TurnAnalyzer(ABC):
 
     @abstractmethod
     async def turn_complete(self, transcript: str) -> bool:
-        """Whether ``transcript`` (the turn's final transcripts so far, joined) is a whole
+        """Whether ``transcript`` (the turn's final transcripts so far, joined; their last
+        :data:`~rtvi_core.services.user_turns.ANALYZED_CHARS` characters) is a whole
         utterance: the turn may end at this pause."""
 
     async def wait_secs(self, transcript: str) -> float:

@@ -32,6 +32,10 @@ from ..processor import FrameProcessor
 from ..runtime import ManagedTask
 from .turn_analyzer import TurnAnalyzer
 
+#: The turn analyzer reads the end of the turn's text, at most this many characters: a turn
+#: of many segments (or one huge transcript) costs the same per pause as a short one.
+ANALYZED_CHARS = 1000
+
 
 class UserTurnProcessor(FrameProcessor):
     """Turns the VAD's speech segments into user turns.
@@ -56,7 +60,7 @@ class UserTurnProcessor(FrameProcessor):
         self._analyzer = analyzer
         self._open = False  # a user turn has started and not ended
         self._paused = False  # ... and the VAD has stopped: the turn may end
-        self._parts: list[str] = []
+        self._text = ""  # the end of the turn's final transcripts, joined (ANALYZED_CHARS)
         self._hold: ManagedTask | None = None
         self._start_secs = 0.0  # the VAD's: how long after speech resumes the turn knows it
         self._speech_end = 0.0  # when the paused turn's speech ended (the event loop's clock)
@@ -105,10 +109,10 @@ class UserTurnProcessor(FrameProcessor):
     async def _final(self, text: str) -> None:
         text = text.strip()
         if text:
-            self._parts.append(text)
-        if not (self._paused and self._parts):
+            self._text = f"{self._text} {text[-ANALYZED_CHARS:]}"[-ANALYZED_CHARS:].lstrip()
+        if not (self._paused and self._text):
             return
-        wait = min(await self._analyzer.wait_secs(" ".join(self._parts)), self._analyzer.stop_secs)
+        wait = min(await self._analyzer.wait_secs(self._text), self._analyzer.stop_secs)
         if not self._paused:  # (the user may have gone on while the analyzer ran)
             return
         if wait <= 0:
@@ -134,4 +138,4 @@ class UserTurnProcessor(FrameProcessor):
     def _reset(self) -> None:
         self._stop_hold()
         self._open = self._paused = False
-        self._parts.clear()
+        self._text = ""

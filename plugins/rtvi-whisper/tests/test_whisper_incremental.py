@@ -9,10 +9,12 @@ from typing import ClassVar
 
 import anyio
 import pytest
+from pydantic import ValidationError
 from rtvi_whisper import WhisperSTTService
 from rtvi_whisper import stt as stt_module
-from rtvi_whisper.agreement import Agreement
+from rtvi_whisper.agreement import PROMPT_WORDS, Agreement
 from rtvi_whisper.decoder import Decoded, context_frames
+from rtvi_whisper.plugin import WhisperConfig
 from rtvi_whisper.turn import quiet_cut
 
 from rtvi_core.frames import (
@@ -88,6 +90,19 @@ def test_final_words_are_never_decoded_again():
     agreement.close_window(["Thanks."])  # a cut: the final words become prompt, with the head's new ones
     assert agreement.prompt == "What's the weather like in Paris? Thanks." and agreement.final_prefix == ""
     assert agreement.take_final() == "Thanks."
+
+
+def test_a_long_turns_prompt_keeps_its_newest_words_only():
+    """A turn of 1,000 segments, each final then cut off: the prompt stays bounded and each
+    final still gives exactly its own words."""
+    agreement = Agreement()
+    for n in range(1000):
+        words = [f"w{n}.{i}" for i in range(5)]
+        agreement.redo(words, final=True)
+        assert agreement.take_final() == " ".join(words)
+        agreement.close_window([])
+        assert len(agreement.prompt_words) <= PROMPT_WORDS
+    assert agreement.prompt_words[-1] == "w999.4" and agreement.text() == ""
 
 
 def test_quiet_cut_finds_the_pause():
@@ -266,3 +281,8 @@ def test_mode_and_window_are_checked(tiny_en):
         WhisperSTTService(model=tiny_en, mode="streaming")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_window_secs"):
         WhisperSTTService(model=tiny_en, max_window_secs=40)
+    for bad in (-1.0, 3.0, float("inf")):
+        with pytest.raises(ValueError, match="join_pause_secs"):
+            WhisperSTTService(model=tiny_en, join_pause_secs=bad)
+    with pytest.raises(ValidationError, match="join_pause_secs"):
+        WhisperConfig(join_pause_secs=1e9)

@@ -17,6 +17,9 @@ from __future__ import annotations
 import re
 
 _NON_WORD = re.compile(r"[^\w']+")
+#: Prompt words kept (the newest): Whisper reads at most ~220 prompt tokens, and a turn that
+#: goes on for an hour must not make each decode tokenize all it said.
+PROMPT_WORDS = 150
 
 
 def _norm(word: str) -> str:
@@ -97,3 +100,7 @@ class Agreement:
         self.prompt_words += self.final_in_window + words
         self.window_words = []
         self.tentative = []
+        dropped = min(len(self.prompt_words) - PROMPT_WORDS, self.final)  # final words only
+        if dropped > 0:
+            del self.prompt_words[:dropped]
+            self.final -= dropped
